@@ -1,0 +1,90 @@
+// zod building blocks shared by every XR kind. These schemas are the single
+// source of truth: the XRDs in apis/ are generated from them (scripts/generate.ts)
+// and the function parses every XR with them, so admission and API agree.
+import { z } from "zod";
+import { DNS1123_LABEL, MAX_NAME } from "./names.js";
+import { QUANTITY_PATTERN, isQuantity } from "./quantity.js";
+
+export const GROUP = "crossvdc.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Bounds that keep a hostile XR from costing us memory; generous for real use. */
+export const MAX_LIST = 256;
+export const MAX_STRING = 1024;
+
+/**
+ * A Kubernetes quantity (int-or-string, as controller-gen emits resource.Quantity),
+ * normalised to a string. Negative values are refused: nothing here is negative.
+ */
+function quantitySchema() {
+  return z
+    .union([z.number().int().nonnegative(), z.string().max(64).regex(new RegExp(QUANTITY_PATTERN))])
+    .refine((v) => isQuantity(v), { message: "must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)" })
+    .transform((v) => String(v));
+}
+
+export function quantity(description: string) {
+  return quantitySchema().meta({ description, "x-kubernetes-int-or-string": true });
+}
+
+/** A quantity with a default. zod leaves the default of a transformed schema out of JSON Schema; functions/xrd.ts puts it back. */
+export function quantityOr(description: string, def: string) {
+  return quantitySchema().default(def).meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
+}
+
+export function count(description: string) {
+  return z.number().int().min(0).max(1_000_000).meta({ description });
+}
+
+export function dnsLabel(description: string) {
+  return z
+    .string()
+    .min(1)
+    .max(MAX_NAME)
+    .regex(new RegExp(DNS1123_LABEL), { message: "must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric" })
+    .meta({ description });
+}
+
+export function text(description: string, max = MAX_STRING) {
+  return z.string().max(max).meta({ description });
+}
+
+/** Kubernetes RBAC subjects, as Capsule's Tenant API names them. */
+export const subjects = (description: string) =>
+  z
+    .object({
+      groups: z.array(z.string().min(1).max(MAX_STRING)).max(MAX_LIST).default([]).meta({ description: "Group names as the cluster's authenticator reports them (OIDC groups claim)." }),
+      users: z.array(z.string().min(1).max(MAX_STRING)).max(MAX_LIST).default([]).meta({ description: "User names as the cluster's authenticator reports them." }),
+    })
+    .prefault({})
+    .meta({ description });
+
+/** Rejects duplicates in a list by a key, naming the index of the second one. */
+export function unique<T>(key: (t: T) => string, what: string) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${what} "${k}" (also at index ${seen.get(k)})` });
+      else seen.set(k, i);
+    });
+  };
+}
+
+/** Metadata key carrying a default zod cannot express in JSON Schema. */
+export const DEFAULT_META = "x-crossvdc-default";
+
+/** What the XRD generator needs beyond the schemas. */
+export interface XRDSpec {
+  kind: string;
+  plural: string;
+  singular: string;
+  scope: "Cluster" | "Namespaced";
+  shortNames?: string[];
+  categories?: string[];
+  description: string;
+  spec: z.ZodType;
+  status: z.ZodType;
+  printerColumns: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
+}

@@ -1,0 +1,88 @@
+// How a tenant's budget is shared by its VDCs. Tenant status and VDC admission
+// both call `allocate`, so what the Tenant reports is exactly what VDCs enforce.
+//
+// VDCs are charged in creation order (then by name): an older VDC keeps its
+// share when a newer one asks for too much, and a VDC that does not fit is
+// skipped rather than blocking the ones after it.
+import type { KubeObject } from "./compose.js";
+import { BUDGET_KEYS, type Budget, type BudgetKey } from "./tenant/api.js";
+import { formatQuantity, parseQuantity } from "./quantity.js";
+
+export type Amounts = Record<BudgetKey, bigint>;
+
+const UNIT: Record<BudgetKey, "cpu" | "bytes" | "count"> = { cpu: "cpu", memory: "bytes", storage: "bytes", vms: "count", vdcs: "count" };
+
+export function zero(): Amounts {
+  return { cpu: 0n, memory: 0n, storage: 0n, vms: 0n, vdcs: 0n };
+}
+
+export function parseBudget(b: Budget): Amounts {
+  const out = zero();
+  for (const k of BUDGET_KEYS) out[k] = parseQuantity(b[k]);
+  return out;
+}
+
+export function format(a: Amounts): Budget {
+  return Object.fromEntries(BUDGET_KEYS.map((k) => [k, formatQuantity(a[k], UNIT[k])])) as Budget;
+}
+
+export function formatOne(k: BudgetKey, v: bigint): string {
+  return formatQuantity(v, UNIT[k]);
+}
+
+/** What one VDC asks of its tenant. Unparseable figures count as zero: such a VDC is refused by its own composer. */
+export function demandOf(vdc: KubeObject): Amounts {
+  const q = ((vdc.spec as { quota?: unknown } | undefined)?.quota ?? {}) as Record<string, unknown>;
+  const d = zero();
+  for (const k of ["cpu", "memory", "storage", "vms"] as const) {
+    const v = q[k];
+    if (typeof v !== "string" && typeof v !== "number") continue;
+    try {
+      d[k] = parseQuantity(v);
+    } catch {
+      d[k] = 0n;
+    }
+  }
+  d.vdcs = parseQuantity(1);
+  return d;
+}
+
+export function tenantOf(vdc: KubeObject): string | undefined {
+  const name = (vdc.spec as { tenantRef?: { name?: unknown } } | undefined)?.tenantRef?.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/** The tenant's VDCs in charging order. */
+export function chargingOrder(vdcs: KubeObject[], tenant: string): KubeObject[] {
+  const key = (v: KubeObject) => `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}`;
+  return vdcs.filter((v) => tenantOf(v) === tenant).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+export interface Allocation {
+  admitted: string[];
+  refused: { name: string; over: BudgetKey[] }[];
+  allocated: Amounts;
+}
+
+export function fits(allocated: Amounts, demand: Amounts, budget: Amounts): BudgetKey[] {
+  return BUDGET_KEYS.filter((k) => allocated[k] + demand[k] > budget[k]);
+}
+
+/** Greedy allocation in charging order; deterministic for a given set of VDCs. */
+export function allocate(vdcs: KubeObject[], tenant: string, budget: Amounts): Allocation {
+  const allocated = zero();
+  const admitted: string[] = [];
+  const refused: Allocation["refused"] = [];
+  for (const v of chargingOrder(vdcs, tenant)) {
+    const demand = demandOf(v);
+    const over = fits(allocated, demand, budget);
+    const name = v.metadata?.name ?? "";
+    if (over.length) {
+      refused.push({ name, over });
+      continue;
+    }
+    for (const k of BUDGET_KEYS) allocated[k] += demand[k];
+    admitted.push(name);
+  }
+  return { admitted, refused, allocated };
+}

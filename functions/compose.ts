@@ -1,0 +1,121 @@
+// The contract between the gRPC edge (fn.ts) and the composers: a composer is a
+// pure function from (XR, observed, required resources) to (desired resources,
+// status, conditions, results). It never sees protobuf, never logs, never reads
+// a clock, so it can be tested by value and gives byte-identical output.
+import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
+import type { z } from "zod";
+
+/** Any Kubernetes object, as it arrives in observed or required state. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** A parsed XR: metadata as Kubernetes sent it, spec as the composer's zod schema made it (defaults applied). */
+export interface XR<Spec> {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string };
+  spec: Spec;
+  status: Record<string, unknown>;
+}
+
+export interface ComposeInput<Spec> {
+  xr: XR<Spec>;
+  /** Observed composed resources keyed by composition resource name. */
+  observed: Record<string, KubeObject>;
+  /** Required resources keyed by requirement name, as Crossplane fetched them. */
+  required: Record<string, KubeObject[]>;
+}
+
+export interface Composed {
+  resource: KubeObject;
+  /** Ready when its observed state says so; Crossplane makes the XR Ready when all are. */
+  ready: boolean;
+}
+
+/** A custom XR condition; Crossplane owns Ready/Synced/Healthy/UpToDate/Responsive. */
+export interface XRCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message?: string;
+}
+
+/** A Normal or Warning result: becomes a Kubernetes event on the XR. */
+export interface Event {
+  severity: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
+
+export type ComposeOutput =
+  | { fatal: string }
+  | {
+      resources: Record<string, Composed>;
+      status: Record<string, unknown>;
+      conditions: XRCondition[];
+      events: Event[];
+      /** Re-run interval: how stale status fed by unwatched required resources may get. */
+      ttlSeconds: number;
+    };
+
+export interface Composer<Spec = unknown> {
+  apiVersion: string;
+  kind: string;
+  /** zod schema of spec: the single source of truth for the XRD and for admission. */
+  spec: z.ZodType<Spec>;
+  /** What the composer needs Crossplane to fetch before it can compose. */
+  requirements(xr: XR<Spec>): Record<string, ResourceSelector>;
+  compose(input: ComposeInput<Spec>): ComposeOutput;
+}
+
+/** Declares a composer with its spec type inferred from the zod schema. */
+export function composer<S extends z.ZodType>(c: Composer<z.output<S>> & { spec: S }): Composer<z.output<S>> {
+  return c;
+}
+
+export const TTL_SETTLING = 30;
+export const TTL_STEADY = 120;
+
+/** Reads a condition from an observed object, as Kubernetes and Crossplane write them. */
+export function conditionOf(obj: KubeObject | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined {
+  const conditions = (obj?.status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions.find((c) => c && typeof c === "object" && (c as { type?: unknown }).type === type);
+}
+
+export function isConditionTrue(obj: KubeObject | undefined, type: string): boolean {
+  return conditionOf(obj, type)?.status === "True";
+}
+
+/** Emits an event only when the phase changes, so a steady XR is not spammed on every reconcile. */
+export function phaseEvents(previous: unknown, next: string, messages: Record<string, Event | undefined>): Event[] {
+  if (previous === next) return [];
+  const e = messages[next];
+  return e ? [e] : [];
+}
+
+/** Sorted by name, so output never depends on the order Crossplane listed things in. */
+export function byName<T extends KubeObject>(items: T[]): T[] {
+  return [...items].sort((a, b) => {
+    const ka = `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`;
+    const kb = `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/** Formats a zod issue path the way kubectl does: spec.disks[0].size */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}

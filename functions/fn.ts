@@ -1,0 +1,177 @@
+// The edge between Crossplane's RunFunction protocol and the pure composers:
+// pick the composer by the XR's kind, parse the XR with its zod schema, ask for
+// required resources, and turn the composer's output into a response built by
+// plain assignment (the SDK's merge helpers concatenate arrays and `to()`
+// aliases the request, both wrong for a function that owns its whole intent).
+import {
+  DEFAULT_TTL,
+  Resource,
+  Ready,
+  Severity,
+  Status,
+  fromObject,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+  type Result,
+  type ResourceSelector,
+} from "@crossplane-org/function-sdk-typescript";
+import type { Composer, KubeObject, XR } from "./compose.js";
+import { fieldPath } from "./compose.js";
+
+const MAX_REPORTED_ISSUES = 5;
+
+export class Fn {
+  private readonly byType = new Map<string, Composer>();
+
+  constructor(composers: Composer<any>[]) {
+    for (const c of composers) this.byType.set(`${c.apiVersion}/${c.kind}`, c);
+  }
+
+  run(req: RunFunctionRequest): RunFunctionResponse {
+    const observed = req.observed?.composite?.resource as KubeObject | undefined;
+    if (!observed || typeof observed !== "object") return fatal(req, "the request has no observed composite resource");
+    const type = `${String(observed.apiVersion)}/${String(observed.kind)}`;
+    const c = this.byType.get(type);
+    if (!c) {
+      return fatal(req, `no composer for kind ${short(type)}: this function composes ${[...this.byType.keys()].join(", ")}`);
+    }
+    const parsed = parseXR(c, observed);
+    if ("fatal" in parsed) return fatal(req, parsed.fatal);
+    const xr = parsed.xr;
+
+    let requirements: Record<string, ResourceSelector>;
+    try {
+      requirements = c.requirements(xr);
+    } catch (err) {
+      return fatal(req, `${c.kind} ${xr.metadata.name}: ${errorMessage(err)}`);
+    }
+    const got = req.requiredResources ?? {};
+    // Crossplane calls again with what we asked for; until then, change nothing.
+    if (Object.keys(requirements).some((k) => !(k in got))) return passThrough(req, requirements);
+
+    const required: Record<string, KubeObject[]> = {};
+    for (const k of Object.keys(requirements)) {
+      required[k] = (got[k]?.items ?? []).map((r) => r.resource as KubeObject).filter((r) => r && typeof r === "object");
+    }
+    const observedComposed: Record<string, KubeObject> = {};
+    for (const [name, r] of Object.entries(req.observed?.resources ?? {})) {
+      if (r.resource && typeof r.resource === "object") observedComposed[name] = r.resource as KubeObject;
+    }
+
+    let out;
+    try {
+      out = c.compose({ xr, observed: observedComposed, required });
+    } catch (err) {
+      // A composer bug must not become an empty desired state: Fatal keeps what exists.
+      return fatal(req, `${c.kind} ${xr.metadata.name}: internal error: ${errorMessage(err)}`, requirements);
+    }
+    if ("fatal" in out) return fatal(req, out.fatal, requirements);
+
+    const resources: Record<string, Resource> = {};
+    // Pass through what earlier pipeline steps composed; ours are assigned, never merged.
+    for (const [name, r] of Object.entries(req.desired?.resources ?? {})) resources[name] = r;
+    for (const name of Object.keys(out.resources).sort()) {
+      const r = out.resources[name]!;
+      resources[name] = fromObject(clean(r.resource), undefined, r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
+    }
+    const composite: KubeObject = {
+      apiVersion: xr.apiVersion,
+      kind: xr.kind,
+      metadata: xr.metadata.namespace ? { name: xr.metadata.name, namespace: xr.metadata.namespace } : { name: xr.metadata.name },
+      status: clean(out.status),
+    };
+    return {
+      meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
+      desired: { composite: fromObject(composite), resources },
+      results: out.events.map(
+        (e): Result => ({
+          severity: e.severity === "Warning" ? Severity.SEVERITY_WARNING : Severity.SEVERITY_NORMAL,
+          reason: e.reason,
+          message: e.message,
+        }),
+      ),
+      context: req.context,
+      requirements: requirementsOf(requirements),
+      conditions: out.conditions.map((cd) => ({
+        type: cd.type,
+        status: cd.status === "True" ? Status.STATUS_CONDITION_TRUE : cd.status === "False" ? Status.STATUS_CONDITION_FALSE : Status.STATUS_CONDITION_UNKNOWN,
+        reason: cd.reason,
+        message: cd.message,
+      })),
+    };
+  }
+}
+
+function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: string } {
+  const md = obj.metadata;
+  const name = md?.name;
+  if (typeof name !== "string" || name === "") return { fatal: `${c.kind}: metadata.name: required` };
+  const what = `${c.kind} ${short(name)}`;
+  const r = c.spec.safeParse(obj.spec ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => `${fieldPath(["spec", ...i.path])}: ${i.message}`);
+    const more = r.error.issues.length > MAX_REPORTED_ISSUES ? ` (and ${r.error.issues.length - MAX_REPORTED_ISSUES} more)` : "";
+    return { fatal: `${what}: invalid spec: ${issues.join("; ")}${more}` };
+  }
+  const status = obj.status && typeof obj.status === "object" && !Array.isArray(obj.status) ? (obj.status as Record<string, unknown>) : {};
+  return {
+    xr: {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      metadata: {
+        name,
+        ...(typeof md?.namespace === "string" && md.namespace ? { namespace: md.namespace } : {}),
+        ...(md?.labels && typeof md.labels === "object" ? { labels: md.labels } : {}),
+        ...(typeof md?.creationTimestamp === "string" ? { creationTimestamp: md.creationTimestamp } : {}),
+      },
+      spec: r.data,
+      status,
+    },
+  };
+}
+
+/** Fatal: one result, the desired state the request came in with, nothing new. */
+export function fatal(req: RunFunctionRequest, message: string, requirements?: Record<string, ResourceSelector>): RunFunctionResponse {
+  return {
+    meta: { tag: req.meta?.tag ?? "", ttl: DEFAULT_TTL },
+    desired: req.desired ?? { composite: undefined, resources: {} },
+    results: [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }],
+    context: req.context,
+    requirements: requirements ? requirementsOf(requirements) : undefined,
+    conditions: [],
+  };
+}
+
+function passThrough(req: RunFunctionRequest, requirements: Record<string, ResourceSelector>): RunFunctionResponse {
+  return {
+    meta: { tag: req.meta?.tag ?? "", ttl: DEFAULT_TTL },
+    desired: req.desired ?? { composite: undefined, resources: {} },
+    results: [],
+    context: req.context,
+    requirements: requirementsOf(requirements),
+    conditions: [],
+  };
+}
+
+function requirementsOf(resources: Record<string, ResourceSelector>) {
+  return { extraResources: {}, resources, schemas: {} };
+}
+
+/** Deep copy without `undefined`: protobuf Struct cannot carry it and it must not change output. */
+export function clean<T>(v: T): T {
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(clean) as T;
+  if (v && typeof v === "object") {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = clean(x);
+    return o as T;
+  }
+  return v;
+}
+
+function short(s: string): string {
+  return s.length > 100 ? `${s.slice(0, 100)}…` : s;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

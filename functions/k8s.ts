@@ -1,0 +1,97 @@
+// Typed builders for the core Kubernetes objects Tenants and VDCs share. The
+// types come from kubernetes-models, so a misspelt field fails to compile.
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Subject";
+import type { Composed, KubeObject } from "./compose.js";
+
+export const NAME_LABEL = "kubernetes.io/metadata.name";
+
+export function toObject(model: { toJSON(): unknown }): KubeObject {
+  return model.toJSON() as KubeObject;
+}
+
+export function namespace(name: string, labels: Record<string, string>, observed: KubeObject | undefined): Composed {
+  const resource = toObject(new Namespace({ metadata: { name, labels } }));
+  // A Namespace is usable once Active; Terminating or missing is not ready.
+  const phase = (observed?.status as { phase?: unknown } | undefined)?.phase;
+  return { resource, ready: phase === "Active" };
+}
+
+/** Anything without a status of its own is ready once it exists. */
+export function existing(resource: KubeObject, observed: KubeObject | undefined): Composed {
+  return { resource, ready: observed !== undefined };
+}
+
+export interface Subjects {
+  groups: string[];
+  users: string[];
+}
+
+/** Subjects in spec order, groups first; duplicates dropped so the list is exact. */
+export function subjectsOf(...lists: Subjects[]): ISubject[] {
+  const seen = new Set<string>();
+  const out: ISubject[] = [];
+  for (const kind of ["Group", "User"] as const) {
+    for (const l of lists) {
+      for (const name of kind === "Group" ? l.groups : l.users) {
+        const k = `${kind}/${name}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push({ apiGroup: "rbac.authorization.k8s.io", kind, name });
+      }
+    }
+  }
+  return out;
+}
+
+export function roleBinding(name: string, ns: string, labels: Record<string, string>, clusterRole: string, subjects: ISubject[]): KubeObject {
+  return toObject(
+    new RoleBinding({
+      metadata: { name, namespace: ns, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
+      subjects,
+    }),
+  );
+}
+
+export function networkPolicy(name: string, ns: string, labels: Record<string, string>, spec: INetworkPolicySpec): KubeObject {
+  return toObject(new NetworkPolicy({ metadata: { name, namespace: ns, labels }, spec }));
+}
+
+/** The policies every isolated namespace starts from: deny all, then open own namespace and DNS. */
+export function baselinePolicies(ns: string, labels: Record<string, string>): Record<string, KubeObject> {
+  return {
+    "netpol-default-deny": networkPolicy("default-deny", ns, labels, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    "netpol-allow-same-namespace": networkPolicy("allow-same-namespace", ns, labels, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    }),
+    "netpol-allow-dns": networkPolicy("allow-dns", ns, labels, {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    }),
+  };
+}
+
+/** Ingress from the named namespaces, selected by the label Kubernetes sets on every namespace. */
+export function allowFromNamespaces(name: string, ns: string, labels: Record<string, string>, namespaces: string[]): KubeObject {
+  return networkPolicy(name, ns, labels, {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "In", values: namespaces }] } }] }],
+  });
+}

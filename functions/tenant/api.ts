@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { count, quantity, subjects, text } from "../api.js";
+
+export const TIERS = ["demo", "free", "professional", "enterprise"] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** Budget keys a tenant spreads over its VDCs. */
+export const BUDGET_KEYS = ["cpu", "memory", "storage", "vms", "vdcs"] as const;
+export type BudgetKey = (typeof BUDGET_KEYS)[number];
+export type Budget = Record<BudgetKey, string>;
+
+/** The budget each tier gets when spec.quota leaves a figure out. */
+export const TIER_BUDGETS: Record<Tier, Budget> = {
+  demo: { cpu: "4", memory: "8Gi", storage: "50Gi", vms: "2", vdcs: "1" },
+  free: { cpu: "8", memory: "16Gi", storage: "100Gi", vms: "5", vdcs: "2" },
+  professional: { cpu: "64", memory: "256Gi", storage: "2Ti", vms: "50", vdcs: "10" },
+  enterprise: { cpu: "512", memory: "2Ti", storage: "50Ti", vms: "500", vdcs: "50" },
+};
+
+export const tenantSpec = z
+  .object({
+    displayName: text("Human-readable name shown in consoles and printer columns.", 253).optional(),
+    tier: z.enum(TIERS).default("free").meta({ description: "Service tier. Sets the default budget and the database presets of the tenant's VDCs." }),
+    admins: subjects("Tenant administrators: bound to the ClusterRole admin in the tenant namespace and in every VDC of the tenant. At least one group or user."),
+    quota: z
+      .object({
+        cpu: quantity("CPU cores over all the tenant's VDCs. Defaults from the tier.").optional(),
+        memory: quantity("Memory over all the tenant's VDCs. Defaults from the tier.").optional(),
+        storage: quantity("Persistent storage over all the tenant's VDCs. Defaults from the tier.").optional(),
+        vms: count("Virtual machines over all the tenant's VDCs. Defaults from the tier.").optional(),
+        vdcs: count("Number of VDCs the tenant may create. Defaults from the tier.").optional(),
+      })
+      .prefault({})
+      .meta({ description: "The tenant's budget over all its VDCs. Each figure left out defaults from the tier." }),
+    networkIsolation: z.boolean().default(true).meta({ description: "Deny traffic into the tenant namespace from other namespaces (DNS and same-namespace traffic stay open)." }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.admins.groups.length + s.admins.users.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["admins"], message: "at least one admin group or user is required" });
+    }
+  })
+  .meta({ description: "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs." });
+
+export type TenantSpec = z.output<typeof tenantSpec>;
+
+/** The tenant's effective budget: spec.quota with every missing figure taken from the tier. */
+export function budgetOf(spec: TenantSpec): Budget {
+  const tierBudget = TIER_BUDGETS[spec.tier];
+  const out = { ...tierBudget };
+  for (const k of BUDGET_KEYS) {
+    const v = spec.quota[k];
+    if (v !== undefined) out[k] = String(v);
+  }
+  return out;
+}
+
+const budget = (description: string) =>
+  z
+    .object(Object.fromEntries(BUDGET_KEYS.map((k) => [k, z.string().optional()])) as Record<BudgetKey, z.ZodOptional<z.ZodString>>)
+    .optional()
+    .meta({ description });
+
+export const tenantStatus = z.object({
+  namespace: z.string().optional().meta({ description: "The tenant's namespace." }),
+  phase: z.enum(["Pending", "Ready", "Failed"]).optional().meta({ description: "Pending until every composed resource is ready; Failed when the VDCs hold more than the budget." }),
+  budget: budget("The effective budget: spec.quota with defaults from the tier."),
+  allocated: budget("What the tenant's VDCs hold of the budget (sum of their spec.quota; vdcs is their number)."),
+  remaining: budget("Budget minus allocated; negative when the budget was lowered below what VDCs hold."),
+  vdcs: z.array(z.string()).optional().meta({ description: "Names of the tenant's VDCs." }),
+});

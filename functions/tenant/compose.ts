@@ -1,0 +1,103 @@
+// Tenant: a namespace for the tenant's own objects, its admins bound to
+// `admin` there, isolation policies, and the budget its VDCs share.
+import { API_VERSION, type XRDSpec } from "../api.js";
+import { allocate, format, parseBudget, zero } from "../budget.js";
+import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
+import { baselinePolicies, existing, namespace, roleBinding, subjectsOf } from "../k8s.js";
+import { LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import { BUDGET_KEYS } from "./api.js";
+import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
+
+export const TENANT_NAMESPACE_PREFIX = "tenant-";
+
+export function tenantNamespace(tenant: string): string {
+  return `${TENANT_NAMESPACE_PREFIX}${tenant}`;
+}
+
+export const tenant = composer({
+  apiVersion: API_VERSION,
+  kind: "Tenant",
+  spec: tenantSpec,
+
+  requirements: () => ({
+    // Every VDC: filtered by spec.tenantRef here, because a label could be left off to escape the budget.
+    vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+  }),
+
+  compose({ xr, observed, required }) {
+    const name = xr.metadata.name;
+    const ns = tenantNamespace(name);
+    if (ns.length > MAX_NAME) {
+      return { fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name` };
+    }
+    const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
+    const resources: Record<string, Composed> = {
+      namespace: namespace(ns, labels, observed.namespace),
+    };
+    const admins = subjectsOf(xr.spec.admins);
+    resources["rolebinding-admins"] = existing(roleBinding("tenant-admins", ns, labels, "admin", admins), observed["rolebinding-admins"]);
+    if (xr.spec.networkIsolation) {
+      for (const [key, policy] of Object.entries(baselinePolicies(ns, labels))) resources[key] = existing(policy, observed[key]);
+    }
+
+    const budget = budgetOf(xr.spec);
+    let amounts;
+    try {
+      amounts = parseBudget(budget);
+    } catch (err) {
+      return { fatal: `Tenant ${name}: spec.quota: ${(err as Error).message}` };
+    }
+    const alloc = allocate(required.vdcs ?? [], name, amounts);
+    const remaining = zero();
+    for (const k of BUDGET_KEYS) remaining[k] = amounts[k] - alloc.allocated[k];
+
+    const allReady = Object.values(resources).every((r) => r.ready);
+    const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
+    const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
+    const status = tenantStatus.parse({
+      namespace: ns,
+      phase,
+      budget,
+      allocated: format(alloc.allocated),
+      remaining: format(remaining),
+      vdcs: alloc.admitted,
+    });
+    const events = phaseEvents(xr.status.phase, phase, {
+      Ready: { severity: "Normal", reason: "TenantReady", message: `Tenant ${name} is ready in namespace ${ns}` },
+      Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
+    });
+    const refused = alloc.refused.map((r) => `${r.name} (${r.over.join(", ")})`);
+    return {
+      resources,
+      status,
+      conditions: [
+        refused.length
+          ? { type: "BudgetAvailable", status: "False", reason: "VDCsRefused", message: `VDCs over the budget and refused: ${refused.join("; ")}` }
+          : { type: "BudgetAvailable", status: "True", reason: "WithinBudget", message: `${alloc.admitted.length} VDC(s) within the budget` },
+      ],
+      events,
+      ttlSeconds: phase === "Ready" ? TTL_STEADY : TTL_SETTLING,
+    };
+  },
+});
+
+export const tenantXRD: XRDSpec = {
+  kind: "Tenant",
+  plural: "tenants",
+  singular: "tenant",
+  scope: "Cluster",
+  categories: ["crossvdc"],
+  description: "A tenant of the platform: namespace, administrators, network isolation and the budget its VDCs share.",
+  spec: tenantSpec,
+  status: tenantStatus,
+  printerColumns: [
+    { name: "Display Name", type: "string", jsonPath: ".spec.displayName" },
+    { name: "Tier", type: "string", jsonPath: ".spec.tier" },
+    { name: "Namespace", type: "string", jsonPath: ".status.namespace" },
+    { name: "Phase", type: "string", jsonPath: ".status.phase" },
+    { name: "CPU Left", type: "string", jsonPath: ".status.remaining.cpu", priority: 1 },
+    { name: "Memory Left", type: "string", jsonPath: ".status.remaining.memory", priority: 1 },
+    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ],
+};

@@ -1,0 +1,195 @@
+// VDC: one tenant's namespace with quota, limits, network isolation and members.
+// Admission happens here: the VDC's quota must fit in what its tenant has left.
+import { LimitRange } from "kubernetes-models/v1/LimitRange";
+import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
+import { API_VERSION, type XRDSpec } from "../api.js";
+import { allocate, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
+import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
+import { allowFromNamespaces, baselinePolicies, existing, namespace, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
+import { LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
+import { formatQuantity, parseQuantity, percent } from "../quantity.js";
+import { BUDGET_KEYS } from "../tenant/api.js";
+import { budgetOf, tenantSpec } from "../tenant/api.js";
+import { tenantNamespace } from "../tenant/compose.js";
+import { QUOTA_KEYS, vdcSpec, vdcStatus, type QuotaKey, type VDCSpec } from "./api.js";
+
+export const KUBEVIRT_MEMORY_RATIO_LABEL = "alpha.kubevirt.io/auto-memory-limits-ratio";
+
+export const vdc = composer({
+  apiVersion: API_VERSION,
+  kind: "VDC",
+  spec: vdcSpec,
+
+  requirements: (xr) => ({
+    tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
+    // Every VDC, filtered by spec.tenantRef: a label could be left off to escape the budget.
+    vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+  }),
+
+  compose({ xr, observed, required }) {
+    const name = xr.metadata.name;
+    const tenantName = xr.spec.tenantRef.name;
+    const admission = admit(name, xr.metadata.creationTimestamp, xr.spec, required);
+    if ("fatal" in admission) return admission;
+    const { tenantSpec: owner, remaining } = admission;
+
+    const ns = name;
+    const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
+    const resources: Record<string, Composed> = {
+      namespace: namespace(ns, { ...labels, [LABEL_TYPE]: "vdc", [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio }, observed.namespace),
+      quota: existing(quota(ns, labels, xr.spec), observed.quota),
+      limits: existing(limitRange(ns, labels, xr.spec), observed.limits),
+    };
+    for (const [key, obj] of Object.entries(policies(ns, labels, tenantName, xr.spec))) resources[key] = existing(obj, observed[key]);
+    const m = xr.spec.members;
+    const bindings = { admin: subjectsOf(owner.admins, m.admins), edit: subjectsOf(m.editors), view: subjectsOf(m.viewers) };
+    for (const [role, subjects] of Object.entries(bindings)) {
+      if (subjects.length === 0) continue;
+      const key = `rolebinding-${role}`;
+      resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
+    }
+
+    const allReady = Object.values(resources).every((r) => r.ready);
+    const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
+    const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
+    const status = vdcStatus.parse({ namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota) });
+    return {
+      resources,
+      status,
+      conditions: [{ type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Tenant ${tenantName} has ${remaining} left after this VDC` }],
+      events: phaseEvents(xr.status.phase, phase, {
+        Ready: { severity: "Normal", reason: "VDCReady", message: `VDC ${name} is ready in namespace ${ns}` },
+        Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
+      }),
+      ttlSeconds: phase === "Ready" ? TTL_STEADY : TTL_SETTLING,
+    };
+  },
+});
+
+type Admission = { fatal: string } | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
+
+/** Name, tenant and budget checks; any failure is Fatal so nothing existing is touched. */
+function admit(name: string, created: string | undefined, spec: VDCSpec, required: Record<string, KubeObject[]>): Admission {
+  const tenantName = spec.tenantRef.name;
+  const what = `VDC ${name}`;
+  if (!name.startsWith(`${tenantName}-`) || name.length === tenantName.length + 1) {
+    return { fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names` };
+  }
+  if (name.length > MAX_NAME) return { fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace` };
+  const owner = required.tenant?.[0];
+  if (!owner) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
+  const parsed = tenantSpec.safeParse(owner.spec ?? {});
+  if (!parsed.success) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first` };
+  let budget: Amounts;
+  try {
+    budget = parseBudget(budgetOf(parsed.data));
+  } catch (err) {
+    return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" spec.quota: ${(err as Error).message}` };
+  }
+  // Charge the VDCs created before this one, then this one: older VDCs keep their share.
+  const self: KubeObject = { apiVersion: API_VERSION, kind: "VDC", metadata: { name, creationTimestamp: created }, spec };
+  const siblings = (required.vdcs ?? []).filter((v) => v.metadata?.name !== name);
+  const order = chargingOrder([...siblings, self], tenantName);
+  const before = order.slice(0, order.findIndex((v) => v.metadata?.name === name));
+  const { allocated, admitted } = allocate(before, tenantName, budget);
+  const demand = demandOf(self);
+  const over = fits(allocated, demand, budget);
+  if (over.length) {
+    const details = over.map((k) => {
+      const excess = allocated[k] + demand[k] - budget[k];
+      const figure = k === "vdcs" ? "number of VDCs" : `spec.quota.${k}`;
+      return `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left (held by ${admitted.join(", ") || "no other VDC"}); over by ${formatOne(k, excess)}`;
+    });
+    return { fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}` };
+  }
+  const left = zero();
+  for (const k of BUDGET_KEYS) left[k] = budget[k] - allocated[k] - demand[k];
+  const remaining = `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, vdcs ${formatOne("vdcs", left.vdcs)}`;
+  return { tenantSpec: parsed.data, remaining };
+}
+
+function quota(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
+  const hard: Record<string, string> = {};
+  for (const [key, rq] of Object.entries(QUOTA_KEYS)) hard[rq] = String(spec.quota[key as QuotaKey]);
+  return toObject(new ResourceQuota({ metadata: { name: "vdc-quota", namespace: ns, labels }, spec: { hard } }));
+}
+
+function limitRange(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
+  const l = spec.limits;
+  return toObject(
+    new LimitRange({
+      metadata: { name: "vdc-limits", namespace: ns, labels },
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            default: { cpu: l.defaultCpu, memory: l.defaultMemory },
+            defaultRequest: { cpu: l.defaultRequestCpu, memory: l.defaultRequestMemory },
+            max: { cpu: l.maxCpu, memory: l.maxMemory },
+          },
+        ],
+      },
+    }),
+  );
+}
+
+function policies(ns: string, labels: Record<string, string>, tenant: string, spec: VDCSpec): Record<string, KubeObject> {
+  const net = spec.network;
+  if (net.isolation === "open") return {};
+  const out = baselinePolicies(ns, labels);
+  out["netpol-allow-from-namespaces"] = allowFromNamespaces("allow-from-namespaces", ns, labels, [tenantNamespace(tenant), ...net.allowFromNamespaces.filter((n) => n !== tenantNamespace(tenant))]);
+  if (net.allowEgress.length) {
+    out["netpol-allow-egress"] = networkPolicy("allow-egress", ns, labels, {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: net.allowEgress.map((e) => ({
+        to: [{ ipBlock: { cidr: e.cidr } }],
+        ...(e.ports.length ? { ports: e.ports.map((p) => ({ port: p.port, protocol: p.protocol })) } : {}),
+      })),
+    });
+  }
+  return out;
+}
+
+/** Usage per quota key from the observed ResourceQuota's status, as `kubectl describe quota` shows it. */
+function usage(observed: KubeObject | undefined): Record<string, unknown> | undefined {
+  const st = observed?.status as { used?: Record<string, string>; hard?: Record<string, string> } | undefined;
+  if (!st?.hard) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, rq] of Object.entries(QUOTA_KEYS)) {
+    const hard = st.hard[rq];
+    if (hard === undefined) continue;
+    const used = st.used?.[rq] ?? "0";
+    try {
+      const u = parseQuantity(used);
+      const h = parseQuantity(hard);
+      out[key] = { used: formatQuantity(u, key === "memory" || key === "storage" ? "bytes" : key === "cpu" ? "cpu" : "count"), hard, percent: Math.floor(percent(u, h)) };
+    } catch {
+      // A quantity Kubernetes wrote but we cannot read is left out rather than guessed.
+    }
+  }
+  return out;
+}
+
+export const vdcXRD: XRDSpec = {
+  kind: "VDC",
+  plural: "vdcs",
+  singular: "vdc",
+  scope: "Cluster",
+  categories: ["crossvdc"],
+  description: "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
+  spec: vdcSpec,
+  status: vdcStatus,
+  printerColumns: [
+    { name: "Tenant", type: "string", jsonPath: ".spec.tenantRef.name" },
+    { name: "Display Name", type: "string", jsonPath: ".spec.displayName", priority: 1 },
+    { name: "Phase", type: "string", jsonPath: ".status.phase" },
+    { name: "CPU", type: "string", jsonPath: ".spec.quota.cpu" },
+    { name: "Memory", type: "string", jsonPath: ".spec.quota.memory" },
+    { name: "CPU Used %", type: "integer", jsonPath: ".status.usage.cpu.percent", priority: 1 },
+    { name: "Memory Used %", type: "integer", jsonPath: ".status.usage.memory.percent", priority: 1 },
+    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ],
+};
+
