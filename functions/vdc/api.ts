@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { count, dnsLabel, MAX_LIST, quantityOr, subjects, text, unique } from "../api.js";
+import { MAX_NAME } from "../names.js";
 import { parseQuantity } from "../quantity.js";
 
 /** ResourceQuota keys of a VDC, in the order the quota lists them. */
@@ -86,6 +87,35 @@ export const vdcSpec = z
       })
       .prefault({})
       .meta({ description: "Network isolation of the VDC namespace." }),
+    backend: z
+      .object({
+        type: z.enum(["kubevirt", "proxmox"]).default("kubevirt").meta({ description: "Where the VDC's VirtualMachines run: KubeVirt in this cluster, or Proxmox VE through provider-proxmox-bpg." }),
+        storageClass: z.string().min(1).max(253).optional().meta({ description: "StorageClass for VM disks and databases when a request names none (KubeVirt). Empty: the cluster default." }),
+        providerConfigRef: z
+          .object({
+            name: dnsLabel("Name of the provider-proxmox-bpg ProviderConfig or ClusterProviderConfig."),
+            kind: z.enum(["ProviderConfig", "ClusterProviderConfig"]).default("ClusterProviderConfig").meta({ description: "ProviderConfig (in the VDC namespace) or ClusterProviderConfig." }),
+          })
+          .optional()
+          .meta({ description: "Proxmox: credentials of the Proxmox VE cluster." }),
+        node: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: node VMs are created on unless a template names another." }),
+        datastore: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: datastore for VM disks (e.g. local-lvm)." }),
+        bridge: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: network bridge (e.g. vmbr0)." }),
+        vlan: z.number().int().min(1).max(4094).optional().meta({ description: "Proxmox: VLAN tag of the VDC's VMs, unless a VM sets its own." }),
+      })
+      .prefault({})
+      .superRefine((b, ctx) => {
+        if (b.type !== "proxmox") return;
+        for (const k of ["providerConfigRef", "node", "datastore", "bridge"] as const) {
+          if (b[k] === undefined) ctx.addIssue({ code: "custom", path: [k], message: "required when type is proxmox" });
+        }
+      })
+      .meta({
+        description: "Where the VDC's VirtualMachines run. App teams do not choose it: every VM in the namespace follows the VDC.",
+        "x-kubernetes-validations": [
+          { rule: "self.type != 'proxmox' || (has(self.providerConfigRef) && has(self.node) && has(self.datastore) && has(self.bridge))", message: "providerConfigRef, node, datastore and bridge are required when type is proxmox" },
+        ],
+      }),
     members: z
       .object({
         admins: subjects("Bound to the ClusterRole admin. The tenant's admins are VDC admins too."),
