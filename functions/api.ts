@@ -8,6 +8,8 @@ import { QUANTITY_PATTERN, isQuantity } from "./quantity.js";
 export const GROUP = "crossvdc.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
+/** The Function object Compositions call: package/function installs it under this name. */
+export const FUNCTION_NAME = "function-crossvdc";
 
 /** Bounds that keep a hostile XR from costing us memory; generous for real use. */
 export const MAX_LIST = 256;

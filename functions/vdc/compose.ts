@@ -56,7 +56,7 @@ export const vdc = composer({
     return {
       resources,
       status,
-      conditions: [{ type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Tenant ${tenantName} has ${remaining} left after this VDC` }],
+      conditions: [{ type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Admitted; tenant ${tenantName} has ${remaining} left` }],
       events: phaseEvents(xr.status.phase, phase, {
         Ready: { severity: "Normal", reason: "VDCReady", message: `VDC ${name} is ready in namespace ${ns}` },
         Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
@@ -102,8 +102,10 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
     });
     return { fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}` };
   }
+  // What the tenant has left once every admitted VDC, older or newer, is charged.
+  const all = allocate(order, tenantName, budget).allocated;
   const left = zero();
-  for (const k of BUDGET_KEYS) left[k] = budget[k] - allocated[k] - demand[k];
+  for (const k of BUDGET_KEYS) left[k] = budget[k] - all[k];
   const remaining = `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, vdcs ${formatOne("vdcs", left.vdcs)}`;
   return { tenantSpec: parsed.data, remaining };
 }
