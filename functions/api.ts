@@ -3,7 +3,7 @@
 // and the function parses every XR with them, so admission and API agree.
 import { z } from "zod";
 import { DNS1123_LABEL, MAX_NAME } from "./names.js";
-import { QUANTITY_PATTERN, isQuantity } from "./quantity.js";
+import { NON_NEGATIVE_QUANTITY_PATTERN, isQuantity } from "./quantity.js";
 
 export const GROUP = "crossvdc.io";
 export const VERSION = "v1alpha1";
@@ -22,7 +22,7 @@ export const MAX_STRING = 1024;
  */
 function quantitySchema() {
   return z
-    .union([z.number().int().nonnegative(), z.string().max(64).regex(new RegExp(QUANTITY_PATTERN))])
+    .union([z.number().int().nonnegative(), z.string().max(64).regex(new RegExp(NON_NEGATIVE_QUANTITY_PATTERN))])
     .refine((v) => isQuantity(v), { message: "must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)" })
     .transform((v) => String(v));
 }

@@ -52,10 +52,15 @@ export function tenantOf(vdc: KubeObject): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
+/** Oldest first (creationTimestamp, then name); one not created yet (no timestamp) comes last. */
+export function creationOrder<T extends KubeObject>(items: T[]): T[] {
+  const key = (v: KubeObject) => `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}`;
+  return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 /** The tenant's VDCs in charging order. */
 export function chargingOrder(vdcs: KubeObject[], tenant: string): KubeObject[] {
-  const key = (v: KubeObject) => `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}`;
-  return vdcs.filter((v) => tenantOf(v) === tenant).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return creationOrder(vdcs.filter((v) => tenantOf(v) === tenant));
 }
 
 export interface Allocation {
@@ -65,24 +70,45 @@ export interface Allocation {
 }
 
 export function fits(allocated: Amounts, demand: Amounts, budget: Amounts): BudgetKey[] {
-  return BUDGET_KEYS.filter((k) => allocated[k] + demand[k] > budget[k]);
+  return overLimit(BUDGET_KEYS, allocated, demand, budget);
 }
 
 /** Greedy allocation in charging order; deterministic for a given set of VDCs. */
 export function allocate(vdcs: KubeObject[], tenant: string, budget: Amounts): Allocation {
-  const allocated = zero();
-  const admitted: string[] = [];
-  const refused: Allocation["refused"] = [];
-  for (const v of chargingOrder(vdcs, tenant)) {
-    const demand = demandOf(v);
-    const over = fits(allocated, demand, budget);
-    const name = v.metadata?.name ?? "";
+  const r = admitInOrder(chargingOrder(vdcs, tenant), BUDGET_KEYS, demandOf, budget);
+  return { admitted: r.admitted.map(nameOf), refused: r.refused.map((x) => ({ name: nameOf(x.item), over: x.over })), allocated: r.allocated };
+}
+
+// The same greedy walk serves tenant budgets (VDCs) and VDC quotas (VirtualMachines).
+
+/** The keys on which `allocated + demand` would exceed `limit`. */
+export function overLimit<K extends string>(keys: readonly K[], allocated: Record<K, bigint>, demand: Record<K, bigint>, limit: Record<K, bigint>): K[] {
+  return keys.filter((k) => allocated[k] + demand[k] > limit[k]);
+}
+
+/** Charges items in the order given; one that does not fit what is left is skipped, not blocking later ones. */
+export function admitInOrder<K extends string, T>(
+  items: readonly T[],
+  keys: readonly K[],
+  demand: (item: T) => Record<K, bigint>,
+  limit: Record<K, bigint>,
+): { admitted: T[]; refused: { item: T; over: K[] }[]; allocated: Record<K, bigint> } {
+  const allocated = Object.fromEntries(keys.map((k) => [k, 0n])) as Record<K, bigint>;
+  const admitted: T[] = [];
+  const refused: { item: T; over: K[] }[] = [];
+  for (const item of items) {
+    const d = demand(item);
+    const over = overLimit(keys, allocated, d, limit);
     if (over.length) {
-      refused.push({ name, over });
+      refused.push({ item, over });
       continue;
     }
-    for (const k of BUDGET_KEYS) allocated[k] += demand[k];
-    admitted.push(name);
+    for (const k of keys) allocated[k] += d[k];
+    admitted.push(item);
   }
   return { admitted, refused, allocated };
+}
+
+function nameOf(o: KubeObject): string {
+  return o.metadata?.name ?? "";
 }

@@ -6,6 +6,8 @@
 export const QUANTITY_PATTERN =
   "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
+/** The same without a minus sign: what the XRDs accept for quota figures. */
+export const NON_NEGATIVE_QUANTITY_PATTERN = QUANTITY_PATTERN.replace("^(\\+|-)?", "^\\+?");
 
 // Values are held in nano-units (10^-9), the smallest suffix Kubernetes has.
 const NANO = 1_000_000_000n;

@@ -7,7 +7,6 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
-import forge from "node-forge";
 import { pino } from "pino";
 import {
   FunctionRunnerServiceService,
@@ -17,6 +16,7 @@ import {
 } from "@crossplane-org/function-sdk-typescript";
 import { Fn } from "../functions/fn.js";
 import { startServer, parseFlags, redact, type ServerHandle } from "../functions/server.js";
+import { issue, type Issued } from "./support/certs.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const silent = pino({ level: "silent" });
@@ -53,41 +53,7 @@ function expectWidgetFatal(rsp: RunFunctionResponse) {
   expect(rsp.results[0]!.message).toContain("Widget");
 }
 
-// ---- certificates --------------------------------------------------------
-
-interface Issued {
-  cert: forge.pki.Certificate;
-  keys: forge.pki.rsa.KeyPair;
-  certPem: string;
-  keyPem: string;
-}
-
-let serial = 1;
-function issue(cn: string, issuer: Issued | undefined, kind: "ca" | "server" | "client"): Issued {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = (serial++).toString(16).padStart(2, "0");
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 24 * 3600_000);
-  const subject = [{ name: "commonName", value: cn }];
-  cert.setSubject(subject);
-  cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
-  const exts: any[] = [{ name: "basicConstraints", cA: kind === "ca" }];
-  if (kind === "ca") {
-    exts.push({ name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true });
-  } else {
-    exts.push({ name: "keyUsage", digitalSignature: true, keyEncipherment: true });
-    exts.push({ name: "extKeyUsage", serverAuth: kind === "server", clientAuth: kind === "client" });
-  }
-  if (kind === "server") {
-    exts.push({ name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }] });
-  }
-  exts.push({ name: "subjectKeyIdentifier" });
-  cert.setExtensions(exts);
-  cert.sign((issuer ?? { keys }).keys.privateKey, forge.md.sha256.create());
-  return { cert, keys, certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
-}
+// ---- certificates (test/support/certs.ts) --------------------------------
 
 let dir: string;
 let certsDir: string;

@@ -88,7 +88,7 @@ describe("VDC composer", () => {
       members: { admins: { groups: ["acme-admins", "ops"], users: ["bob"] }, editors: { groups: ["devs"] }, viewers: { users: ["auditor"] } },
     });
     const out = run({ xr, required: { tenant: [tenant], vdcs: [] } });
-    const subjects = (key: string) => (out.resources[key] as { subjects: { kind: string; name: string }[] }).subjects.map((s) => `${s.kind}:${s.name}`);
+    const subjects = (key: string) => (out.resources[key] as unknown as { subjects: { kind: string; name: string }[] }).subjects.map((s) => `${s.kind}:${s.name}`);
     expect(subjects("rolebinding-admin")).toEqual(["Group:acme-admins", "Group:ops", "User:bob"]);
     expect(subjects("rolebinding-edit")).toEqual(["Group:devs"]);
     expect(subjects("rolebinding-view")).toEqual(["User:auditor"]);

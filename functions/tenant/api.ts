@@ -39,7 +39,10 @@ export const tenantSpec = z
       ctx.addIssue({ code: "custom", path: ["admins"], message: "at least one admin group or user is required" });
     }
   })
-  .meta({ description: "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs." });
+  .meta({
+    description: "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs.",
+    "x-kubernetes-validations": [{ rule: "size(self.admins.groups) + size(self.admins.users) > 0", message: "at least one admin group or user is required" }],
+  });
 
 export type TenantSpec = z.output<typeof tenantSpec>;
 

@@ -1,8 +1,9 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { count, dnsLabel, MAX_LIST, quantityOr, subjects, text, unique } from "../api.js";
+import { count, dnsLabel, MAX_LIST, MAX_STRING, quantity, quantityOr, subjects, text, unique } from "../api.js";
 import { MAX_NAME } from "../names.js";
 import { parseQuantity } from "../quantity.js";
+import { TIERS, type Tier } from "../tenant/api.js";
 
 /** ResourceQuota keys of a VDC, in the order the quota lists them. */
 export const QUOTA_KEYS = {
@@ -28,6 +29,217 @@ const port = z.object({
   port: z.number().int().min(1).max(65535).meta({ description: "Destination port." }),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP").meta({ description: "Protocol." }),
 });
+
+// ---------------------------------------------------------------- databases
+
+/** What a database gets from the preset of a tier, before its own size overrides. */
+export interface DatabasePreset {
+  instances: number;
+  storage: string;
+  cpu: string;
+  memory: string;
+  /** The preset promises backups: a database on it must say where they go (spec.databases[i].backup). */
+  backups: boolean;
+  /** Pod anti-affinity between instances when there is more than one. */
+  antiAffinity: "preferred" | "required";
+}
+
+export const DATABASE_PRESETS: Record<Tier, DatabasePreset> = {
+  demo: { instances: 1, storage: "5Gi", cpu: "500m", memory: "512Mi", backups: false, antiAffinity: "preferred" },
+  free: { instances: 1, storage: "10Gi", cpu: "1", memory: "1Gi", backups: false, antiAffinity: "preferred" },
+  professional: { instances: 1, storage: "50Gi", cpu: "2", memory: "4Gi", backups: true, antiAffinity: "preferred" },
+  enterprise: { instances: 3, storage: "200Gi", cpu: "4", memory: "16Gi", backups: true, antiAffinity: "required" },
+};
+
+const presetTable = TIERS.map((t) => {
+  const p = DATABASE_PRESETS[t];
+  return `${t}: ${p.instances} instance(s), ${p.storage} storage, ${p.cpu} CPU, ${p.memory} memory${p.backups ? ", backups required" : ""}${p.antiAffinity === "required" ? ", required pod anti-affinity" : ""}`;
+}).join("; ");
+
+/** PostgreSQL majors CloudNativePG 1.30 runs. */
+export const POSTGRES_MAJORS = [14, 15, 16, 17, 18] as const;
+export const DEFAULT_POSTGRES_MAJOR = 17;
+/** Services are named <database>-rw: a DNS-1035 label, so the name starts with a letter; pods and jobs add suffixes. */
+const DATABASE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_DATABASE_NAME = 50;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function secretName(description: string) {
+  return z.string().min(1).max(253).regex(DNS1123_SUBDOMAIN, { message: "must be a Secret name (DNS-1123 subdomain)" }).meta({ description });
+}
+
+const CRON_DESCRIPTOR = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every [0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h)([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))*)$/;
+const CRON_FIELD = /^[0-9A-Za-z*?,/-]+$/;
+
+/** A CloudNativePG schedule: robfig/cron with a leading seconds field, or a descriptor such as @daily. */
+function checkSchedule(s: string, ctx: z.RefinementCtx): void {
+  if (CRON_DESCRIPTOR.test(s)) return;
+  const fields = s.trim().split(/\s+/);
+  if (fields.length === 5) {
+    ctx.addIssue({ code: "custom", message: `has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 ${s.trim()}"` });
+  } else if (fields.length !== 6 || !fields.every((f) => CRON_FIELD.test(f))) {
+    ctx.addIssue({ code: "custom", message: 'must be a 6-field cron expression with seconds first (e.g. "0 0 2 * * *") or a descriptor such as @daily' });
+  }
+}
+
+const databaseSize = z
+  .object({
+    preset: z
+      .enum(TIERS)
+      .optional()
+      .meta({ description: `Preset the other figures default from. Default: the tier of the VDC's tenant. Presets: ${presetTable}.` }),
+    instances: z.number().int().min(1).max(10).optional().meta({ description: "PostgreSQL instances (one primary, the rest streaming replicas). Overrides the preset." }),
+    storage: quantity("Volume size of each instance. Overrides the preset. Storage only grows: a smaller figure than the running cluster's is refused.").optional(),
+    cpu: quantity("CPU of each instance (request and limit). Overrides the preset.").optional(),
+    memory: quantity("Memory of each instance (request and limit). Overrides the preset.").optional(),
+  })
+  .prefault({})
+  .meta({ description: `Size of the database. Each figure left out comes from the preset (default: the tenant's tier). Presets: ${presetTable}.` });
+
+const databaseBackup = z
+  .object({
+    schedule: z
+      .string()
+      .max(128)
+      .default("0 0 2 * * *")
+      .superRefine(checkSchedule)
+      .meta({ description: 'When to take a base backup: CloudNativePG cron with seconds first ("0 0 2 * * *" is 02:00 every day) or a descriptor such as @daily. WAL is archived continuously.' }),
+    retentionDays: z.number().int().min(1).max(3650).default(30).meta({ description: "Days of backups and WAL kept in the object store (the Cluster's retentionPolicy)." }),
+    destinationPath: z
+      .string()
+      .max(1024)
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, { message: "must be an S3 URL such as s3://bucket/path" })
+      .meta({ description: "Object store path of the backups, e.g. s3://acme-backups/acme-prod. Each database writes below it in a folder of its own name." }),
+    endpointURL: z
+      .string()
+      .max(1024)
+      .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: "must be an http(s) URL" })
+      .optional()
+      .meta({ description: "Endpoint of an S3-compatible object store (MinIO, Ceph RGW, ...). Default: AWS S3." }),
+    s3CredentialsSecret: secretName("Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of the object store."),
+  })
+  .meta({ description: "Continuous backup to an S3-compatible object store: a ScheduledBackup for base backups plus WAL archiving." });
+
+const database = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(MAX_DATABASE_NAME)
+      .regex(DATABASE_NAME, { message: "must start with a letter and contain only lower case alphanumerics and '-' (it names the services <name>-rw, <name>-ro)" })
+      .meta({ description: "Name of the CloudNativePG Cluster in the VDC namespace. Applications connect to <name>-rw.<namespace>.svc with the Secret <name>-app." }),
+    version: z
+      .number()
+      .int()
+      .min(POSTGRES_MAJORS[0])
+      .max(POSTGRES_MAJORS[POSTGRES_MAJORS.length - 1]!)
+      .default(DEFAULT_POSTGRES_MAJOR)
+      .meta({ description: "PostgreSQL major version. Upgrades happen in place; a lower version than the running cluster's would replace it (see deletionProtection)." }),
+    size: databaseSize,
+    backup: databaseBackup.optional(),
+    deletionProtection: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "While true, a database removed from spec.databases, or changed in a way that would replace it, is kept as it is and the VDC reports it. To delete a database: set this to false, apply, then remove the entry.",
+      }),
+  })
+  .meta({ description: "A PostgreSQL database run by CloudNativePG, with database and owner app." });
+
+export type DatabaseSpec = z.output<typeof database>;
+
+// ---------------------------------------------------------------- migration
+
+export const MIGRATION_SOURCE_TYPES = ["vsphere", "ovirt", "openstack", "openshift", "ova"] as const;
+export type MigrationSourceType = (typeof MIGRATION_SOURCE_TYPES)[number];
+/** The name of the destination Provider in every VDC namespace with migration sources; no source may take it. */
+export const DESTINATION_PROVIDER = "host";
+
+const MAX_STRING_REF = 512;
+const SETTING_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
+const MAX_SETTINGS = 32;
+
+const sourceRefShape = {
+  name: z.string().min(1).max(MAX_STRING_REF).optional().meta({ description: "Name in the source (vSphere: the network or datastore name or inventory path)." }),
+  id: z.string().min(1).max(MAX_STRING_REF).optional().meta({ description: "ID in the source (vSphere: managed object ID such as network-17 or datastore-21)." }),
+};
+
+const networkPair = z
+  .object({
+    source: z
+      .object({
+        ...sourceRefShape,
+        type: z.string().min(1).max(64).optional().meta({ description: "Type qualifying the source (OpenShift sources: pod for the pod network)." }),
+        namespace: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Namespace of the source network (OpenShift sources only)." }),
+      })
+      .refine((r) => r.name !== undefined || r.id !== undefined || r.type !== undefined, { message: "set name, id or type" })
+      .meta({ description: "Source network." }),
+    destination: z
+      .object({
+        type: z.enum(["pod", "multus", "ignored"]).default("pod").meta({ description: "pod: the pod network; multus: a NetworkAttachmentDefinition in the VDC namespace; ignored: leave the NIC out." }),
+        name: dnsLabel("NetworkAttachmentDefinition in the VDC namespace (multus only).").optional(),
+      })
+      .prefault({})
+      .refine((d) => (d.type === "multus") === (d.name !== undefined), { message: "name is required for multus and only allowed for multus" })
+      .meta({ description: "Destination network. Default: the pod network." }),
+  })
+  .meta({ description: "One source network and where its NICs go." });
+
+const storagePair = z
+  .object({
+    source: z
+      .object(sourceRefShape)
+      .refine((r) => r.name !== undefined || r.id !== undefined, { message: "set name or id" })
+      .meta({ description: "Source datastore or storage domain." }),
+    storageClass: z.string().min(1).max(253).optional().meta({ description: "StorageClass of the migrated disks. Default: spec.backend.storageClass." }),
+    accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany"]).optional().meta({ description: "Access mode of the disks. Default: the storage profile's." }),
+    volumeMode: z.enum(["Filesystem", "Block"]).optional().meta({ description: "Volume mode of the disks. Default: the storage profile's." }),
+  })
+  .meta({ description: "One source datastore and the StorageClass its disks land on." });
+
+const migrationSource = z
+  .object({
+    name: dnsLabel("Name of the Forklift Provider in the VDC namespace. Plans name it as their source provider."),
+    type: z.enum(MIGRATION_SOURCE_TYPES).meta({ description: "Kind of source platform." }),
+    url: z
+      .string()
+      .min(1)
+      .max(2048)
+      .meta({
+        description:
+          "Endpoint of the source: vsphere https://vcenter/sdk, ovirt https://engine/ovirt-engine/api, openstack https://keystone:5000/v3, openshift https://api.cluster:6443, ova an NFS share server:/path.",
+      }),
+    secretRef: z
+      .object({ name: secretName("Secret in the VDC namespace.") })
+      .meta({
+        description:
+          "Credentials Secret the tenant creates in the VDC namespace. Keys by type: vsphere user, password; ovirt user, password, cacert (unless insecureSkipVerify is \"true\"); openstack username, password, projectName or projectID, userDomainName or userDomainID, or an application credential; openshift token; ova url. cacert and insecureSkipVerify are optional elsewhere.",
+      }),
+    settings: z
+      .record(z.string().regex(SETTING_KEY), z.string().max(MAX_STRING))
+      .default({})
+      .refine((m) => Object.keys(m).length <= MAX_SETTINGS, { message: `at most ${MAX_SETTINGS} settings` })
+      .meta({ description: "Provider settings, e.g. vsphere vddkInitImage (the VDDK image, for faster disk transfer) and sdkEndpoint (vcenter or esxi)." }),
+    networkMap: z.array(networkPair).max(MAX_LIST).default([]).meta({ description: "Source networks and their destinations (default: the pod network). Plans use the NetworkMap <name>-network." }),
+    storageMap: z.array(storagePair).max(MAX_LIST).default([]).meta({ description: "Source datastores and their StorageClass (default: spec.backend.storageClass). Plans use the StorageMap <name>-storage." }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.name === DESTINATION_PROVIDER) ctx.addIssue({ code: "custom", path: ["name"], message: `"${DESTINATION_PROVIDER}" is the VDC's destination provider` });
+    const problem = urlProblem(s.type, s.url);
+    if (problem) ctx.addIssue({ code: "custom", path: ["url"], message: problem });
+  })
+  .meta({ description: "A platform VMs are migrated from with Forklift (Migration Toolkit for Virtualization)." });
+
+export type MigrationSourceSpec = z.output<typeof migrationSource>;
+
+function urlProblem(type: MigrationSourceType, url: string): string | undefined {
+  if (type === "ova") return /^[^\s:/]+:\/[^\s]*$/.test(url) ? undefined : "must be an NFS share such as nfs.example.com:/exports/ova";
+  if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url)) return "must be an https URL";
+  if (type === "vsphere" && !/\/sdk\/?$/.test(url)) return "must be the SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)";
+  if (type === "ovirt" && !/\/ovirt-engine\/api\/?$/.test(url)) return "must be the engine API, ending in /ovirt-engine/api";
+  return undefined;
+}
 
 export const vdcSpec = z
   .object({
@@ -116,6 +328,23 @@ export const vdcSpec = z
           { rule: "self.type != 'proxmox' || (has(self.providerConfigRef) && has(self.node) && has(self.datastore) && has(self.bridge))", message: "providerConfigRef, node, datastore and bridge are required when type is proxmox" },
         ],
       }),
+    databases: z
+      .array(database)
+      .max(64)
+      .default([])
+      .superRefine(unique((d: DatabaseSpec) => d.name, "database"))
+      .meta({ description: "PostgreSQL databases run by CloudNativePG in the VDC namespace. They count against spec.quota (instances × cpu, memory, storage)." }),
+    migration: z
+      .object({
+        sources: z
+          .array(migrationSource)
+          .max(32)
+          .default([])
+          .superRefine(unique((s: MigrationSourceSpec) => s.name, "source"))
+          .meta({ description: "Source platforms. Each gets a Forklift Provider, NetworkMap <name>-network and StorageMap <name>-storage into this VDC, next to the destination provider host." }),
+      })
+      .prefault({})
+      .meta({ description: "Migrating VMs into this VDC with Forklift / Migration Toolkit for Virtualization." }),
     members: z
       .object({
         admins: subjects("Bound to the ClusterRole admin. The tenant's admins are VDC admins too."),
@@ -138,6 +367,17 @@ export const vdcSpec = z
         ctx.addIssue({ code: "custom", path: ["limits", lo], message: `must not exceed limits.${hi} (${s.limits[hi]})` });
       }
     }
+    // Forklift migrates into KubeVirt; a Proxmox VDC has nowhere for it to land.
+    if (s.migration.sources.length && s.backend.type !== "kubevirt") {
+      ctx.addIssue({ code: "custom", path: ["migration", "sources"], message: "migration needs backend.type kubevirt" });
+    }
+    s.migration.sources.forEach((src, i) =>
+      src.storageMap.forEach((m, j) => {
+        if (m.storageClass === undefined && s.backend.storageClass === undefined) {
+          ctx.addIssue({ code: "custom", path: ["migration", "sources", i, "storageMap", j, "storageClass"], message: "required when spec.backend.storageClass is not set" });
+        }
+      }),
+    );
   })
   .meta({ description: "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members." });
 
@@ -149,6 +389,29 @@ const usage = z.object({
   percent: z.number().int().meta({ description: "used / hard, in whole percent." }),
 });
 
+const databaseStatus = z.object({
+  name: z.string().meta({ description: "The database (CloudNativePG Cluster) name." }),
+  ready: z.boolean().meta({ description: "The Cluster's Ready condition, or its phase \"Cluster in healthy state\"." }),
+  phase: z.string().optional().meta({ description: "The Cluster's phase as CloudNativePG reports it." }),
+  instances: z.number().int().optional().meta({ description: "Instances the Cluster has." }),
+  readyInstances: z.number().int().optional().meta({ description: "Instances that are ready." }),
+  host: z.string().meta({ description: "Read-write service: <name>-rw.<namespace>.svc, port 5432." }),
+  secretName: z.string().meta({ description: "Secret CloudNativePG generates with the app user's credentials and connection URI (<name>-app)." }),
+  backups: z.boolean().meta({ description: "Whether continuous backup to an object store is configured." }),
+  kept: z.boolean().optional().meta({ description: "True when the database is kept by deletionProtection although the spec removed or would replace it." }),
+});
+
+const sourceStatus = z.object({
+  name: z.string().meta({ description: "The source (Forklift Provider) name." }),
+  type: z.string().meta({ description: "The source type." }),
+  ready: z.boolean().meta({ description: "The Provider's Ready condition." }),
+  connected: z.boolean().meta({ description: "The Provider's ConnectionTestSucceeded condition." }),
+  phase: z.string().optional().meta({ description: "The Provider's phase as Forklift reports it." }),
+  networkMap: z.string().meta({ description: "NetworkMap for Plans from this source." }),
+  storageMap: z.string().meta({ description: "StorageMap for Plans from this source." }),
+  waiting: z.string().optional().meta({ description: "Why the source is not composed yet (its credentials Secret is missing)." }),
+});
+
 export const vdcStatus = z.object({
   namespace: z.string().optional().meta({ description: "The VDC's namespace (its own name)." }),
   tenant: z.string().optional().meta({ description: "The owning tenant." }),
@@ -157,5 +420,17 @@ export const vdcStatus = z.object({
     .object(Object.fromEntries(Object.keys(QUOTA_KEYS).map((k) => [k, usage.optional()])) as Record<QuotaKey, z.ZodOptional<typeof usage>>)
     .optional()
     .meta({ description: "Quota use, read from the ResourceQuota vdc-quota." }),
+  databases: z.array(databaseStatus).optional().meta({ description: "The VDC's databases, in spec order, then any kept by deletionProtection." }),
+  databaseDemand: z
+    .object({ cpu: z.string(), memory: z.string(), storage: z.string() })
+    .optional()
+    .meta({ description: "What the databases, kept ones included, take of spec.quota (instances × cpu, memory, storage). VMs get the rest." }),
+  migration: z
+    .object({
+      destinationProvider: z.string().meta({ description: "Forklift Provider of this cluster (type openshift, empty url) in the VDC namespace: the destination of Plans." }),
+      sources: z.array(sourceStatus).meta({ description: "The migration sources, in spec order." }),
+    })
+    .optional()
+    .meta({ description: "Migration sources and their Forklift Providers." }),
 });
 export type VDCStatus = z.output<typeof vdcStatus>;

@@ -12,6 +12,8 @@ import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import { tenantNamespace } from "../tenant/compose.js";
 import { QUOTA_KEYS, vdcSpec, vdcStatus, type QuotaKey, type VDCSpec } from "./api.js";
+import { composeDatabases } from "./databases.js";
+import { composeMigration, migrationRequirements } from "./migration.js";
 
 export const KUBEVIRT_MEMORY_RATIO_LABEL = "alpha.kubevirt.io/auto-memory-limits-ratio";
 
@@ -24,6 +26,7 @@ export const vdc = composer({
     tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
     // Every VDC, filtered by spec.tenantRef: a label could be left off to escape the budget.
     vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+    ...migrationRequirements(xr.metadata.name, xr.spec),
   }),
 
   compose({ xr, observed, required }) {
@@ -49,18 +52,31 @@ export const vdc = composer({
       resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
     }
 
+    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed });
+    if ("fatal" in databases) return databases;
+    const migration = composeMigration({ vdc: name, ns, labels, spec: xr.spec, observed, required });
+    if ("fatal" in migration) return migration;
+    Object.assign(resources, databases.resources, migration.resources);
+
     const allReady = Object.values(resources).every((r) => r.ready);
     const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
     const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
-    const status = vdcStatus.parse({ namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota) });
+    const status = vdcStatus.parse({ namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota), ...databases.status, ...migration.status });
     return {
       resources,
       status,
-      conditions: [{ type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Admitted; tenant ${tenantName} has ${remaining} left` }],
-      events: phaseEvents(xr.status.phase, phase, {
-        Ready: { severity: "Normal", reason: "VDCReady", message: `VDC ${name} is ready in namespace ${ns}` },
-        Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
-      }),
+      conditions: [
+        { type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Admitted; tenant ${tenantName} has ${remaining} left` },
+        ...databases.conditions,
+        ...migration.conditions,
+      ],
+      events: [
+        ...phaseEvents(xr.status.phase, phase, {
+          Ready: { severity: "Normal", reason: "VDCReady", message: `VDC ${name} is ready in namespace ${ns}` },
+          Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
+        }),
+        ...databases.events,
+      ],
       ttlSeconds: phase === "Ready" ? TTL_STEADY : TTL_SETTLING,
     };
   },

@@ -1,0 +1,367 @@
+// `npm run bench`: the function server against a do-nothing function on the
+// same SDK (the floor), both as child processes on loopback, driven by the
+// same concurrent gRPC client over insecure and mTLS connections.
+//
+// Prints, per case: requests per second, p50/p99 latency, the ratio to the
+// floor, response size and the server's peak RSS; cold start; how time grows
+// with 100 / 1,000 / 10,000 related objects; RSS after 100,000 calls; and the
+// targets of docs/performance.md, met or missed. It is a benchmark, not a
+// test: it exits 0 whatever the figures, 1 only if it could not run.
+//
+//   npm run bench [-- --quick] [-- --concurrency N]
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import { newClient, runFunction } from "../functions/client.js";
+import { root } from "../scripts/examples.js";
+import { writeServerCerts, type TestPKI } from "../test/support/certs.js";
+import { build, type Built } from "./build.js";
+import { buildCases, fn, type Case } from "./cases.js";
+import { MAX_MESSAGE, call, drive, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
+import { memory, resetPeak, startProc, type ServerProc } from "./proc.js";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    concurrency: { type: "string", default: "32" },
+  },
+});
+const QUICK = args.quick!;
+const CONCURRENCY = Number(args.concurrency);
+const LATENCY_MS = QUICK ? 600 : 2000;
+const THROUGHPUT_MS = QUICK ? 800 : 3000;
+const WARMUP_MS = QUICK ? 300 : 1000;
+const SOAK_CALLS = QUICK ? 20_000 : 100_000;
+const SOAK_CONCURRENCY = 64;
+const COLD_STARTS = QUICK ? 2 : 5;
+
+const TARGET = { p50Ratio: 1.5, rpsShare: 0.7, rssMB: 150, coldStartMs: 1000 };
+
+type Target = "floor" | "crossvdc";
+type Transport = "insecure" | "mTLS";
+const TARGETS: Target[] = ["floor", "crossvdc"];
+const TRANSPORTS: Transport[] = ["insecure", "mTLS"];
+
+const MB = 1024 * 1024;
+const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+const kib = (b: number) => (b >= 100 * 1024 ? `${(b / MB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+const log = (s = "") => process.stdout.write(`${s}\n`);
+
+function table(head: string[], rows: string[][], left = 1): void {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i < left ? pad(c, w[i]!) : lpad(c, w[i]!))).join("  ");
+  log(line(head));
+  log(w.map((n) => "-".repeat(n)).join("  "));
+  for (const r of rows) log(line(r));
+}
+
+function machine(): string[] {
+  const cpu = cpus()[0]?.model?.trim() || "unknown CPU";
+  return [
+    `date:    ${new Date().toISOString()}`,
+    `cpu:     ${cpu}, ${cpus().length} cores (os.cpus)`,
+    `memory:  ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    `node:    ${process.version} on Linux ${release()}`,
+    `grpc-js: ${grpcVersion()}`,
+  ];
+}
+
+function grpcVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, "node_modules/@grpc/grpc-js/package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "?";
+  }
+}
+
+// ---- servers -------------------------------------------------------------------
+
+function serverArgs(built: Built, target: Target, transport: Transport, pki: TestPKI): string[] {
+  const entry = target === "floor" ? built.noop : built.main;
+  const tls = transport === "insecure" ? ["--insecure"] : ["--tls-server-certs-dir", pki.serverDir];
+  // Both accept up to 64 MiB, so the 10,000-object requests fit (see the scaling notes).
+  return [entry, "--address", "127.0.0.1:0", ...tls, "--max-recv-message-size", String(MAX_MESSAGE)];
+}
+
+function credsFor(transport: Transport, pki: TestPKI): grpc.ChannelCredentials {
+  return transport === "insecure"
+    ? grpc.credentials.createInsecure()
+    : grpc.credentials.createSsl(Buffer.from(pki.ca.certPem), Buffer.from(pki.client.keyPem), Buffer.from(pki.client.certPem));
+}
+
+interface Running {
+  proc: ServerProc;
+  client: RawClient;
+}
+
+async function start(built: Built, target: Target, transport: Transport, pki: TestPKI): Promise<Running> {
+  const proc = await startProc(serverArgs(built, target, transport, pki), { cwd: root });
+  return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki)) };
+}
+
+async function stop(r: Running): Promise<number | null> {
+  r.client.close();
+  const { code } = await r.proc.stop();
+  return code;
+}
+
+// ---- cold start ------------------------------------------------------------------
+
+interface Cold {
+  listening: number;
+  answered: number;
+}
+
+async function coldStart(cmd: string[], transport: Transport, pki: TestPKI, tenant: Case): Promise<Cold> {
+  const proc = await startProc(cmd, { cwd: root, timeoutMs: 60_000 });
+  const client = newClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki));
+  try {
+    await runFunction(client, tenant.req);
+    return { listening: proc.listeningAt - proc.spawnedAt, answered: performance.now() - proc.spawnedAt };
+  } finally {
+    client.close();
+    await proc.stop();
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  log("# crossvdc benchmark");
+  log();
+  for (const l of machine()) log(l);
+  log(`mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`);
+  log();
+
+  const built = build(root);
+  log(`build:   functions/ and bench/noop.ts compiled with tsc, run with plain node${built.warnings ? ` (tsc reported errors; emitted output used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}` : ""}`);
+
+  const { cases, scaling, skipped, notes } = buildCases();
+  const dir = mkdtempSync(join(tmpdir(), "crossvdc-bench-"));
+  const pki = writeServerCerts(dir);
+  log();
+  log("## Cases");
+  log();
+  table(
+    ["case", "what", "related", "request", "outcome"],
+    cases.map((c) => [c.name, c.what, String(c.related), kib(c.bytes.length), c.outcome]),
+    2,
+  );
+  for (const s of skipped) log(`SKIPPED ${s.name}: ${s.why}`);
+  for (const n of notes) log(`NOTE: ${n}`);
+  const tenant = cases.find((c) => c.name === "tenant");
+  if (!tenant) throw new Error("no Tenant case: examples/renders.yaml has no Tenant example");
+
+  // ---- cold start
+  log();
+  log(`## Cold start: spawn to first answered call (Tenant), median and max of ${COLD_STARTS}`);
+  log();
+  const coldRows: string[][] = [];
+  const coldOurs: number[] = [];
+  const commands: [string, Target | "tsx", (t: Transport) => string[]][] = [
+    ["floor (node)", "floor", (t) => serverArgs(built, "floor", t, pki)],
+    ["crossvdc (node dist)", "crossvdc", (t) => serverArgs(built, "crossvdc", t, pki)],
+    ["crossvdc (tsx, npm start)", "tsx", (t) => ["--import", "tsx", "functions/main.ts", ...serverArgs(built, "crossvdc", t, pki).slice(1)]],
+  ];
+  for (const [label, kind, cmd] of commands) {
+    const row = [label];
+    for (const t of TRANSPORTS) {
+      const runs: Cold[] = [];
+      for (let i = 0; i < (kind === "tsx" ? Math.min(COLD_STARTS, 3) : COLD_STARTS); i++) runs.push(await coldStart(cmd(t), t, pki, tenant));
+      const ans = runs.map((r) => r.answered).sort((a, b) => a - b);
+      const lis = runs.map((r) => r.listening).sort((a, b) => a - b);
+      if (kind === "crossvdc") coldOurs.push(...ans);
+      row.push(`${fmt(percentile(ans, 0.5), 0)} ms (max ${fmt(ans[ans.length - 1]!, 0)}; listening ${fmt(percentile(lis, 0.5), 0)})`);
+    }
+    coldRows.push(row);
+  }
+  table(["server", ...TRANSPORTS], coldRows);
+
+  // ---- per case, per transport
+  const results: Record<string, Record<Transport, Record<Target, { lat: Stats; thr: Stats; peakMB: number }>>> = {};
+  const mismatches: string[] = [];
+  for (const transport of TRANSPORTS) {
+    const servers = {} as Record<Target, Running>;
+    for (const target of TARGETS) servers[target] = await start(built, target, transport, pki);
+    // Same answer over the wire as in-process, byte for byte.
+    for (const c of [...cases, ...scaling.flatMap((s) => s.points.map((p) => p.c))]) {
+      const wire = await call(servers.crossvdc.client, c.bytes);
+      const local = Buffer.from(RunFunctionResponse.encode(fn.run(c.req)).finish());
+      if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
+    }
+    log();
+    log(`## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY}`);
+    log();
+    const rows: string[][] = [];
+    for (const c of cases) {
+      const byTarget = {} as Record<Target, { lat: Stats; thr: Stats; peakMB: number }>;
+      for (const target of TARGETS) resetPeak(servers[target].proc.pid);
+      for (const target of TARGETS) {
+        const { client, proc } = servers[target];
+        await drive(client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs: [c.bytes] });
+        const lat = await drive(client, { concurrency: 1, durationMs: LATENCY_MS, minCalls: 20, reqs: [c.bytes] });
+        const thr = await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS, minCalls: 2 * CONCURRENCY, reqs: [c.bytes] });
+        byTarget[target] = { lat, thr, peakMB: memory(proc.pid).peak / MB };
+        for (const s of [lat, thr]) if (s.errors) log(`ERRORS ${target} ${c.name}: ${s.errors} (${s.firstError})`);
+      }
+      (results[c.name] ??= {} as (typeof results)[string])[transport] = byTarget;
+      const f = byTarget.floor;
+      const o = byTarget.crossvdc;
+      rows.push([
+        c.name,
+        kib(o.thr.responseBytes),
+        `${fmt(o.lat.p50)} (${fmt(f.lat.p50)})`,
+        `${fmt(o.lat.p99)} (${fmt(f.lat.p99)})`,
+        `${fmt(o.lat.p50 / f.lat.p50)}×`,
+        `${fmt(o.thr.rps, 0)} (${fmt(f.thr.rps, 0)})`,
+        `${fmt((100 * o.thr.rps) / f.thr.rps, 0)}%`,
+        `${fmt(o.thr.p50)} / ${fmt(o.thr.p99)}`,
+        `${fmt(o.peakMB, 0)} (${fmt(f.peakMB, 0)})`,
+      ]);
+    }
+    table(["case", "response", "p50 ms (floor)", "p99 ms (floor)", "p50 ratio", `rps (floor)`, "rps share", `p50/p99 ms at ${CONCURRENCY}`, "peak RSS MB (floor)"], rows);
+    for (const target of TARGETS) {
+      const code = await stop(servers[target]);
+      if (code !== 0) log(`WARNING: ${target} exited ${code} on SIGTERM`);
+    }
+  }
+  for (const m of mismatches) log(`MISMATCH ${m}`);
+
+  // ---- scaling
+  log();
+  log("## Scaling with related objects (concurrency 1, insecure)");
+  log();
+  const linear: { kind: string; ok: boolean; why: string }[] = [];
+  {
+    const servers = {} as Record<Target, Running>;
+    for (const target of TARGETS) servers[target] = await start(built, target, "insecure", pki);
+    for (const s of scaling) {
+      const rows: string[][] = [];
+      const ours: number[] = [];
+      const inproc: number[] = [];
+      for (const { n, c } of s.points) {
+        const calls = n >= 10_000 ? (QUICK ? 5 : 15) : n >= 1000 ? (QUICK ? 20 : 60) : QUICK ? 100 : 300;
+        // In-process: Fn.run alone (no protobuf decode, no transport).
+        for (let i = 0; i < 3; i++) fn.run(c.req);
+        const ts: number[] = [];
+        for (let i = 0; i < calls; i++) {
+          const t = performance.now();
+          fn.run(c.req);
+          ts.push(performance.now() - t);
+        }
+        const ip = percentile(ts.sort((a, b) => a - b), 0.5);
+        const per = {} as Record<Target, Stats>;
+        for (const target of TARGETS) {
+          await drive(servers[target].client, { concurrency: 1, calls: 3, reqs: [c.bytes] });
+          per[target] = await drive(servers[target].client, { concurrency: 1, calls, reqs: [c.bytes] });
+          if (per[target].errors) log(`ERRORS ${target} ${c.name}: ${per[target].errors} (${per[target].firstError})`);
+        }
+        ours.push(per.crossvdc.p50);
+        inproc.push(ip);
+        rows.push([
+          String(n),
+          kib(c.bytes.length),
+          c.outcome.startsWith("FATAL") ? "FATAL" : "composed",
+          fmt(ip, 3),
+          fmt(per.crossvdc.p50, 3),
+          fmt(per.floor.p50, 3),
+          fmt(per.crossvdc.p50 - per.floor.p50, 3),
+          fmt(((per.crossvdc.p50 / n) * 1000), 2),
+        ]);
+      }
+      log(`${s.kind}:`);
+      table(["n", "request", "outcome", "Fn.run ms", "gRPC p50 ms", "floor p50 ms", "ours − floor ms", "µs per object"], rows);
+      // Linear: the cost of each further object must not grow. Compare the marginal cost per object
+      // of the last step with the one before (fixed costs cancel out); allow 50% for noise and GC.
+      const points = s.points.map((p) => p.n);
+      const checks = [
+        { label: "gRPC", t: ours },
+        { label: "Fn.run", t: inproc },
+      ].map(({ label, t }) => {
+        const steps = points.slice(1).map((n, i) => ({ from: points[i]!, to: n, marginal: (t[i + 1]! - t[i]!) / (n - points[i]!) }));
+        const growth = steps.length > 1 ? steps[steps.length - 1]!.marginal / steps[steps.length - 2]!.marginal : 1;
+        const ratios = points.slice(1).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`);
+        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${steps.map((x) => fmt(x.marginal * 1000, 2)).join(" → ")}` };
+      });
+      for (const ch of checks) log(`  ${ch.text}${ch.growth > 1.5 ? `  SUPER-LINEAR (marginal cost ×${fmt(ch.growth)})` : ""}`);
+      const worst = Math.max(...checks.map((c) => c.growth));
+      linear.push({ kind: s.kind, ok: worst <= 1.5, why: `marginal cost per object of the last step ×${fmt(worst)} of the one before` });
+      log();
+    }
+    for (const target of TARGETS) await stop(servers[target]);
+  }
+
+  // ---- soak: RSS after 100,000 calls
+  log(`## RSS after ${SOAK_CALLS.toLocaleString("en")} calls (mTLS, concurrency ${SOAK_CONCURRENCY})`);
+  log();
+  const singles = cases.filter((c) => c.single);
+  const big = cases.find((c) => c.name === "vdc-500");
+  // The single-object cases in turn, and the 500-sibling VDC every 50th call.
+  const mix: Buffer[] = [];
+  for (let i = 0; i < 50; i++) mix.push(i === 49 && big ? big.bytes : singles[i % singles.length]!.bytes);
+  const soak = {} as Record<Target, { stats: Stats; before: ReturnType<typeof memory>; after: ReturnType<typeof memory> }>;
+  for (const target of TARGETS) {
+    const r = await start(built, target, "mTLS", pki);
+    await call(r.client, singles[0]!.bytes);
+    const before = memory(r.proc.pid);
+    const stats = await drive(r.client, { concurrency: SOAK_CONCURRENCY, calls: SOAK_CALLS, reqs: mix });
+    await new Promise((res) => setTimeout(res, 200));
+    const after = memory(r.proc.pid);
+    soak[target] = { stats, before, after };
+    const code = await stop(r);
+    if (code !== 0) log(`WARNING: ${target} exited ${code} on SIGTERM`);
+  }
+  table(
+    ["server", "calls", "errors", "seconds", "rps", "p50 / p99 ms", "RSS before MB", "RSS after MB", "peak RSS MB"],
+    TARGETS.map((t) => {
+      const s = soak[t];
+      return [t, String(s.stats.calls), String(s.stats.errors), fmt(s.stats.seconds, 1), fmt(s.stats.rps, 0), `${fmt(s.stats.p50)} / ${fmt(s.stats.p99)}`, fmt(s.before.rss / MB, 0), fmt(s.after.rss / MB, 0), fmt(s.after.peak / MB, 0)];
+    }),
+  );
+  if (soak.crossvdc.stats.errors) log(`soak errors: ${soak.crossvdc.stats.firstError}`);
+
+  // ---- targets
+  log();
+  log("## Targets");
+  log();
+  const verdict = (ok: boolean) => (ok ? "met   " : "MISSED");
+  const rowsT: string[][] = [];
+  for (const c of cases.filter((x) => x.single)) {
+    for (const t of TRANSPORTS) {
+      const r = results[c.name]![t];
+      const ratio = r.crossvdc.lat.p50 / r.floor.lat.p50;
+      const share = r.crossvdc.thr.rps / r.floor.thr.rps;
+      rowsT.push([`${verdict(ratio <= TARGET.p50Ratio)} p50 ≤ ${TARGET.p50Ratio}× floor`, `${c.name} ${t}`, `${fmt(ratio)}×`]);
+      rowsT.push([`${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`, `${c.name} ${t}`, `${fmt(share * 100, 0)}%`]);
+    }
+  }
+  for (const c of cases.filter((x) => !x.single)) {
+    for (const t of TRANSPORTS) {
+      const r = results[c.name]![t];
+      const share = r.crossvdc.thr.rps / r.floor.thr.rps;
+      rowsT.push([`${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`, `${c.name} ${t}`, `${fmt(share * 100, 0)}%`]);
+    }
+  }
+  const rssAfter = soak.crossvdc.after.rss / MB;
+  rowsT.push([`${verdict(rssAfter < TARGET.rssMB)} RSS < ${TARGET.rssMB} MB after ${SOAK_CALLS.toLocaleString("en")} calls`, "crossvdc mTLS", `${fmt(rssAfter, 0)} MB (peak ${fmt(soak.crossvdc.after.peak / MB, 0)} MB)`]);
+  rowsT.push([`${verdict(soak.crossvdc.stats.errors === 0)} zero errors in the soak`, "crossvdc mTLS", String(soak.crossvdc.stats.errors)]);
+  const coldMax = Math.max(...coldOurs);
+  rowsT.push([`${verdict(coldMax < TARGET.coldStartMs)} cold start < ${TARGET.coldStartMs} ms`, "crossvdc node dist, both transports", `max ${fmt(coldMax, 0)} ms, median ${fmt(percentile(coldOurs.sort((a, b) => a - b), 0.5), 0)} ms`]);
+  for (const l of linear) rowsT.push([`${verdict(l.ok)} linear scaling`, l.kind, l.why]);
+  table(["target", "where", "measured"], rowsT, 2);
+  for (const s of skipped) log(`not measured: ${s.name} (${s.why})`);
+  log();
+  log(`bench took ${fmt((performance.now() - t0) / 1000, 0)} s`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// The load generator: one gRPC channel per server, N calls in flight, the same
+// for the floor and for ours. The client is functions/client.ts's client with
+// the (de)serialisers swapped for pass-through: requests are encoded once up
+// front and responses are counted, not decoded, so on a shared 2-core machine
+// as little client CPU as possible ends up in the servers' figures.
+import * as grpc from "@grpc/grpc-js";
+import { FunctionRunnerServiceService } from "@crossplane-org/function-sdk-typescript";
+
+export type RawClient = grpc.Client & {
+  runFunction(req: Buffer, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, rsp: Buffer) => void): grpc.ClientUnaryCall;
+};
+
+const RawCtor = grpc.makeGenericClientConstructor(
+  {
+    runFunction: {
+      ...FunctionRunnerServiceService.runFunction,
+      requestSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    },
+  } as unknown as grpc.ServiceDefinition,
+  "apiextensions.fn.proto.v1.FunctionRunnerService",
+) as unknown as new (address: string, creds: grpc.ChannelCredentials, opts?: grpc.ClientOptions) => RawClient;
+
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+
+export function rawClient(address: string, creds: grpc.ChannelCredentials): RawClient {
+  return new RawCtor(address, creds, { "grpc.max_receive_message_length": MAX_MESSAGE, "grpc.max_send_message_length": MAX_MESSAGE });
+}
+
+export function call(client: RawClient, req: Buffer, timeoutMs = 60_000): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    client.runFunction(req, { deadline: Date.now() + timeoutMs }, (err, rsp) => (err ? reject(err) : resolve(rsp))),
+  );
+}
+
+export interface Stats {
+  calls: number;
+  errors: number;
+  firstError?: string;
+  seconds: number;
+  rps: number;
+  /** Latencies in milliseconds. */
+  p50: number;
+  p99: number;
+  max: number;
+  /** Bytes of the last response. */
+  responseBytes: number;
+}
+
+export interface DriveOptions {
+  concurrency: number;
+  /** Stop issuing calls after this long... */
+  durationMs?: number;
+  /** ...or after this many calls. */
+  calls?: number;
+  /** ...but make at least this many. */
+  minCalls?: number;
+  /** Requests to rotate through; call i sends reqs[i % reqs.length]. */
+  reqs: Buffer[];
+}
+
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Closed loop: `concurrency` workers, each issues its next call when the last one answers. */
+export async function drive(client: RawClient, o: DriveOptions): Promise<Stats> {
+  const limit = o.calls ?? Infinity;
+  const lat = new Float64Array(Number.isFinite(limit) ? limit : 1 << 20);
+  let n = 0;
+  let issued = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let responseBytes = 0;
+  const start = performance.now();
+  const stopAt = o.durationMs !== undefined ? start + o.durationMs : Infinity;
+  const more = () => issued < limit && (performance.now() < stopAt || issued < (o.minCalls ?? 0)) && issued < lat.length;
+  const worker = async () => {
+    while (more()) {
+      const req = o.reqs[issued++ % o.reqs.length]!;
+      const t = performance.now();
+      try {
+        const rsp = await call(client, req);
+        responseBytes = rsp.length;
+        lat[n++] = performance.now() - t;
+      } catch (err) {
+        errors++;
+        firstError ??= (err as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  const sorted = lat.subarray(0, n).sort();
+  return {
+    calls: n,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    seconds,
+    rps: n / seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: n ? sorted[n - 1]! : NaN,
+    responseBytes,
+  };
+}

@@ -1,0 +1,415 @@
+// PostgreSQL databases of a VDC, run by CloudNativePG: one Cluster per
+// spec.databases entry (plus a ScheduledBackup when it has a backup), sized by
+// the tenant tier's preset, charged against the VDC quota, and never lost by
+// accident: a database the spec drops, or changes in a way that would replace
+// it, stays composed as observed while its deletionProtection holds.
+import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
+import { conditionOf } from "../compose.js";
+import { existing, NAME_LABEL, networkPolicy } from "../k8s.js";
+import { LABEL_TYPE } from "../names.js";
+import { formatQuantity, parseQuantity } from "../quantity.js";
+import type { Tier } from "../tenant/api.js";
+import { DATABASE_PRESETS, type DatabaseSpec, type VDCSpec } from "./api.js";
+
+export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
+/** Images of the CloudNativePG project, tagged by PostgreSQL major. */
+export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql";
+/** Where the CloudNativePG operator runs (its Helm chart and manifests default). */
+export const CNPG_OPERATOR_NAMESPACE = "cnpg-system";
+/** On the composed Cluster: the deletionProtection it was composed with, read back once its entry has left the spec. */
+export const PROTECTION_ANNOTATION = "crossvdc.io/deletion-protection";
+/** The Secret keys CloudNativePG's barman-cloud reads the object store credentials from. */
+export const S3_ACCESS_KEY_ID = "ACCESS_KEY_ID";
+export const S3_SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY";
+const HEALTHY_PHASE = "Cluster in healthy state";
+
+/** Composition resource names: stable per database, so Crossplane never sees a rename. */
+export const databaseKey = (name: string) => `database-${name}`;
+export const backupKey = (name: string) => `backup-${name}`;
+const DATABASE_KEY = /^database-(.+)$/;
+
+/** A database's effective size: its preset with its own figures on top. */
+export interface DatabaseSize {
+  preset: Tier;
+  instances: number;
+  storage: string;
+  cpu: string;
+  memory: string;
+  /** The preset promises backups. */
+  backups: boolean;
+  antiAffinity: "preferred" | "required";
+}
+
+export function resolveSize(db: DatabaseSpec, tier: Tier): DatabaseSize {
+  const preset = db.size.preset ?? tier;
+  const p = DATABASE_PRESETS[preset];
+  return {
+    preset,
+    instances: db.size.instances ?? p.instances,
+    storage: db.size.storage ?? p.storage,
+    cpu: db.size.cpu ?? p.cpu,
+    memory: db.size.memory ?? p.memory,
+    backups: p.backups,
+    antiAffinity: p.antiAffinity,
+  };
+}
+
+/** What databases take of a VDC's quota, in nano-units as parseQuantity gives them. */
+export interface Demand {
+  cpu: bigint;
+  memory: bigint;
+  storage: bigint;
+}
+
+function sizeDemand(s: { instances: number; cpu: string; memory: string; storage: string }): Demand {
+  const n = BigInt(s.instances);
+  return { cpu: n * parseQuantity(s.cpu), memory: n * parseQuantity(s.memory), storage: n * parseQuantity(s.storage) };
+}
+
+function add(a: Demand, b: Demand): Demand {
+  return { cpu: a.cpu + b.cpu, memory: a.memory + b.memory, storage: a.storage + b.storage };
+}
+
+const NONE: Demand = { cpu: 0n, memory: 0n, storage: 0n };
+
+/**
+ * The total demand of spec.databases on the VDC quota: the sum over databases
+ * of instances × {cpu, memory, storage}, presets resolved from the tenant's
+ * tier. For the VirtualMachine composer: VMs get spec.quota minus this.
+ * Databases kept by deletionProtection after leaving the spec are not in the
+ * spec; the VDC reports the full figure, kept ones included, in
+ * status.databaseDemand.
+ */
+export function databasesDemand(databases: readonly DatabaseSpec[], tier: Tier): Demand {
+  return databases.reduce((sum, db) => add(sum, sizeDemand(resolveSize(db, tier))), NONE);
+}
+
+export interface DatabasesInput {
+  vdc: string;
+  ns: string;
+  labels: Record<string, string>;
+  spec: VDCSpec;
+  tier: Tier;
+  observed: Record<string, KubeObject>;
+}
+
+export interface DatabasesOutput {
+  resources: Record<string, Composed>;
+  status: { databases?: unknown[]; databaseDemand?: Record<keyof Demand, string> };
+  conditions: XRCondition[];
+  events: Event[];
+}
+
+/** Why an observed database is kept although the spec says otherwise. */
+interface Kept {
+  name: string;
+  observed: KubeObject;
+  why: string;
+}
+
+export function composeDatabases(input: DatabasesInput): { fatal: string } | DatabasesOutput {
+  const { vdc, ns, labels, spec, tier, observed } = input;
+  const what = `VDC ${vdc}`;
+  const resources: Record<string, Composed> = {};
+  const events: Event[] = [];
+  const kept: Kept[] = [];
+  const replacing = new Set<string>();
+  const charges: { label: string; field?: string; demand: Demand; each: { instances: number; cpu: string; memory: string; storage: string } }[] = [];
+
+  // Databases that left the spec: kept while the protection they were composed with holds.
+  const inSpec = new Set(spec.databases.map((d) => d.name));
+  for (const key of Object.keys(observed).sort()) {
+    const name = DATABASE_KEY.exec(key)?.[1];
+    if (name === undefined || inSpec.has(name)) continue;
+    const obj = observed[key]!;
+    if (obj.metadata?.annotations?.[PROTECTION_ANNOTATION] === "false") continue; // deleted, as asked
+    kept.push({ name, observed: obj, why: "removed from spec.databases" });
+  }
+
+  for (const [i, db] of spec.databases.entries()) {
+    const field = `spec.databases[${i}]`;
+    const size = resolveSize(db, tier);
+    if (size.backups && !db.backup) {
+      return { fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret` };
+    }
+    for (const [k, max] of [["cpu", "maxCpu"], ["memory", "maxMemory"]] as const) {
+      if (parseQuantity(size[k]) > parseQuantity(spec.limits[max])) {
+        return { fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods` };
+      }
+    }
+    const current = observed[databaseKey(db.name)];
+    if (current) {
+      const had = (current.spec as { storage?: { size?: unknown } } | undefined)?.storage?.size;
+      if (typeof had === "string" && parseQuantity(size.storage) < parseQuantity(had)) {
+        const source = db.size.storage === undefined ? ` (from the ${size.preset} preset)` : "";
+        return { fatal: `${what}: ${field}.size.storage: cannot shrink from ${had} to ${size.storage}${source}: storage only grows; set size.storage to at least ${had}` };
+      }
+      const major = observedMajor(current);
+      if (major !== undefined && db.version < major) {
+        const why = `version ${db.version} would replace the running PostgreSQL ${major} cluster (CloudNativePG upgrades in place but cannot downgrade)`;
+        if (db.deletionProtection) {
+          kept.push({ name: db.name, observed: current, why });
+          continue;
+        }
+        // Replace: leave it out so Crossplane deletes it; once it is gone the next reconcile creates the new one.
+        replacing.add(db.name);
+        events.push({ severity: "Warning", reason: "DatabaseReplaced", message: `Database ${db.name}: ${why}; deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup` });
+        charges.push({ label: `${field} (${db.name})`, field, demand: sizeDemand(size), each: size });
+        continue;
+      }
+    }
+    charges.push({ label: `${field} (${db.name})`, field, demand: sizeDemand(size), each: size });
+    resources[databaseKey(db.name)] = clusterComposed(cluster(ns, labels, db, size, spec.backend.storageClass, current), current);
+    if (db.backup) resources[backupKey(db.name)] = existing(scheduledBackup(ns, labels, db.name, db.backup.schedule), observed[backupKey(db.name)]);
+  }
+
+  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const keptCharges = kept.map((k) => ({ label: `kept database ${k.name}`, field: undefined, demand: observedDemand(k.observed), each: undefined }));
+  for (const k of kept) {
+    resources[databaseKey(k.name)] = clusterComposed(asDesired(k.observed), k.observed);
+    const backup = observed[backupKey(k.name)];
+    if (backup) resources[backupKey(k.name)] = existing(asDesired(backup), backup);
+  }
+
+  const over = quotaProblem(spec, [...keptCharges, ...charges]);
+  if (over) return { fatal: `${what}: ${over}` };
+
+  const names = [...spec.databases.map((d) => d.name).filter((n) => !replacing.has(n)), ...kept.map((k) => k.name)];
+  const unique = [...new Set(names)].sort();
+  if (unique.length && spec.network.isolation === "isolated") {
+    resources["netpol-allow-databases"] = existing(databasePolicy(ns, labels, unique), observed["netpol-allow-databases"]);
+  }
+
+  const keptBy = new Map(kept.map((k) => [k.name, k]));
+  const statuses = [
+    ...spec.databases.map((db) => {
+      const k = keptBy.get(db.name);
+      if (k) return keptStatus(k, ns);
+      if (replacing.has(db.name)) return { ...databaseStatus(db.name, ns, undefined, db.backup !== undefined), phase: "Replacing" };
+      return databaseStatus(db.name, ns, observed[databaseKey(db.name)], db.backup !== undefined);
+    }),
+    ...kept.filter((k) => !inSpec.has(k.name)).map((k) => keptStatus(k, ns)),
+  ];
+
+  const conditions: XRCondition[] = [];
+  if (statuses.length) {
+    conditions.push(
+      kept.length
+        ? {
+            type: "DatabasesProtected",
+            status: "True",
+            reason: "KeptByDeletionProtection",
+            message: `Kept by deletionProtection: ${kept.map((k) => `${k.name} (${k.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
+          }
+        : { type: "DatabasesProtected", status: "False", reason: "NoneKept", message: "No database is kept against the spec" },
+    );
+  }
+  // The warning repeats on every reconcile while a database is kept, unlike the
+  // Normal phase events: a kept database still holds quota and data the user
+  // believes gone, events expire after an hour, and the event recorder folds
+  // identical repeats into one event with a count, so this does not spam.
+  for (const k of kept) {
+    events.push({
+      severity: "Warning",
+      reason: "DatabaseKept",
+      message: `Database ${k.name} is kept: ${k.why}, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry`,
+    });
+  }
+
+  const total = [...keptCharges, ...charges].reduce((sum, c) => add(sum, c.demand), NONE);
+  return {
+    resources,
+    status: statuses.length
+      ? {
+          databases: statuses,
+          databaseDemand: { cpu: formatQuantity(total.cpu, "cpu"), memory: formatQuantity(total.memory, "bytes"), storage: formatQuantity(total.storage, "bytes") },
+        }
+      : {},
+    conditions,
+    events,
+  };
+}
+
+function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, size: DatabaseSize, storageClass: string | undefined, current: KubeObject | undefined): KubeObject {
+  // A storage class is fixed when the volumes are made: a running cluster keeps its own
+  // even when spec.backend.storageClass (the default for new databases) changes.
+  const currentClass = (current?.spec as { storage?: { storageClass?: unknown } } | undefined)?.storage?.storageClass;
+  const klass = current ? (typeof currentClass === "string" ? currentClass : undefined) : storageClass;
+  const resources = { cpu: size.cpu, memory: size.memory };
+  const b = db.backup;
+  return {
+    apiVersion: CNPG_API_VERSION,
+    kind: "Cluster",
+    metadata: {
+      name: db.name,
+      namespace: ns,
+      labels: { ...labels, [LABEL_TYPE]: "database" },
+      annotations: { [PROTECTION_ANNOTATION]: String(db.deletionProtection) },
+    },
+    spec: {
+      instances: size.instances,
+      imageName: `${POSTGRES_IMAGE}:${db.version}`,
+      inheritedMetadata: { labels },
+      bootstrap: { initdb: { database: "app", owner: "app" } },
+      storage: { size: size.storage, ...(klass ? { storageClass: klass } : {}) },
+      // Requests equal to limits: Guaranteed QoS, as CloudNativePG recommends for PostgreSQL.
+      resources: { requests: resources, limits: resources },
+      // Deprecated upstream in favour of a hand-made PodMonitor, still honoured by 1.30 and a no-op without the Prometheus Operator.
+      monitoring: { enablePodMonitor: true },
+      ...(size.instances > 1 ? { affinity: { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: size.antiAffinity } } : {}),
+      ...(b
+        ? {
+            backup: {
+              retentionPolicy: `${b.retentionDays}d`,
+              barmanObjectStore: {
+                destinationPath: b.destinationPath,
+                ...(b.endpointURL ? { endpointURL: b.endpointURL } : {}),
+                // Per major: a database recreated at another version must not find the old WAL archive (barman refuses a non-empty one).
+                serverName: `${db.name}-pg${db.version}`,
+                s3Credentials: {
+                  accessKeyId: { name: b.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
+                  secretAccessKey: { name: b.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
+                },
+                wal: { compression: "gzip" },
+                data: { compression: "gzip" },
+              },
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function scheduledBackup(ns: string, labels: Record<string, string>, name: string, schedule: string): KubeObject {
+  return {
+    apiVersion: CNPG_API_VERSION,
+    kind: "ScheduledBackup",
+    metadata: { name, namespace: ns, labels: { ...labels, [LABEL_TYPE]: "database" } },
+    // The first base backup right away; Backup objects go with the ScheduledBackup, their data stays in the object store.
+    spec: { cluster: { name }, schedule, method: "barmanObjectStore", immediate: true, backupOwnerReference: "self" },
+  };
+}
+
+/** Ready from CloudNativePG's Ready condition, or from its phase where the condition is not set. */
+function clusterComposed(resource: KubeObject, observed: KubeObject | undefined): Composed {
+  return { resource, ready: clusterReady(observed) };
+}
+
+export function clusterReady(observed: KubeObject | undefined): boolean {
+  if (!observed) return false;
+  const ready = conditionOf(observed, "Ready");
+  if (ready) return ready.status === "True";
+  return (observed.status as { phase?: unknown } | undefined)?.phase === HEALTHY_PHASE;
+}
+
+function databaseStatus(name: string, ns: string, observed: KubeObject | undefined, backups: boolean): Record<string, unknown> {
+  const st = (observed?.status ?? {}) as { phase?: unknown; instances?: unknown; readyInstances?: unknown };
+  return {
+    name,
+    ready: clusterReady(observed),
+    ...(typeof st.phase === "string" ? { phase: st.phase } : {}),
+    ...(typeof st.instances === "number" ? { instances: st.instances } : {}),
+    ...(typeof st.readyInstances === "number" ? { readyInstances: st.readyInstances } : {}),
+    host: `${name}-rw.${ns}.svc`,
+    secretName: `${name}-app`,
+    backups,
+  };
+}
+
+function keptStatus(k: Kept, ns: string): Record<string, unknown> {
+  return { ...databaseStatus(k.name, ns, k.observed, (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined), kept: true };
+}
+
+/** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */
+function observedMajor(obj: KubeObject): number | undefined {
+  const spec = (obj.spec ?? {}) as { imageName?: unknown; imageCatalogRef?: { major?: unknown } };
+  if (typeof spec.imageCatalogRef?.major === "number") return spec.imageCatalogRef.major;
+  if (typeof spec.imageName !== "string") return undefined;
+  const tag = /:([0-9]+)(?:[.\-@][^/]*)?$/.exec(spec.imageName.replace(/@sha256:[0-9a-f]+$/, ""));
+  return tag ? Number(tag[1]) : undefined;
+}
+
+/** What a running cluster holds, read from its own spec; unreadable figures count as nothing. */
+function observedDemand(obj: KubeObject): Demand {
+  const spec = (obj.spec ?? {}) as {
+    instances?: unknown;
+    storage?: { size?: unknown };
+    walStorage?: { size?: unknown };
+    resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  };
+  const q = (v: unknown): bigint => {
+    try {
+      return typeof v === "string" || typeof v === "number" ? parseQuantity(v) : 0n;
+    } catch {
+      return 0n;
+    }
+  };
+  const n = BigInt(typeof spec.instances === "number" && Number.isInteger(spec.instances) && spec.instances > 0 ? spec.instances : 1);
+  const res = (k: string) => q(spec.resources?.requests?.[k] ?? spec.resources?.limits?.[k]);
+  return { cpu: n * res("cpu"), memory: n * res("memory"), storage: n * (q(spec.storage?.size) + q(spec.walStorage?.size)) };
+}
+
+const FIGURES = [
+  ["cpu", "cpu"],
+  ["memory", "bytes"],
+  ["storage", "bytes"],
+] as const;
+
+/** The first database, in charging order (kept ones first), that takes the databases past spec.quota. */
+function quotaProblem(spec: VDCSpec, charges: { label: string; field?: string; demand: Demand; each?: { instances: number; cpu: string; memory: string; storage: string } }[]): string | undefined {
+  const quota: Demand = { cpu: parseQuantity(spec.quota.cpu), memory: parseQuantity(spec.quota.memory), storage: parseQuantity(spec.quota.storage) };
+  let sum = NONE;
+  for (const c of charges) {
+    sum = add(sum, c.demand);
+    const over = FIGURES.filter(([k]) => sum[k] > quota[k]);
+    if (!over.length) continue;
+    const details = over.map(([k, unit]) => {
+      const mine = c.each ? `${c.each.instances} × ${c.each[k]}` : formatQuantity(c.demand[k], unit);
+      return `${k}: the databases need ${formatQuantity(sum[k], unit)} (this one ${mine}) but spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over by ${formatQuantity(sum[k] - quota[k], unit)}`;
+    });
+    const where = c.field ? `${c.field}: over the VDC quota` : `spec.quota: below what the ${c.label} holds`;
+    return `${where}: ${details.join("; ")}`;
+  }
+  return undefined;
+}
+
+/** In an isolated VDC: the operator reaches the instances, and the instances reach the API server and the object store. */
+function databasePolicy(ns: string, labels: Record<string, string>, names: string[]): KubeObject {
+  return networkPolicy("allow-databases", ns, labels, {
+    podSelector: { matchExpressions: [{ key: "cnpg.io/cluster", operator: "In", values: names }] },
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [
+      {
+        from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: CNPG_OPERATOR_NAMESPACE } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } } }],
+        ports: [
+          { protocol: "TCP", port: 8000 },
+          { protocol: "TCP", port: 5432 },
+        ],
+      },
+    ],
+    egress: [
+      {
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 6443 },
+        ],
+      },
+    ],
+  });
+}
+
+const SERVER_SET = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"];
+
+/** An observed object as desired state: what it is, without its status and the metadata the server sets. */
+export function asDesired(obj: KubeObject): KubeObject {
+  const out = structuredClone(obj);
+  delete out.status;
+  const md = { ...(out.metadata ?? {}) };
+  for (const k of SERVER_SET) delete md[k];
+  if (md.annotations) {
+    const { ["kubectl.kubernetes.io/last-applied-configuration"]: _, ...rest } = md.annotations;
+    md.annotations = rest;
+  }
+  out.metadata = md;
+  return out;
+}

@@ -1,0 +1,217 @@
+// Migration sources of a VDC for Forklift (Migration Toolkit for
+// Virtualization): per source a Provider, a NetworkMap and a StorageMap into
+// the VDC, plus one destination Provider for this cluster. A source is composed
+// only once the tenant's credentials Secret holds the keys its type needs;
+// the Secret is read for its key names, never for its credentials.
+import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
+import type { Composed, KubeObject, XRCondition } from "../compose.js";
+import { isConditionTrue } from "../compose.js";
+import { LABEL_TYPE } from "../names.js";
+import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
+
+export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
+
+/** The Forklift objects a Plan into this VDC names; deterministic so the VirtualMachine composer can reference them. */
+export interface MigrationNames {
+  /** Namespace of all of them: the VDC's own. */
+  namespace: string;
+  sourceProvider: string;
+  destinationProvider: string;
+  networkMap: string;
+  storageMap: string;
+}
+
+export function migrationNames(vdc: string, source: string): MigrationNames {
+  return { namespace: vdc, sourceProvider: source, destinationProvider: DESTINATION_PROVIDER, networkMap: `${source}-network`, storageMap: `${source}-storage` };
+}
+
+/** Composition resource names. */
+export const sourceProviderKey = (source: string) => `migration-provider-${source}`;
+export const networkMapKey = (source: string) => `migration-networkmap-${source}`;
+export const storageMapKey = (source: string) => `migration-storagemap-${source}`;
+export const DESTINATION_KEY = "migration-destination";
+/** Requirement key of a source's credentials Secret. */
+export const secretRequirementKey = (source: string) => `secret-${source}`;
+
+/** Each source's credentials Secret, in the VDC namespace. */
+export function migrationRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
+  return Object.fromEntries(spec.migration.sources.map((s) => [secretRequirementKey(s.name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name }]));
+}
+
+/** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
+export function secretKeys(secret: KubeObject): Set<string> {
+  const names = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
+  return new Set([...names(secret.data), ...names(secret.stringData)]);
+}
+
+/**
+ * Whether a Secret's flag is the string "true". The one value ever read from a
+ * credentials Secret: Forklift's insecureSkipVerify, a switch and not a
+ * credential; it is compared, never copied or reported.
+ */
+export function secretFlag(secret: KubeObject, key: string): boolean {
+  const raw = (secret.stringData as Record<string, unknown> | undefined)?.[key];
+  if (typeof raw === "string") return raw.trim() === "true";
+  const b64 = (secret.data as Record<string, unknown> | undefined)?.[key];
+  return typeof b64 === "string" && Buffer.from(b64, "base64").toString("utf8").trim() === "true";
+}
+
+const q = (k: string) => `"${k}"`;
+const anyOf = (keys: Set<string>, ...alts: string[]) => alts.some((a) => keys.has(a));
+
+/** What a Secret lacks for a source type: one entry per missing key, or per missing choice of keys; empty when complete. */
+export function missingCredentials(type: MigrationSourceType, keys: Set<string>, insecureSkipVerify: boolean): string[] {
+  const need = (...all: string[]) => all.filter((k) => !keys.has(k)).map(q);
+  switch (type) {
+    case "openshift":
+      return need("token");
+    case "vsphere":
+      return need("user", "password");
+    case "ovirt":
+      return [...need("user", "password"), ...(insecureSkipVerify ? [] : need("cacert").map((k) => `${k} (unless insecureSkipVerify is "true")`))];
+    case "ova":
+      return need("url");
+    case "openstack": {
+      // An application credential stands on its own: its secret plus its ID, or its name with the user it belongs to.
+      if (keys.has("applicationCredentialSecret") && (keys.has("applicationCredentialID") || (keys.has("applicationCredentialName") && anyOf(keys, "userID", "username")))) return [];
+      const missing = need("username", "password");
+      if (!anyOf(keys, "projectName", "projectID")) missing.push(`"projectName" or "projectID"`);
+      if (!anyOf(keys, "userDomainName", "userDomainID")) missing.push(`"userDomainName" or "userDomainID"`);
+      return missing;
+    }
+  }
+}
+
+const ALTERNATIVES: Partial<Record<MigrationSourceType, string>> = {
+  openstack: '; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
+};
+
+export interface MigrationInput {
+  vdc: string;
+  ns: string;
+  labels: Record<string, string>;
+  spec: VDCSpec;
+  observed: Record<string, KubeObject>;
+  required: Record<string, KubeObject[]>;
+}
+
+export interface MigrationOutput {
+  resources: Record<string, Composed>;
+  status: { migration?: { destinationProvider: string; sources: unknown[] } };
+  conditions: XRCondition[];
+}
+
+export function composeMigration(input: MigrationInput): { fatal: string } | MigrationOutput {
+  const { vdc, ns, spec, observed, required } = input;
+  const sources = spec.migration.sources;
+  if (sources.length === 0) return { resources: {}, status: {}, conditions: [] };
+  const labels = { ...input.labels, [LABEL_TYPE]: "migration" };
+  const resources: Record<string, Composed> = {};
+  const statuses: Record<string, unknown>[] = [];
+  const waiting: string[] = [];
+  const notReady: string[] = [];
+
+  for (const [i, src] of sources.entries()) {
+    const field = `spec.migration.sources[${i}]`;
+    const names = migrationNames(vdc, src.name);
+    const ref = `Secret ${ns}/${src.secretRef.name}`;
+    const secret = required[secretRequirementKey(src.name)]?.[0];
+    const base = { name: src.name, type: src.type, networkMap: names.networkMap, storageMap: names.storageMap };
+    if (!secret) {
+      // A Provider that exists is not dropped for want of its Secret: Fatal keeps it and says why.
+      if (observed[sourceProviderKey(src.name)]) {
+        return { fatal: `VDC ${vdc}: ${field}.secretRef.name: ${ref} no longer exists; restore it, or remove the source to delete its Provider` };
+      }
+      // A new source waits: the tenant can only create the Secret once the VDC namespace exists.
+      const why = `waiting for ${ref}: create it with the ${src.type} credentials`;
+      waiting.push(`${src.name} (${why})`);
+      statuses.push({ ...base, ready: false, connected: false, waiting: why });
+      continue;
+    }
+    const missing = missingCredentials(src.type, secretKeys(secret), secretFlag(secret, "insecureSkipVerify"));
+    if (missing.length) {
+      return { fatal: `VDC ${vdc}: ${field} (${src.name}): ${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${src.type} providers need${ALTERNATIVES[src.type] ?? ""}` };
+    }
+    const provider = observed[sourceProviderKey(src.name)];
+    resources[sourceProviderKey(src.name)] = forkliftComposed(sourceProvider(ns, labels, src), provider);
+    resources[networkMapKey(src.name)] = forkliftComposed(networkMap(ns, labels, names, src), observed[networkMapKey(src.name)]);
+    resources[storageMapKey(src.name)] = forkliftComposed(storageMap(ns, labels, names, src, spec.backend.storageClass), observed[storageMapKey(src.name)]);
+    const phase = (provider?.status as { phase?: unknown } | undefined)?.phase;
+    const ready = isConditionTrue(provider, "Ready");
+    if (!ready) notReady.push(src.name);
+    statuses.push({ ...base, ready, connected: isConditionTrue(provider, "ConnectionTestSucceeded"), ...(typeof phase === "string" ? { phase } : {}) });
+  }
+  resources[DESTINATION_KEY] = forkliftComposed(destinationProvider(ns, labels), observed[DESTINATION_KEY]);
+
+  const condition: XRCondition = waiting.length
+    ? { type: "MigrationSourcesReady", status: "False", reason: "WaitingForSecrets", message: `Not composed yet: ${waiting.join("; ")}` }
+    : notReady.length
+      ? { type: "MigrationSourcesReady", status: "False", reason: "ProvidersNotReady", message: `Forklift has not validated and connected the providers of: ${notReady.join(", ")}` }
+      : { type: "MigrationSourcesReady", status: "True", reason: "ProvidersReady", message: `${sources.length} source(s) ready` };
+  return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: statuses } }, conditions: [condition] };
+}
+
+/** Forklift's Provider and maps report a Ready condition once validated (and, for providers, connected). */
+function forkliftComposed(resource: KubeObject, observed: KubeObject | undefined): Composed {
+  return { resource, ready: isConditionTrue(observed, "Ready") };
+}
+
+function sourceProvider(ns: string, labels: Record<string, string>, src: MigrationSourceSpec): KubeObject {
+  return {
+    apiVersion: FORKLIFT_API_VERSION,
+    kind: "Provider",
+    metadata: { name: src.name, namespace: ns, labels },
+    spec: {
+      type: src.type,
+      url: src.url,
+      secret: { name: src.secretRef.name, namespace: ns },
+      ...(Object.keys(src.settings).length ? { settings: Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+    },
+  };
+}
+
+/** This cluster as Forklift's destination: type openshift with an empty URL, which needs no credentials. */
+function destinationProvider(ns: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: FORKLIFT_API_VERSION,
+    kind: "Provider",
+    metadata: { name: DESTINATION_PROVIDER, namespace: ns, labels },
+    spec: { type: "openshift", url: "", secret: {} },
+  };
+}
+
+function providers(ns: string, names: MigrationNames) {
+  return { source: { name: names.sourceProvider, namespace: ns }, destination: { name: names.destinationProvider, namespace: ns } };
+}
+
+function networkMap(ns: string, labels: Record<string, string>, names: MigrationNames, src: MigrationSourceSpec): KubeObject {
+  return {
+    apiVersion: FORKLIFT_API_VERSION,
+    kind: "NetworkMap",
+    metadata: { name: names.networkMap, namespace: ns, labels },
+    spec: {
+      provider: providers(ns, names),
+      map: src.networkMap.map((m) => ({
+        source: m.source,
+        // Multus networks come from the VDC's own namespace only: a tenant cannot attach VMs to another's network.
+        destination: m.destination.type === "multus" ? { type: "multus", name: m.destination.name, namespace: ns } : { type: m.destination.type },
+      })),
+    },
+  };
+}
+
+function storageMap(ns: string, labels: Record<string, string>, names: MigrationNames, src: MigrationSourceSpec, storageClass: string | undefined): KubeObject {
+  return {
+    apiVersion: FORKLIFT_API_VERSION,
+    kind: "StorageMap",
+    metadata: { name: names.storageMap, namespace: ns, labels },
+    spec: {
+      provider: providers(ns, names),
+      map: src.storageMap.map((m) => ({
+        source: m.source,
+        // The spec refuses an entry without a class when the VDC has no default, so one of the two is set.
+        destination: { storageClass: m.storageClass ?? storageClass, ...(m.accessMode ? { accessMode: m.accessMode } : {}), ...(m.volumeMode ? { volumeMode: m.volumeMode } : {}) },
+      })),
+    },
+  };
+}

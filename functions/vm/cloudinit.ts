@@ -1,0 +1,69 @@
+// cloud-init user data: validated without ever quoting it (it may hold
+// passwords), and merged with spec.cloudInit.sshKeys the same way for both
+// backends, so a VM boots with the same keys on KubeVirt and on Proxmox.
+import { createHash } from "node:crypto";
+import { isMap, isSeq, parseDocument, stringify } from "yaml";
+
+const CLOUD_CONFIG_HEADER = /^#cloud-config[ \t]*(\r?\n|$)/;
+const KEYS_FIELD = "ssh_authorized_keys";
+
+/** An OpenSSH public key on one line: type, base64 blob, optional comment. */
+export const SSH_KEY_PATTERN = "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
+
+/** Why user data cannot be used, or undefined. Messages name the rule, never the content. */
+export function userDataProblem(userData: string): string | undefined {
+  if (userData.startsWith("#!")) return undefined;
+  if (!CLOUD_CONFIG_HEADER.test(userData)) return "must start with #cloud-config (a cloud-config YAML document) or #! (a script)";
+  const doc = parseDocument(userData);
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0]?.line;
+    return `is not valid YAML${line ? ` at line ${line}` : ""} (${err.code})`;
+  }
+  const top = doc.contents;
+  if (top !== null && !isMap(top)) return "must be a YAML mapping after #cloud-config";
+  if (top && top.has(KEYS_FIELD) && !isSeq(top.get(KEYS_FIELD))) return `${KEYS_FIELD} must be a list`;
+  return undefined;
+}
+
+/**
+ * The user data the VM boots with: the given document with the keys added to
+ * ssh_authorized_keys (once each), or a multipart message when the user data is
+ * a script, since keys cannot be merged into one. Assumes userDataProblem passed.
+ */
+export function mergedUserData(userData: string | undefined, keys: readonly string[]): string {
+  const wanted = [...new Set(keys)];
+  if (userData === undefined) return wanted.length ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted })}` : "#cloud-config\n";
+  if (wanted.length === 0) return userData;
+  if (userData.startsWith("#!")) return multipart(`#cloud-config\n${stringify({ [KEYS_FIELD]: wanted })}`, userData);
+  const doc = parseDocument(userData);
+  if (!isMap(doc.contents)) doc.contents = doc.createNode({});
+  const top = doc.contents;
+  const existing = top.get(KEYS_FIELD);
+  const have = isSeq(existing) ? existing.items.map((i) => String((i as { value?: unknown }).value ?? i)) : [];
+  const merged = [...have, ...wanted.filter((k) => !have.includes(k))];
+  top.set(KEYS_FIELD, doc.createNode(merged));
+  const text = String(doc);
+  // The header is a comment to YAML; make sure cloud-init still sees it first.
+  return CLOUD_CONFIG_HEADER.test(text) ? text : `#cloud-config\n${text}`;
+}
+
+/** A MIME multipart with a cloud-config part (the keys) and the script; the boundary derives from the content. */
+function multipart(cloudConfig: string, script: string): string {
+  const boundary = `crossvdc-${createHash("sha256").update(cloudConfig).update("\u0000").update(script).digest("hex").slice(0, 24)}`;
+  return [
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    "MIME-Version: 1.0",
+    "",
+    `--${boundary}`,
+    'Content-Type: text/cloud-config; charset="utf-8"',
+    "",
+    cloudConfig.replace(/\n$/, ""),
+    `--${boundary}`,
+    'Content-Type: text/x-shellscript; charset="utf-8"',
+    "",
+    script.replace(/\n$/, ""),
+    `--${boundary}--`,
+    "",
+  ].join("\n");
+}
