@@ -10,6 +10,7 @@ import {
   Severity,
   Status,
   fromObject,
+  setDesiredCompositeStatus,
   type RunFunctionRequest,
   type RunFunctionResponse,
   type Result,
@@ -78,10 +79,11 @@ export class Fn {
       apiVersion: xr.apiVersion,
       kind: xr.kind,
       metadata: xr.metadata.namespace ? { name: xr.metadata.name, namespace: xr.metadata.namespace } : { name: xr.metadata.name },
-      status: clean(out.status),
     };
-    return {
+    const rsp: RunFunctionResponse = {
       meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
+      // A fresh composite, never the request's: the SDK helper merges status into it, and
+      // merging into an empty object cannot concatenate arrays with stale ones.
       desired: { composite: fromObject(composite), resources },
       results: out.events.map(
         (e): Result => ({
@@ -99,6 +101,7 @@ export class Fn {
         message: cd.message,
       })),
     };
+    return setDesiredCompositeStatus({ rsp, status: clean(out.status) });
   }
 }
 
