@@ -65,6 +65,8 @@ export function matches(sel: ResourceSelector, obj: KubeObject): boolean {
 export interface Rendered {
   documents: KubeObject[];
   fatal?: string;
+  /** Every selector the function asked Crossplane to fetch, in the order asked. */
+  requirements: ResourceSelector[];
 }
 
 export async function render(opts: RenderOptions): Promise<Rendered> {
@@ -81,6 +83,7 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
     let desired: RunFunctionResponse["desired"] = { composite: undefined, resources: {} };
     const results: KubeObject[] = [];
     const conditions: RunFunctionResponse["conditions"] = [];
+    const requirements: ResourceSelector[] = [];
     for (const step of pipeline) {
       if (step.functionRef.name !== FUNCTION_NAME) throw new RenderError(`step ${step.step}: render runs only ${FUNCTION_NAME}, not ${step.functionRef.name}`);
       let rsp: RunFunctionResponse | undefined;
@@ -100,18 +103,19 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
         const key = JSON.stringify(sel);
         if (key === asked || Object.keys(sel).length === 0) break;
         asked = key;
+        requirements.push(...Object.values(sel));
         required = Object.fromEntries(
           Object.entries(sel).map(([k, s]) => [k, { items: (opts.required ?? []).filter((o) => matches(s, o)).map((resource) => ({ resource })) }]),
         );
       }
       for (const r of rsp!.results) {
         results.push({ apiVersion: "render.crossplane.io/v1beta1", kind: "Result", step: step.step, severity: Severity[r.severity], ...(r.reason ? { reason: r.reason } : {}), message: r.message });
-        if (r.severity === Severity.SEVERITY_FATAL) return { documents: results, fatal: r.message };
+        if (r.severity === Severity.SEVERITY_FATAL) return { documents: results, fatal: r.message, requirements };
       }
       conditions.push(...rsp!.conditions);
       desired = rsp!.desired;
     }
-    return { documents: assemble(opts, desired, conditions, results) };
+    return { documents: assemble(opts, desired, conditions, results), requirements };
   } finally {
     client.close();
     await handle.shutdown();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { count, quantity, subjects, text } from "../api.js";
+import { count, dnsLabel, MAX_LIST, quantity, subjects, text, unique } from "../api.js";
 
 export const TIERS = ["demo", "free", "professional", "enterprise"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -17,6 +17,26 @@ export const TIER_BUDGETS: Record<Tier, Budget> = {
   enterprise: { cpu: "512", memory: "2Ti", storage: "50Ti", vms: "500", vdcs: "50" },
 };
 
+const managedCluster = z
+  .object({
+    name: dnsLabel("Name of the ManagedCluster registered in Open Cluster Management; its namespace on the hub holds the ManagedServiceAccount and ClusterPermission."),
+    apiServerURL: z
+      .string()
+      .max(2048)
+      .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, { message: "must be an https URL" })
+      .optional()
+      .meta({ description: "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: the ManagedCluster's spec.managedClusterClientConfigs[0].url." }),
+    namespaces: z
+      .array(dnsLabel("Namespace on the managed cluster."))
+      .max(MAX_LIST)
+      .default([])
+      .superRefine(unique((n: string) => n, "namespace"))
+      .meta({ description: "Namespaces on that cluster the tenant's migrations may write to besides the namespaces of its VDCs, which are always included. Each must start with '<tenant>-'. They must exist on the cluster." }),
+  })
+  .meta({ description: "A cluster registered in Open Cluster Management that the tenant's VMs may be migrated to." });
+
+export type ManagedClusterSpec = z.output<typeof managedCluster>;
+
 export const tenantSpec = z
   .object({
     displayName: text("Human-readable name shown in consoles and printer columns.", 253).optional(),
@@ -33,6 +53,15 @@ export const tenantSpec = z
       .prefault({})
       .meta({ description: "The tenant's budget over all its VDCs. Each figure left out defaults from the tier." }),
     networkIsolation: z.boolean().default(true).meta({ description: "Deny traffic into the tenant namespace from other namespaces (DNS and same-namespace traffic stay open)." }),
+    clusters: z
+      .array(managedCluster)
+      .max(64)
+      .default([])
+      .superRefine(unique((c: ManagedClusterSpec) => c.name, "cluster"))
+      .meta({
+        description:
+          "Managed clusters (Open Cluster Management) the tenant's VMs may land on. Each gets, as the MTV integration does, a ManagedServiceAccount and a ClusterPermission scoped to the tenant's namespaces there, and, once the token is issued, a Secret and a Forklift Provider <cluster>-mtv in the tenant namespace.",
+      }),
   })
   .superRefine((s, ctx) => {
     if (s.admins.groups.length + s.admins.users.length === 0) {
@@ -70,4 +99,18 @@ export const tenantStatus = z.object({
   allocated: budget("What the tenant's VDCs hold of the budget (sum of their spec.quota; vdcs is their number)."),
   remaining: budget("Budget minus allocated; negative when the budget was lowered below what VDCs hold."),
   vdcs: z.array(z.string()).optional().meta({ description: "Names of the tenant's VDCs." }),
+  clusters: z
+    .array(
+      z.object({
+        name: z.string().meta({ description: "The managed cluster." }),
+        url: z.string().optional().meta({ description: "Its API server URL." }),
+        namespaces: z.array(z.string()).meta({ description: "Namespaces on the cluster the tenant's service account may write to." }),
+        tokenReady: z.boolean().meta({ description: "The ManagedServiceAccount's token Secret has been issued." }),
+        provider: z.string().optional().meta({ description: "Forklift Provider of the cluster in the tenant namespace, once composed." }),
+        ready: z.boolean().meta({ description: "The Provider is Ready (validated and connected)." }),
+        waiting: z.string().optional().meta({ description: "What the Provider waits for." }),
+      }),
+    )
+    .optional()
+    .meta({ description: "Managed clusters and their Forklift Providers." }),
 });

@@ -4,9 +4,10 @@ import { API_VERSION, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
 import { baselinePolicies, existing, namespace, roleBinding, subjectsOf } from "../k8s.js";
-import { LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
+import { clusterRequirements, composeClusters } from "./clusters.js";
 
 export const TENANT_NAMESPACE_PREFIX = "tenant-";
 
@@ -19,9 +20,10 @@ export const tenant = composer({
   kind: "Tenant",
   spec: tenantSpec,
 
-  requirements: () => ({
+  requirements: (xr) => ({
     // Every VDC: filtered by spec.tenantRef here, because a label could be left off to escape the budget.
     vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+    ...clusterRequirements(tenantNamespace(xr.metadata.name), xr.spec.clusters),
   }),
 
   compose({ xr, observed, required }) {
@@ -30,6 +32,7 @@ export const tenant = composer({
     if (ns.length > MAX_NAME) {
       return { fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name` };
     }
+    if (!isDnsLabel(ns)) return { fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name` };
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
     const resources: Record<string, Composed> = {
       namespace: namespace(ns, labels, observed.namespace),
@@ -51,6 +54,10 @@ export const tenant = composer({
     const remaining = zero();
     for (const k of BUDGET_KEYS) remaining[k] = amounts[k] - alloc.allocated[k];
 
+    const clusters = composeClusters({ tenant: name, ns, labels, clusters: xr.spec.clusters, vdcNamespaces: alloc.admitted, observed, required });
+    if ("fatal" in clusters) return clusters;
+    Object.assign(resources, clusters.resources);
+
     const allReady = Object.values(resources).every((r) => r.ready);
     const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
     const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
@@ -61,6 +68,7 @@ export const tenant = composer({
       allocated: format(alloc.allocated),
       remaining: format(remaining),
       vdcs: alloc.admitted,
+      ...clusters.status,
     });
     const events = phaseEvents(xr.status.phase, phase, {
       Ready: { severity: "Normal", reason: "TenantReady", message: `Tenant ${name} is ready in namespace ${ns}` },
@@ -74,6 +82,7 @@ export const tenant = composer({
         refused.length
           ? { type: "BudgetAvailable", status: "False", reason: "VDCsRefused", message: `VDCs over the budget and refused: ${refused.join("; ")}` }
           : { type: "BudgetAvailable", status: "True", reason: "WithinBudget", message: `${alloc.admitted.length} VDC(s) within the budget` },
+        ...clusters.conditions,
       ],
       events,
       ttlSeconds: phase === "Ready" ? TTL_STEADY : TTL_SETTLING,

@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { count, dnsLabel, MAX_LIST, MAX_STRING, quantity, quantityOr, subjects, text, unique } from "../api.js";
 import { MAX_NAME } from "../names.js";
-import { parseQuantity } from "../quantity.js";
+import { isQuantity, parseQuantity } from "../quantity.js";
 import { TIERS, type Tier } from "../tenant/api.js";
 
 /** ResourceQuota keys of a VDC, in the order the quota lists them. */
@@ -73,7 +73,7 @@ const CRON_FIELD = /^[0-9A-Za-z*?,/-]+$/;
 
 /** A CloudNativePG schedule: robfig/cron with a leading seconds field, or a descriptor such as @daily. */
 function checkSchedule(s: string, ctx: z.RefinementCtx): void {
-  if (CRON_DESCRIPTOR.test(s)) return;
+  if (typeof s !== "string" || CRON_DESCRIPTOR.test(s)) return;
   const fields = s.trim().split(/\s+/);
   if (fields.length === 5) {
     ctx.addIssue({ code: "custom", message: `has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 ${s.trim()}"` });
@@ -234,7 +234,7 @@ const migrationSource = z
 export type MigrationSourceSpec = z.output<typeof migrationSource>;
 
 function urlProblem(type: MigrationSourceType, url: string): string | undefined {
-  if (type === "ova") return /^[^\s:/]+:\/[^\s]*$/.test(url) ? undefined : "must be an NFS share such as nfs.example.com:/exports/ova";
+  if (type === "ova") return /^[^\s:/]+:\/(?!\/)[^\s]*$/.test(url) ? undefined : "must be an NFS share such as nfs.example.com:/exports/ova";
   if (!/^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(url)) return "must be an https URL";
   if (type === "vsphere" && !/\/sdk\/?$/.test(url)) return "must be the SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)";
   if (type === "ovirt" && !/\/ovirt-engine\/api\/?$/.test(url)) return "must be the engine API, ending in /ovirt-engine/api";
@@ -363,17 +363,20 @@ export const vdcSpec = z
       ["defaultRequestMemory", "defaultMemory"],
     ];
     for (const [lo, hi] of pairs) {
+      // Refinements also run when a field already failed; such a field has its own issue.
+      if (!isQuantity(s.limits[lo]) || !isQuantity(s.limits[hi])) continue;
       if (parseQuantity(s.limits[lo]) > parseQuantity(s.limits[hi])) {
         ctx.addIssue({ code: "custom", path: ["limits", lo], message: `must not exceed limits.${hi} (${s.limits[hi]})` });
       }
     }
     // Forklift migrates into KubeVirt; a Proxmox VDC has nowhere for it to land.
-    if (s.migration.sources.length && s.backend.type !== "kubevirt") {
+    const sources = Array.isArray(s.migration?.sources) ? s.migration.sources : [];
+    if (sources.length && s.backend?.type !== "kubevirt") {
       ctx.addIssue({ code: "custom", path: ["migration", "sources"], message: "migration needs backend.type kubevirt" });
     }
-    s.migration.sources.forEach((src, i) =>
-      src.storageMap.forEach((m, j) => {
-        if (m.storageClass === undefined && s.backend.storageClass === undefined) {
+    sources.forEach((src, i) =>
+      (Array.isArray(src?.storageMap) ? src.storageMap : []).forEach((m, j) => {
+        if (m?.storageClass === undefined && s.backend?.storageClass === undefined) {
           ctx.addIssue({ code: "custom", path: ["migration", "sources", i, "storageMap", j, "storageClass"], message: "required when spec.backend.storageClass is not set" });
         }
       }),

@@ -6,7 +6,7 @@ import { API_VERSION, type XRDSpec } from "../api.js";
 import { allocate, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
 import { allowFromNamespaces, baselinePolicies, existing, namespace, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
-import { LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
+import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
@@ -92,6 +92,7 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
     return { fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names` };
   }
   if (name.length > MAX_NAME) return { fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace` };
+  if (!isDnsLabel(name)) return { fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace` };
   const owner = required.tenant?.[0];
   if (!owner) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
   const parsed = tenantSpec.safeParse(owner.spec ?? {});

@@ -100,6 +100,14 @@ export interface DatabasesOutput {
   events: Event[];
 }
 
+/** What one database takes of the quota: from its spec, or, for a kept one, from its observed Cluster. */
+interface Charge {
+  label: string;
+  demand: Demand;
+  /** Per-instance figures of a database in the spec; absent for a kept one. */
+  each?: { instances: number; cpu: string; memory: string; storage: string };
+}
+
 /** Why an observed database is kept although the spec says otherwise. */
 interface Kept {
   name: string;
@@ -114,7 +122,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   const events: Event[] = [];
   const kept: Kept[] = [];
   const replacing = new Set<string>();
-  const charges: { label: string; field?: string; demand: Demand; each: { instances: number; cpu: string; memory: string; storage: string } }[] = [];
+  const charges: Charge[] = [];
 
   // Databases that left the spec: kept while the protection they were composed with holds.
   const inSpec = new Set(spec.databases.map((d) => d.name));
@@ -138,6 +146,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       }
     }
     const current = observed[databaseKey(db.name)];
+    const charge: Charge = { label: `${field} (${db.name})`, demand: sizeDemand(size), each: size };
     if (current) {
       const had = (current.spec as { storage?: { size?: unknown } } | undefined)?.storage?.size;
       if (typeof had === "string" && parseQuantity(size.storage) < parseQuantity(had)) {
@@ -154,17 +163,17 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
         // Replace: leave it out so Crossplane deletes it; once it is gone the next reconcile creates the new one.
         replacing.add(db.name);
         events.push({ severity: "Warning", reason: "DatabaseReplaced", message: `Database ${db.name}: ${why}; deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup` });
-        charges.push({ label: `${field} (${db.name})`, field, demand: sizeDemand(size), each: size });
+        charges.push(charge); // what it will take once recreated
         continue;
       }
     }
-    charges.push({ label: `${field} (${db.name})`, field, demand: sizeDemand(size), each: size });
+    charges.push(charge);
     resources[databaseKey(db.name)] = clusterComposed(cluster(ns, labels, db, size, spec.backend.storageClass, current), current);
     if (db.backup) resources[backupKey(db.name)] = existing(scheduledBackup(ns, labels, db.name, db.backup.schedule), observed[backupKey(db.name)]);
   }
 
   kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const keptCharges = kept.map((k) => ({ label: `kept database ${k.name}`, field: undefined, demand: observedDemand(k.observed), each: undefined }));
+  const keptCharges: Charge[] = kept.map((k) => ({ label: `kept database ${k.name}`, demand: observedDemand(k.observed) }));
   for (const k of kept) {
     resources[databaseKey(k.name)] = clusterComposed(asDesired(k.observed), k.observed);
     const backup = observed[backupKey(k.name)];
@@ -356,7 +365,7 @@ const FIGURES = [
 ] as const;
 
 /** The first database, in charging order (kept ones first), that takes the databases past spec.quota. */
-function quotaProblem(spec: VDCSpec, charges: { label: string; field?: string; demand: Demand; each?: { instances: number; cpu: string; memory: string; storage: string } }[]): string | undefined {
+function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
   const quota: Demand = { cpu: parseQuantity(spec.quota.cpu), memory: parseQuantity(spec.quota.memory), storage: parseQuantity(spec.quota.storage) };
   let sum = NONE;
   for (const c of charges) {
@@ -364,10 +373,10 @@ function quotaProblem(spec: VDCSpec, charges: { label: string; field?: string; d
     const over = FIGURES.filter(([k]) => sum[k] > quota[k]);
     if (!over.length) continue;
     const details = over.map(([k, unit]) => {
-      const mine = c.each ? `${c.each.instances} × ${c.each[k]}` : formatQuantity(c.demand[k], unit);
-      return `${k}: the databases need ${formatQuantity(sum[k], unit)} (this one ${mine}) but spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over by ${formatQuantity(sum[k] - quota[k], unit)}`;
+      const mine = c.each ? `this one ${c.each.instances} × ${c.each[k]}` : `it holds ${formatQuantity(c.demand[k], unit)}`;
+      return `${k}: the databases need ${formatQuantity(sum[k], unit)} (${mine}) but spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over by ${formatQuantity(sum[k] - quota[k], unit)}`;
     });
-    const where = c.field ? `${c.field}: over the VDC quota` : `spec.quota: below what the ${c.label} holds`;
+    const where = c.each ? `${c.label}: over the VDC quota` : `spec.quota: below what the ${c.label} holds`;
     return `${where}: ${details.join("; ")}`;
   }
   return undefined;
