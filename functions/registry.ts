@@ -4,6 +4,7 @@ import type { Composer } from "./compose.js";
 import type { XRDSpec } from "./api.js";
 import { tenant, tenantXRD } from "./tenant/compose.js";
 import { vdc, vdcXRD } from "./vdc/compose.js";
+import { vm, vmXRD } from "./vm/compose.js";
 
-export const composers: Composer<any>[] = [tenant, vdc];
-export const xrds: XRDSpec[] = [tenantXRD, vdcXRD];
+export const composers: Composer<any>[] = [tenant, vdc, vm];
+export const xrds: XRDSpec[] = [tenantXRD, vdcXRD, vmXRD];

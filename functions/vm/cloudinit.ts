@@ -2,10 +2,12 @@
 // passwords), and merged with spec.cloudInit.sshKeys the same way for both
 // backends, so a VM boots with the same keys on KubeVirt and on Proxmox.
 import { createHash } from "node:crypto";
-import { isMap, isSeq, parseDocument, stringify } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
 
 const CLOUD_CONFIG_HEADER = /^#cloud-config[ \t]*(\r?\n|$)/;
 const KEYS_FIELD = "ssh_authorized_keys";
+// Keys stay on one line each: folded lines are valid YAML but hard to read and to grep.
+const YAML_OUT = { lineWidth: 0 };
 
 /** An OpenSSH public key on one line: type, base64 blob, optional comment. */
 export const SSH_KEY_PATTERN = "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
@@ -33,17 +35,15 @@ export function userDataProblem(userData: string): string | undefined {
  */
 export function mergedUserData(userData: string | undefined, keys: readonly string[]): string {
   const wanted = [...new Set(keys)];
-  if (userData === undefined) return wanted.length ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted })}` : "#cloud-config\n";
+  if (userData === undefined) return wanted.length ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}` : "#cloud-config\n";
   if (wanted.length === 0) return userData;
-  if (userData.startsWith("#!")) return multipart(`#cloud-config\n${stringify({ [KEYS_FIELD]: wanted })}`, userData);
+  if (userData.startsWith("#!")) return multipart(`#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}`, userData);
   const doc = parseDocument(userData);
-  if (!isMap(doc.contents)) doc.contents = doc.createNode({});
-  const top = doc.contents;
-  const existing = top.get(KEYS_FIELD);
-  const have = isSeq(existing) ? existing.items.map((i) => String((i as { value?: unknown }).value ?? i)) : [];
-  const merged = [...have, ...wanted.filter((k) => !have.includes(k))];
-  top.set(KEYS_FIELD, doc.createNode(merged));
-  const text = String(doc);
+  // userDataProblem allowed only a mapping or an empty document: Document.set handles both.
+  const existing = doc.get(KEYS_FIELD);
+  const have = isSeq(existing) ? existing.items.map((i) => String(isScalar(i) ? i.value : i)) : [];
+  doc.set(KEYS_FIELD, doc.createNode([...have, ...wanted.filter((k) => !have.includes(k))]));
+  const text = doc.toString(YAML_OUT);
   // The header is a comment to YAML; make sure cloud-init still sees it first.
   return CLOUD_CONFIG_HEADER.test(text) ? text : `#cloud-config\n${text}`;
 }

@@ -1,0 +1,168 @@
+// VirtualMachine: one API, composed onto the backend of the VDC that owns the
+// namespace. Order of checks: the VDC and backend, nothing lost, quota; any
+// refusal is Fatal, so Crossplane changes nothing that exists.
+import { API_VERSION, type XRDSpec } from "../api.js";
+import { composer, conditionOf, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type Event, type KubeObject, type XRCondition } from "../compose.js";
+import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
+import { vdcSpec } from "../vdc/api.js";
+import { sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
+import { mergedUserData } from "./cloudinit.js";
+import type { BuildContext, Observed } from "./common.js";
+import { kubevirtObserved, kubevirtResources } from "./kubevirt.js";
+import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
+import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
+import { checkQuota, quotaOf } from "./quota.js";
+
+export const QUOTA_CONDITION = "QuotaAdmitted";
+const KIND = "VirtualMachine";
+/** The kind each backend composes as "vm", to notice a VDC that switched backends. */
+const BACKEND_KIND = { kubevirt: "kubevirt.io/v1/VirtualMachine", proxmox: "virtualenvironmentvm.proxmoxbpg.m.crossplane.io/v1alpha1/EnvironmentVM" } as const;
+
+export const vm = composer({
+  apiVersion: API_VERSION,
+  kind: KIND,
+  spec: vmSpec,
+
+  requirements: (xr) => {
+    const ns = xr.metadata.namespace;
+    if (!ns) throw new Error("metadata.namespace: required: a VirtualMachine lives in its VDC's namespace");
+    return {
+      // The VDC that owns the namespace has the namespace's name.
+      vdc: { apiVersion: API_VERSION, kind: "VDC", matchName: ns },
+      // Every VirtualMachine of the namespace, to charge the quota; a label could be left off.
+      vms: { apiVersion: API_VERSION, kind: KIND, namespace: ns, matchLabels: { labels: {} } },
+      // KubeVirt reports addresses and node on the instance, not the VM. Empty on Proxmox.
+      vmi: { apiVersion: "kubevirt.io/v1", kind: "VirtualMachineInstance", namespace: ns, matchName: xr.metadata.name },
+    };
+  },
+
+  compose({ xr, observed, required }) {
+    const name = xr.metadata.name;
+    const ns = xr.metadata.namespace ?? "";
+    // The API server only lets DNS labels through as namespaces; anything else is not worth echoing.
+    if (!isDnsLabel(ns)) return { fatal: `${KIND} ${name.slice(0, 253)}: metadata.namespace: must be a DNS-1123 label` };
+    const what = `${KIND} ${ns}/${name}`;
+    const spec = xr.spec;
+
+    // The name becomes the guest's hostname, the Proxmox VM name and a label value.
+    if (!isDnsLabel(name)) return { fatal: `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname` };
+    // Only the VDC named like the namespace owns it, whatever else was handed to us.
+    const vdcObj = (required.vdc ?? []).find((v) => v.metadata?.name === ns);
+    if (!vdcObj) return { fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run` };
+    const parsed = vdcSpec.safeParse(vdcObj.spec ?? {});
+    if (!parsed.success) return { fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first` };
+    const vdc = { name: ns, spec: parsed.data };
+    const backend = vdc.spec.backend.type;
+
+    const unfit = backendProblem(spec, backend, ns);
+    if (unfit) return { fatal: `${what}: ${unfit}` };
+    const prev = observed.vm;
+    const other = backend === "kubevirt" ? "proxmox" : "kubevirt";
+    if (prev && `${prev.apiVersion}/${prev.kind}` === BACKEND_KIND[other]) {
+      return {
+        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${prev.kind} (${prev.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
+      };
+    }
+    const was = readLedger(prev);
+    const refused = was ? refusals(spec, ns, was) : [];
+    if (refused.length) return { fatal: `${what}: ${refused.join("; ")}; nothing was changed` };
+
+    const size = sizeOf(spec.size);
+    const verdict = checkQuota({ name, creationTimestamp: xr.metadata.creationTimestamp, size }, (required.vms ?? []).filter((v) => v.metadata?.namespace === ns), quotaOf(vdcObj, vdc.spec), vdc.spec);
+    const events: Event[] = [];
+    let quota: XRCondition;
+    if (verdict.fits) {
+      quota = { type: QUOTA_CONDITION, status: "True", reason: "WithinQuota", message: `VDC ${ns} has ${verdict.left} left for VMs` };
+    } else if (!prev) {
+      return { fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota` };
+    } else {
+      // An existing VM is never removed by the quota: say so, once, and keep it.
+      quota = { type: QUOTA_CONDITION, status: "False", reason: "OverQuota", message: `${verdict.details}; the VM exists and is kept` };
+      if (conditionOf({ apiVersion: "", kind: "", status: xr.status }, QUOTA_CONDITION)?.status !== "False") {
+        events.push({ severity: "Warning", reason: "OverQuota", message: `${what} is over the quota of VDC ${ns}: ${verdict.details}; it is kept` });
+      }
+    }
+
+    const ctx: BuildContext = {
+      name,
+      namespace: ns,
+      labels: { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name },
+      spec,
+      size,
+      vdc,
+      userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys),
+    };
+    let resources: Record<string, Composed>;
+    let seen: Observed;
+    if (backend === "kubevirt") {
+      const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
+      seen = kubevirtObserved(prev, vmi, spec.running);
+      resources = kubevirtResources(ctx, ledgerAnnotations(ledgerOf(spec, ns)), observed, seen.ready);
+    } else {
+      const slots = diskSlots(spec.disks.map((d) => d.name), was);
+      if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
+      const built = proxmoxResources(ctx, ledgerAnnotations(ledgerOf(spec, ns, slots)), slots, observed);
+      resources = built.resources;
+      seen = built.waiting ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] } : proxmoxObserved(prev, spec.running);
+    }
+
+    const status = vmStatus.parse({
+      backend,
+      phase: seen.phase,
+      state: seen.state,
+      ready: seen.ready,
+      ipAddresses: seen.ipAddresses,
+      node: seen.node,
+      vmId: seen.vmId,
+      cpu: size.cpu,
+      memory: size.memory,
+    });
+    events.push(
+      ...phaseEvents(xr.status.phase, seen.phase, {
+        Running: { severity: "Normal", reason: "Running", message: `${what} is running` },
+        Stopped: { severity: "Normal", reason: "Stopped", message: `${what} is stopped` },
+        Failed: { severity: "Warning", reason: "Failed", message: `${what} failed: ${seen.state ?? "see the composed VM"}` },
+      }),
+    );
+    const settled = seen.ready && (seen.phase === "Running" || seen.phase === "Stopped");
+    return { resources, status, conditions: [quota], events, ttlSeconds: settled ? TTL_STEADY : TTL_SETTLING };
+  },
+});
+
+/** What this spec asks that the VDC's backend cannot do; app teams do not choose the backend, so say which it is. */
+function backendProblem(spec: VMSpec, backend: "kubevirt" | "proxmox", vdc: string): string | undefined {
+  const img = spec.image;
+  if (backend === "kubevirt") {
+    if (img.proxmoxTemplate) return `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource`;
+    if (spec.network.vlan !== undefined) return `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only`;
+    return undefined;
+  }
+  if (img.containerDisk !== undefined) return `spec.image.containerDisk: VDC ${vdc} runs VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate`;
+  if (img.dataSource) return `spec.image.dataSource: VDC ${vdc} runs VMs on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate`;
+  return undefined;
+}
+
+export const vmXRD: XRDSpec = {
+  kind: KIND,
+  plural: "virtualmachines",
+  singular: "virtualmachine",
+  scope: "Namespaced",
+  // KubeVirt has a VirtualMachine kind too: `kubectl get xvm` is unambiguous.
+  shortNames: ["xvm"],
+  categories: ["crossvdc"],
+  description:
+    "A virtual machine in a VDC namespace. It runs on the VDC's backend, KubeVirt or Proxmox, and counts against the VDC's vms, cpu and memory quota. Nothing is lost by an edit: the root image is fixed, disks only grow, and a disk is removed only when named in spec.deleteDisks.",
+  spec: vmSpec,
+  status: vmStatus,
+  printerColumns: [
+    { name: "Backend", type: "string", jsonPath: ".status.backend" },
+    { name: "Phase", type: "string", jsonPath: ".status.phase" },
+    { name: "IP", type: "string", jsonPath: ".status.ipAddresses[0]" },
+    { name: "Node", type: "string", jsonPath: ".status.node" },
+    { name: "CPU", type: "integer", jsonPath: ".status.cpu", priority: 1 },
+    { name: "Memory", type: "string", jsonPath: ".status.memory", priority: 1 },
+    { name: "State", type: "string", jsonPath: ".status.state", priority: 1 },
+    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ],
+};

@@ -1,0 +1,171 @@
+// The KubeVirt backend: a kubevirt.io/v1 VirtualMachine named like the XR, its
+// disks as CDI DataVolume templates, and cloud-init in a Secret so that those
+// who may only view the VM (ClusterRole view) cannot read the user data.
+import { Secret } from "kubernetes-models/v1/Secret";
+import { conditionOf, type Composed, type KubeObject } from "../compose.js";
+import { existing, toObject } from "../k8s.js";
+import { dnsName } from "../names.js";
+import type { Phase } from "./api.js";
+import { guestAddresses, type BuildContext, type Observed } from "./common.js";
+
+const USERDATA_KEY = "userdata";
+
+// The subset of kubevirt.io/v1 and cdi.kubevirt.io/v1beta1 we write; the tests
+// validate the result against the published JSON Schemas.
+interface DataVolumeTemplate {
+  metadata: { name: string; labels: Record<string, string> };
+  spec: {
+    source?: { http?: { url: string }; blank?: Record<string, never> };
+    sourceRef?: { kind: "DataSource"; name: string; namespace: string };
+    storage: { resources: { requests: { storage: string } }; storageClassName?: string };
+  };
+}
+interface Disk {
+  name: string;
+  disk: { bus: "virtio" };
+  bootOrder?: number;
+}
+interface Volume {
+  name: string;
+  dataVolume?: { name: string };
+  containerDisk?: { image: string };
+  cloudInitNoCloud?: { secretRef: { name: string } };
+}
+interface VirtualMachine extends KubeObject {
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: {
+    runStrategy: "Always" | "Halted";
+    dataVolumeTemplates?: DataVolumeTemplate[];
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        domain: {
+          cpu: { cores: number; sockets: number; threads: number };
+          resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+          devices: { disks: Disk[]; interfaces: { name: string; masquerade: Record<string, never> }[] };
+        };
+        networks: { name: string; pod: Record<string, never> }[];
+        volumes: Volume[];
+      };
+    };
+  };
+}
+
+export function cloudInitSecretName(vm: string): string {
+  return dnsName(vm, "cloudinit");
+}
+
+/** The VM and its cloud-init Secret, keyed by composition resource name. */
+export function kubevirtResources(c: BuildContext, annotations: Record<string, string>, observed: Record<string, KubeObject>, ready: boolean): Record<string, Composed> {
+  const secret = toObject(
+    new Secret({
+      metadata: { name: cloudInitSecretName(c.name), namespace: c.namespace, labels: c.labels },
+      type: "Opaque",
+      data: { [USERDATA_KEY]: Buffer.from(c.userData, "utf8").toString("base64") },
+    }),
+  );
+  return {
+    vm: { resource: virtualMachine(c, annotations), ready },
+    cloudinit: existing(secret, observed.cloudinit),
+  };
+}
+
+function virtualMachine(c: BuildContext, annotations: Record<string, string>): VirtualMachine {
+  const { spec, size, labels } = c;
+  const storageClass = (own?: string) => own ?? c.vdc.spec.backend.storageClass;
+  const templates: DataVolumeTemplate[] = [];
+  const disks: Disk[] = [{ name: "root", disk: { bus: "virtio" }, bootOrder: 1 }];
+  const volumes: Volume[] = [];
+
+  const img = spec.image;
+  if (img.containerDisk !== undefined) {
+    volumes.push({ name: "root", containerDisk: { image: img.containerDisk } });
+  } else {
+    const name = dnsName(c.name, "root");
+    const source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef"> =
+      img.dataSource !== undefined
+        ? { sourceRef: { kind: "DataSource", name: img.dataSource.name, namespace: img.dataSource.namespace ?? c.namespace } }
+        : { source: { http: { url: img.url! } } };
+    templates.push(dataVolume(name, labels, source, spec.rootDisk.size, storageClass(spec.rootDisk.storageClass)));
+    volumes.push({ name: "root", dataVolume: { name } });
+  }
+  for (const d of spec.disks) {
+    const name = dnsName(c.name, "disk", d.name);
+    templates.push(dataVolume(name, labels, { source: { blank: {} } }, d.size, storageClass(d.storageClass)));
+    disks.push({ name: `disk-${d.name}`, disk: { bus: "virtio" } });
+    volumes.push({ name: `disk-${d.name}`, dataVolume: { name } });
+  }
+  disks.push({ name: "cloudinit", disk: { bus: "virtio" } });
+  volumes.push({ name: "cloudinit", cloudInitNoCloud: { secretRef: { name: cloudInitSecretName(c.name) } } });
+
+  const cpu = String(size.cpu);
+  return {
+    apiVersion: "kubevirt.io/v1",
+    kind: "VirtualMachine",
+    metadata: { name: c.name, namespace: c.namespace, labels, annotations },
+    spec: {
+      runStrategy: spec.running ? "Always" : "Halted",
+      ...(templates.length ? { dataVolumeTemplates: templates } : {}),
+      template: {
+        metadata: { labels },
+        spec: {
+          domain: {
+            cpu: { cores: size.cpu, sockets: 1, threads: 1 },
+            // Limits equal to requests: the VDC's LimitRange would otherwise give the
+            // launcher pod its default limits, below what the VM requests.
+            resources: { requests: { cpu, memory: size.memory }, limits: { cpu, memory: size.memory } },
+            devices: { disks, interfaces: [{ name: "default", masquerade: {} }] },
+          },
+          networks: [{ name: "default", pod: {} }],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+function dataVolume(
+  name: string,
+  labels: Record<string, string>,
+  source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef">,
+  size: string,
+  storageClassName: string | undefined,
+): DataVolumeTemplate {
+  return {
+    metadata: { name, labels },
+    spec: { ...source, storage: { resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) } },
+  };
+}
+
+// printableStatus values that will not get better by waiting.
+const FAILED = new Set(["CrashLoopBackOff", "ErrorUnschedulable", "ErrImagePull", "ImagePullBackOff", "ErrorPvcNotFound", "ErrorDataVolumeNotFound", "DataVolumeError"]);
+
+/** Status from the observed VirtualMachine and, when running, its VirtualMachineInstance. */
+export function kubevirtObserved(vm: KubeObject | undefined, vmi: KubeObject | undefined, running: boolean): Observed {
+  if (!vm) return { phase: "Provisioning", ready: false, ipAddresses: [] };
+  const st = (vm.status ?? {}) as { printableStatus?: unknown; ready?: unknown };
+  const state = typeof st.printableStatus === "string" ? st.printableStatus : undefined;
+  const ready = running ? st.ready === true : state === "Stopped";
+  const phase = phaseOf(state, running);
+  const vmiStatus = (vmi?.status ?? {}) as { interfaces?: unknown; nodeName?: unknown };
+  const ips: unknown[] = [];
+  if (running && Array.isArray(vmiStatus.interfaces)) {
+    for (const i of vmiStatus.interfaces as { ipAddress?: unknown; ipAddresses?: unknown }[]) {
+      if (Array.isArray(i?.ipAddresses)) ips.push(...i.ipAddresses);
+      else ips.push(i?.ipAddress);
+    }
+  }
+  const node = running && typeof vmiStatus.nodeName === "string" ? vmiStatus.nodeName : undefined;
+  const why = state ?? conditionOf(vm, "Ready")?.reason;
+  return { phase, ...(why ? { state: why } : {}), ready, ipAddresses: guestAddresses(ips), ...(node ? { node } : {}) };
+}
+
+function phaseOf(state: string | undefined, running: boolean): Phase {
+  if (state === undefined) return "Provisioning";
+  if (FAILED.has(state)) return "Failed";
+  if (state === "Paused") return "Stopped";
+  // Starting, stopping, migrating storage: on the way to what was asked.
+  if (state === "Running" || state === "Migrating") return running ? "Running" : "Provisioning";
+  if (state === "Stopped") return running ? "Provisioning" : "Stopped";
+  return "Provisioning";
+}

@@ -1,0 +1,232 @@
+// The Proxmox backend, through provider-proxmox-bpg's namespaced managed
+// resources: an EnvironmentVM named like the XR, an EnvironmentDownloadFile for
+// an image URL, and an EnvironmentFile with the cloud-init user data.
+import { conditionOf, isConditionTrue, type Composed, type KubeObject } from "../compose.js";
+import { dnsName } from "../names.js";
+import { parseQuantity } from "../quantity.js";
+import { MAX_DISKS } from "./api.js";
+import { guestAddresses, type BuildContext, type Observed } from "./common.js";
+import type { DiskLedger } from "./protect.js";
+
+const GROUP = "proxmoxbpg.m.crossplane.io";
+/**
+ * Images and snippets need a file-based datastore with the import and snippets
+ * content types; every Proxmox VE node has the directory datastore "local".
+ */
+export const FILE_DATASTORE = "local";
+// Recent Proxmox VE default: runs on any x86-64-v2 host, so VMs can migrate.
+const CPU_TYPE = "x86-64-v2-AES";
+const MIB = parseQuantity("1Mi");
+const GIB = parseQuantity("1Gi");
+
+// The subset of the provider's schema we write; the tests validate against its CRDs.
+interface ProviderConfigRef {
+  name: string;
+  kind: string;
+}
+interface Managed<ForProvider> extends KubeObject {
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: { forProvider: ForProvider; providerConfigRef: ProviderConfigRef };
+}
+interface VMDisk {
+  interface: string;
+  datastoreId: string;
+  size: number;
+  importFrom?: string;
+}
+interface EnvironmentVMParameters {
+  nodeName: string;
+  name: string;
+  description: string;
+  tags: string[];
+  started: boolean;
+  onBoot: boolean;
+  stopOnDestroy: boolean;
+  agent: { enabled: boolean }[];
+  cpu: { cores: number; type: string }[];
+  memory: { dedicated: number }[];
+  clone?: { vmId: number; nodeName?: string; datastoreId: string; full: boolean }[];
+  disk: VMDisk[];
+  networkDevice: { bridge: string; model: string; vlanId?: number }[];
+  initialization: {
+    datastoreId: string;
+    ipConfig: { ipv4: { address: string }[] }[];
+    userAccount?: { keys: string[] }[];
+    userDataFileId?: string;
+  }[];
+}
+interface DownloadFileParameters {
+  nodeName: string;
+  datastoreId: string;
+  contentType: "import";
+  url: string;
+  fileName: string;
+  overwrite: boolean;
+}
+interface FileParameters {
+  nodeName: string;
+  datastoreId: string;
+  contentType: "snippets";
+  sourceRaw: { data: string; fileName: string }[];
+}
+
+/**
+ * The virtio slot of each extra disk. A disk keeps the slot it was created in
+ * (from the observed ledger), so reordering spec.disks moves no data; a new
+ * disk takes a slot above every recorded one, never one a removed disk had.
+ */
+export function diskSlots(names: string[], was: DiskLedger | undefined): Record<string, string> | { fatal: string } {
+  const slots: Record<string, string> = {};
+  let next = 1;
+  for (const r of Object.values(was?.disks ?? {})) {
+    const n = Number(/^virtio(\d+)$/.exec(r.slot ?? "")?.[1] ?? 0);
+    if (n >= next) next = n + 1;
+  }
+  for (const name of names) {
+    const kept = was?.disks[name]?.slot;
+    if (kept) {
+      slots[name] = kept;
+      continue;
+    }
+    if (next > MAX_DISKS + 1) return { fatal: `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to virtio${MAX_DISKS + 1} have all been used by this VM` };
+    slots[name] = `virtio${next++}`;
+  }
+  return slots;
+}
+
+export function proxmoxResources(
+  c: BuildContext,
+  annotations: Record<string, string>,
+  slots: Record<string, string>,
+  observed: Record<string, KubeObject>,
+): { resources: Record<string, Composed>; waiting: boolean } {
+  const b = c.vdc.spec.backend;
+  const node = b.node!;
+  const datastore = b.datastore!;
+  const ref: ProviderConfigRef = { name: b.providerConfigRef!.name, kind: b.providerConfigRef!.kind };
+  const meta = (name: string) => ({ name, namespace: c.namespace, labels: c.labels });
+  const out: Record<string, Composed> = {};
+  const img = c.spec.image;
+
+  // Proxmox file names are shared by every VDC on the node: the namespace keeps them apart.
+  let importFrom: string | undefined;
+  if (img.url !== undefined) {
+    const fileName = `crossvdc-${c.namespace}-${c.name}.${/\.raw(\?|$)/.test(img.url) ? "raw" : "qcow2"}`;
+    importFrom = `${FILE_DATASTORE}:import/${fileName}`;
+    const download: Managed<DownloadFileParameters> = {
+      apiVersion: `virtualenvironmentdownloadfile.${GROUP}/v1alpha1`,
+      kind: "EnvironmentDownloadFile",
+      metadata: meta(dnsName(c.name, "image")),
+      // overwrite false: the file is never replaced under a VM that was made from it.
+      spec: { forProvider: { nodeName: node, datastoreId: FILE_DATASTORE, contentType: "import", url: img.url, fileName, overwrite: false }, providerConfigRef: ref },
+    };
+    out.image = managed(download, observed.image);
+  }
+
+  // user_account and user_data_file_id conflict in Proxmox: with user data, the keys are merged into it.
+  let userDataFileId: string | undefined;
+  if (c.spec.cloudInit.userData !== undefined) {
+    const fileName = `crossvdc-${c.namespace}-${c.name}-user-data.yaml`;
+    userDataFileId = `${FILE_DATASTORE}:snippets/${fileName}`;
+    const file: Managed<FileParameters> = {
+      apiVersion: `virtualenvironmentfile.${GROUP}/v1alpha1`,
+      kind: "EnvironmentFile",
+      metadata: meta(dnsName(c.name, "cloudinit")),
+      spec: { forProvider: { nodeName: node, datastoreId: FILE_DATASTORE, contentType: "snippets", sourceRaw: [{ data: c.userData, fileName }] }, providerConfigRef: ref },
+    };
+    out.cloudinit = managed(file, observed.cloudinit);
+  }
+
+  const tpl = img.proxmoxTemplate;
+  const rootInterface = tpl ? tpl.diskInterface : "virtio0";
+  const disks: VMDisk[] = [
+    { interface: rootInterface, datastoreId: datastore, size: gib(c.spec.rootDisk.size), ...(importFrom ? { importFrom } : {}) },
+    ...c.spec.disks.map((d) => ({ interface: slots[d.name]!, datastoreId: datastore, size: gib(d.size) })),
+  ];
+  const vlan = c.spec.network.vlan ?? b.vlan;
+  const vm: Managed<EnvironmentVMParameters> = {
+    apiVersion: `virtualenvironmentvm.${GROUP}/v1alpha1`,
+    kind: "EnvironmentVM",
+    metadata: { ...meta(c.name), annotations },
+    spec: {
+      forProvider: {
+        nodeName: node,
+        name: c.name,
+        description: `Managed by crossvdc: VirtualMachine ${c.namespace}/${c.name} of VDC ${c.vdc.name}. Edit it in Kubernetes, not here.`,
+        tags: ["crossvdc", c.namespace].sort(),
+        started: c.spec.running,
+        // A stopped VM stays stopped when its node reboots.
+        onBoot: c.spec.running,
+        // Deleting the XR deletes the VM: do not wait for a guest that ignores ACPI.
+        stopOnDestroy: true,
+        agent: [{ enabled: true }],
+        cpu: [{ cores: c.size.cpu, type: CPU_TYPE }],
+        memory: [{ dedicated: Number(parseQuantity(c.size.memory) / MIB) }],
+        ...(tpl ? { clone: [{ vmId: tpl.vmId, ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}), datastoreId: datastore, full: true }] } : {}),
+        disk: disks,
+        networkDevice: [{ bridge: b.bridge!, model: "virtio", ...(vlan !== undefined ? { vlanId: vlan } : {}) }],
+        initialization: [
+          {
+            datastoreId: datastore,
+            ipConfig: [{ ipv4: [{ address: "dhcp" }] }],
+            ...(userDataFileId ? { userDataFileId } : c.spec.cloudInit.sshKeys.length ? { userAccount: [{ keys: [...new Set(c.spec.cloudInit.sshKeys)] }] } : {}),
+          },
+        ],
+      },
+      providerConfigRef: ref,
+    },
+  };
+  // A new VM waits for its image and snippet: created before them, the provider would fail it.
+  const files = Object.values(out);
+  if (!observed.vm && files.some((f) => !f.ready)) return { resources: out, waiting: true };
+  out.vm = managed(vm, observed.vm);
+  return { resources: out, waiting: false };
+}
+
+function gib(q: string): number {
+  return Number(parseQuantity(q) / GIB);
+}
+
+/** A managed resource is ready when the provider says it is Ready and Synced. */
+function managed(resource: KubeObject, observed: KubeObject | undefined): Composed {
+  return { resource, ready: isConditionTrue(observed, "Ready") && isConditionTrue(observed, "Synced") };
+}
+
+/** Status from the observed EnvironmentVM. */
+export function proxmoxObserved(vm: KubeObject | undefined, running: boolean): Observed {
+  if (!vm) return { phase: "Provisioning", ready: false, ipAddresses: [] };
+  const at = ((vm.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as {
+    ipv4Addresses?: unknown;
+    ipv6Addresses?: unknown;
+    nodeName?: unknown;
+    vmId?: unknown;
+    started?: unknown;
+  };
+  const ready = isConditionTrue(vm, "Ready") && isConditionTrue(vm, "Synced");
+  const synced = conditionOf(vm, "Synced");
+  const readyCond = conditionOf(vm, "Ready");
+  const started = typeof at.started === "boolean" ? at.started : running;
+  let phase: Observed["phase"];
+  let state: string | undefined;
+  if (synced?.status === "False" || readyCond?.reason === "Unavailable") {
+    phase = "Failed";
+    state = synced?.status === "False" ? synced.reason : readyCond?.reason;
+  } else if (ready && started === running) {
+    phase = running ? "Running" : "Stopped";
+    state = started ? "Running" : "Stopped";
+  } else {
+    phase = "Provisioning";
+    state = readyCond?.reason;
+  }
+  // One list per NIC, as the QEMU agent reports them.
+  const flat = (v: unknown) => (Array.isArray(v) ? v.flatMap((nic) => (Array.isArray(nic) ? nic : [])) : []);
+  const nodeName = typeof at.nodeName === "string" ? at.nodeName : (vm.spec as { forProvider?: { nodeName?: unknown } } | undefined)?.forProvider?.nodeName;
+  return {
+    phase,
+    ...(state ? { state } : {}),
+    ready,
+    ipAddresses: guestAddresses([...flat(at.ipv4Addresses), ...flat(at.ipv6Addresses)]),
+    ...(typeof nodeName === "string" ? { node: nodeName } : {}),
+    ...(typeof at.vmId === "number" ? { vmId: at.vmId } : {}),
+  };
+}

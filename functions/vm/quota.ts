@@ -1,0 +1,88 @@
+// The VDC's vms, cpu and memory quota, enforced by the function for both
+// backends (a ResourceQuota never sees a Proxmox VM). VMs are charged in
+// creation order and admitted greedily, as VDCs are against their tenant's
+// budget (budget.ts): an older VM keeps its share, one that does not fit is
+// skipped without blocking newer ones. A VM counts whether running or not, so
+// a stopped VM can always start again.
+import { admitInOrder, creationOrder, overLimit } from "../budget.js";
+import type { KubeObject } from "../compose.js";
+import { formatQuantity, parseQuantity } from "../quantity.js";
+import type { VDCSpec } from "../vdc/api.js";
+import { sizeOf, sizeOnly, type Size } from "./api.js";
+
+export const QUOTA_KEYS = ["vms", "cpu", "memory"] as const;
+export type QuotaKey = (typeof QUOTA_KEYS)[number];
+export type Amounts = Record<QuotaKey, bigint>;
+
+const UNIT: Record<QuotaKey, "count" | "cpu" | "bytes"> = { vms: "count", cpu: "cpu", memory: "bytes" };
+const MAX_NAMES = 10;
+
+export function demandOf(size: Size): Amounts {
+  return { vms: parseQuantity(1), cpu: parseQuantity(size.cpu), memory: parseQuantity(size.memory) };
+}
+
+/** What another VirtualMachine holds; one whose size cannot be read counts as a VM without cpu or memory (its own composer refuses it). */
+function siblingDemand(vm: KubeObject): Amounts {
+  const r = sizeOnly.safeParse(vm.spec ?? {});
+  if (!r.success) return { vms: parseQuantity(1), cpu: 0n, memory: 0n };
+  return demandOf(sizeOf(r.data.size));
+}
+
+export interface VDCQuota {
+  name: string;
+  limit: Amounts;
+  /** What the VDC's databases take of cpu and memory (VDC status.databaseDemand): VMs get the rest. */
+  databases: Partial<Amounts>;
+}
+
+export function quotaOf(vdc: KubeObject, spec: VDCSpec): VDCQuota {
+  const databases: Partial<Amounts> = {};
+  const dd = (vdc.status as { databaseDemand?: Record<string, unknown> } | undefined)?.databaseDemand;
+  for (const k of ["cpu", "memory"] as const) {
+    const v = dd?.[k];
+    if (typeof v !== "string" && typeof v !== "number") continue;
+    try {
+      const n = parseQuantity(v);
+      if (n > 0n) databases[k] = n;
+    } catch {
+      // An unreadable figure in a status is left out rather than guessed.
+    }
+  }
+  const limit: Amounts = { vms: parseQuantity(spec.quota.vms), cpu: parseQuantity(spec.quota.cpu), memory: parseQuantity(spec.quota.memory) };
+  for (const k of QUOTA_KEYS) {
+    const taken = databases[k] ?? 0n;
+    limit[k] = limit[k] > taken ? limit[k] - taken : 0n;
+  }
+  return { name: vdc.metadata?.name ?? "", limit, databases };
+}
+
+export type Verdict = { fits: true; left: string } | { fits: false; details: string };
+
+/** Whether this VM fits after the namespace's older VMs are charged. `siblings` may include the VM itself. */
+export function checkQuota(self: { name: string; creationTimestamp?: string; size: Size }, siblings: KubeObject[], quota: VDCQuota, spec: VDCSpec): Verdict {
+  const me: KubeObject = { apiVersion: "", kind: "", metadata: { name: self.name, ...(self.creationTimestamp ? { creationTimestamp: self.creationTimestamp } : {}) } };
+  const others = siblings.filter((v) => v.metadata?.name !== self.name);
+  const order = creationOrder([...others, me]);
+  const demand = (v: KubeObject) => (v === me ? demandOf(self.size) : siblingDemand(v));
+  const before = admitInOrder(order.slice(0, order.indexOf(me)), QUOTA_KEYS, demand, quota.limit);
+  const mine = demandOf(self.size);
+  const over = overLimit(QUOTA_KEYS, before.allocated, mine, quota.limit);
+  if (over.length === 0) {
+    const all = admitInOrder(order, QUOTA_KEYS, demand, quota.limit).allocated;
+    return { fits: true, left: QUOTA_KEYS.map((k) => `${k} ${fmt(k, quota.limit[k] - all[k])}`).join(", ") };
+  }
+  const details = over.map((k) => {
+    const figure = `spec.quota.${k}`;
+    const hard = k === "vms" ? String(spec.quota.vms) : spec.quota[k];
+    const db = quota.databases[k] ? ` (databases take ${fmt(k, quota.databases[k]!)})` : "";
+    const asks = k === "vms" ? "asks 1 more VM" : `asks ${fmt(k, mine[k])}`;
+    return `${k}: ${asks}, but VDC ${quota.name}'s ${figure} is ${hard}${db} and VMs use ${fmt(k, before.allocated[k])}: over by ${fmt(k, before.allocated[k] + mine[k] - quota.limit[k])}`;
+  });
+  const users = before.admitted.map((v) => v.metadata?.name).filter((n): n is string => typeof n === "string" && n !== "");
+  if (users.length) details.push(`in use by ${users.slice(0, MAX_NAMES).join(", ")}${users.length > MAX_NAMES ? ` and ${users.length - MAX_NAMES} more` : ""}`);
+  return { fits: false, details: details.join("; ") };
+}
+
+function fmt(k: QuotaKey, v: bigint): string {
+  return formatQuantity(v, UNIT[k]);
+}
