@@ -9,7 +9,7 @@ import { existing, NAME_LABEL, networkPolicy } from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
-import { DATABASE_PRESETS, type DatabaseSpec, type VDCSpec } from "./api.js";
+import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec } from "./api.js";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 /** Images of the CloudNativePG project, tagged by PostgreSQL major. */
@@ -29,16 +29,7 @@ export const backupKey = (name: string) => `backup-${name}`;
 const DATABASE_KEY = /^database-(.+)$/;
 
 /** A database's effective size: its preset with its own figures on top. */
-export interface DatabaseSize {
-  preset: Tier;
-  instances: number;
-  storage: string;
-  cpu: string;
-  memory: string;
-  /** The preset promises backups. */
-  backups: boolean;
-  antiAffinity: "preferred" | "required";
-}
+export type DatabaseSize = DatabasePreset & { preset: Tier };
 
 export function resolveSize(db: DatabaseSpec, tier: Tier): DatabaseSize {
   const preset = db.size.preset ?? tier;
