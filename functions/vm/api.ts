@@ -60,7 +60,126 @@ const oneOfRule = (keys: readonly string[]) => `[${keys.map((k) => `has(self.${k
 
 const IMAGE_KEYS = ["containerDisk", "url", "dataSource", "proxmoxTemplate"] as const;
 
-export const vmSpec = z
+// ---------------------------------------------------------------- migration
+
+// Forklift says on, off and auto; YAML 1.1 parsers (kubectl's among them) read an unquoted on or off as a boolean, so this API, written in YAML, says running and stopped.
+export const TARGET_POWER_STATES = ["running", "stopped", "auto"] as const;
+export type TargetPowerState = (typeof TARGET_POWER_STATES)[number];
+const MAX_VM_REF = 512;
+
+const migrationVM = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(MAX_VM_REF)
+      .optional()
+      .meta({ description: "The VM's ID in the source: vSphere managed object ID (e.g. vm-2041), oVirt or OpenStack UUID, OpenShift VM UID. Preferred to name: it survives a rename in the source." }),
+    name: z
+      .string()
+      .min(1)
+      .max(MAX_VM_REF)
+      .optional()
+      .meta({ description: "The VM's name in the source: vSphere name or inventory path, oVirt or OpenStack name, OpenShift VM name (with namespace), OVA file VM name." }),
+    namespace: dnsLabel("OpenShift sources only, with name: the source VM's namespace.").optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.id === undefined) === (v.name === undefined)) ctx.addIssue({ code: "custom", message: `set exactly one of id, name${v.id !== undefined ? " (got id, name)" : ""}` });
+    else if (v.namespace !== undefined && v.name === undefined) ctx.addIssue({ code: "custom", path: ["namespace"], message: "only with name" });
+  })
+  .meta({
+    description: "The source VM, by id or by name, as Forklift's Plan spec.vms[] refers to it. Fixed once the migration started.",
+    "x-kubernetes-validations": [
+      { rule: "has(self.id) != has(self.name)", message: "set exactly one of id, name" },
+      // namespace is a CEL keyword: Kubernetes escapes the property as __namespace__.
+      { rule: "!has(self.__namespace__) || has(self.name)", message: "namespace only with name" },
+    ],
+  });
+
+const migrationSpec = z
+  .object({
+    source: dnsLabel(
+      "Name of a migration source of the VDC that owns the namespace (VDC spec.migration.sources[].name). The Plan uses its Provider, NetworkMap <source>-network and StorageMap <source>-storage, and the VDC's destination Provider host.",
+    ),
+    vm: migrationVM,
+    warm: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Warm migration (vSphere and oVirt sources): the disks are copied while the source VM runs, and only at the cutover is it stopped for the last changes to be copied. Default false, a cold migration: the source VM is stopped first and its disks copied once.",
+      }),
+    cutover: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({
+        description:
+          "Warm migrations only: when to stop the source VM and finish (RFC 3339, e.g. 2026-03-01T22:00:00Z; a past time means now). Until it is set Forklift keeps copying changes and the migration does not end. The one field that may be set or moved while the migration runs; once set it is not withdrawn by removing it.",
+      }),
+    targetPowerState: z
+      .enum(TARGET_POWER_STATES)
+      .optional()
+      .meta({ description: "Power state of the migrated VM once migrated (Forklift's targetPowerState on, off, auto): running, stopped, or auto (the default): as the source VM was before the migration." }),
+  })
+  .superRefine((m, ctx) => {
+    if (m.cutover !== undefined && !m.warm) ctx.addIssue({ code: "custom", path: ["cutover"], message: "only for warm migrations (warm: true)" });
+  })
+  .meta({
+    description: [
+      "Migrate an existing VM into this VDC with Forklift (Migration Toolkit for Virtualization) instead of creating one from spec.image. KubeVirt VDCs only.",
+      "The function composes a Forklift Plan and, once Forklift reports the Plan Ready, a Migration that starts it, both named like this VirtualMachine. The Plan targets the VDC namespace through the source's Provider and maps and names the migrated KubeVirt VirtualMachine like this one (targetName). Status follows the Plan and Migration (status.migration); when the Plan has Succeeded, the migrated VM's phase and addresses are reported as for VMs made from an image.",
+      "spec.size (default small) is what the VM is charged against the VDC's quota, as for any VM: set it to what the source VM uses. It is the charge, not a resize: the migrated VM keeps the source VM's CPU and memory. spec.rootDisk does not apply; spec.image, spec.disks, spec.deleteDisks, spec.cloudInit and spec.running: false are refused: Forklift brings the source VM's disks, the guest is not initialised again, and its power state is Forklift's (targetPowerState).",
+      "Once the Migration exists, the migration cannot be changed (only cutover may be set or moved) nor removed: create a new VirtualMachine to migrate another VM.",
+      "The migrated VM belongs to Forklift, not to this VirtualMachine: deleting the VirtualMachine deletes the Plan and Migration, and Forklift keeps a migrated VM when its Plan goes. The VM and its disks stay in the namespace (and in its ResourceQuota) until deleted with kubectl, so that removing the VirtualMachine, by hand or by a GitOps prune, never destroys the only running copy of a workload whose source VM is powered off. Applied again, the VirtualMachine adopts that VM instead of migrating it twice, provided vm.id is the source VM ID Forklift labelled it with (vmID). Any other VM under this name keeps the Migration from starting, as Forklift would fail on the name.",
+      "A failed migration deletes the VM it began (Plan deleteVmOnFailMigration), so a new VirtualMachine can try again under the same name; the source VM is never changed beyond its power state.",
+    ].join(" "),
+    "x-kubernetes-validations": [{ rule: "!has(self.cutover) || (has(self.warm) && self.warm)", message: "cutover only for warm migrations (warm: true)" }],
+  });
+export type MigrationSpec = z.output<typeof migrationSpec>;
+
+/**
+ * Where the VM comes from (an image or a migration: exactly one), and the
+ * fields that mean nothing for a migrated VM. The API server refuses all of
+ * them (CEL); the function refuses only the first, which it cannot compose
+ * without. A field that merely does not apply is ignored by the function: an
+ * object admitted before a rule existed (CEL ratcheting keeps unchanged fields)
+ * must not stop the status of a migrated VM over a field without effect.
+ */
+const SPEC_RULES: { rule: string; message: string; path: string[]; admissionOnly?: true; violated: (s: Partial<z.output<typeof specObject>>) => boolean }[] = [
+  {
+    rule: "has(self.image) != has(self.source)",
+    message: "set spec.image to create a VM, or spec.source.migration to migrate one (not both)",
+    path: [],
+    violated: (s) => (s.image !== undefined) === (s.source !== undefined),
+  },
+  {
+    rule: "!has(self.source) || ((!has(self.disks) || size(self.disks) == 0) && (!has(self.deleteDisks) || size(self.deleteDisks) == 0))",
+    message: "spec.disks and spec.deleteDisks do not apply to a migrated VM: Forklift brings the source VM's disks",
+    path: ["disks"],
+    admissionOnly: true,
+    violated: (s) => s.source !== undefined && ((s.disks?.length ?? 0) > 0 || (s.deleteDisks?.length ?? 0) > 0),
+  },
+  {
+    rule: "!has(self.source) || !has(self.cloudInit) || (!has(self.cloudInit.userData) && (!has(self.cloudInit.sshKeys) || size(self.cloudInit.sshKeys) == 0))",
+    message: "spec.cloudInit does not apply to a migrated VM: its guest is not initialised again",
+    path: ["cloudInit"],
+    admissionOnly: true,
+    violated: (s) => s.source !== undefined && (s.cloudInit?.userData !== undefined || (s.cloudInit?.sshKeys?.length ?? 0) > 0),
+  },
+  {
+    rule: "!has(self.source) || !has(self.running) || self.running",
+    message: "spec.running: false does not apply to a migrated VM: set spec.source.migration.targetPowerState: stopped",
+    path: ["running"],
+    admissionOnly: true,
+    violated: (s) => s.source !== undefined && s.running === false,
+  },
+];
+
+function migrationProblems(s: Partial<z.output<typeof specObject>>): { path: string[]; message: string }[] {
+  return SPEC_RULES.filter((r) => !r.admissionOnly && r.violated(s)).map((r) => ({ path: r.path, message: r.message }));
+}
+
+const specObject = z
   .object({
     size: z
       .object({
@@ -116,9 +235,10 @@ export const vmSpec = z
           .meta({ description: "Proxmox: a template, fully cloned to the VDC's datastore." }),
       })
       .superRefine(exactlyOne(IMAGE_KEYS))
+      .optional()
       .meta({
         description:
-          "Where the root disk comes from: exactly one of containerDisk, url, dataSource (KubeVirt VDCs) or proxmoxTemplate (Proxmox VDCs); url works on both. Fixed once the VM exists: a different image would replace the root disk and lose its data, so it is refused (a containerDisk, being ephemeral, may change). To move to a new image, create a new VirtualMachine.",
+          "Where the root disk comes from: exactly one of containerDisk, url, dataSource (KubeVirt VDCs) or proxmoxTemplate (Proxmox VDCs); url works on both. Required unless spec.source.migration is set, and refused beside it: a migrated VM brings its own disks. Fixed once the VM exists: a different image would replace the root disk and lose its data, so it is refused (a containerDisk, being ephemeral, may change). To move to a new image, create a new VirtualMachine.",
         "x-kubernetes-validations": [{ rule: oneOfRule(IMAGE_KEYS), message: "set exactly one of containerDisk, url, dataSource, proxmoxTemplate" }],
       }),
     rootDisk: z
@@ -176,21 +296,39 @@ export const vmSpec = z
       })
       .prefault({})
       .meta({ description: "One NIC: the pod network (masquerade) on KubeVirt, the VDC's bridge on Proxmox, address by DHCP." }),
-    running: z.boolean().default(true).meta({ description: "Whether the VM runs. false stops it and keeps its disks." }),
-  })
+    running: z.boolean().default(true).meta({ description: "Whether the VM runs. false stops it and keeps its disks. A migrated VM refuses false: its power state is Forklift's (spec.source.migration.targetPowerState), then the guest's and virtctl's." }),
+    source: z
+      .object({ migration: migrationSpec })
+      .optional()
+      .meta({
+        description:
+          "Where the VM comes from instead of spec.image. migration: an existing VM migrated from a migration source of the VDC by Forklift (Migration Toolkit for Virtualization).",
+      }),
+  });
+
+export const vmSpec = specObject
   .superRefine((s, ctx) => {
-    const names = new Set(s.disks.map((d) => d.name));
-    s.deleteDisks.forEach((n, i) => {
+    const names = new Set((Array.isArray(s.disks) ? s.disks : []).map((d) => d.name));
+    (Array.isArray(s.deleteDisks) ? s.deleteDisks : []).forEach((n, i) => {
       if (names.has(n)) ctx.addIssue({ code: "custom", path: ["deleteDisks", i], message: `disk "${n}" is still in spec.disks` });
     });
+    for (const p of migrationProblems(s)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
   })
   .meta({
     description:
-      "A virtual machine in a VDC namespace, on the VDC's backend (KubeVirt or Proxmox). Nothing is lost by an edit: the root image is fixed, disks only grow and are removed only when listed in deleteDisks. Deleting the VirtualMachine deletes the VM and its disks.",
+      "A virtual machine in a VDC namespace, on the VDC's backend (KubeVirt or Proxmox), made from spec.image or migrated into the VDC (spec.source.migration, KubeVirt VDCs). Nothing is lost by an edit: the root image is fixed, disks only grow and are removed only when listed in deleteDisks, a started migration cannot be changed. Deleting the VirtualMachine deletes a VM made from spec.image with its disks; a migrated VM is kept (see spec.source.migration).",
+    "x-kubernetes-validations": SPEC_RULES.map(({ rule, message }) => ({ rule, message })),
   });
 
 export type VMSpec = z.output<typeof vmSpec>;
-export type ImageSpec = VMSpec["image"];
+export type ImageSpec = NonNullable<VMSpec["image"]>;
+/** The spec of a VM made from an image: what the KubeVirt and Proxmox builders take. */
+export type ImageVMSpec = VMSpec & { image: ImageSpec };
+
+/** Whether the VM is made from an image (the spec refuses neither-nor and both). */
+export function fromImage(spec: VMSpec): spec is ImageVMSpec {
+  return spec.image !== undefined;
+}
 
 export interface Size {
   cpu: number;
@@ -210,15 +348,34 @@ export const sizeOnly = z.object({ size: vmSpec.shape.size });
 export const PHASES = ["Provisioning", "Running", "Stopped", "Failed"] as const;
 export type Phase = (typeof PHASES)[number];
 
+export const MIGRATION_PHASES = ["Pending", "Ready", "Executing", "Succeeded", "Failed", "Canceled"] as const;
+export type MigrationPhase = (typeof MIGRATION_PHASES)[number];
+
 export const vmStatus = z.object({
   backend: z.enum(["kubevirt", "proxmox"]).optional().meta({ description: "Where the VM runs, from the VDC." }),
-  phase: z.enum(PHASES).optional().meta({ description: "Provisioning, Running, Stopped or Failed." }),
-  state: z.string().optional().meta({ description: "The backend's own word: KubeVirt's printableStatus (e.g. ErrImagePull), Proxmox's Running or Stopped, or the managed resource's failing condition reason." }),
+  phase: z.enum(PHASES).optional().meta({ description: "Provisioning, Running, Stopped or Failed. A migrated VM is Provisioning while it migrates, Failed when the migration failed or was canceled, and then as reported by the migrated VM." }),
+  state: z.string().optional().meta({ description: "The backend's own word: KubeVirt's printableStatus (e.g. ErrImagePull), Proxmox's Running or Stopped, or the managed resource's failing condition reason; while migrating, Migration<phase> (e.g. MigrationExecuting)." }),
   ready: z.boolean().optional().meta({ description: "Running and ready, or stopped as asked." }),
   ipAddresses: z.array(z.string()).optional().meta({ description: "Addresses the guest reports (KubeVirt: VMI interfaces; Proxmox: QEMU agent), loopback and link-local left out." }),
   node: z.string().optional().meta({ description: "Kubernetes node or Proxmox node the VM runs on." }),
   vmId: z.number().int().optional().meta({ description: "Proxmox VM ID." }),
   cpu: z.number().int().optional().meta({ description: "CPU cores, from spec.size." }),
   memory: z.string().optional().meta({ description: "Memory, from spec.size." }),
+  migration: z
+    .object({
+      phase: z
+        .enum(MIGRATION_PHASES)
+        .meta({
+          description:
+            "From the Forklift Plan and Migration conditions: Pending (the Plan is being validated, or something blocks it: see message), Ready (the Plan is ready, the Migration is being started), Executing, Succeeded (the migrated VM is adopted), Failed or Canceled.",
+        }),
+      message: z.string().optional().meta({ description: "What Forklift reports: what blocks the Plan, the step being executed, or why the migration failed." }),
+      plan: z.string().meta({ description: "The Forklift Plan in the VM's namespace, named like the VirtualMachine." }),
+      migration: z.string().optional().meta({ description: "The Forklift Migration that runs the Plan, once it exists; named like the VirtualMachine." }),
+      started: z.string().optional().meta({ description: "When Forklift started the migration." }),
+      completed: z.string().optional().meta({ description: "When Forklift completed it." }),
+    })
+    .optional()
+    .meta({ description: "The migration of a VM with spec.source.migration." }),
 });
 export type VMStatus = z.output<typeof vmStatus>;

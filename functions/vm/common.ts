@@ -2,14 +2,15 @@
 // reported addresses become status.ipAddresses.
 import { isIP } from "node:net";
 import type { VDCSpec } from "../vdc/api.js";
-import type { Phase, Size, VMSpec } from "./api.js";
+import type { ImageVMSpec, Phase, Size } from "./api.js";
 
 export interface BuildContext {
   name: string;
   namespace: string;
   /** crossvdc.io/tenant, crossvdc.io/vdc, crossvdc.io/vm */
   labels: Record<string, string>;
-  spec: VMSpec;
+  /** The builders make VMs from images; a migrated VM is Forklift's to build. */
+  spec: ImageVMSpec;
   size: Size;
   vdc: { name: string; spec: VDCSpec };
   /** cloud-init user data with the SSH keys merged in. */

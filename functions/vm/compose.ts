@@ -1,14 +1,16 @@
 // VirtualMachine: one API, composed onto the backend of the VDC that owns the
-// namespace. Order of checks: the VDC and backend, nothing lost, quota; any
-// refusal is Fatal, so Crossplane changes nothing that exists.
+// namespace, from an image or migrated by Forklift (migration.ts). Order of
+// checks: the VDC and backend, nothing lost, quota; any refusal is Fatal, so
+// Crossplane changes nothing that exists.
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { composer, conditionOf, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type Event, type KubeObject, type XRCondition } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
 import { vdcSpec } from "../vdc/api.js";
-import { sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
+import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
 import type { BuildContext, Observed } from "./common.js";
 import { kubevirtObserved, kubevirtResources } from "./kubevirt.js";
+import { composeMigration, isMigratedFrom, MIGRATED_KEY, migratedRequirement, migrationStarted, type MigrationOutput } from "./migration.js";
 import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
 import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
 import { checkQuota, quotaOf } from "./quota.js";
@@ -33,6 +35,8 @@ export const vm = composer({
       vms: { apiVersion: API_VERSION, kind: KIND, namespace: ns, matchLabels: { labels: {} } },
       // KubeVirt reports addresses and node on the instance, not the VM. Empty on Proxmox.
       vmi: { apiVersion: "kubevirt.io/v1", kind: "VirtualMachineInstance", namespace: ns, matchName: xr.metadata.name },
+      // The VM Forklift creates for a migration: adopted (read), never composed.
+      ...(xr.spec.source?.migration ? { [MIGRATED_KEY]: migratedRequirement(ns, xr.metadata.name) } : {}),
     };
   },
 
@@ -63,17 +67,34 @@ export const vm = composer({
         fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${prev.kind} (${prev.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
       };
     }
+    const migrating = spec.source?.migration;
     const was = readLedger(prev);
-    const refused = was ? refusals(spec, ns, was) : [];
+    if (migrating && prev) {
+      // Composing a migration instead would delete the VM this XR made, disks and all.
+      return {
+        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${was ? was.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
+      };
+    }
+    const started = migrationStarted(observed, xr.status);
+    if (!migrating && started) {
+      // Its VM is Forklift's: a VM made from spec.image would be composed under its name, over it.
+      return {
+        fatal: `${what}: spec.source.migration: this VirtualMachine's VM was migrated by Forklift (Migration ${ns}/${name}) and a started migration cannot be removed: a VM made from spec.image would be composed over the migrated one. Put spec.source.migration back as it was; create a new VirtualMachine for a VM made from an image`,
+      };
+    }
+    const refused = was && fromImage(spec) ? refusals(spec, ns, was) : [];
     if (refused.length) return { fatal: `${what}: ${refused.join("; ")}; nothing was changed` };
 
     const size = sizeOf(spec.size);
     const verdict = checkQuota({ name, creationTimestamp: xr.metadata.creationTimestamp, size }, (required.vms ?? []).filter((v) => v.metadata?.namespace === ns), quotaOf(vdcObj, vdc.spec), vdc.spec);
+    // A migration that has started, or the VM an earlier one made, counts as an existing VM: the quota never stops it half-way.
+    const migratedVM = migrating ? (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name) : undefined;
+    const exists = migrating ? started || (migratedVM !== undefined && isMigratedFrom(migratedVM, migrating)) : prev !== undefined;
     const events: Event[] = [];
     let quota: XRCondition;
     if (verdict.fits) {
       quota = { type: QUOTA_CONDITION, status: "True", reason: "WithinQuota", message: `VDC ${ns} has ${verdict.left} left for VMs` };
-    } else if (!prev) {
+    } else if (!exists) {
       return { fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota` };
     } else {
       // An existing VM is never removed by the quota: say so, once, and keep it.
@@ -83,27 +104,42 @@ export const vm = composer({
       }
     }
 
-    const ctx: BuildContext = {
-      name,
-      namespace: ns,
-      labels: { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name },
-      spec,
-      size,
-      vdc,
-      userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys),
-    };
+    const labels = { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name };
     let resources: Record<string, Composed>;
     let seen: Observed;
-    if (backend === "kubevirt") {
-      const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
-      seen = kubevirtObserved(prev, vmi, spec.running);
-      resources = kubevirtResources(ctx, ledgerAnnotations(ledgerOf(spec, ns)), observed, seen.ready);
+    let migrated: MigrationOutput | undefined;
+    if (migrating) {
+      const out = composeMigration({
+        name,
+        ns,
+        labels,
+        spec: migrating,
+        vdc: { spec: vdc.spec, status: vdcObj.status },
+        observed,
+        required,
+        previous: xr.status.migration as MigrationOutput["migration"] | undefined,
+      });
+      if ("fatal" in out) return { fatal: `${what}: ${out.fatal}` };
+      migrated = out;
+      resources = out.resources;
+      seen = out.seen;
+      events.push(...migrationEvents(what, (xr.status.migration as { phase?: unknown } | undefined)?.phase, out.migration, migrating.source));
+    } else if (!fromImage(spec)) {
+      // The spec schema requires one of image and source.migration; a request that got past it is not composed.
+      return { fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)` };
     } else {
-      const slots = diskSlots(spec.disks.map((d) => d.name), was);
-      if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
-      const built = proxmoxResources(ctx, ledgerAnnotations(ledgerOf(spec, ns, slots)), slots, observed);
-      resources = built.resources;
-      seen = built.waiting ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] } : proxmoxObserved(prev, spec.running);
+      const ctx: BuildContext = { name, namespace: ns, labels, spec, size, vdc, userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys) };
+      if (backend === "kubevirt") {
+        const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
+        seen = kubevirtObserved(prev, vmi, spec.running);
+        resources = kubevirtResources(ctx, ledgerAnnotations(ledgerOf(spec, ns)), observed, seen.ready);
+      } else {
+        const slots = diskSlots(spec.disks.map((d) => d.name), was);
+        if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
+        const built = proxmoxResources(ctx, ledgerAnnotations(ledgerOf(spec, ns, slots)), slots, observed);
+        resources = built.resources;
+        seen = built.waiting ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] } : proxmoxObserved(prev, spec.running);
+      }
     }
 
     const status = vmStatus.parse({
@@ -116,22 +152,40 @@ export const vm = composer({
       vmId: seen.vmId,
       cpu: size.cpu,
       memory: size.memory,
+      migration: migrated?.migration,
     });
-    events.push(
-      ...phaseEvents(xr.status.phase, seen.phase, {
-        Running: { severity: "Normal", reason: "Running", message: `${what} is running` },
-        Stopped: { severity: "Normal", reason: "Stopped", message: `${what} is stopped` },
-        Failed: { severity: "Warning", reason: "Failed", message: `${what} failed: ${seen.state ?? "see the composed VM"}` },
-      }),
-    );
+    // While migrating, the migration's own events speak; the VM's begin once it is adopted.
+    if (!migrated || migrated.adopted) {
+      events.push(
+        ...phaseEvents(xr.status.phase, seen.phase, {
+          Running: { severity: "Normal", reason: "Running", message: `${what} is running` },
+          Stopped: { severity: "Normal", reason: "Stopped", message: `${what} is stopped` },
+          Failed: { severity: "Warning", reason: "Failed", message: `${what} failed: ${seen.state ?? "see the composed VM"}` },
+        }),
+      );
+    }
+    // Required resources (the VMI, an adopted VM) are not watched: poll until the VM settles, migrations included.
     const settled = seen.ready && (seen.phase === "Running" || seen.phase === "Stopped");
     return { resources, status, conditions: [quota], events, ttlSeconds: settled ? TTL_STEADY : TTL_SETTLING };
   },
 });
 
+/** Events on the migration's transitions only; a failure says why, in Forklift's words. */
+function migrationEvents(what: string, previous: unknown, now: MigrationOutput["migration"], source: string): Event[] {
+  return phaseEvents(previous, now.phase, {
+    Executing: { severity: "Normal", reason: "MigrationStarted", message: `${what}: Forklift is migrating the VM from source ${source}` },
+    Succeeded: { severity: "Normal", reason: "MigrationSucceeded", message: `${what}: migrated from source ${source}; the migrated VM is adopted` },
+    Failed: { severity: "Warning", reason: "MigrationFailed", message: `${what}: the migration from source ${source} failed: ${now.message ?? "see Plan " + now.plan}` },
+    Canceled: { severity: "Warning", reason: "MigrationCanceled", message: `${what}: the migration from source ${source} was canceled: ${now.message ?? "see Plan " + now.plan}` },
+  });
+}
+
 /** What this spec asks that the VDC's backend cannot do; app teams do not choose the backend, so say which it is. */
 function backendProblem(spec: VMSpec, backend: "kubevirt" | "proxmox", vdc: string): string | undefined {
-  const img = spec.image;
+  if (spec.source?.migration && backend !== "kubevirt") {
+    return `spec.source.migration: VDC ${vdc} runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate into a KubeVirt VDC`;
+  }
+  const img = spec.image ?? {};
   if (backend === "kubevirt") {
     if (img.proxmoxTemplate) return `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource`;
     if (spec.network.vlan !== undefined) return `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only`;
@@ -151,7 +205,7 @@ export const vmXRD: XRDSpec = {
   shortNames: ["xvm"],
   categories: ["crossvdc"],
   description:
-    "A virtual machine in a VDC namespace. It runs on the VDC's backend, KubeVirt or Proxmox, and counts against the VDC's vms, cpu and memory quota. Nothing is lost by an edit: the root image is fixed, disks only grow, and a disk is removed only when named in spec.deleteDisks.",
+    "A virtual machine in a VDC namespace, made from an image or migrated into the VDC by Forklift (spec.source.migration). It runs on the VDC's backend, KubeVirt or Proxmox (migrations: KubeVirt), and counts against the VDC's vms, cpu and memory quota. Nothing is lost by an edit: the root image is fixed, disks only grow, a disk is removed only when named in spec.deleteDisks, and a started migration cannot be changed.",
   spec: vmSpec,
   status: vmStatus,
   printerColumns: [
@@ -162,6 +216,7 @@ export const vmXRD: XRDSpec = {
     { name: "CPU", type: "integer", jsonPath: ".status.cpu", priority: 1 },
     { name: "Memory", type: "string", jsonPath: ".status.memory", priority: 1 },
     { name: "State", type: "string", jsonPath: ".status.state", priority: 1 },
+    { name: "Migration", type: "string", jsonPath: ".status.migration.phase", priority: 1 },
     { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],

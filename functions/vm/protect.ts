@@ -4,7 +4,7 @@
 // Crossplane applies nothing after a Fatal result, so what exists stays.
 import type { KubeObject } from "../compose.js";
 import { parseQuantity } from "../quantity.js";
-import type { ImageSpec, VMSpec } from "./api.js";
+import type { ImageSpec, ImageVMSpec } from "./api.js";
 
 export const ANNOTATION_ROOT_IMAGE = "crossvdc.io/root-image";
 export const ANNOTATION_ROOT_SIZE = "crossvdc.io/root-disk-size";
@@ -34,7 +34,7 @@ export function imageKey(image: ImageSpec, ns: string): string {
 }
 
 /** The ledger of what is being composed now. */
-export function ledgerOf(spec: VMSpec, ns: string, slots: Record<string, string> = {}): DiskLedger {
+export function ledgerOf(spec: ImageVMSpec, ns: string, slots: Record<string, string> = {}): DiskLedger {
   const disks: Record<string, DiskRecord> = {};
   for (const d of spec.disks) disks[d.name] = { size: d.size, ...(slots[d.name] ? { slot: slots[d.name] } : {}) };
   return { image: imageKey(spec.image, ns), ...(spec.image.containerDisk === undefined ? { rootSize: spec.rootDisk.size } : {}), disks };
@@ -71,7 +71,7 @@ export function readLedger(obj: KubeObject | undefined): DiskLedger | undefined 
 }
 
 /** Why the spec cannot be applied to the VM the ledger describes; empty when it can. */
-export function refusals(spec: VMSpec, ns: string, was: DiskLedger): string[] {
+export function refusals(spec: ImageVMSpec, ns: string, was: DiskLedger): string[] {
   const out: string[] = [];
   const now = imageKey(spec.image, ns);
   // A containerDisk root starts fresh at every boot anyway: replacing it loses nothing.
