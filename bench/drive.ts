@@ -23,8 +23,8 @@ const RawCtor = grpc.makeGenericClientConstructor(
 
 export const MAX_MESSAGE = 64 * 1024 * 1024;
 
-export function rawClient(address: string, creds: grpc.ChannelCredentials): RawClient {
-  return new RawCtor(address, creds, { "grpc.max_receive_message_length": MAX_MESSAGE, "grpc.max_send_message_length": MAX_MESSAGE });
+export function rawClient(address: string, creds: grpc.ChannelCredentials, opts: grpc.ClientOptions = {}): RawClient {
+  return new RawCtor(address, creds, { ...opts, "grpc.max_receive_message_length": MAX_MESSAGE, "grpc.max_send_message_length": MAX_MESSAGE });
 }
 
 export function call(client: RawClient, req: Buffer, timeoutMs = 60_000): Promise<Buffer> {
@@ -45,6 +45,8 @@ export interface Stats {
   max: number;
   /** Bytes of the last response. */
   responseBytes: number;
+  /** Every latency, sorted (ms). */
+  samples: Float64Array;
 }
 
 export interface DriveOptions {
@@ -103,5 +105,32 @@ export async function drive(client: RawClient, o: DriveOptions): Promise<Stats> 
     p99: percentile(sorted, 0.99),
     max: n ? sorted[n - 1]! : NaN,
     responseBytes,
+    samples: sorted,
+  };
+}
+
+/** Several runs as one: latencies pooled, throughput over the summed time. */
+export function merge(runs: Stats[]): Stats {
+  const all = new Float64Array(runs.reduce((n, r) => n + r.samples.length, 0));
+  let at = 0;
+  for (const r of runs) {
+    all.set(r.samples, at);
+    at += r.samples.length;
+  }
+  all.sort();
+  const calls = runs.reduce((n, r) => n + r.calls, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const firstError = runs.find((r) => r.firstError)?.firstError;
+  return {
+    calls,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    ...(firstError ? { firstError } : {}),
+    seconds,
+    rps: calls / seconds,
+    p50: percentile(all, 0.5),
+    p99: percentile(all, 0.99),
+    max: all.length ? all[all.length - 1]! : NaN,
+    responseBytes: runs[runs.length - 1]?.responseBytes ?? 0,
+    samples: all,
   };
 }

@@ -1,5 +1,6 @@
 // A server under test as a child process: spawn it, learn its port from its
-// startup log line, read its memory from /proc, stop it with SIGTERM.
+// startup log line, read its memory from /proc, stop it with SIGTERM. The
+// benchmark and the load and secrets tests (test/*.test.ts) share it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -84,4 +85,18 @@ export function resetPeak(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The JSON log lines of a captured stream (pino writes one object a line). */
+export function logLines(text: string): Record<string, any>[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim().startsWith("{"))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, any>];
+      } catch {
+        return [];
+      }
+    });
 }
