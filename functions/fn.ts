@@ -162,13 +162,18 @@ function requirementsOf(resources: Record<string, ResourceSelector>) {
 
 /** Deep copy without `undefined`: protobuf Struct cannot carry it and it must not change output. */
 export function clean<T>(v: T): T {
-  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(clean) as T;
-  if (v && typeof v === "object") {
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = clean(x);
-    return o as T;
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    const a: unknown[] = [];
+    for (const x of v) if (x !== undefined) a.push(clean(x));
+    return a as T;
   }
-  return v;
+  const o: Record<string, unknown> = {};
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) o[k] = clean(x);
+  }
+  return o as T;
 }
 
 function short(s: string): string {

@@ -1,3 +1,5 @@
+import { memo } from "./memo.js";
+
 // Kubernetes resource quantities (k8s.io/apimachinery/pkg/api/resource), parsed
 // exactly: every quota sum in crossvdc goes through here, so there is no float
 // rounding and "1.5Gi" + "512Mi" is exactly "2Gi".
@@ -31,7 +33,13 @@ export class QuantityError extends Error {}
  * because nothing crossvdc sums (cpu, memory, storage, counts) can be negative.
  */
 export function parseQuantity(input: string | number): bigint {
-  const s = String(input).trim();
+  return parseCached(String(input));
+}
+
+const parseCached = memo(parse);
+
+function parse(input: string): bigint {
+  const s = input.trim();
   if (!QUANTITY_RE.test(s)) throw new QuantityError(`"${truncate(s)}" is not a Kubernetes quantity`);
   if (s.startsWith("-")) throw new QuantityError(`"${truncate(s)}" is negative`);
   const m = /^\+?([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(s)!;

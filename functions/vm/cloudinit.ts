@@ -3,6 +3,7 @@
 // backends, so a VM boots with the same keys on KubeVirt and on Proxmox.
 import { createHash } from "node:crypto";
 import { isMap, isScalar, isSeq, parseDocument, stringify } from "yaml";
+import { memo } from "../memo.js";
 
 const CLOUD_CONFIG_HEADER = /^#cloud-config[ \t]*(\r?\n|$)/;
 const KEYS_FIELD = "ssh_authorized_keys";
@@ -14,6 +15,13 @@ export const SSH_KEY_PATTERN = "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384
 
 /** Why user data cannot be used, or undefined. Messages name the rule, never the content. */
 export function userDataProblem(userData: string): string | undefined {
+  // undefined means "no problem", so cache an empty string for it.
+  return problemCached(userData) || undefined;
+}
+
+const problemCached = memo((userData: string) => findProblem(userData) ?? "", 64);
+
+function findProblem(userData: string): string | undefined {
   if (userData.startsWith("#!")) return undefined;
   if (!CLOUD_CONFIG_HEADER.test(userData)) return "must start with #cloud-config (a cloud-config YAML document) or #! (a script)";
   const doc = parseDocument(userData);
@@ -34,6 +42,16 @@ export function userDataProblem(userData: string): string | undefined {
  * a script, since keys cannot be merged into one. Assumes userDataProblem passed.
  */
 export function mergedUserData(userData: string | undefined, keys: readonly string[]): string {
+  // Keys cannot contain newlines (SSH_KEY_PATTERN), so this key is unambiguous.
+  return mergedCached(JSON.stringify([userData ?? null, keys]));
+}
+
+const mergedCached = memo((key: string) => {
+  const [userData, keys] = JSON.parse(key) as [string | null, string[]];
+  return merge(userData ?? undefined, keys);
+}, 64);
+
+function merge(userData: string | undefined, keys: readonly string[]): string {
   const wanted = [...new Set(keys)];
   if (userData === undefined) return wanted.length ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}` : "#cloud-config\n";
   if (wanted.length === 0) return userData;
