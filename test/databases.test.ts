@@ -371,11 +371,14 @@ describe("VDC databases", () => {
       expectValid(out.resources);
     });
 
-    it("warns on every reconcile while it keeps a database, not only on the transition", () => {
+    it("warns when it starts keeping a database, then says so in the condition and status only", () => {
       const observed = { "database-legacy": running("legacy") };
       const first = compose(vdc({}), "professional", observed);
+      expect(first.results.map((r) => r.reason)).toEqual(["DatabaseKept"]);
       const again = compose(vdc({}, { phase: "Pending", databases: first.status?.databases }), "professional", observed);
-      expect(again.results.map((r) => r.reason)).toEqual(["DatabaseKept"]);
+      expect(again.results).toEqual([]);
+      expect(again.conditions).toContainEqual(expect.objectContaining({ type: "DatabasesProtected", status: "True" }));
+      expect(again.status?.databases).toContainEqual(expect.objectContaining({ name: "legacy", kept: true }));
     });
 
     it("lets a database go once it was composed with deletionProtection false", () => {

@@ -52,7 +52,7 @@ export const vdc = composer({
       resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
     }
 
-    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed });
+    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed, previouslyKept: keptBefore(xr.status) });
     if ("fatal" in databases) return databases;
     const migration = composeMigration({ vdc: name, ns, labels, spec: xr.spec, observed, required });
     if ("fatal" in migration) return migration;
@@ -81,6 +81,12 @@ export const vdc = composer({
     };
   },
 });
+
+/** Names of the databases the XR's status last reported as kept by deletionProtection. */
+function keptBefore(status: Record<string, unknown>): Set<string> {
+  const dbs = Array.isArray(status.databases) ? (status.databases as { name?: unknown; kept?: unknown }[]) : [];
+  return new Set(dbs.filter((d) => d && d.kept === true && typeof d.name === "string").map((d) => d.name as string));
+}
 
 type Admission = { fatal: string } | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
 

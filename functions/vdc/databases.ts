@@ -82,6 +82,8 @@ export interface DatabasesInput {
   spec: VDCSpec;
   tier: Tier;
   observed: Record<string, KubeObject>;
+  /** Databases the XR's status already reported as kept: their Warning was given. */
+  previouslyKept: ReadonlySet<string>;
 }
 
 export interface DatabasesOutput {
@@ -107,7 +109,7 @@ interface Kept {
 }
 
 export function composeDatabases(input: DatabasesInput): { fatal: string } | DatabasesOutput {
-  const { vdc, ns, labels, spec, tier, observed } = input;
+  const { vdc, ns, labels, spec, tier, observed, previouslyKept } = input;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
   const events: Event[] = [];
@@ -204,11 +206,10 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
         : { type: "DatabasesProtected", status: "False", reason: "NoneKept", message: "No database is kept against the spec" },
     );
   }
-  // The warning repeats on every reconcile while a database is kept, unlike the
-  // Normal phase events: a kept database still holds quota and data the user
-  // believes gone, events expire after an hour, and the event recorder folds
-  // identical repeats into one event with a count, so this does not spam.
+  // Results become events on every reconcile, so warn when a database starts being
+  // kept; the DatabasesProtected condition and status.databases[].kept say it for as long as it lasts.
   for (const k of kept) {
+    if (previouslyKept.has(k.name)) continue;
     events.push({
       severity: "Warning",
       reason: "DatabaseKept",
