@@ -18,6 +18,7 @@ import {
 } from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject, XR } from "./compose.js";
 import { fieldPath } from "./compose.js";
+import { parseCached } from "./parse.js";
 
 const MAX_REPORTED_ISSUES = 5;
 
@@ -110,7 +111,7 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
   const name = md?.name;
   if (typeof name !== "string" || name === "") return { fatal: `${c.kind}: metadata.name: required` };
   const what = `${c.kind} ${short(name)}`;
-  const r = c.spec.safeParse(obj.spec ?? {});
+  const r = parseCached(c.spec, obj.spec ?? {});
   if (!r.success) {
     const issues = r.error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => `${fieldPath(["spec", ...i.path])}: ${i.message}`);
     const more = r.error.issues.length > MAX_REPORTED_ISSUES ? ` (and ${r.error.issues.length - MAX_REPORTED_ISSUES} more)` : "";

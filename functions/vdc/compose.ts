@@ -7,6 +7,7 @@ import { allocate, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, 
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
 import { allowFromNamespaces, baselinePolicies, existing, namespace, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
+import { parseCached } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
@@ -101,7 +102,7 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
   if (!isDnsLabel(name)) return { fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace` };
   const owner = required.tenant?.[0];
   if (!owner) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
-  const parsed = tenantSpec.safeParse(owner.spec ?? {});
+  const parsed = parseCached(tenantSpec, owner.spec ?? {});
   if (!parsed.success) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first` };
   let budget: Amounts;
   try {

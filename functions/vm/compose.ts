@@ -5,6 +5,7 @@
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { composer, conditionOf, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type Event, type KubeObject, type XRCondition } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
+import { parseCached } from "../parse.js";
 import { vdcSpec } from "../vdc/api.js";
 import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
@@ -53,7 +54,7 @@ export const vm = composer({
     // Only the VDC named like the namespace owns it, whatever else was handed to us.
     const vdcObj = (required.vdc ?? []).find((v) => v.metadata?.name === ns);
     if (!vdcObj) return { fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run` };
-    const parsed = vdcSpec.safeParse(vdcObj.spec ?? {});
+    const parsed = parseCached(vdcSpec, vdcObj.spec ?? {});
     if (!parsed.success) return { fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first` };
     const vdc = { name: ns, spec: parsed.data };
     const backend = vdc.spec.backend.type;

@@ -6,6 +6,7 @@
 // a stopped VM can always start again.
 import { admitInOrder, creationOrder, overLimit } from "../budget.js";
 import type { KubeObject } from "../compose.js";
+import { parseCached } from "../parse.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
 import { sizeOf, sizeOnly, type Size } from "./api.js";
@@ -23,7 +24,7 @@ export function demandOf(size: Size): Amounts {
 
 /** What another VirtualMachine holds; one whose size cannot be read counts as a VM without cpu or memory (its own composer refuses it). */
 function siblingDemand(vm: KubeObject): Amounts {
-  const r = sizeOnly.safeParse(vm.spec ?? {});
+  const r = parseCached(sizeOnly, vm.spec ?? {});
   if (!r.success) return { vms: parseQuantity(1), cpu: 0n, memory: 0n };
   return demandOf(sizeOf(r.data.size));
 }
