@@ -54,8 +54,10 @@ export function tenantOf(vdc: KubeObject): string | undefined {
 
 /** Oldest first (creationTimestamp, then name); one not created yet (no timestamp) comes last. */
 export function creationOrder<T extends KubeObject>(items: T[]): T[] {
-  const key = (v: KubeObject) => `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}`;
-  return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // Keys computed once per item, not once per comparison: admission sorts thousands.
+  const keyed = items.map((v) => ({ v, key: `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.v);
 }
 
 /** The tenant's VDCs in charging order. */

@@ -24,7 +24,8 @@ export function demandOf(size: Size): Amounts {
 
 /** What another VirtualMachine holds; one whose size cannot be read counts as a VM without cpu or memory (its own composer refuses it). */
 function siblingDemand(vm: KubeObject): Amounts {
-  const r = parseCached(sizeOnly, vm.spec ?? {});
+  // Only the size matters here; keying the cache on it alone keeps the key small.
+  const r = parseCached(sizeOnly, { size: (vm.spec as { size?: unknown } | undefined)?.size });
   if (!r.success) return { vms: parseQuantity(1), cpu: 0n, memory: 0n };
   return demandOf(sizeOf(r.data.size));
 }
