@@ -33,7 +33,12 @@ export function quantity(description: string) {
 
 /** A quantity with a default. zod leaves the default of a transformed schema out of JSON Schema; functions/xrd.ts puts it back. */
 export function quantityOr(description: string, def: string) {
-  return quantitySchema().default(def).meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
+  return withQuantityDefault(quantitySchema(), description, def);
+}
+
+/** A default on any quantity schema, refined ones included, with the marker the XRD generator reads. */
+export function withQuantityDefault<S extends z.ZodType<string, string | number>>(schema: S, description: string, def: string) {
+  return schema.default(def as z.util.NoUndefined<z.output<S>>).meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
 }
 
 export function count(description: string) {

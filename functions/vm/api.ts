@@ -1,7 +1,7 @@
 // The VirtualMachine API: one spec for KubeVirt and Proxmox. The backend is not
 // in it: the VDC that owns the namespace decides (VDC.spec.backend).
 import { z } from "zod";
-import { DEFAULT_META, dnsLabel, quantity, unique } from "../api.js";
+import { DEFAULT_META, dnsLabel, quantity, unique, withQuantityDefault } from "../api.js";
 import { parseQuantity } from "../quantity.js";
 import { SSH_KEY_PATTERN, userDataProblem } from "./cloudinit.js";
 
@@ -35,9 +35,6 @@ function wholeUnits(description: string, unit: bigint, unitName: string, example
 }
 const memory = (d: string) => wholeUnits(d, MIB, "Mi", "1536Mi", "128Mi", "1Ti");
 const diskSize = (d: string) => wholeUnits(d, GIB, "Gi", "20Gi", "1Gi", "64Ti");
-/** A default on a transformed schema needs the marker functions/xrd.ts turns into the XRD default. */
-const withDefault = (s: ReturnType<typeof diskSize>, description: string, def: string) =>
-  s.default(def).meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
 
 // KubeVirt does not carry a DataVolume template's new size to an existing volume; say how it grows.
 const GROWS = "It only grows: a smaller size than the VM's is refused. Proxmox resizes the disk; on KubeVirt the new size is recorded and applies once the disk's PVC is expanded (with KubeVirt's ExpandDisks feature gate the guest sees it).";
@@ -243,7 +240,7 @@ const specObject = z
       }),
     rootDisk: z
       .object({
-        size: withDefault(diskSize(ROOT_SIZE_DESCRIPTION), ROOT_SIZE_DESCRIPTION, "20Gi"),
+        size: withQuantityDefault(diskSize(ROOT_SIZE_DESCRIPTION), ROOT_SIZE_DESCRIPTION, "20Gi"),
         storageClass: storageClass.optional(),
       })
       .prefault({})
