@@ -3,7 +3,7 @@
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { API_VERSION, type XRDSpec } from "../api.js";
-import { allocate, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
+import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
 import { allowFromNamespaces, baselinePolicies, existing, namespace, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
@@ -114,8 +114,11 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
   const self: KubeObject = { apiVersion: API_VERSION, kind: "VDC", metadata: { name, creationTimestamp: created }, spec };
   const siblings = (required.vdcs ?? []).filter((v) => v.metadata?.name !== name);
   const order = chargingOrder([...siblings, self], tenantName);
-  const before = order.slice(0, order.findIndex((v) => v.metadata?.name === name));
-  const { allocated, admitted } = allocate(before, tenantName, budget);
+  const at = order.indexOf(self);
+  // One walk in charging order: the VDCs before this one, this one, then the rest
+  // against what is left, so each sibling's demand is computed once.
+  const { allocated, admitted: held } = admitInOrder(order.slice(0, at), BUDGET_KEYS, demandOf, budget);
+  const admitted = held.map((v) => v.metadata?.name ?? "");
   const demand = demandOf(self);
   const over = fits(allocated, demand, budget);
   if (over.length) {
@@ -127,9 +130,11 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
     return { fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}` };
   }
   // What the tenant has left once every admitted VDC, older or newer, is charged.
-  const all = allocate(order, tenantName, budget).allocated;
+  const rest = zero();
+  for (const k of BUDGET_KEYS) rest[k] = budget[k] - allocated[k] - demand[k];
+  const later = admitInOrder(order.slice(at + 1), BUDGET_KEYS, demandOf, rest).allocated;
   const left = zero();
-  for (const k of BUDGET_KEYS) left[k] = budget[k] - all[k];
+  for (const k of BUDGET_KEYS) left[k] = rest[k] - later[k];
   const remaining = `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, vdcs ${formatOne("vdcs", left.vdcs)}`;
   return { tenantSpec: parsed.data, remaining };
 }
