@@ -66,12 +66,15 @@ export function checkQuota(self: { name: string; creationTimestamp?: string; siz
   const others = siblings.filter((v) => v.metadata?.name !== self.name);
   const order = creationOrder([...others, me]);
   const demand = (v: KubeObject) => (v === me ? demandOf(self.size) : siblingDemand(v));
-  const before = admitInOrder(order.slice(0, order.indexOf(me)), QUOTA_KEYS, demand, quota.limit);
+  const at = order.indexOf(me);
+  const before = admitInOrder(order.slice(0, at), QUOTA_KEYS, demand, quota.limit);
   const mine = demandOf(self.size);
   const over = overLimit(QUOTA_KEYS, before.allocated, mine, quota.limit);
   if (over.length === 0) {
-    const all = admitInOrder(order, QUOTA_KEYS, demand, quota.limit).allocated;
-    return { fits: true, left: QUOTA_KEYS.map((k) => `${k} ${fmt(k, quota.limit[k] - all[k])}`).join(", ") };
+    // The walk goes on after this VM against what is left, so each sibling is charged once.
+    const rest = Object.fromEntries(QUOTA_KEYS.map((k) => [k, quota.limit[k] - before.allocated[k] - mine[k]])) as Amounts;
+    const later = admitInOrder(order.slice(at + 1), QUOTA_KEYS, demand, rest).allocated;
+    return { fits: true, left: QUOTA_KEYS.map((k) => `${k} ${fmt(k, rest[k] - later[k])}`).join(", ") };
   }
   const details = over.map((k) => {
     const figure = `spec.quota.${k}`;
