@@ -136,23 +136,21 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
 
 /** Fatal: one result, the desired state the request came in with, nothing new. */
 export function fatal(req: RunFunctionRequest, message: string, requirements?: Record<string, ResourceSelector>): RunFunctionResponse {
-  return {
-    meta: { tag: req.meta?.tag ?? "", ttl: DEFAULT_TTL },
-    desired: req.desired ?? { composite: undefined, resources: {} },
-    results: [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }],
-    context: req.context,
-    requirements: requirements ? requirementsOf(requirements) : undefined,
-    conditions: [],
-  };
+  return unchanged(req, [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }], requirements);
 }
 
 function passThrough(req: RunFunctionRequest, requirements: Record<string, ResourceSelector>): RunFunctionResponse {
+  return unchanged(req, [], requirements);
+}
+
+/** The desired state the request came in with, untouched: what a Fatal result or an unanswered requirement returns. */
+function unchanged(req: RunFunctionRequest, results: Result[], requirements: Record<string, ResourceSelector> | undefined): RunFunctionResponse {
   return {
     meta: { tag: req.meta?.tag ?? "", ttl: DEFAULT_TTL },
     desired: req.desired ?? { composite: undefined, resources: {} },
-    results: [],
+    results,
     context: req.context,
-    requirements: requirementsOf(requirements),
+    requirements: requirements ? requirementsOf(requirements) : undefined,
     conditions: [],
   };
 }

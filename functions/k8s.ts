@@ -20,6 +20,15 @@ export function namespace(name: string, labels: Record<string, string>, observed
   return { resource, ready: phase === "Active" };
 }
 
+/**
+ * The phase of a namespace-owning XR: Failed while its namespace terminates
+ * (something deleted it), Ready when every composed resource is, else Pending.
+ */
+export function namespacePhase(resources: Record<string, Composed>, observedNamespace: KubeObject | undefined): "Pending" | "Ready" | "Failed" {
+  if ((observedNamespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating") return "Failed";
+  return Object.values(resources).every((r) => r.ready) ? "Ready" : "Pending";
+}
+
 /** Anything without a status of its own is ready once it exists. */
 export function existing(resource: KubeObject, observed: KubeObject | undefined): Composed {
   return { resource, ready: observed !== undefined };

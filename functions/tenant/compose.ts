@@ -3,7 +3,7 @@
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
-import { baselinePolicies, existing, namespace, roleBinding, subjectsOf } from "../k8s.js";
+import { baselinePolicies, existing, namespace, namespacePhase, roleBinding, subjectsOf } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
@@ -58,9 +58,7 @@ export const tenant = composer({
     if ("fatal" in clusters) return clusters;
     Object.assign(resources, clusters.resources);
 
-    const allReady = Object.values(resources).every((r) => r.ready);
-    const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
-    const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
+    const phase = namespacePhase(resources, observed.namespace);
     const status = tenantStatus.parse({
       namespace: ns,
       phase,

@@ -5,7 +5,7 @@ import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
-import { allowFromNamespaces, baselinePolicies, existing, namespace, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
+import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
@@ -59,9 +59,7 @@ export const vdc = composer({
     if ("fatal" in migration) return migration;
     Object.assign(resources, databases.resources, migration.resources);
 
-    const allReady = Object.values(resources).every((r) => r.ready);
-    const terminating = (observed.namespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating";
-    const phase = terminating ? "Failed" : allReady ? "Ready" : "Pending";
+    const phase = namespacePhase(resources, observed.namespace);
     const status = vdcStatus.parse({ namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota), ...databases.status, ...migration.status });
     return {
       resources,
