@@ -159,20 +159,37 @@ function requirementsOf(resources: Record<string, ResourceSelector>) {
   return { extraResources: {}, resources, schemas: {} };
 }
 
-/** Deep copy without `undefined`: protobuf Struct cannot carry it and it must not change output. */
+/**
+ * `v` without `undefined` anywhere: protobuf Struct cannot carry it and it must
+ * not change output. Copies only the objects and arrays on a path to one, so the
+ * common case, nothing to drop, allocates nothing.
+ */
 export function clean<T>(v: T): T {
   if (v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) {
-    const a: unknown[] = [];
-    for (const x of v) if (x !== undefined) a.push(clean(x));
-    return a as T;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const c = x === undefined ? x : clean(x);
+      if (!out && (x === undefined || c !== x)) out = v.slice(0, i);
+      if (out && c !== undefined) out.push(c);
+    }
+    return (out ?? v) as T;
   }
-  const o: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined;
   for (const k in v) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x !== undefined) o[k] = clean(x);
+    const x: unknown = (v as Record<string, unknown>)[k];
+    const c = x === undefined ? x : clean(x);
+    if (!out && (x === undefined || c !== x)) {
+      out = {};
+      for (const j in v) {
+        if (j === k) break;
+        out[j] = (v as Record<string, unknown>)[j];
+      }
+    }
+    if (out && c !== undefined) out[k] = c;
   }
-  return o as T;
+  return (out ?? v) as T;
 }
 
 function short(s: string): string {

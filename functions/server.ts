@@ -15,6 +15,7 @@ import {
   Severity,
   type RunFunctionRequest,
 } from "@crossplane-org/function-sdk-typescript";
+import { encodeRunFunctionResponse } from "./wire/encode.js";
 
 export const DEFAULT_ADDRESS = "0.0.0.0:9443";
 export const DEFAULT_TLS_SERVER_CERTS_DIR = "/tls/server";
@@ -97,6 +98,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
   };
 }
 
+/** The SDK's service definition with our one-pass response encoder (same bytes, less time). */
+const SERVICE: typeof FunctionRunnerServiceService = {
+  runFunction: { ...FunctionRunnerServiceService.runFunction, responseSerialize: encodeRunFunctionResponse },
+};
+
 /** The part of `Fn` the server needs; tests may pass anything with `run`. */
 export interface Runner {
   run(req: RunFunctionRequest): RunFunctionResponse;
@@ -141,7 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     // nor less than the gRPC default Crossplane's client accepts.
     "grpc.max_send_message_length": Math.max(maxRecv, DEFAULT_MAX_RECV_MESSAGE_SIZE),
   });
-  server.addService(FunctionRunnerServiceService, { runFunction: handler(opts.fn, log, debug) });
+  server.addService(SERVICE, { runFunction: handler(opts.fn, log, debug) });
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${address}: ${err.message}`)) : resolve(p)));

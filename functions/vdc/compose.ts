@@ -5,7 +5,7 @@ import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
-import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, toObject } from "../k8s.js";
+import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, build } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
@@ -140,26 +140,24 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
 function quota(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
   const hard: Record<string, string> = {};
   for (const [key, rq] of Object.entries(QUOTA_KEYS)) hard[rq] = String(spec.quota[key as QuotaKey]);
-  return toObject(new ResourceQuota({ metadata: { name: "vdc-quota", namespace: ns, labels }, spec: { hard } }));
+  return build(ResourceQuota, { metadata: { name: "vdc-quota", namespace: ns, labels }, spec: { hard } });
 }
 
 function limitRange(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
   const l = spec.limits;
-  return toObject(
-    new LimitRange({
-      metadata: { name: "vdc-limits", namespace: ns, labels },
-      spec: {
-        limits: [
-          {
-            type: "Container",
-            default: { cpu: l.defaultCpu, memory: l.defaultMemory },
-            defaultRequest: { cpu: l.defaultRequestCpu, memory: l.defaultRequestMemory },
-            max: { cpu: l.maxCpu, memory: l.maxMemory },
-          },
-        ],
-      },
-    }),
-  );
+  return build(LimitRange, {
+    metadata: { name: "vdc-limits", namespace: ns, labels },
+    spec: {
+      limits: [
+        {
+          type: "Container",
+          default: { cpu: l.defaultCpu, memory: l.defaultMemory },
+          defaultRequest: { cpu: l.defaultRequestCpu, memory: l.defaultRequestMemory },
+          max: { cpu: l.maxCpu, memory: l.maxMemory },
+        },
+      ],
+    },
+  });
 }
 
 function policies(ns: string, labels: Record<string, string>, tenant: string, spec: VDCSpec): Record<string, KubeObject> {

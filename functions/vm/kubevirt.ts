@@ -3,7 +3,7 @@
 // who may only view the VM (ClusterRole view) cannot read the user data.
 import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
-import { existing, toObject } from "../k8s.js";
+import { build, existing } from "../k8s.js";
 import { dnsName } from "../names.js";
 import type { Phase } from "./api.js";
 import { guestAddresses, type BuildContext, type Observed } from "./common.js";
@@ -57,13 +57,11 @@ export function cloudInitSecretName(vm: string): string {
 
 /** The VM and its cloud-init Secret, keyed by composition resource name. */
 export function kubevirtResources(c: BuildContext, annotations: Record<string, string>, observed: Record<string, KubeObject>, ready: boolean): Record<string, Composed> {
-  const secret = toObject(
-    new Secret({
-      metadata: { name: cloudInitSecretName(c.name), namespace: c.namespace, labels: c.labels },
-      type: "Opaque",
-      data: { [USERDATA_KEY]: Buffer.from(c.userData, "utf8").toString("base64") },
-    }),
-  );
+  const secret = build(Secret, {
+    metadata: { name: cloudInitSecretName(c.name), namespace: c.namespace, labels: c.labels },
+    type: "Opaque",
+    data: { [USERDATA_KEY]: Buffer.from(c.userData, "utf8").toString("base64") },
+  });
   return {
     vm: { resource: virtualMachine(c, annotations), ready },
     cloudinit: existing(secret, observed.cloudinit),

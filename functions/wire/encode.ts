@@ -1,0 +1,318 @@
+// RunFunctionResponse → protobuf bytes, byte-identical to the SDK's
+// `RunFunctionResponse.encode(rsp).finish()` but in one pass with no
+// intermediate objects. The SDK wraps every JSON value of every composed
+// resource in a google.protobuf.Value object before encoding it, and forks a
+// sub-writer per nested message; for a VDC that was the largest cost of a call.
+//
+// The message is written back to front, so a nested message's length is known
+// when its prefix is written: write the fields in reverse order, then the
+// length, then the tag. Anything the SDK would refuse or coerce (a bigint, a
+// function, an out-of-range enum, a non-array `results`) is handed to the SDK
+// encoder whole, so odd input gets the SDK's exact behaviour and error.
+import {
+  RunFunctionResponse,
+  type Condition,
+  type Requirements,
+  type Resource,
+  type ResourceSelector,
+  type Result,
+  type State,
+} from "@crossplane-org/function-sdk-typescript";
+
+const INITIAL = 64 * 1024;
+/** A scratch buffer that grew past this for one big response is dropped afterwards. */
+const KEEP = 1024 * 1024;
+
+let buf = Buffer.allocUnsafeSlow(INITIAL);
+let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Index of the first written byte; the message so far is buf[pos, buf.length). */
+let pos = INITIAL;
+
+class Unsupported extends Error {}
+
+/** The encoded response, in a Buffer of its own (grpc-js may hold it after we return). */
+export function encodeRunFunctionResponse(rsp: RunFunctionResponse): Buffer {
+  pos = buf.length;
+  let out: Buffer;
+  try {
+    response(rsp);
+    out = Buffer.allocUnsafe(written());
+    buf.copy(out, 0, pos);
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+    out = Buffer.from(RunFunctionResponse.encode(rsp).finish());
+  } finally {
+    if (buf.length > KEEP) {
+      buf = Buffer.allocUnsafeSlow(INITIAL);
+      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+  }
+  return out;
+}
+
+/** Bytes written so far; lengths are differences of this, which survives growth. */
+function written(): number {
+  return buf.length - pos;
+}
+
+function room(n: number): void {
+  if (pos >= n) return;
+  const used = written();
+  let size = buf.length * 2;
+  while (size - used < n) size *= 2;
+  const next = Buffer.allocUnsafeSlow(size);
+  buf.copy(next, size - used, pos);
+  buf = next;
+  view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  pos = size - used;
+}
+
+function byte(b: number): void {
+  room(1);
+  buf[--pos] = b;
+}
+
+function varint(v: number): void {
+  // Callers pass non-negative integers below 2^53.
+  if (v < 0x80) return byte(v);
+  room(10);
+  let n = 1;
+  for (let x = v; x >= 0x80; x = Math.floor(x / 128)) n++;
+  pos -= n;
+  let p = pos;
+  let x = v;
+  while (x >= 0x80) {
+    buf[p++] = (x % 128) | 0x80;
+    x = Math.floor(x / 128);
+  }
+  buf[p] = x;
+}
+
+/** A length-delimited field whose content was written after `mark`. */
+function delimited(tag: number, mark: number): void {
+  varint(written() - mark);
+  byte(tag);
+}
+
+function int32(tag: number, v: number): void {
+  if (!Number.isInteger(v) || v > 0x7fffffff || v < -0x80000000) throw new Unsupported();
+  if (v >= 0) {
+    varint(v);
+  } else {
+    // Sign-extended to 64 bits: ten bytes, as the SDK writes them.
+    room(10);
+    pos -= 10;
+    let x = v;
+    for (let i = 0; i < 9; i++) {
+      buf[pos + i] = (x & 0x7f) | 0x80;
+      x >>= 7;
+    }
+    buf[pos + 9] = 1;
+  }
+  byte(tag);
+}
+
+function string(tag: number, s: string): void {
+  if (typeof s !== "string") throw new Unsupported();
+  const len = s.length;
+  room(len);
+  let p = pos - len;
+  let i = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) break;
+    buf[p + i] = c;
+  }
+  if (i < len) {
+    // Not ASCII: lone surrogates become U+FFFD in both Buffer and TextEncoder.
+    const n = Buffer.byteLength(s, "utf8");
+    room(n);
+    p = pos - n;
+    buf.write(s, p, n, "utf8");
+    pos = p;
+    varint(n);
+  } else {
+    pos = p;
+    varint(len);
+  }
+  byte(tag);
+}
+
+function bytes(tag: number, b: Uint8Array): void {
+  room(b.byteLength);
+  pos -= b.byteLength;
+  buf.set(b, pos);
+  varint(b.byteLength);
+  byte(tag);
+}
+
+function double(tag: number, v: number): void {
+  room(8);
+  pos -= 8;
+  view.setFloat64(pos, v, true);
+  byte(tag);
+}
+
+// google.protobuf.Struct / Value / ListValue, straight from JSON values.
+
+function struct(o: object): void {
+  const keys = Object.keys(o);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const v = (o as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    // A map entry { key = 1; value = 2 } whose value is a Value message.
+    const entry = written();
+    value(v);
+    delimited(0x12, entry);
+    if (key !== "") string(0x0a, key);
+    delimited(0x0a, entry);
+  }
+}
+
+function list(a: unknown[]): void {
+  for (let i = a.length - 1; i >= 0; i--) {
+    const mark = written();
+    value(a[i]);
+    delimited(0x0a, mark);
+  }
+}
+
+/** The fields of one Value, without its own tag and length. */
+function value(v: unknown): void {
+  switch (typeof v) {
+    case "string":
+      return string(0x1a, v);
+    case "number":
+      return double(0x11, v);
+    case "boolean":
+      byte(v ? 1 : 0);
+      return byte(0x20);
+    case "undefined":
+      return;
+    case "object": {
+      if (v === null) {
+        byte(0);
+        return byte(0x08);
+      }
+      const mark = written();
+      if (Array.isArray(v)) {
+        list(v);
+        return delimited(0x32, mark);
+      }
+      struct(v);
+      return delimited(0x2a, mark);
+    }
+    default:
+      throw new Unsupported();
+  }
+}
+
+function structField(tag: number, o: unknown): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== "object") throw new Unsupported();
+  const mark = written();
+  struct(o);
+  delimited(tag, mark);
+}
+
+// apiextensions.fn.proto.v1 messages, fields in reverse field-number order.
+
+function message<T>(tag: number, m: T | undefined, fields: (m: T) => void): void {
+  if (m === undefined) return;
+  const mark = written();
+  fields(m);
+  delimited(tag, mark);
+}
+
+function repeated<T>(tag: number, ms: T[], fields: (m: T) => void): void {
+  if (!Array.isArray(ms)) throw new Unsupported();
+  for (let i = ms.length - 1; i >= 0; i--) message(tag, ms[i]!, fields);
+}
+
+/** A map field: entries in insertion order, each { key = 1; value = 2 }. */
+function map<V>(tag: number, m: Record<string, V>, entryValue: (v: V) => void): void {
+  if (m === null || typeof m !== "object") throw new Unsupported();
+  const keys = Object.keys(m);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const mark = written();
+    entryValue(m[key]!);
+    if (key !== "") string(0x0a, key);
+    delimited(tag, mark);
+  }
+}
+
+function response(r: RunFunctionResponse): void {
+  structField(0x3a, r.output);
+  repeated(0x32, r.conditions, condition);
+  message(0x2a, r.requirements, requirements);
+  structField(0x22, r.context);
+  repeated(0x1a, r.results, result);
+  message(0x12, r.desired, state);
+  message(0x0a, r.meta, meta);
+}
+
+function meta(m: NonNullable<RunFunctionResponse["meta"]>): void {
+  message(0x12, m.ttl, (d) => {
+    if (d.nanos !== 0) int32(0x10, d.nanos);
+    if (d.seconds !== 0) {
+      if (!Number.isSafeInteger(d.seconds) || d.seconds < 0) throw new Unsupported();
+      varint(d.seconds);
+      byte(0x08);
+    }
+  });
+  if (m.tag !== "") string(0x0a, m.tag);
+}
+
+function state(s: State): void {
+  map(0x12, s.resources, (r) => message(0x12, r, resource));
+  message(0x0a, s.composite, resource);
+}
+
+function resource(r: Resource): void {
+  if (r.ready !== 0) int32(0x18, r.ready);
+  map(0x12, r.connectionDetails, (v) => {
+    if (!(v instanceof Uint8Array)) throw new Unsupported();
+    if (v.length !== 0) bytes(0x12, v);
+  });
+  structField(0x0a, r.resource);
+}
+
+function result(r: Result): void {
+  if (r.target !== undefined) int32(0x20, r.target);
+  if (r.reason !== undefined) string(0x1a, r.reason);
+  if (r.message !== "") string(0x12, r.message);
+  if (r.severity !== 0) int32(0x08, r.severity);
+}
+
+function condition(c: Condition): void {
+  if (c.target !== undefined) int32(0x28, c.target);
+  if (c.message !== undefined) string(0x22, c.message);
+  if (c.reason !== "") string(0x1a, c.reason);
+  if (c.status !== 0) int32(0x10, c.status);
+  if (c.type !== "") string(0x0a, c.type);
+}
+
+function requirements(r: Requirements): void {
+  map(0x1a, r.schemas, (s) =>
+    message(0x12, s, (s) => {
+      if (s.kind !== "") string(0x12, s.kind);
+      if (s.apiVersion !== "") string(0x0a, s.apiVersion);
+    }),
+  );
+  map(0x12, r.resources, (s) => message(0x12, s, selector));
+  map(0x0a, r.extraResources, (s) => message(0x12, s, selector));
+}
+
+function selector(s: ResourceSelector): void {
+  if (s.namespace !== undefined) string(0x2a, s.namespace);
+  message(0x22, s.matchLabels, (m) =>
+    map(0x0a, m.labels, (v) => {
+      if (v !== "") string(0x12, v);
+    }),
+  );
+  if (s.matchName !== undefined) string(0x1a, s.matchName);
+  if (s.kind !== "") string(0x12, s.kind);
+  if (s.apiVersion !== "") string(0x0a, s.apiVersion);
+}
