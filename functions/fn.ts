@@ -10,7 +10,6 @@ import {
   Severity,
   Status,
   fromObject,
-  setDesiredCompositeStatus,
   type RunFunctionRequest,
   type RunFunctionResponse,
   type Result,
@@ -76,15 +75,17 @@ export class Fn {
       const r = out.resources[name]!;
       resources[name] = fromObject(clean(r.resource), undefined, r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
     }
+    // A fresh composite, never the request's, with the status set whole: the SDK's
+    // status helper deep-merges, concatenating arrays and dropping keys such as
+    // "constructor" (a valid database name) on the way.
     const composite: KubeObject = {
       apiVersion: xr.apiVersion,
       kind: xr.kind,
       metadata: xr.metadata.namespace ? { name: xr.metadata.name, namespace: xr.metadata.namespace } : { name: xr.metadata.name },
+      status: clean(out.status),
     };
     const rsp: RunFunctionResponse = {
       meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
-      // A fresh composite, never the request's: the SDK helper merges status into it, and
-      // merging into an empty object cannot concatenate arrays with stale ones.
       desired: { composite: fromObject(composite), resources },
       results: out.events.map(
         (e): Result => ({
@@ -102,7 +103,7 @@ export class Fn {
         message: cd.message,
       })),
     };
-    return setDesiredCompositeStatus({ rsp, status: clean(out.status) });
+    return rsp;
   }
 }
 

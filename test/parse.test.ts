@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseCached } from "../functions/parse.js";
+import { keyOf, parseCached } from "../functions/parse.js";
 import { vdcSpec } from "../functions/vdc/api.js";
 
 describe("parseCached", () => {
@@ -17,6 +17,8 @@ describe("parseCached", () => {
     [{ n: 1, l: [1, null] }],
     [undefined],
     [null],
+    // Sorting keys into a copy must not turn this key into the copy's prototype (and n into 1).
+    [JSON.parse('{"__proto__": {"n": 1}}') as unknown],
   ])("answers exactly what safeParse answers, cached or not: %j", (value) => {
     const want = schema.safeParse(value);
     for (let i = 0; i < 2; i++) {
@@ -40,5 +42,28 @@ describe("parseCached", () => {
       (r.data!.quota as { cpu: string }).cpu = "999";
     }).toThrow(TypeError);
     expect(parseCached(vdcSpec, { tenantRef: { name: "acme" } }).data!.quota.cpu).toBe("2");
+  });
+
+  it("answers the same for the same value whatever order its keys arrive in (Go writes Struct fields in map order)", () => {
+    const labels = z.record(z.string(), z.string());
+    const first = parseCached(labels, { team: "web", env: "prod", app: "shop" });
+    const second = parseCached(labels, { app: "shop", env: "prod", team: "web" });
+    expect(second).toBe(first);
+    expect(Object.keys(first.data!)).toEqual(["app", "env", "team"]);
+    // A fresh schema seeing the other order first answers the same.
+    const fresh = z.record(z.string(), z.string());
+    expect(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data).toEqual(first.data);
+    expect(Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!)).toEqual(["app", "env", "team"]);
+  });
+
+  it("keys distinct values apart", () => {
+    const values: unknown[] = [
+      0, -0, "0", Number.NaN, null, undefined, "null", "undefined", Number.POSITIVE_INFINITY, "Infinity", true, "true",
+      [], {}, [undefined], [null], { a: undefined }, { a: null }, { a: 1, b: 2 }, { "a:1,b": 2 }, ["a", "b"], ["a,b"], '"a"', "a",
+    ];
+    const keys = values.map(keyOf);
+    expect(new Set(keys).size).toBe(values.length);
+    expect(keyOf({ a: 1, b: [2, { c: 3, d: 4 }] })).toBe(keyOf({ b: [2, { d: 4, c: 3 }], a: 1 }));
+    expect(keyOf({ big: "x".repeat(20_000) })).toBeUndefined();
   });
 });
