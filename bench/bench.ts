@@ -21,7 +21,9 @@ import { DEFAULT_MAX_RECV_MESSAGE_SIZE } from "../functions/server.js";
 import { root } from "../scripts/examples.js";
 import { writeServerCerts, type TestPKI } from "../test/support/certs.js";
 import { build, type Built } from "./build.js";
-import { buildCases, fn, type Case } from "./cases.js";
+import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
+import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
+import { VARIANTS, buildCases, fn, type Case } from "./cases.js";
 import { MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
 import { memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
@@ -198,18 +200,22 @@ async function main(): Promise<void> {
 
   // ---- in-process cost per call: what the server adds to the floor, before any transport
   log();
-  log("## In-process CPU per call (µs, median of batches): protobuf decode, the function, protobuf encode");
+  log(`## In-process CPU per call (µs, median of batches, rotating through ${VARIANTS} key orders): protobuf decode, the function, protobuf encode`);
   log();
   table(
     ["case", "decode", "Fn.run", "encode", "total", "floor: decode + to() + encode"],
     cases.map((c) => {
-      const d = perCall(() => RunFunctionRequest.decode(c.bytes));
-      const req = RunFunctionRequest.decode(c.bytes);
-      const r = perCall(() => fn.run(req));
-      const rsp = fn.run(req);
-      const e = perCall(() => RunFunctionResponse.encode(rsp).finish());
-      const floorRsp = to(RunFunctionRequest.decode(c.bytes));
-      const fl = d + perCall(() => to(req)) + perCall(() => RunFunctionResponse.encode(floorRsp).finish());
+      // Each step rotates through the key-order variants, as the load does.
+      let i = 0;
+      const next = <T>(xs: T[]) => xs[i++ % xs.length]!;
+      const sdkDecode = perCall(() => RunFunctionRequest.decode(next(c.variants)));
+      const d = perCall(() => decodeRunFunctionRequest(next(c.variants)));
+      const reqs = c.variants.map((b) => RunFunctionRequest.decode(b));
+      const r = perCall(() => fn.run(next(reqs)));
+      const rsps = reqs.map((q) => fn.run(q));
+      const e = perCall(() => encodeRunFunctionResponse(next(rsps)));
+      const floorRsps = reqs.map((q) => to(q));
+      const fl = sdkDecode + perCall(() => to(next(reqs))) + perCall(() => RunFunctionResponse.encode(next(floorRsps)).finish());
       return [c.name, fmt(d, 1), fmt(r, 1), fmt(e, 1), fmt(d + r + e, 1), fmt(fl, 1)];
     }),
   );
@@ -242,6 +248,7 @@ async function main(): Promise<void> {
   // ---- per case, per transport
   const results: Record<string, Record<Transport, Record<Target, { lat: Stats; thr: Stats; peakMB: number }>>> = {};
   const mismatches: string[] = [];
+  const orderNotes = new Set<string>();
   for (const transport of TRANSPORTS) {
     const servers = {} as Record<Target, Running>;
     for (const target of TARGETS) servers[target] = await start(built, target, transport, pki);
@@ -250,6 +257,10 @@ async function main(): Promise<void> {
       const wire = await call(servers.crossvdc.client, c.bytes);
       const local = Buffer.from(RunFunctionResponse.encode(fn.run(c.req)).finish());
       if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
+      // The same request in other key orders should get the same answer.
+      const answers = new Set<string>();
+      for (const v of c.variants) answers.add((await call(servers.crossvdc.client, v)).toString("base64"));
+      if (answers.size > 1) orderNotes.add(`${c.name}: ${answers.size} different responses to its ${VARIANTS} key orders`);
     }
     log();
     log(`## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`);
@@ -260,12 +271,12 @@ async function main(): Promise<void> {
       for (const target of TARGETS) resetPeak(servers[target].proc.pid);
       // Floor and ours take turns, a few rounds each, so drift on a shared machine hits both alike.
       const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
-      for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs: [c.bytes] });
+      for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs: c.variants });
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
           const { client } = servers[target];
-          runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs: [c.bytes] }));
-          runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs: [c.bytes] }));
+          runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs: c.variants }));
+          runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs: c.variants }));
         }
       }
       for (const target of TARGETS) {
@@ -296,6 +307,7 @@ async function main(): Promise<void> {
     }
   }
   for (const m of mismatches) log(`MISMATCH ${m}`);
+  for (const n of orderNotes) log(`KEY ORDER ${n}`);
 
   // ---- scaling
   log();
@@ -322,8 +334,8 @@ async function main(): Promise<void> {
         const ip = percentile(ts.sort((a, b) => a - b), 0.5);
         const per = {} as Record<Target, Stats>;
         for (const target of TARGETS) {
-          await drive(servers[target].client, { concurrency: 1, calls: 3, reqs: [c.bytes] });
-          per[target] = await drive(servers[target].client, { concurrency: 1, calls, reqs: [c.bytes] });
+          await drive(servers[target].client, { concurrency: 1, calls: 3, reqs: c.variants });
+          per[target] = await drive(servers[target].client, { concurrency: 1, calls, reqs: c.variants });
           if (per[target].errors) log(`ERRORS ${target} ${c.name}: ${per[target].errors} (${per[target].firstError})`);
         }
         ours.push(per.crossvdc.p50);
@@ -371,7 +383,7 @@ async function main(): Promise<void> {
   log();
   // The single-object cases in turn: the load test's traffic, at its concurrency.
   const singles = cases.filter((c) => c.single);
-  const mix = singles.map((c) => c.bytes);
+  const mix = Array.from({ length: VARIANTS }, (_, i) => singles.map((c) => c.variants[i]!)).flat();
   const soak = {} as Record<Target, { stats: Stats; before: ReturnType<typeof memory>; after: ReturnType<typeof memory> }>;
   for (const target of TARGETS) {
     const r = await start(built, target, "mTLS", pki);

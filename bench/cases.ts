@@ -22,6 +22,13 @@ export interface Case {
   single: boolean;
   req: RunFunctionRequest;
   bytes: Buffer;
+  /**
+   * The same request encoded with its map and Struct keys in VARIANTS other
+   * orders, as Crossplane's Go client sends it: Go writes protobuf maps in map
+   * iteration order, which differs from call to call. The load rotates through
+   * these, so no cache in the function gets to see one byte-identical request.
+   */
+  variants: Buffer[];
   /** How the function answers it in-process: "composed N resources" or "FATAL: ...". */
   outcome: string;
   fatal: boolean;
@@ -65,9 +72,37 @@ function relatedCount(req: RunFunctionRequest): number {
   return Object.values(req.requiredResources ?? {}).reduce((n, r) => n + (r.items?.length ?? 0), 0);
 }
 
+export const VARIANTS = 8;
+
 function makeCase(name: string, what: string, single: boolean, req: RunFunctionRequest): Case {
   const { outcome, fatal } = outcomeOf(req);
-  return { name, what, single, req, bytes: Buffer.from(RunFunctionRequest.encode(req).finish()), outcome, fatal, related: relatedCount(req) };
+  const encode = (r: RunFunctionRequest) => Buffer.from(RunFunctionRequest.encode(r).finish());
+  const variants = Array.from({ length: VARIANTS }, (_, i) => encode(shuffled(req, random(i + 1)) as RunFunctionRequest));
+  return { name, what, single, req, bytes: encode(req), variants, outcome, fatal, related: relatedCount(req) };
+}
+
+/** A deep copy with every plain object's keys in an order drawn from `next`; arrays and bytes keep theirs. */
+export function shuffled(v: unknown, next: () => number): unknown {
+  if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => shuffled(x, next));
+  const keys = Object.keys(v);
+  for (let i = keys.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+  }
+  return Object.fromEntries(keys.map((k) => [k, shuffled((v as Record<string, unknown>)[k], next)]));
+}
+
+/** mulberry32: a seeded generator, so every run sends the same variants. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 // ---- examples ---------------------------------------------------------------

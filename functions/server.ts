@@ -15,6 +15,7 @@ import {
   Severity,
   type RunFunctionRequest,
 } from "@crossplane-org/function-sdk-typescript";
+import { decodeRunFunctionRequest } from "./wire/decode.js";
 import { encodeRunFunctionResponse } from "./wire/encode.js";
 
 export const DEFAULT_ADDRESS = "0.0.0.0:9443";
@@ -98,9 +99,17 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
   };
 }
 
-/** The SDK's service definition with our one-pass response encoder (same bytes, less time). */
+/**
+ * The SDK's service definition with our one-pass protobuf codec: it decodes to
+ * what the SDK decodes and encodes the bytes the SDK encodes, without the
+ * intermediate Struct and Value objects that cost more than composing does.
+ */
 const SERVICE: typeof FunctionRunnerServiceService = {
-  runFunction: { ...FunctionRunnerServiceService.runFunction, responseSerialize: encodeRunFunctionResponse },
+  runFunction: {
+    ...FunctionRunnerServiceService.runFunction,
+    requestDeserialize: decodeRunFunctionRequest,
+    responseSerialize: encodeRunFunctionResponse,
+  },
 };
 
 /** The part of `Fn` the server needs; tests may pass anything with `run`. */

@@ -38,22 +38,26 @@ const MAX_GROUP_DEPTH = 100;
 const ASCII_MAX = 32;
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 // The cursor, shared by the readers below. Decoding is synchronous, so one set
 // of module variables serves every call; the buffer is dropped after each call.
-let buf: Buffer = EMPTY;
-let pos = 0;
-let len = 0;
+var buf: Buffer = EMPTY;
+var pos = 0;
+var len = 0;
+var view: DataView = EMPTY_VIEW;
 
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
   // Always a Buffer, so element reads see one array shape and utf8Slice exists.
   buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   pos = 0;
   len = buf.length;
+  view = new DataView(buf.buffer, buf.byteOffset, len);
   try {
     return runFunctionRequest(len, 0);
   } finally {
     buf = EMPTY;
+    view = EMPTY_VIEW;
   }
 }
 
@@ -288,7 +292,8 @@ function struct(end: number, depth: number): JsonObject {
   while (pos < end) {
     const tag = varint32();
     if (tag === 10) {
-      structField(obj, sub(), depth + 1);
+      const stop = sub();
+      if (!canonicalField(obj, stop, depth + 1)) structField(obj, stop, depth + 1);
       continue;
     }
     if (ends(tag)) break;
@@ -297,15 +302,55 @@ function struct(end: number, depth: number): JsonObject {
   return obj;
 }
 
-/** Struct.FieldsEntry. The SDK's Struct.unwrap copies own keys only, so "__proto__" is lost there. */
-function structField(obj: JsonObject, end: number, depth: number): void {
-  enter(depth);
-  let key = "";
+/**
+ * The fast path for Struct.FieldsEntry: the layout every encoder writes, a
+ * key then a value that fills the rest of the entry. Anything else (and any
+ * entry near the depth limit or past the buffer) returns false with the cursor
+ * back at the entry's start, for structField to read the general way.
+ */
+function canonicalField(obj: JsonObject, end: number, depth: number): boolean {
+  const start = pos;
+  if (depth + 1 >= MAX_DEPTH || end > len || end - start < 4 || buf[start] !== 10) return false;
+  const keyLength = buf[start + 1]!;
+  const keyStart = start + 2;
+  const valueField = keyStart + keyLength;
+  if (keyLength >= 0x80 || valueField + 2 > end || buf[valueField] !== 18) return false;
+  pos = valueField + 1;
+  const n = varint32();
+  if (n === 0) {
+    pos = start;
+    return false;
+  }
   let val: unknown;
+  const stringLength = n >= 2 ? buf[pos + 1]! : 0x80;
+  if (buf[pos] === 26 && stringLength < 0x80 && pos + 2 + stringLength === end) {
+    // A short string, the commonest value, read here rather than in single().
+    val = text(pos + 2, stringLength);
+    pos = end;
+  } else {
+    val = single(end, depth + 1);
+    if (val === MISS) {
+      pos = start;
+      return false;
+    }
+  }
+  const key = text(keyStart, keyLength);
+  // A Value that stopped early (a stray end tag) leaves more of the entry to read.
+  if (pos !== end) structField(obj, end, depth, key, val);
+  else if (keyLength !== 9 || key !== "__proto__") obj[key] = val;
+  return true;
+}
+
+/**
+ * Struct.FieldsEntry, from the cursor on, given what was read of it so far.
+ * The SDK's Struct.unwrap copies own keys only, so "__proto__" is lost there.
+ */
+function structField(obj: JsonObject, end: number, depth: number, key = "", val: unknown = undefined): void {
+  enter(depth);
   while (pos < end) {
     const tag = varint32();
     if (tag === 10) {
-      key = keyString();
+      key = string();
       continue;
     }
     if (tag === 18) {
@@ -333,14 +378,74 @@ function list(end: number, depth: number): unknown[] {
   return arr;
 }
 
-/** A Value as Value.unwrap gives it: the last of each kind read, the first kind present by the SDK's priority. */
+/** A Value as Value.unwrap gives it. */
 function value(end: number, depth: number): unknown {
   enter(depth);
+  if (end <= len && pos < end) {
+    const val = single(end, depth);
+    if (val !== MISS) return val;
+  }
+  return valueFields(end, depth, undefined, undefined);
+}
+
+/** What single() returns when the Value is not one field that exactly fills it. */
+const MISS = Symbol("miss");
+
+/**
+ * The fast path for a Value in [pos, end), end within the buffer: one field
+ * that fills it exactly, which is what every encoder writes. The bytes read are
+ * the ones the general loop reads first, so an error here is one there too.
+ * Returns MISS with the cursor unmoved for anything else, before reading any
+ * nested message: that is never read twice.
+ */
+function single(end: number, depth: number): unknown {
+  const start = pos;
+  const tag = buf[start];
+  pos = start + 1;
+  switch (tag) {
+    case 26: {
+      const n = varint32();
+      if (pos + n !== end) break;
+      const s = text(pos, n);
+      pos = end;
+      return s;
+    }
+    case 17:
+      if (start + 9 !== end) break;
+      pos = end;
+      return view.getFloat64(start + 1, true);
+    case 32: {
+      if (start + 2 !== end || buf[start + 1]! >= 0x80) break;
+      pos = end;
+      return buf[start + 1] !== 0;
+    }
+    case 42: {
+      const n = varint32();
+      if (pos + n !== end) break;
+      const obj = struct(end, depth + 1);
+      // An object cut short by a stray end tag leaves more of the Value to read:
+      // carry on from here, never read it again (each level again would be exponential).
+      return pos === end ? obj : valueFields(end, depth, obj, undefined);
+    }
+    case 50: {
+      const n = varint32();
+      if (pos + n !== end) break;
+      const arr = list(end, depth + 1);
+      return pos === end ? arr : valueFields(end, depth, undefined, arr);
+    }
+  }
+  pos = start;
+  return MISS;
+}
+
+/**
+ * The general case: the last of each kind read wins, then the first kind
+ * present by the SDK's priority. `obj` or `arr` is a first field already read.
+ */
+function valueFields(end: number, depth: number, obj: JsonObject | undefined, arr: unknown[] | undefined): unknown {
   let str: string | undefined;
   let num: number | undefined;
   let bool: boolean | undefined;
-  let obj: JsonObject | undefined;
-  let arr: unknown[] | undefined;
   let isNull = false;
   while (pos < end) {
     const tag = varint32();
@@ -401,11 +506,17 @@ function eof(): never {
 
 /** BinaryReader.uint32: up to 10 bytes, the low 32 bits kept. */
 function varint32(): number {
-  if (pos < len) {
+  // One and two bytes inline: tags and most lengths.
+  if (pos + 1 < len) {
     const b = buf[pos]!;
     if (b < 0x80) {
       pos++;
       return b;
+    }
+    const c = buf[pos + 1]!;
+    if (c < 0x80) {
+      pos += 2;
+      return (b & 0x7f) | (c << 7);
     }
   }
   return varint32Slow();
@@ -459,7 +570,7 @@ function boolean(): boolean {
 
 function double(): number {
   if (pos + 8 > len) eof();
-  const d = buf.readDoubleLE(pos);
+  const d = view.getFloat64(pos, true);
   pos += 8;
   return d;
 }
@@ -471,39 +582,92 @@ function bytes(): Buffer {
   return Buffer.from(buf.subarray(start, advance(n)));
 }
 
+
+// Struct keys repeat endlessly (apiVersion, kind, metadata, name...), and so
+// do many values (kinds, API versions, namespaces, quantities). A small
+// two-way hash table from a short string's bytes to the string read last time
+// saves building it again, and V8 finds a key it has seen before faster.
+// A slot keeps the string's length, its first and last four bytes (which are
+// all of it up to 8 bytes, or its packed bytes under 4) and all its bytes.
+const CACHE_BITS = 12;
+const CACHE_SLOTS = 1 << CACHE_BITS;
+/** Longer strings are rarely repeated and cost more to compare. */
+const CACHE_MAX = 64;
+const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+/** Per slot: length (-1 when empty), head, tail, unused; side by side so a lookup touches one cache line. */
+const cacheMeta = new Int32Array(CACHE_SLOTS * 4).fill(-1);
+const cacheBytes = new Uint8Array(CACHE_SLOTS * CACHE_MAX);
+const cacheView = new DataView(cacheBytes.buffer);
+/** Per pair of slots, the one to replace next. */
+const cacheVictim = new Uint8Array(CACHE_SLOTS / 2);
+
 function string(): string {
-  return keyString();
-}
-
-// Struct keys repeat endlessly (apiVersion, kind, metadata, name...). A small
-// hash table from key bytes to the string read last time saves building the
-// string again and lets V8 find the property key without re-hashing it.
-const KEY_BITS = 12;
-const KEY_SLOTS = 1 << KEY_BITS;
-const KEY_MAX = 32;
-const keyStrings: (string | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
-const keyLengths = new Int32Array(KEY_SLOTS).fill(-1);
-const keyBytes = new Uint8Array(KEY_SLOTS * KEY_MAX);
-
-function keyString(): string {
   const n = varint32();
   const start = pos;
-  const stop = advance(n);
-  if (n > KEY_MAX || n === 0) return decodeUtf8(start, stop);
-  const b = buf;
-  // Hash a few bytes only: the full comparison below decides anyway.
-  const h = Math.imul(n ^ (b[start]! << 8) ^ (b[stop - 1]! << 16) ^ (b[start + (n >> 1)]! << 24) ^ (b[start + (n >> 2)]! << 4), 0x9e3779b1);
-  const slot = h >>> (32 - KEY_BITS);
-  const cached = keyStrings[slot];
-  if (cached !== undefined && cached.length === n) {
-    let i = 0;
-    while (i < n && cached.charCodeAt(i) === b[start + i]) i++;
-    if (i === n) return cached;
+  advance(n);
+  return text(start, n);
+}
+
+/** The string in buf[start, start+n), which is within the buffer. */
+function text(start: number, n: number): string {
+  // Kept small so V8 inlines it: 4 to 8 bytes (most keys) are two words, compared whole.
+  if (n < 4 || n > 8) return otherText(start, n);
+  const head = view.getInt32(start, true);
+  const tail = view.getInt32(start + n - 4, true);
+  const slot = (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ n, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
+  const m = slot * 4;
+  if (cacheMeta[m + 1] === head && cacheMeta[m + 2] === tail && cacheMeta[m] === n) return cacheStrings[slot]!;
+  return lookup(slot, start, n, head, tail);
+}
+
+/** Strings under 4 bytes (packed into `head`) and over 8 (the middle hashed too). */
+function otherText(start: number, n: number): string {
+  if (n > CACHE_MAX || n === 0) return decodeUtf8(start, start + n);
+  let head: number;
+  let tail = 0;
+  let h = n;
+  if (n < 4) {
+    head = buf[start]! | (n > 1 ? buf[start + 1]! << 8 : 0) | (n > 2 ? buf[start + 2]! << 16 : 0);
+  } else {
+    head = view.getInt32(start, true);
+    tail = view.getInt32(start + n - 4, true);
+    // Strings that differ only in the middle (timestamps, camelCase variants) must not share a slot.
+    for (let i = 4; i < n - 4; i += 4) h = Math.imul(h ^ view.getInt32(start + i, true), 0xcc9e2d51);
   }
-  const s = decodeUtf8(start, stop);
-  // Only one-byte strings compare byte for byte with their encoding.
-  keyStrings[slot] = s.length === n ? s : undefined;
+  const slot = (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ h, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
+  return lookup(slot, start, n, head, tail);
+}
+
+/** The string from either slot of the pair at `slot`, or decoded and put in the one used less recently. */
+function lookup(slot: number, start: number, n: number, head: number, tail: number): string {
+  if (cached(slot, start, n, head, tail)) return cacheStrings[slot]!;
+  if (cached(slot + 1, start, n, head, tail)) {
+    cacheVictim[slot >> 1] = 0;
+    return cacheStrings[slot + 1]!;
+  }
+  const s = decodeUtf8(start, start + n);
+  const victim = slot + cacheVictim[slot >> 1]!;
+  cacheVictim[slot >> 1] = victim === slot ? 1 : 0;
+  cacheStrings[victim] = s;
+  cacheMeta[victim * 4] = n;
+  cacheMeta[victim * 4 + 1] = head;
+  cacheMeta[victim * 4 + 2] = tail;
+  if (n > 8) {
+    // A loop, not set(subarray()): that would allocate a view for a copy this short.
+    const base = victim * CACHE_MAX;
+    for (let i = 0; i < n; i++) cacheBytes[base + i] = buf[start + i]!;
+  }
   return s;
+}
+
+/** Whether `slot` holds buf[start, start+n). */
+function cached(slot: number, start: number, n: number, head: number, tail: number): boolean {
+  const m = slot * 4;
+  if (cacheMeta[m] !== n || cacheMeta[m + 1] !== head || cacheMeta[m + 2] !== tail) return false;
+  // Head and tail cover 8 bytes; compare the middle of longer strings four bytes at a time.
+  const base = slot * CACHE_MAX;
+  for (let i = 4; i < n - 4; i += 4) if (view.getInt32(start + i, true) !== cacheView.getInt32(base + i, true)) return false;
+  return true;
 }
 
 function decodeUtf8(start: number, stop: number): string {
@@ -516,13 +680,13 @@ function decodeUtf8(start: number, stop: number): string {
 
 /** A short string built in JS when every byte is ASCII (cheaper than a native call); else undefined. */
 function ascii(start: number, stop: number): string | undefined {
-  let s = "";
+  const codes = new Array<number>(stop - start);
   for (let i = start; i < stop; i++) {
     const b = buf[i]!;
     if (b > 0x7f) return undefined;
-    s += String.fromCharCode(b);
+    codes[i - start] = b;
   }
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** Moves the cursor `n` bytes on, past whatever they hold; returns the new position. */
