@@ -118,11 +118,16 @@ function perCall(f: () => unknown): number {
 
 // ---- servers -------------------------------------------------------------------
 
+/** node's arguments: ours gets the image's node flags, the floor node's defaults. */
 function serverArgs(built: Built, target: Target, transport: Transport, pki: TestPKI): string[] {
-  const entry = target === "floor" ? built.noop : built.main;
+  if (target === "floor") return [built.noop, ...functionFlags(transport, pki)];
+  return [...built.nodeFlags, built.main, ...functionFlags(transport, pki)];
+}
+
+function functionFlags(transport: Transport, pki: TestPKI): string[] {
   const tls = transport === "insecure" ? ["--insecure"] : ["--tls-server-certs-dir", pki.serverDir];
   // Both accept up to 64 MiB, so the 10,000-object requests fit (see the scaling notes).
-  return [entry, "--address", "127.0.0.1:0", ...tls, "--max-recv-message-size", String(MAX_MESSAGE)];
+  return ["--address", "127.0.0.1:0", ...tls, "--max-recv-message-size", String(MAX_MESSAGE)];
 }
 
 function credsFor(transport: Transport, pki: TestPKI): grpc.ChannelCredentials {
@@ -229,7 +234,7 @@ async function main(): Promise<void> {
   const commands: [string, Target | "tsx", (t: Transport) => string[]][] = [
     ["floor (node)", "floor", (t) => serverArgs(built, "floor", t, pki)],
     ["crossvdc (node dist)", "crossvdc", (t) => serverArgs(built, "crossvdc", t, pki)],
-    ["crossvdc (tsx, npm start)", "tsx", (t) => ["--import", "tsx", "functions/main.ts", ...serverArgs(built, "crossvdc", t, pki).slice(1)]],
+    ["crossvdc (tsx, npm start)", "tsx", (t) => [...built.nodeFlags, "--import", "tsx", "functions/main.ts", ...functionFlags(t, pki)]],
   ];
   for (const [label, kind, cmd] of commands) {
     const row = [label];
@@ -408,8 +413,7 @@ async function main(): Promise<void> {
   // ---- profile: where our server spends its CPU on the single-object cases
   if (!args["no-profile"]) {
     const profDir = join(dir, "profile");
-    const [entry, ...rest] = serverArgs(built, "crossvdc", "insecure", pki);
-    const proc = await startProc(["--cpu-prof", "--cpu-prof-dir", profDir, entry!, ...rest], { cwd: root });
+    const proc = await startProc(["--cpu-prof", "--cpu-prof-dir", profDir, ...serverArgs(built, "crossvdc", "insecure", pki)], { cwd: root });
     const client = rawClient(`127.0.0.1:${proc.port}`, credsFor("insecure", pki));
     const st = await drive(client, { concurrency: CONCURRENCY, durationMs: QUICK ? 2000 : 6000, reqs: mix });
     client.close();

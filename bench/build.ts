@@ -4,13 +4,15 @@
 // private cache (node_modules/.cache/crossvdc-bench), not dist/, so a bench
 // run never races a build or a test that reads dist/.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
 export interface Built {
-  /** `node <main>` starts our server. */
+  /** `node <nodeFlags> <main>` starts our server. */
   main: string;
+  /** The node flags the image's ENTRYPOINT passes before dist/main.js (heap sizing). */
+  nodeFlags: string[];
   /** `node <noop>` starts the floor. */
   noop: string;
   /** tsc's complaints, if any (the output is still emitted and used). */
@@ -44,5 +46,15 @@ export function build(root: string): Built {
   const main = join(out, "functions/main.js");
   const noop = join(out, "bench/noop.js");
   if (!existsSync(main) || !existsSync(noop)) throw new Error(`build produced no ${existsSync(main) ? noop : main}:\n${warnings}`);
-  return { main, noop, warnings };
+  return { main, noop, nodeFlags: imageNodeFlags(root), warnings };
+}
+
+/** The flags between node and the script in the Dockerfile's ENTRYPOINT, so the bench runs our server as the image does. */
+export function imageNodeFlags(root: string): string[] {
+  const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"));
+  if (!m) throw new Error("Dockerfile has no ENTRYPOINT in exec form");
+  const argv = JSON.parse(m[1]!) as string[];
+  const script = argv.indexOf("dist/main.js");
+  if (argv[0] !== "/nodejs/bin/node" || script < 0) throw new Error(`Dockerfile ENTRYPOINT is not node ... dist/main.js: ${m[1]}`);
+  return argv.slice(1, script);
 }

@@ -34,7 +34,7 @@ type JsonObject = Record<string, unknown>;
 const MAX_DEPTH = 100;
 /** BinaryReader.skip's own limit on nested unknown groups. */
 const MAX_GROUP_DEPTH = 100;
-/** Strings up to this long are tried as ASCII in JS; longer ones go to the native decoder. */
+/** Strings up to this long are tried as ASCII in JS; longer ones go to the native decoder (a call costs more). */
 const ASCII_MAX = 32;
 
 const EMPTY = Buffer.alloc(0);
@@ -42,13 +42,16 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 // The cursor, shared by the readers below. Decoding is synchronous, so one set
 // of module variables serves every call; the buffer is dropped after each call.
+// `var`, not `let`: V8 checks a module-level `let` for its temporal dead zone on
+// every access, and these are read for every byte.
 var buf: Buffer = EMPTY;
 var pos = 0;
 var len = 0;
 var view: DataView = EMPTY_VIEW;
 
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
-  // Always a Buffer, so element reads see one array shape and utf8Slice exists.
+  // Always a Buffer (grpc-js hands one over; a Uint8Array is wrapped, not copied),
+  // so element reads see one array shape and toString("utf8") exists.
   buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   pos = 0;
   len = buf.length;
@@ -317,7 +320,7 @@ function canonicalField(obj: JsonObject, end: number, depth: number): boolean {
   if (keyLength >= 0x80 || valueField + 2 > end || buf[valueField] !== 18) return false;
   pos = valueField + 1;
   const n = varint32();
-  if (n === 0) {
+  if (n === 0 || pos + n !== end) {
     pos = start;
     return false;
   }
@@ -458,7 +461,7 @@ function valueFields(end: number, depth: number, obj: JsonObject | undefined, ar
         num = double();
         continue;
       case 26:
-        str = string();
+        str = valueString();
         continue;
       case 32:
         bool = boolean();
@@ -575,6 +578,13 @@ function double(): number {
   return d;
 }
 
+/** Moves the cursor `n` bytes on, past whatever they hold; returns the new position. */
+function advance(n: number): number {
+  pos += n;
+  if (pos > len) eof();
+  return pos;
+}
+
 /** A bytes field, copied into a Buffer of its own as the SDK's Buffer.from does. */
 function bytes(): Buffer {
   const n = varint32();
@@ -582,17 +592,20 @@ function bytes(): Buffer {
   return Buffer.from(buf.subarray(start, advance(n)));
 }
 
-
-// Struct keys repeat endlessly (apiVersion, kind, metadata, name...), and so
-// do many values (kinds, API versions, namespaces, quantities). A small
-// two-way hash table from a short string's bytes to the string read last time
-// saves building it again, and V8 finds a key it has seen before faster.
-// A slot keeps the string's length, its first and last four bytes (which are
-// all of it up to 8 bytes, or its packed bytes under 4) and all its bytes.
+// ---- strings ----------------------------------------------------------------------
+// Struct keys repeat endlessly (apiVersion, kind, metadata, name...), within a
+// request and from one request to the next. String values are never cached:
+// they include Secret data, which must not outlive the request. A two-way hash table
+// from a string's bytes to the string decoded last time saves building it
+// again, which is most of what decoding a Struct costs. A slot keeps the
+// string's length, its first and last four bytes (all of it up to 8 bytes; the
+// bytes themselves under 4) and, for longer ones, all its bytes to compare.
+// It holds at most 4096 strings of at most 128 bytes; the bytes table is
+// 512 KiB of zeroed memory, resident only as slots are used.
 const CACHE_BITS = 12;
 const CACHE_SLOTS = 1 << CACHE_BITS;
 /** Longer strings are rarely repeated and cost more to compare. */
-const CACHE_MAX = 64;
+const CACHE_MAX = 128;
 const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
 /** Per slot: length (-1 when empty), head, tail, unused; side by side so a lookup touches one cache line. */
 const cacheMeta = new Int32Array(CACHE_SLOTS * 4).fill(-1);
@@ -606,6 +619,14 @@ function string(): string {
   const start = pos;
   advance(n);
   return text(start, n);
+}
+
+/** A Struct string value: decoded every time, never kept. */
+function valueString(): string {
+  const n = varint32();
+  const start = pos;
+  advance(n);
+  return decodeUtf8(start, start + n);
 }
 
 /** The string in buf[start, start+n), which is within the buffer. */
@@ -670,6 +691,10 @@ function cached(slot: number, start: number, n: number, head: number, tail: numb
   return true;
 }
 
+/**
+ * What the SDK's BinaryReader.string() gives: UTF-8 decoded leniently (its
+ * TextDecoder is not fatal), each invalid sequence a U+FFFD, a leading BOM kept.
+ */
 function decodeUtf8(start: number, stop: number): string {
   if (stop - start <= ASCII_MAX) {
     const s = ascii(start, stop);
@@ -687,13 +712,6 @@ function ascii(start: number, stop: number): string | undefined {
     codes[i - start] = b;
   }
   return String.fromCharCode.apply(null, codes);
-}
-
-/** Moves the cursor `n` bytes on, past whatever they hold; returns the new position. */
-function advance(n: number): number {
-  pos += n;
-  if (pos > len) eof();
-  return pos;
 }
 
 // ---- unknown fields -----------------------------------------------------------
