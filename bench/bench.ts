@@ -314,6 +314,48 @@ async function main(): Promise<void> {
   for (const m of mismatches) log(`MISMATCH ${m}`);
   for (const n of orderNotes) log(`KEY ORDER ${n}`);
 
+  // ---- the floor answering as much as we do
+  // The floor echoes the request's desired state, nearly empty in these cases, so
+  // it never pays for moving an answer. Here both get each single-object request
+  // with our answer as its desired state (as if an earlier pipeline step had
+  // composed it): the floor echoes it, we compose the same answer again.
+  log();
+  log(`## Same-size answers: the single-object cases with our answer as the request's desired state (insecure, ${ROUNDS} alternating rounds)`);
+  log();
+  {
+    const servers = {} as Record<Target, Running>;
+    for (const target of TARGETS) servers[target] = await start(built, target, "insecure", pki);
+    const rows: string[][] = [];
+    for (const c of cases.filter((x) => x.single)) {
+      const reqs = c.variants.map((b) => {
+        const req = RunFunctionRequest.decode(b);
+        return Buffer.from(RunFunctionRequest.encode({ ...req, desired: fn.run(req).desired }).finish());
+      });
+      const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
+      for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
+          const { client } = servers[target];
+          runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
+          runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+        }
+      }
+      const f = { lat: merge(runs.floor.lat), thr: merge(runs.floor.thr) };
+      const o = { lat: merge(runs.crossvdc.lat), thr: merge(runs.crossvdc.thr) };
+      for (const st of [f.lat, f.thr, o.lat, o.thr]) if (st.errors) log(`ERRORS ${c.name} same-size: ${st.errors} (${st.firstError})`);
+      rows.push([
+        c.name,
+        `${kib(o.thr.responseBytes)} (${kib(f.thr.responseBytes)})`,
+        `${fmt(o.lat.p50)} (${fmt(f.lat.p50)})`,
+        `${fmt(o.lat.p50 / f.lat.p50)}×`,
+        `${fmt(o.thr.rps, 0)} (${fmt(f.thr.rps, 0)})`,
+        `${fmt((100 * o.thr.rps) / f.thr.rps, 0)}%`,
+      ]);
+    }
+    table(["case", "response (floor)", "p50 ms (floor)", "p50 ratio", "rps (floor)", "rps share"], rows);
+    for (const target of TARGETS) await stop(servers[target]);
+  }
+
   // ---- scaling
   log();
   log("## Scaling with related objects (concurrency 1, insecure)");
