@@ -4,15 +4,11 @@
 // kubev2v/forklift pkg/controller/plan and pkg/controller/migration).
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
-import { Fn } from "../functions/fn.js";
-import { vm } from "../functions/vm/compose.js";
-import { bytes as bytesOf, plain, request, type Plain, type RequestParts } from "./support/request.js";
+import { bytes as bytesOf, run, type Plain } from "./support/request.js";
 import { validateResource } from "./support/schemas.js";
 
 const API = "crossvdc.io/v1alpha1";
 const FORKLIFT = "forklift.konveyor.io/v1beta1";
-const fn = new Fn([vm]);
-const run = (p: RequestParts): Plain => plain(fn.run(request(p)));
 
 const source = (name: string, type: string, url: string) => ({ name, type, url, secretRef: { name: `${name}-credentials` } });
 const DEV: KubeObject = {

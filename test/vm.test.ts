@@ -2,16 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject, XR } from "../functions/compose.js";
 import { vm } from "../functions/vm/compose.js";
 import { vmSpec, type VMSpec } from "../functions/vm/api.js";
-import { RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
-import { Fn } from "../functions/fn.js";
-import { plain, request, type Plain, type RequestParts } from "./support/request.js";
+import { bytes, run, type Plain } from "./support/request.js";
 import { validateResource } from "./support/schemas.js";
 
 const API = "crossvdc.io/v1alpha1";
-// Through the gRPC edge, as Crossplane calls it: the spec is parsed by the real zod schema.
-const fn = new Fn([vm]);
-const run = (p: RequestParts): Plain => plain(fn.run(request(p)));
-const bytes = (p: RequestParts): Buffer => Buffer.from(RunFunctionResponse.encode(fn.run(request(p))).finish());
+// run and bytes go through the gRPC edge, as Crossplane calls it: the spec is parsed by the real zod schema.
 const KEY_ALICE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlLWtleS1mb3ItY3Jvc3N2ZGMtdGVzdHM alice@acme.example";
 const KEY_BOB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJvYi1rZXktZm9yLWNyb3NzdmRjLXRlc3RzLTAx bob@acme.example";
 const FEDORA = "https://images.example.com/fedora-41.qcow2";
