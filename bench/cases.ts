@@ -93,8 +93,8 @@ export function shuffled(v: unknown, next: () => number): unknown {
   return Object.fromEntries(keys.map((k) => [k, shuffled((v as Record<string, unknown>)[k], next)]));
 }
 
-/** mulberry32: a seeded generator, so every run sends the same variants. */
-function random(seed: number): () => number {
+/** mulberry32: a seeded generator of numbers in [0, 1), so every run sends the same variants. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { RunFunctionRequest } from "@crossplane-org/function-sdk-typescript";
 import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
-import { buildCases } from "../bench/cases.js";
+import { buildCases, random } from "../bench/cases.js";
 
 // ---- strict comparison ------------------------------------------------------------
 
@@ -295,18 +295,10 @@ const STRINGS: Bytes[] = [
 ];
 
 class Fuzz {
-  private s: number;
+  private readonly next: () => number;
   readonly out: Bytes = [];
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** mulberry32 */
-  private next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = random(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
