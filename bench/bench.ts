@@ -155,6 +155,29 @@ async function stop(r: Running): Promise<number | null> {
   return code;
 }
 
+/**
+ * Latency at concurrency 1 and throughput at CONCURRENCY for both servers on the same
+ * requests, after a warm-up. Floor and ours take turns, a few rounds each, so drift
+ * on a shared machine hits both alike; each one's rounds are merged.
+ */
+async function alternate(servers: Record<Target, Running>, reqs: Buffer[], label: string): Promise<Record<Target, { lat: Stats; thr: Stats }>> {
+  const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
+  for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
+      const { client } = servers[target];
+      runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
+      runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+    }
+  }
+  const out = {} as Record<Target, { lat: Stats; thr: Stats }>;
+  for (const target of TARGETS) {
+    out[target] = { lat: merge(runs[target].lat), thr: merge(runs[target].thr) };
+    for (const st of [out[target].lat, out[target].thr]) if (st.errors) log(`ERRORS ${target} ${label}: ${st.errors} (${st.firstError})`);
+  }
+  return out;
+}
+
 // ---- cold start ------------------------------------------------------------------
 
 interface Cold {
@@ -274,22 +297,8 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const byTarget = {} as Record<Target, { lat: Stats; thr: Stats; peakMB: number }>;
       for (const target of TARGETS) resetPeak(servers[target].proc.pid);
-      // Floor and ours take turns, a few rounds each, so drift on a shared machine hits both alike.
-      const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
-      for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs: c.variants });
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
-          const { client } = servers[target];
-          runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs: c.variants }));
-          runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs: c.variants }));
-        }
-      }
-      for (const target of TARGETS) {
-        const lat = merge(runs[target].lat);
-        const thr = merge(runs[target].thr);
-        byTarget[target] = { lat, thr, peakMB: memory(servers[target].proc.pid).peak / MB };
-        for (const s of [lat, thr]) if (s.errors) log(`ERRORS ${target} ${c.name}: ${s.errors} (${s.firstError})`);
-      }
+      const runs = await alternate(servers, c.variants, c.name);
+      for (const target of TARGETS) byTarget[target] = { ...runs[target], peakMB: memory(servers[target].proc.pid).peak / MB };
       (results[c.name] ??= {} as (typeof results)[string])[transport] = byTarget;
       const f = byTarget.floor;
       const o = byTarget.crossvdc;
@@ -331,18 +340,7 @@ async function main(): Promise<void> {
         const req = RunFunctionRequest.decode(b);
         return Buffer.from(RunFunctionRequest.encode({ ...req, desired: fn.run(req).desired }).finish());
       });
-      const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
-      for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
-          const { client } = servers[target];
-          runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
-          runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
-        }
-      }
-      const f = { lat: merge(runs.floor.lat), thr: merge(runs.floor.thr) };
-      const o = { lat: merge(runs.crossvdc.lat), thr: merge(runs.crossvdc.thr) };
-      for (const st of [f.lat, f.thr, o.lat, o.thr]) if (st.errors) log(`ERRORS ${c.name} same-size: ${st.errors} (${st.firstError})`);
+      const { floor: f, crossvdc: o } = await alternate(servers, reqs, `${c.name} same-size`);
       rows.push([
         c.name,
         `${kib(o.thr.responseBytes)} (${kib(f.thr.responseBytes)})`,
