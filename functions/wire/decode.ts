@@ -186,61 +186,32 @@ function resource(end: number, depth: number): Resource {
 }
 
 function resources(end: number, depth: number): Resources {
-  enter(depth);
-  const msg: Resources = { items: [] };
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      msg.items.push(resource(sub(), depth + 1));
-      continue;
-    }
-    if (ends(tag)) break;
-    skip(tag & 7);
-  }
-  return msg;
+  return withField<Resources>({ items: [] }, end, depth, 10, (msg) => msg.items.push(resource(sub(), depth + 1)));
 }
 
 function credentials(end: number, depth: number): Credentials {
-  enter(depth);
-  const msg: Credentials = { credentialData: undefined };
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      msg.credentialData = credentialData(sub(), depth + 1);
-      continue;
-    }
-    if (ends(tag)) break;
-    skip(tag & 7);
-  }
-  return msg;
+  return withField<Credentials>({ credentialData: undefined }, end, depth, 10, (msg) => (msg.credentialData = credentialData(sub(), depth + 1)));
 }
 
 function credentialData(end: number, depth: number): CredentialData {
-  enter(depth);
-  const msg: CredentialData = { data: {} };
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      bytesEntry(msg.data, sub(), depth + 1);
-      continue;
-    }
-    if (ends(tag)) break;
-    skip(tag & 7);
-  }
-  return msg;
+  return withField<CredentialData>({ data: {} }, end, depth, 10, (msg) => bytesEntry(msg.data, sub(), depth + 1));
 }
 
 function schema(end: number, depth: number): Schema {
+  return withField<Schema>({ openapiV3: undefined }, end, depth, 10, (msg) => (msg.openapiV3 = struct(sub(), depth + 1)));
+}
+
+/** A message with one known field: `read` it at each `tag`, skip anything else. */
+function withField<M>(msg: M, end: number, depth: number, tag: number, read: (msg: M) => unknown): M {
   enter(depth);
-  const msg: Schema = { openapiV3: undefined };
   while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      msg.openapiV3 = struct(sub(), depth + 1);
+    const t = varint32();
+    if (t === tag) {
+      read(msg);
       continue;
     }
-    if (ends(tag)) break;
-    skip(tag & 7);
+    if (ends(t)) break;
+    skip(t & 7);
   }
   return msg;
 }
