@@ -1,73 +1,132 @@
 // zod parsing, memoised by value. Every reconcile parses the same specs again
 // (the XR, its Tenant or VDC), and a VDC spec costs tens of microseconds to
 // parse. Crossplane's Go client writes Struct fields in random map order, so
-// the same spec arrives with its keys in a different order on every call: the
-// key sorts them, and zod parses a key-sorted copy, so the answer depends on
-// the value alone, not on the order it came in or on what was cached before.
-// The results are frozen, so no composer can change a cached spec under the
-// next request; the key encodes every JS value unambiguously.
+// the same spec arrives with its keys in a different order on every call.
+//
+// The cache is looked up by a hash that ignores key order and checked by a
+// deep comparison that ignores it too, so a hit needs no allocation and a
+// collision costs a miss, never a wrong answer. zod parses a key-sorted copy,
+// so the answer depends on the value alone, not on the order it came in or on
+// what was cached before. Results are frozen, so no composer can change a
+// cached spec under the next request.
 import type { z } from "zod";
 
 const MAX_ENTRIES = 512;
-const MAX_KEY = 16 * 1024;
-const caches = new WeakMap<z.ZodType, Map<string, z.ZodSafeParseResult<unknown>>>();
+/** Values larger than this (object and array slots plus string characters) are parsed without the cache. */
+const MAX_SIZE = 16 * 1024;
+
+interface Entry {
+  value: unknown;
+  result: z.ZodSafeParseResult<unknown>;
+}
+const caches = new WeakMap<z.ZodType, Map<number, Entry>>();
 
 export function parseCached<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
-  const key = keyOf(value);
-  if (key === undefined) return schema.safeParse(sorted(value));
+  const h = hashOf(value);
+  if (h === undefined) return schema.safeParse(sorted(value));
   let cache = caches.get(schema);
   if (!cache) caches.set(schema, (cache = new Map()));
-  const hit = cache.get(key);
-  if (hit) return hit as z.ZodSafeParseResult<z.output<S>>;
-  const r = schema.safeParse(sorted(value));
-  if (r.success) deepFreeze(r.data);
+  const hit = cache.get(h);
+  if (hit && sameValue(hit.value, value)) return hit.result as z.ZodSafeParseResult<z.output<S>>;
+  const copy = sorted(value);
+  const result = schema.safeParse(copy);
+  if (result.success) deepFreeze(result.data);
   if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(key, r);
-  return r;
+  // The key-sorted copy, not the caller's object: nothing outside can change what a later lookup compares with.
+  cache.set(h, { value: copy, result });
+  return result;
 }
 
-class Uncacheable extends Error {}
+// ---- hashing: a bucket, not an identity (sameValue decides)
 
-/** An injective text for `value` with object keys sorted; undefined when too large to keep or not JSON-like. */
-export function keyOf(value: unknown): string | undefined {
-  try {
-    return token(value);
-  } catch (err) {
-    if (err instanceof Uncacheable || err instanceof RangeError) return undefined;
-    throw err;
-  }
+/** What the value being hashed may still spend of MAX_SIZE. */
+const budget = { left: 0 };
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** A 32-bit hash of a JSON-like value that ignores object key order; undefined when too large or not JSON-like. */
+export function hashOf(value: unknown): number | undefined {
+  budget.left = MAX_SIZE;
+  const h = hash(value);
+  return budget.left < 0 ? undefined : h;
 }
 
-function token(v: unknown): string {
+function mix(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+function hashString(s: string): number {
+  const n = s.length;
+  budget.left -= n;
+  let h = mix(0x2f1c3a5b, n);
+  // A sample of at most 32 characters is enough to pick a bucket.
+  const step = n <= 32 ? 1 : Math.floor(n / 32);
+  for (let i = 0; i < n; i += step) h = mix(h, s.charCodeAt(i));
+  return h;
+}
+
+function hash(v: unknown): number {
+  if (--budget.left < 0) return 0;
   switch (typeof v) {
     case "string":
-      return JSON.stringify(v);
+      return hashString(v);
     case "number":
-      // NaN, Infinity and -0 get tokens of their own, unlike in JSON.
-      return Object.is(v, -0) ? "-0" : String(v);
+      if ((v | 0) === v) return mix(0x11, v);
+      f64[0] = v;
+      return mix(mix(0x12, u32[0]!), u32[1]!);
     case "boolean":
-      return v ? "true" : "false";
+      return v ? 0x13 : 0x14;
     case "undefined":
-      return "undefined";
+      return 0x15;
     case "object": {
-      if (v === null) return "null";
-      let s: string;
+      if (v === null) return 0x16;
       if (Array.isArray(v)) {
-        s = "[";
-        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + token(v[i]);
-        s += "]";
-      } else {
-        const keys = Object.keys(v).sort();
-        s = "{";
-        for (let i = 0; i < keys.length; i++) s += (i ? "," : "") + JSON.stringify(keys[i]) + ":" + token((v as Record<string, unknown>)[keys[i]!]);
-        s += "}";
+        let h = mix(0x17, v.length);
+        for (let i = 0; i < v.length; i++) h = mix(h, hash(v[i]));
+        return h;
       }
-      if (s.length > MAX_KEY) throw new Uncacheable();
-      return s;
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) break;
+      // A sum of per-entry hashes does not depend on the order of the entries.
+      let sum = 0;
+      let n = 0;
+      for (const k in v) {
+        sum = (sum + mix(hashString(k), hash((v as Record<string, unknown>)[k]))) | 0;
+        n++;
+      }
+      return mix(mix(0x18, n), sum);
     }
-    default:
-      throw new Uncacheable();
   }
+  budget.left = -1;
+  return 0;
+}
+
+/**
+ * Whether two JSON-like values are the same value, whatever the order of
+ * their object keys: -0 is not 0, NaN is NaN, a key holding undefined is not
+ * a missing key, and an array is not an object.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return Object.is(a, b);
+  const isArray = Array.isArray(a);
+  if (isArray !== Array.isArray(b)) return false;
+  if (isArray) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameValue(x[i], y[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !sameValue(x[k], y[k])) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
 }
 
 /** A copy with every object's keys in sorted order; arrays keep theirs. */

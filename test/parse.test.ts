@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { keyOf, parseCached } from "../functions/parse.js";
+import { hashOf, parseCached, sameValue } from "../functions/parse.js";
 import { vdcSpec } from "../functions/vdc/api.js";
 
 describe("parseCached", () => {
@@ -56,14 +56,37 @@ describe("parseCached", () => {
     expect(Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!)).toEqual(["app", "env", "team"]);
   });
 
-  it("keys distinct values apart", () => {
+  it("tells distinct values apart, and the same value in any key order is the same", () => {
     const values: unknown[] = [
-      0, -0, "0", Number.NaN, null, undefined, "null", "undefined", Number.POSITIVE_INFINITY, "Infinity", true, "true",
+      0, -0, "0", Number.NaN, null, undefined, "null", "undefined", Number.POSITIVE_INFINITY, "Infinity", true, "true", 1.5, 2 ** 40,
       [], {}, [undefined], [null], { a: undefined }, { a: null }, { a: 1, b: 2 }, { "a:1,b": 2 }, ["a", "b"], ["a,b"], '"a"', "a",
+      { a: 1 }, { b: 1 }, { a: [1, 2] }, { a: [2, 1] }, JSON.parse('{"__proto__": 1}') as unknown, JSON.parse('{"__proto__": 2}') as unknown,
     ];
-    const keys = values.map(keyOf);
-    expect(new Set(keys).size).toBe(values.length);
-    expect(keyOf({ a: 1, b: [2, { c: 3, d: 4 }] })).toBe(keyOf({ b: [2, { d: 4, c: 3 }], a: 1 }));
-    expect(keyOf({ big: "x".repeat(20_000) })).toBeUndefined();
+    for (const [i, a] of values.entries()) for (const [j, b] of values.entries()) expect([i, j, sameValue(a, b)]).toEqual([i, j, i === j]);
+    const one = { a: 1, b: [2, { c: 3, d: 4 }], e: { f: "g", h: null } };
+    const other = { e: { h: null, f: "g" }, b: [2, { d: 4, c: 3 }], a: 1 };
+    expect(sameValue(one, other)).toBe(true);
+    expect(hashOf(one)).toBe(hashOf(other));
+    expect(sameValue(one, { ...other, a: 2 })).toBe(false);
+  });
+
+  it("leaves out of the cache what is too large or not JSON-like, and parses it all the same", () => {
+    expect(hashOf({ big: "x".repeat(20_000) })).toBeUndefined();
+    expect(hashOf({ many: Array.from({ length: 20_000 }, (_, i) => i) })).toBeUndefined();
+    expect(hashOf({ when: new Date(0) })).toBeUndefined();
+    expect(hashOf({ n: 1n })).toBeUndefined();
+    expect(hashOf({ ok: "x".repeat(1000) })).toBeTypeOf("number");
+    expect(parseCached(schema, { n: 1, s: "x".repeat(20_000) }).data!.s).toHaveLength(20_000);
+  });
+
+  it("answers right when two values share a bucket", () => {
+    // Strings longer than 32 characters are hashed from a sample: these two differ only between sampled positions.
+    const a = "a".repeat(64);
+    const c = "a".repeat(33) + "b" + "a".repeat(30);
+    expect(hashOf({ s: a })).toBe(hashOf({ s: c }));
+    const strings = z.object({ s: z.string().max(64) });
+    expect(parseCached(strings, { s: a }).data!.s).toBe(a);
+    expect(parseCached(strings, { s: c }).data!.s).toBe(c);
+    expect(parseCached(strings, { s: a }).data!.s).toBe(a);
   });
 });

@@ -18,7 +18,7 @@ import { buildCases, random } from "../bench/cases.js";
 
 // ---- strict comparison ------------------------------------------------------------
 
-/** The first difference between a and b, or undefined. Stricter than isDeepStrictEqual about key order. */
+/** The first difference between a and b, or undefined: stricter than isDeepStrictEqual about prototypes and property descriptors, not about key order. */
 function diff(a: unknown, b: unknown, path = "$"): string | undefined {
   if (typeof a !== typeof b) return `${path}: ${typeof a} vs ${typeof b}`;
   if (typeof a !== "object" || a === null || b === null) {
@@ -43,8 +43,10 @@ function diff(a: unknown, b: unknown, path = "$"): string | undefined {
     const d = diff(px, py, `${path}.[[Prototype]]`);
     if (d) return d;
   }
-  const kx = Reflect.ownKeys(x);
-  const ky = Reflect.ownKeys(y);
+  // Ours sorts the keys of Structs and maps (see "sorts the keys" below); the SDK keeps wire order.
+  const byName = (a: string | symbol, b: string | symbol) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+  const kx = Reflect.ownKeys(x).sort(byName);
+  const ky = Reflect.ownKeys(y).sort(byName);
   if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) {
     return `${path}: keys [${kx.map(String).join(",")}] vs [${ky.map(String).join(",")}]`;
   }
@@ -704,6 +706,34 @@ describe("decodeRunFunctionRequest", () => {
       // Again, with the string cache warm: still equal.
       expect(diff(decodeRunFunctionRequest(c.bytes), RunFunctionRequest.decode(c.bytes))).toBeUndefined();
       expect(diff(decodeRunFunctionRequest(c.bytes), c.req)).toBeUndefined();
+    }
+  });
+
+  it("sorts the keys of every Struct and map, so one value makes one object whatever order Go wrote it in", () => {
+    const r = decodeRunFunctionRequest(
+      u8(input(entry("b", str(3, "1")), entry("a", str(3, "2")), entry("c", ld(5, entry("z", str(3, "3")), entry("y", str(3, "4")))), entry("a", str(3, "5")))),
+    );
+    // The last "a" wins, as in the SDK.
+    expect(JSON.stringify(r.input)).toBe('{"a":"5","b":"1","c":{"y":"4","z":"3"}}');
+    const maps = decodeRunFunctionRequest(
+      encode(RunFunctionRequest.fromPartial({
+        observed: { resources: { z: { resource: { kind: "Z" }, connectionDetails: { q: Buffer.from("1"), p: Buffer.from("2") }, ready: 0 }, a: { resource: { kind: "A" }, connectionDetails: {}, ready: 0 } } },
+        requiredResources: { y: { items: [] }, x: { items: [] } },
+        credentials: { d: { credentialData: { data: { k: Buffer.from("v"), j: Buffer.from("w") } } }, c: { credentialData: { data: {} } } },
+      })),
+    );
+    expect(Object.keys(maps.observed!.resources)).toEqual(["a", "z"]);
+    expect(Object.keys(maps.observed!.resources.z!.connectionDetails)).toEqual(["p", "q"]);
+    expect(Object.keys(maps.requiredResources)).toEqual(["x", "y"]);
+    expect(Object.keys(maps.credentials)).toEqual(["c", "d"]);
+    expect(Object.keys(maps.credentials.d!.credentialData!.data)).toEqual(["j", "k"]);
+    // A Struct with more keys than the small-object sort handles.
+    const many = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+    const shuffledKeys = [...many].sort((a, b) => (a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1));
+    expect(Object.keys(decodeRunFunctionRequest(u8(input(...shuffledKeys.map((k) => entry(k, str(3, k)))))).input!)).toEqual(many);
+    // The benchmark sends each case in 8 key orders: all 8 decode to the same text.
+    for (const c of buildCases([]).cases) {
+      expect(new Set(c.variants.map((v) => JSON.stringify(decodeRunFunctionRequest(v)))).size).toBe(1);
     }
   });
 });

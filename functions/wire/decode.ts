@@ -5,6 +5,12 @@
 // reads through a BinaryReader; here a Struct becomes the plain object, a
 // ListValue the array, a Value the JS value, straight off the buffer.
 //
+// One thing differs on purpose: the keys of every Struct and map come out
+// sorted, where the SDK keeps wire order. Go writes them in map order, which
+// changes from call to call, so sorting makes one value one object: the same
+// key order for everything downstream (and so the same answer), and the same
+// V8 shape for code reading it.
+//
 // "Equal" includes the SDK's quirks, kept on purpose so the two decoders can
 // be swapped freely (test/wire-decode.test.ts checks them against each other):
 // - a tag 0 or an end-group tag ends the current message early, and its parent
@@ -48,6 +54,12 @@ var buf: Buffer = EMPTY;
 var pos = 0;
 var len = 0;
 var view: DataView = EMPTY_VIEW;
+// The fields of the Structs being read, innermost last: struct() takes its own
+// off the top once it has them all, to build its object in key order. The
+// arrays only grow (shrinking them costs a reallocation); `top` marks the end.
+var keys: string[] = [];
+var vals: unknown[] = [];
+var top = 0;
 
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
   // Always a Buffer (grpc-js hands one over; a Uint8Array is wrapped, not copied),
@@ -61,6 +73,9 @@ export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest 
   } finally {
     buf = EMPTY;
     view = EMPTY_VIEW;
+    // After an error, what was read is dropped here: no value outlives the call.
+    if (top !== 0) vals.fill(undefined, 0, top);
+    top = 0;
   }
 }
 
@@ -116,6 +131,10 @@ function runFunctionRequest(end: number, depth: number): RunFunctionRequest {
     if (ends(tag)) break;
     skip(tag & 7);
   }
+  msg.extraResources = inOrder(msg.extraResources);
+  msg.credentials = inOrder(msg.credentials);
+  msg.requiredResources = inOrder(msg.requiredResources);
+  msg.requiredSchemas = inOrder(msg.requiredSchemas);
   return msg;
 }
 
@@ -160,6 +179,7 @@ function state(end: number, depth: number): State {
     if (ends(tag)) break;
     skip(tag & 7);
   }
+  msg.resources = inOrder(msg.resources);
   return msg;
 }
 
@@ -182,6 +202,7 @@ function resource(end: number, depth: number): Resource {
     if (ends(tag)) break;
     skip(tag & 7);
   }
+  msg.connectionDetails = inOrder(msg.connectionDetails);
   return msg;
 }
 
@@ -194,7 +215,9 @@ function credentials(end: number, depth: number): Credentials {
 }
 
 function credentialData(end: number, depth: number): CredentialData {
-  return withField<CredentialData>({ data: {} }, end, depth, 10, (msg) => bytesEntry(msg.data, sub(), depth + 1));
+  const msg = withField<CredentialData>({ data: {} }, end, depth, 10, (msg) => bytesEntry(msg.data, sub(), depth + 1));
+  msg.data = inOrder(msg.data);
+  return msg;
 }
 
 function schema(end: number, depth: number): Schema {
@@ -214,6 +237,24 @@ function withField<M>(msg: M, end: number, depth: number, tag: number, read: (ms
     skip(t & 7);
   }
   return msg;
+}
+
+/**
+ * The map with its keys in sorted order, as struct() does for a Struct, and
+ * for the same reasons: Go writes protobuf maps in an order that changes from
+ * call to call.
+ */
+function inOrder<T>(map: Record<string, T>): Record<string, T> {
+  // A map whose "__proto__" key gave it a prototype is left as the SDK built it:
+  // assigning its keys again, after the prototype, would not always make the same object.
+  if (Object.getPrototypeOf(map) !== Object.prototype) return map;
+  const names = Object.keys(map);
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) sorted = names[i - 1]! < names[i]!;
+  if (sorted) return map;
+  const out: Record<string, T> = {};
+  for (const name of names.sort()) out[name] = map[name]!;
+  return out;
 }
 
 /** A map<string, Message> entry: key 1, value 2; a missing value leaves the map as it was. */
@@ -262,18 +303,73 @@ function bytesEntry(map: Record<string, Buffer>, end: number, depth: number): vo
 
 function struct(end: number, depth: number): JsonObject {
   enter(depth);
-  const obj: JsonObject = {};
+  const base = top;
   while (pos < end) {
     const tag = varint32();
     if (tag === 10) {
       const stop = sub();
-      if (!canonicalField(obj, stop, depth + 1)) structField(obj, stop, depth + 1);
+      if (!canonicalField(stop, depth + 1)) structField(stop, depth + 1);
       continue;
     }
     if (ends(tag)) break;
     skip(tag & 7);
   }
+  return object(base);
+}
+
+/**
+ * The object of the fields read since `base`, with its keys in sorted order
+ * whatever order they came in. Go writes a Struct's fields in map order, which
+ * changes from call to call; sorted, the same value always makes the same
+ * object: the same key order for everything downstream, and the same V8 shape,
+ * so code reading it meets a few shapes instead of one per order. Equal keys
+ * keep their wire order, so the last one wins, as in the SDK.
+ */
+function object(base: number): JsonObject {
+  const n = top - base;
+  if (n > 1) sortFields(base, n);
+  const obj: JsonObject = {};
+  for (let i = base; i < top; i++) {
+    obj[keys[i]!] = vals[i];
+    // The scratch array must not keep a value (a Secret's, say) past this call.
+    vals[i] = undefined;
+  }
+  top = base;
   return obj;
+}
+
+function sortFields(base: number, n: number): void {
+  const end = base + n;
+  let sorted = true;
+  for (let i = base + 1; i < end; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return;
+  if (n <= 16) {
+    // Insertion sort: stable, and no allocation for the small objects that are most of them.
+    for (let i = base + 1; i < end; i++) {
+      const k = keys[i]!;
+      const v = vals[i];
+      let j = i - 1;
+      for (; j >= base && keys[j]! > k; j--) {
+        keys[j + 1] = keys[j]!;
+        vals[j + 1] = vals[j];
+      }
+      keys[j + 1] = k;
+      vals[j + 1] = v;
+    }
+    return;
+  }
+  const order = Array.from({ length: n }, (_, i) => base + i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+  const k = order.map((i) => keys[i]!);
+  const v = order.map((i) => vals[i]);
+  for (let i = 0; i < n; i++) {
+    keys[base + i] = k[i]!;
+    vals[base + i] = v[i];
+  }
 }
 
 /**
@@ -282,7 +378,7 @@ function struct(end: number, depth: number): JsonObject {
  * entry near the depth limit or past the buffer) returns false with the cursor
  * back at the entry's start, for structField to read the general way.
  */
-function canonicalField(obj: JsonObject, end: number, depth: number): boolean {
+function canonicalField(end: number, depth: number): boolean {
   const start = pos;
   if (depth + 1 >= MAX_DEPTH || end > len || end - start < 4 || buf[start] !== 10) return false;
   const keyLength = buf[start + 1]!;
@@ -310,8 +406,8 @@ function canonicalField(obj: JsonObject, end: number, depth: number): boolean {
   }
   const key = text(keyStart, keyLength);
   // A Value that stopped early (a stray end tag) leaves more of the entry to read.
-  if (pos !== end) structField(obj, end, depth, key, val);
-  else if (keyLength !== 9 || key !== "__proto__") obj[key] = val;
+  if (pos !== end) structField(end, depth, key, val);
+  else if (keyLength !== 9 || key !== "__proto__") field(key, val);
   return true;
 }
 
@@ -319,7 +415,7 @@ function canonicalField(obj: JsonObject, end: number, depth: number): boolean {
  * Struct.FieldsEntry, from the cursor on, given what was read of it so far.
  * The SDK's Struct.unwrap copies own keys only, so "__proto__" is lost there.
  */
-function structField(obj: JsonObject, end: number, depth: number, key = "", val: unknown = undefined): void {
+function structField(end: number, depth: number, key = "", val: unknown = undefined): void {
   enter(depth);
   while (pos < end) {
     const tag = varint32();
@@ -334,7 +430,13 @@ function structField(obj: JsonObject, end: number, depth: number, key = "", val:
     if (ends(tag)) break;
     skip(tag & 7);
   }
-  if (val !== undefined && key !== "__proto__") obj[key] = val;
+  if (val !== undefined && key !== "__proto__") field(key, val);
+}
+
+function field(key: string, val: unknown): void {
+  keys[top] = key;
+  vals[top] = val;
+  top++;
 }
 
 function list(end: number, depth: number): unknown[] {

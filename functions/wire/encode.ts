@@ -23,10 +23,12 @@ const INITIAL = 64 * 1024;
 /** A scratch buffer that grew past this for one big response is dropped afterwards. */
 const KEEP = 1024 * 1024;
 
-let buf = Buffer.allocUnsafeSlow(INITIAL);
-let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+// `var`, not `let`, as in decode.ts: V8 checks a module-level `let` for its
+// temporal dead zone on every access, and these are touched for every byte.
+var buf = Buffer.allocUnsafeSlow(INITIAL);
+var view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 /** Index of the first written byte; the message so far is buf[pos, buf.length). */
-let pos = INITIAL;
+var pos = INITIAL;
 
 class Unsupported extends Error {}
 
