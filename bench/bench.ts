@@ -10,7 +10,7 @@
 //
 //   npm run bench [-- --quick] [--concurrency N] [--no-profile]
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -149,6 +149,12 @@ async function start(built: Built, target: Target, transport: Transport, pki: Te
   return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS) };
 }
 
+/** The floor's build in answer-only mode (`--answer`): every call gets the bytes in `file`. */
+async function startAnswerOnly(built: Built, pki: TestPKI, file: string): Promise<Running> {
+  const proc = await startProc([built.noop, ...functionFlags("insecure", pki), "--answer", file], { cwd: root });
+  return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor("insecure", pki), CLIENT_OPTIONS) };
+}
+
 async function stop(r: Running): Promise<number | null> {
   r.client.close();
   const { code } = await r.proc.stop();
@@ -156,24 +162,29 @@ async function stop(r: Running): Promise<number | null> {
 }
 
 /**
- * Latency at concurrency 1 and throughput at CONCURRENCY for both servers on the same
- * requests, after a warm-up. Floor and ours take turns, a few rounds each, so drift
- * on a shared machine hits both alike; each one's rounds are merged.
+ * Latency at concurrency 1 and throughput at CONCURRENCY for each server on the
+ * same requests, after a warm-up. The servers take turns, a few rounds each, in
+ * reverse order every other round, so drift on a shared machine hits all alike;
+ * each one's rounds are merged.
  */
-async function alternate(servers: Record<Target, Running>, reqs: Buffer[], label: string): Promise<Record<Target, { lat: Stats; thr: Stats }>> {
-  const runs = { floor: { lat: [] as Stats[], thr: [] as Stats[] }, crossvdc: { lat: [] as Stats[], thr: [] as Stats[] } };
-  for (const target of TARGETS) await drive(servers[target].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
+async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, { lat: Stats; thr: Stats }>> {
+  const names = Object.keys(servers) as K[];
+  const runs = {} as Record<K, { lat: Stats[]; thr: Stats[] }>;
+  for (const name of names) {
+    runs[name] = { lat: [], thr: [] };
+    await drive(servers[name].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
+  }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const target of round % 2 ? [...TARGETS].reverse() : TARGETS) {
-      const { client } = servers[target];
-      runs[target].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
-      runs[target].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+    for (const name of round % 2 ? [...names].reverse() : names) {
+      const { client } = servers[name];
+      runs[name].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
+      runs[name].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
     }
   }
-  const out = {} as Record<Target, { lat: Stats; thr: Stats }>;
-  for (const target of TARGETS) {
-    out[target] = { lat: merge(runs[target].lat), thr: merge(runs[target].thr) };
-    for (const st of [out[target].lat, out[target].thr]) if (st.errors) log(`ERRORS ${target} ${label}: ${st.errors} (${st.firstError})`);
+  const out = {} as Record<K, { lat: Stats; thr: Stats }>;
+  for (const name of names) {
+    out[name] = { lat: merge(runs[name].lat), thr: merge(runs[name].thr) };
+    for (const st of [out[name].lat, out[name].thr]) if (st.errors) log(`ERRORS ${name} ${label}: ${st.errors} (${st.firstError})`);
   }
   return out;
 }
@@ -238,12 +249,14 @@ async function main(): Promise<void> {
       const next = <T>(xs: T[]) => xs[i++ % xs.length]!;
       const sdkDecode = perCall(() => RunFunctionRequest.decode(next(c.variants)));
       const d = perCall(() => decodeRunFunctionRequest(next(c.variants)));
-      const reqs = c.variants.map((b) => RunFunctionRequest.decode(b));
+      // Fn.run gets what our decoder makes, as in the server; to() what the SDK's makes.
+      const reqs = c.variants.map((b) => decodeRunFunctionRequest(b));
       const r = perCall(() => fn.run(next(reqs)));
       const rsps = reqs.map((q) => fn.run(q));
       const e = perCall(() => encodeRunFunctionResponse(next(rsps)));
-      const floorRsps = reqs.map((q) => to(q));
-      const fl = sdkDecode + perCall(() => to(next(reqs))) + perCall(() => RunFunctionResponse.encode(next(floorRsps)).finish());
+      const sdkReqs = c.variants.map((b) => RunFunctionRequest.decode(b));
+      const floorRsps = sdkReqs.map((q) => to(q));
+      const fl = sdkDecode + perCall(() => to(next(sdkReqs))) + perCall(() => RunFunctionResponse.encode(next(floorRsps)).finish());
       return [c.name, fmt(d, 1), fmt(r, 1), fmt(e, 1), fmt(d + r + e, 1), fmt(fl, 1)];
     }),
   );
@@ -283,7 +296,7 @@ async function main(): Promise<void> {
     // Same answer over the wire as in-process, byte for byte.
     for (const c of [...cases, ...scaling.flatMap((s) => s.points.map((p) => p.c))]) {
       const wire = await call(servers.crossvdc.client, c.bytes);
-      const local = Buffer.from(RunFunctionResponse.encode(fn.run(c.req)).finish());
+      const local = Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(c.bytes))).finish());
       if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
       // The same request in other key orders should get the same answer.
       const answers = new Set<string>();
@@ -323,35 +336,38 @@ async function main(): Promise<void> {
   for (const m of mismatches) log(`MISMATCH ${m}`);
   for (const n of orderNotes) log(`KEY ORDER ${n}`);
 
-  // ---- the floor answering as much as we do
-  // The floor echoes the request's desired state, nearly empty in these cases, so
-  // it never pays for moving an answer. Here both get each single-object request
-  // with our answer as its desired state (as if an earlier pipeline step had
-  // composed it): the floor echoes it, we compose the same answer again.
+  // ---- where the difference goes
+  // A third server answers every call with our answer's bytes, decoding and
+  // encoding nothing: what moving this request and this answer over gRPC costs.
+  // Between it and the floor is the transport of a bigger answer; between it
+  // and ours is what our server does (decode, compose, encode).
   log();
-  log(`## Same-size answers: the single-object cases with our answer as the request's desired state (insecure, ${ROUNDS} alternating rounds)`);
+  log(`## Where the difference goes: the floor, an answer-only server sending our answer's bytes, and ours (insecure, ${ROUNDS} rounds)`);
   log();
   {
-    const servers = {} as Record<Target, Running>;
-    for (const target of TARGETS) servers[target] = await start(built, target, "insecure", pki);
     const rows: string[][] = [];
     for (const c of cases.filter((x) => x.single)) {
-      const reqs = c.variants.map((b) => {
-        const req = RunFunctionRequest.decode(b);
-        return Buffer.from(RunFunctionRequest.encode({ ...req, desired: fn.run(req).desired }).finish());
-      });
-      const { floor: f, crossvdc: o } = await alternate(servers, reqs, `${c.name} same-size`);
+      const file = join(dir, `${c.name}.answer`);
+      writeFileSync(file, Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(c.bytes))).finish()));
+      const servers = {
+        floor: await start(built, "floor", "insecure", pki),
+        answer: await startAnswerOnly(built, pki, file),
+        crossvdc: await start(built, "crossvdc", "insecure", pki),
+      };
+      const r = await alternate(servers, c.variants, `${c.name} answer-only`);
+      for (const s of Object.values(servers)) await stop(s);
       rows.push([
         c.name,
-        `${kib(o.thr.responseBytes)} (${kib(f.thr.responseBytes)})`,
-        `${fmt(o.lat.p50)} (${fmt(f.lat.p50)})`,
-        `${fmt(o.lat.p50 / f.lat.p50)}×`,
-        `${fmt(o.thr.rps, 0)} (${fmt(f.thr.rps, 0)})`,
-        `${fmt((100 * o.thr.rps) / f.thr.rps, 0)}%`,
+        kib(r.answer.thr.responseBytes),
+        `${fmt(r.floor.lat.p50)} / ${fmt(r.answer.lat.p50)} / ${fmt(r.crossvdc.lat.p50)}`,
+        `${fmt(r.floor.thr.rps, 0)} / ${fmt(r.answer.thr.rps, 0)} / ${fmt(r.crossvdc.thr.rps, 0)}`,
+        `${fmt((100 * r.answer.thr.rps) / r.floor.thr.rps, 0)}%`,
+        `${fmt(1e6 / r.answer.thr.rps - 1e6 / r.floor.thr.rps, 0)}`,
+        `${fmt(1e6 / r.crossvdc.thr.rps - 1e6 / r.answer.thr.rps, 0)}`,
       ]);
     }
-    table(["case", "response (floor)", "p50 ms (floor)", "p50 ratio", "rps (floor)", "rps share"], rows);
-    for (const target of TARGETS) await stop(servers[target]);
+    table(["case", "answer", "p50 ms: floor / answer-only / ours", "rps: floor / answer-only / ours", "answer-only rps share", "µs/call: answer − floor", "µs/call: ours − answer"], rows);
+    log("µs/call is the machine's time per call at throughput (1 / rps), client included: the cost of the step between the two servers.");
   }
 
   // ---- scaling
@@ -368,12 +384,13 @@ async function main(): Promise<void> {
       const inproc: number[] = [];
       for (const { n, c } of s.points) {
         const calls = n >= 10_000 ? (QUICK ? 5 : 15) : n >= 1000 ? (QUICK ? 20 : 60) : QUICK ? 100 : 300;
-        // In-process: Fn.run alone (no protobuf decode, no transport).
-        for (let i = 0; i < 3; i++) fn.run(c.req);
+        // In-process: Fn.run alone (no protobuf decode, no transport), on what our decoder makes.
+        const req = decodeRunFunctionRequest(c.bytes);
+        for (let i = 0; i < 3; i++) fn.run(req);
         const ts: number[] = [];
         for (let i = 0; i < calls; i++) {
           const t = performance.now();
-          fn.run(c.req);
+          fn.run(req);
           ts.push(performance.now() - t);
         }
         const ip = percentile(ts.sort((a, b) => a - b), 0.5);

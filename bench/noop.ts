@@ -6,7 +6,13 @@
 // message-size options as ours (getServer takes none, so we register the
 // service ourselves: same implementation, same grpc-js call).
 //
-//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR) [--max-recv-message-size BYTES]
+//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR) [--max-recv-message-size BYTES] [--answer FILE]
+//
+// With `--answer FILE` it is the answer-only server instead: every call gets
+// the bytes in FILE, with no protobuf decoding or encoding at all (grpc-js
+// hands the request over as bytes and sends FILE as it is). Given our own
+// answer, it costs what moving that request and that answer over gRPC costs,
+// and nothing else.
 //
 // Logs one JSON line `{"msg":"function server started","port":N}` like ours,
 // and stops on SIGTERM like ours.
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     insecure: { type: "boolean", default: false },
     "tls-server-certs-dir": { type: "string", default: "/tls/server" },
     "max-recv-message-size": { type: "string", default: String(4 * 1024 * 1024) },
+    answer: { type: "string" },
   },
 });
 
@@ -44,21 +51,29 @@ const handler: FunctionHandler = {
 const runner = new FunctionRunner(handler, log);
 const maxRecv = Number(values["max-recv-message-size"]);
 const server = new grpc.Server({ "grpc.max_receive_message_length": maxRecv, "grpc.max_send_message_length": Math.max(maxRecv, 4 * 1024 * 1024) });
-// The SDK's getServer, verbatim but for the options above.
-server.addService(FunctionRunnerServiceService, {
-  runFunction: (call: grpc.ServerUnaryCall<RunFunctionRequest, RunFunctionResponse>, callback: grpc.sendUnaryData<RunFunctionResponse>) => {
-    runner
-      .RunFunction(call.request, log)
-      .then((response) => {
-        log.debug("RunFunction succeeded, sending response");
-        callback(null, response);
-      })
-      .catch((error: unknown) => {
-        log.error({ err: error }, "RunFunction failed");
-        callback(error as grpc.ServiceError);
-      });
-  },
-});
+if (values.answer !== undefined) {
+  const answer = readFileSync(values.answer);
+  const passThrough = { ...FunctionRunnerServiceService.runFunction, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b };
+  server.addService({ runFunction: passThrough } as unknown as grpc.ServiceDefinition, {
+    runFunction: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, answer),
+  });
+} else {
+  // The SDK's getServer, verbatim but for the options above.
+  server.addService(FunctionRunnerServiceService, {
+    runFunction: (call: grpc.ServerUnaryCall<RunFunctionRequest, RunFunctionResponse>, callback: grpc.sendUnaryData<RunFunctionResponse>) => {
+      runner
+        .RunFunction(call.request, log)
+        .then((response) => {
+          log.debug("RunFunction succeeded, sending response");
+          callback(null, response);
+        })
+        .catch((error: unknown) => {
+          log.error({ err: error }, "RunFunction failed");
+          callback(error as grpc.ServiceError);
+        });
+    },
+  });
+}
 const dir = values["tls-server-certs-dir"]!;
 const creds = values.insecure
   ? grpc.ServerCredentials.createInsecure()

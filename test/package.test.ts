@@ -103,7 +103,7 @@ describe("Crossplane packages", () => {
     expect(docker).toMatch(/^USER 65532:65532$/m);
     expect(docker).toMatch(/^EXPOSE 9443$/m);
     // The bench runs our server with the node flags found here (bench/build.ts).
-    expect(imageNodeFlags(root)).toEqual(["--max-semi-space-size=4", "--max-old-space-size=1024"]);
+    expect(imageNodeFlags(root)).toEqual(["--max-semi-space-size=8", "--max-old-space-size=1024"]);
     expect(readFileSync(join(root, ".dockerignore"), "utf8")).toMatch(/^node_modules$/m);
   });
 });

@@ -35,6 +35,7 @@ class Unsupported extends Error {}
 /** The encoded response, in a Buffer of its own (grpc-js may hold it after we return). */
 export function encodeRunFunctionResponse(rsp: RunFunctionResponse): Buffer {
   pos = buf.length;
+  top = 0;
   let out: Buffer;
   try {
     response(rsp);
@@ -157,10 +158,17 @@ function double(tag: number, v: number): void {
 
 // google.protobuf.Struct / Value / ListValue, straight from JSON values.
 
+// The keys of the objects being written, innermost last: for-in fills it
+// without the array Object.keys would allocate per object. `top` marks the end.
+var names: string[] = [];
+var top = 0;
+
 function struct(o: object): void {
-  const keys = Object.keys(o);
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const key = keys[i]!;
+  const base = top;
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) names[top++] = k;
+  for (let i = top - 1; i >= base; i--) {
+    const key = names[i]!;
+    top = i;
     const v = (o as Record<string, unknown>)[key];
     if (v === undefined) continue;
     // A map entry { key = 1; value = 2 } whose value is a Value message.
