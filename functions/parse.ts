@@ -19,21 +19,27 @@ interface Entry {
   value: unknown;
   result: z.ZodSafeParseResult<unknown>;
 }
-const caches = new WeakMap<z.ZodType, Map<number, Entry>>();
+/** Values that share a hash share a bucket of up to this many entries; a full bucket drops its oldest. */
+const BUCKET = 4;
+const caches = new WeakMap<z.ZodType, Map<number, Entry[]>>();
 
 export function parseCached<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
   const h = hashOf(value);
   if (h === undefined) return schema.safeParse(sorted(value));
   let cache = caches.get(schema);
   if (!cache) caches.set(schema, (cache = new Map()));
-  const hit = cache.get(h);
-  if (hit && sameValue(hit.value, value)) return hit.result as z.ZodSafeParseResult<z.output<S>>;
+  let bucket = cache.get(h);
+  if (bucket) for (const e of bucket) if (sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
   const copy = sorted(value);
   const result = schema.safeParse(copy);
   if (result.success) deepFreeze(result.data);
-  if (cache.size >= MAX_ENTRIES) cache.clear();
+  if (!bucket) {
+    if (cache.size >= MAX_ENTRIES) cache.clear();
+    cache.set(h, (bucket = []));
+  }
+  if (bucket.length >= BUCKET) bucket.shift();
   // The key-sorted copy, not the caller's object: nothing outside can change what a later lookup compares with.
-  cache.set(h, { value: copy, result });
+  bucket.push({ value: copy, result });
   return result;
 }
 
@@ -60,9 +66,14 @@ function hashString(s: string): number {
   const n = s.length;
   budget.left -= n;
   let h = mix(0x2f1c3a5b, n);
-  // A sample of at most 32 characters is enough to pick a bucket.
-  const step = n <= 32 ? 1 : Math.floor(n / 32);
-  for (let i = 0; i < n; i += step) h = mix(h, s.charCodeAt(i));
+  // The length and at most 8 characters from each end are enough to pick a
+  // bucket; sameValue compares the whole string.
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) h = mix(h, s.charCodeAt(i));
+  } else {
+    for (let i = 0; i < 8; i++) h = mix(h, s.charCodeAt(i));
+    for (let i = n - 8; i < n; i++) h = mix(h, s.charCodeAt(i));
+  }
   return h;
 }
 
