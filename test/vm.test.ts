@@ -418,6 +418,7 @@ describe("VirtualMachine on Proxmox", () => {
         spec: {
           forProvider: {
             nodeName: "pve1",
+            migrate: true,
             name: "app",
             description: "Managed by crossvdc: VirtualMachine acme-lab/app of VDC acme-lab. Edit it in Kubernetes, not here.",
             tags: ["acme-lab", "crossvdc"],
@@ -466,6 +467,46 @@ describe("VirtualMachine on Proxmox", () => {
     expect(fp.initialization).toEqual([{ datastoreId: "local-lvm", ipConfig: [{ ipv4: [{ address: "dhcp" }] }], userDataFileId: "local:snippets/crossvdc-acme-lab-app-user-data.yaml" }]);
     expect([fp.started, fp.onBoot]).toEqual([false, false]);
     expect(out.resources.vm!.metadata!.annotations!["crossvdc.io/root-image"]).toBe("proxmoxTemplate:9000");
+  });
+
+  it("leaves an existing VM on its node and its disks on their datastore when the VDC's backend moves; new VMs and disks follow the VDC", () => {
+    const spec = { image: { url: "https://images.example.com/debian-12.raw" }, disks: [{ name: "data", size: "100Gi" }], cloudInit: { userData: "#cloud-config\n" } };
+    const app = xr("app", spec, { ns: "acme-lab" });
+    const ready = (r: KubeObject, atProvider: Record<string, unknown> = {}) => ({ ...structuredClone(r), status: { atProvider, conditions: READY_SYNCED } });
+    const files = compose({ xr: app });
+    const built = compose({ xr: app, observed: { image: ready(files.resources.image!), cloudinit: ready(files.resources.cloudinit!) } });
+    const observed = {
+      image: ready(built.resources.image!),
+      cloudinit: ready(built.resources.cloudinit!),
+      vm: ready(built.resources.vm!, { nodeName: "pve1", vmId: 142 }),
+    };
+    const moved: KubeObject = { ...LAB, spec: { ...(LAB.spec as object), backend: { ...((LAB.spec as { backend: object }).backend), node: "pve3", datastore: "ceph-vm" } } };
+    const grown = xr("app", { ...spec, disks: [...spec.disks, { name: "logs", size: "10Gi" }] }, { ns: "acme-lab" });
+    const out = compose({ xr: grown, vdc: moved, observed });
+    expect(out.results).toEqual([{ severity: "NORMAL", reason: "Running", message: "VirtualMachine acme-lab/app is running" }]);
+    const fp = at(out.resources.vm, "spec.forProvider") as Record<string, unknown>;
+    expect([fp.nodeName, fp.migrate]).toEqual(["pve1", true]);
+    expect(fp.disk).toEqual([
+      { interface: "virtio0", datastoreId: "local-lvm", size: 20, importFrom: "local:import/crossvdc-acme-lab-app.raw" },
+      { interface: "virtio1", datastoreId: "local-lvm", size: 100 },
+      // A disk added now is created where the VDC puts disks today.
+      { interface: "virtio2", datastoreId: "ceph-vm", size: 10 },
+    ]);
+    expect((fp.initialization as { datastoreId: string }[])[0]!.datastoreId).toBe("local-lvm");
+    // Its image and user-data snippet stay on the VM's node.
+    expect([at(out.resources.image, "spec.forProvider.nodeName"), at(out.resources.cloudinit, "spec.forProvider.nodeName")]).toEqual(["pve1", "pve1"]);
+    // A new VM in the same VDC goes to the new node and datastore.
+    const fresh = compose({ xr: xr("api", { image: { proxmoxTemplate: { vmId: 9000 } } }, { ns: "acme-lab" }), vdc: moved });
+    const freshFp = at(fresh.resources.vm, "spec.forProvider") as Record<string, unknown>;
+    expect([freshFp.nodeName, (freshFp.disk as { datastoreId: string }[])[0]!.datastoreId, (freshFp.clone as { datastoreId: string }[])[0]!.datastoreId]).toEqual(["pve3", "ceph-vm", "ceph-vm"]);
+  });
+
+  it("follows a VM that Proxmox reports on another node (moved by an operator or HA) instead of moving it back", () => {
+    const app = xr("app", { image: { proxmoxTemplate: { vmId: 9000 } } }, { ns: "acme-lab" });
+    const composed = compose({ xr: app }).resources.vm!;
+    const out = compose({ xr: app, observed: { vm: { ...structuredClone(composed), status: { atProvider: { nodeName: "pve2", vmId: 142 }, conditions: READY_SYNCED } } } });
+    expect(at(out.resources.vm, "spec.forProvider.nodeName")).toBe("pve2");
+    expect(at(out.resources.vm, "spec.forProvider.migrate")).toBe(true);
   });
 
   const mr = (composed: KubeObject, atProvider: Record<string, unknown>, conditions: Record<string, unknown>[]): KubeObject => ({

@@ -310,8 +310,8 @@ export const vdcSpec = z
           })
           .optional()
           .meta({ description: "Proxmox: credentials of the Proxmox VE cluster." }),
-        node: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: node VMs are created on unless a template names another." }),
-        datastore: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: datastore for VM disks (e.g. local-lvm)." }),
+        node: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: node VMs are created on. Changing it places new VMs there; existing VMs stay on the node Proxmox reports them on." }),
+        datastore: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: datastore for VM disks (e.g. local-lvm). Changing it places new disks there; existing disks stay where they are." }),
         bridge: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: network bridge (e.g. vmbr0)." }),
         vlan: z.number().int().min(1).max(4094).optional().meta({ description: "Proxmox: VLAN tag of the VDC's VMs, unless a VM sets its own." }),
       })

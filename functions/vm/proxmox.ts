@@ -36,6 +36,7 @@ interface VMDisk {
 }
 interface EnvironmentVMParameters {
   nodeName: string;
+  migrate: boolean;
   name: string;
   description: string;
   tags: string[];
@@ -101,8 +102,10 @@ export function proxmoxResources(
   observed: Record<string, KubeObject>,
 ): { resources: Record<string, Composed>; waiting: boolean } {
   const b = c.vdc.spec.backend;
-  const node = b.node!;
+  const was = placement(observed.vm);
+  const node = was.node ?? b.node!;
   const datastore = b.datastore!;
+  const diskDatastore = (iface: string) => was.disks[iface] ?? datastore;
   const ref: ProviderConfigRef = { name: b.providerConfigRef!.name, kind: b.providerConfigRef!.kind };
   const meta = (name: string) => ({ name, namespace: c.namespace, labels: c.labels });
   const out: Record<string, Composed> = {};
@@ -140,8 +143,8 @@ export function proxmoxResources(
   const tpl = img.proxmoxTemplate;
   const rootInterface = tpl ? tpl.diskInterface : "virtio0";
   const disks: VMDisk[] = [
-    { interface: rootInterface, datastoreId: datastore, size: gib(c.spec.rootDisk.size), ...(importFrom ? { importFrom } : {}) },
-    ...c.spec.disks.map((d) => ({ interface: slots[d.name]!, datastoreId: datastore, size: gib(d.size) })),
+    { interface: rootInterface, datastoreId: diskDatastore(rootInterface), size: gib(c.spec.rootDisk.size), ...(importFrom ? { importFrom } : {}) },
+    ...c.spec.disks.map((d) => ({ interface: slots[d.name]!, datastoreId: diskDatastore(slots[d.name]!), size: gib(d.size) })),
   ];
   const vlan = c.spec.network.vlan ?? b.vlan;
   const vm: Managed<EnvironmentVMParameters> = {
@@ -151,6 +154,8 @@ export function proxmoxResources(
     spec: {
       forProvider: {
         nodeName: node,
+        // Should the node ever change, move the VM: without this the provider re-creates it, disks and all.
+        migrate: true,
         name: c.name,
         description: `Managed by crossvdc: VirtualMachine ${c.namespace}/${c.name} of VDC ${c.vdc.name}. Edit it in Kubernetes, not here.`,
         tags: ["crossvdc", c.namespace].sort(),
@@ -162,12 +167,12 @@ export function proxmoxResources(
         agent: [{ enabled: true }],
         cpu: [{ cores: c.size.cpu, type: CPU_TYPE }],
         memory: [{ dedicated: Number(parseQuantity(c.size.memory) / MIB) }],
-        ...(tpl ? { clone: [{ vmId: tpl.vmId, ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}), datastoreId: datastore, full: true }] } : {}),
+        ...(tpl ? { clone: [{ vmId: tpl.vmId, ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}), datastoreId: diskDatastore(rootInterface), full: true }] } : {}),
         disk: disks,
         networkDevice: [{ bridge: b.bridge!, model: "virtio", ...(vlan !== undefined ? { vlanId: vlan } : {}) }],
         initialization: [
           {
-            datastoreId: datastore,
+            datastoreId: was.cloudInit ?? datastore,
             ipConfig: [{ ipv4: [{ address: "dhcp" }] }],
             ...(userDataFileId ? { userDataFileId } : c.spec.cloudInit.sshKeys.length ? { userAccount: [{ keys: [...new Set(c.spec.cloudInit.sshKeys)] }] } : {}),
           },
@@ -181,6 +186,30 @@ export function proxmoxResources(
   if (!observed.vm && files.some((f) => !f.ready)) return { resources: out, waiting: true };
   out.vm = managed(vm, observed.vm);
   return { resources: out, waiting: false };
+}
+
+/**
+ * Where an existing VM is: its node (where Proxmox reports it, which may be
+ * where an operator or HA moved it) and the datastore of each disk and of its
+ * cloud-init drive, from the observed EnvironmentVM. A VDC given another node
+ * or datastore places new VMs and new disks there and leaves existing ones
+ * where they are: a changed node would move the VM, a changed datastore its
+ * disks, for every VM of the VDC at once.
+ */
+function placement(vm: KubeObject | undefined): { node?: string; disks: Record<string, string>; cloudInit?: string } {
+  const fp = ((vm?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as { nodeName?: unknown; disk?: unknown; initialization?: unknown };
+  const at = ((vm?.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as { nodeName?: unknown };
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const disks: Record<string, string> = {};
+  for (const d of Array.isArray(fp.disk) ? (fp.disk as { interface?: unknown; datastoreId?: unknown }[]) : []) {
+    const iface = text(d?.interface);
+    const store = text(d?.datastoreId);
+    if (iface && store) disks[iface] = store;
+  }
+  const init = Array.isArray(fp.initialization) ? (fp.initialization[0] as { datastoreId?: unknown } | undefined) : undefined;
+  const node = text(at.nodeName) ?? text(fp.nodeName);
+  const cloudInit = text(init?.datastoreId);
+  return { ...(node ? { node } : {}), disks, ...(cloudInit ? { cloudInit } : {}) };
 }
 
 function gib(q: string): number {
