@@ -40,6 +40,8 @@ type JsonObject = Record<string, unknown>;
 const MAX_DEPTH = 100;
 /** BinaryReader.skip's own limit on nested unknown groups. */
 const MAX_GROUP_DEPTH = 100;
+/** The scratch arrays of Struct fields are dropped after a call that grew them past this. */
+const SCRATCH_KEEP = 4096;
 /** Strings up to this long are tried as ASCII in JS; longer ones go to the native decoder (a call costs more). */
 const ASCII_MAX = 32;
 
@@ -76,6 +78,11 @@ export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest 
     // After an error, what was read is dropped here: no value outlives the call.
     if (top !== 0) vals.fill(undefined, 0, top);
     top = 0;
+    // One huge Struct must not keep its scratch space for the life of the process.
+    if (keys.length > SCRATCH_KEEP) {
+      keys = [];
+      vals = [];
+    }
   }
 }
 

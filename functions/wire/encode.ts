@@ -45,6 +45,7 @@ export function encodeRunFunctionResponse(rsp: RunFunctionResponse): Buffer {
     if (!(err instanceof Unsupported)) throw err;
     out = Buffer.from(RunFunctionResponse.encode(rsp).finish());
   } finally {
+    if (names.length > 4096) names = [];
     if (buf.length > KEEP) {
       buf = Buffer.allocUnsafeSlow(INITIAL);
       view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
