@@ -501,6 +501,25 @@ describe("VirtualMachine on Proxmox", () => {
     expect([freshFp.nodeName, (freshFp.disk as { datastoreId: string }[])[0]!.datastoreId, (freshFp.clone as { datastoreId: string }[])[0]!.datastoreId]).toEqual(["pve3", "ceph-vm", "ceph-vm"]);
   });
 
+  it("puts images and snippets on the VDC's file datastore; the files of an existing VM stay where they are", () => {
+    const spec = { image: { url: "https://images.example.com/debian-12.raw" }, cloudInit: { userData: "#cloud-config\n" } };
+    const withFiles = (store: string): KubeObject => ({ ...LAB, spec: { ...(LAB.spec as object), backend: { ...((LAB.spec as { backend: object }).backend), fileDatastore: store } } });
+    const ready = (r: KubeObject) => ({ ...structuredClone(r), status: { atProvider: {}, conditions: READY_SYNCED } });
+    const app = xr("app", spec, { ns: "acme-lab" });
+    const files = compose({ xr: app, vdc: withFiles("cephfs") });
+    const observed = { image: ready(files.resources.image!), cloudinit: ready(files.resources.cloudinit!) };
+    const out = compose({ xr: app, vdc: withFiles("cephfs"), observed });
+    expect([at(out.resources.image, "spec.forProvider.datastoreId"), at(out.resources.cloudinit, "spec.forProvider.datastoreId")]).toEqual(["cephfs", "cephfs"]);
+    const fp = at(out.resources.vm, "spec.forProvider") as { disk: { importFrom?: string }[]; initialization: { userDataFileId?: string }[] };
+    expect([fp.disk[0]!.importFrom, fp.initialization[0]!.userDataFileId]).toEqual(["cephfs:import/crossvdc-acme-lab-app.raw", "cephfs:snippets/crossvdc-acme-lab-app-user-data.yaml"]);
+    // The VDC moves its files to nfs: this VM's stay on cephfs, a new VM's go to nfs.
+    const after = compose({ xr: app, vdc: withFiles("nfs"), observed: { ...observed, vm: ready(out.resources.vm!) } });
+    expect([at(after.resources.image, "spec.forProvider.datastoreId"), at(after.resources.cloudinit, "spec.forProvider.datastoreId")]).toEqual(["cephfs", "cephfs"]);
+    expect(after.resources.vm!.spec).toEqual(out.resources.vm!.spec);
+    const other = compose({ xr: xr("api", spec, { ns: "acme-lab" }), vdc: withFiles("nfs") });
+    expect(at(other.resources.image, "spec.forProvider.datastoreId")).toBe("nfs");
+  });
+
   it("follows a VM that Proxmox reports on another node (moved by an operator or HA) instead of moving it back", () => {
     const app = xr("app", { image: { proxmoxTemplate: { vmId: 9000 } } }, { ns: "acme-lab" });
     const composed = compose({ xr: app }).resources.vm!;

@@ -312,6 +312,15 @@ export const vdcSpec = z
           .meta({ description: "Proxmox: credentials of the Proxmox VE cluster." }),
         node: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: node VMs are created on. Changing it places new VMs there; existing VMs stay on the node Proxmox reports them on." }),
         datastore: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: datastore for VM disks (e.g. local-lvm). Changing it places new disks there; existing disks stay where they are." }),
+        fileDatastore: z
+          .string()
+          .min(1)
+          .max(MAX_NAME)
+          .optional()
+          .meta({
+            description:
+              "Proxmox: file-based datastore for downloaded images (content type import) and cloud-init user data (content type snippets), on the VM's node. Default: local. Changing it places new files there; the files of existing VMs stay where they are.",
+          }),
         bridge: z.string().min(1).max(MAX_NAME).optional().meta({ description: "Proxmox: network bridge (e.g. vmbr0)." }),
         vlan: z.number().int().min(1).max(4094).optional().meta({ description: "Proxmox: VLAN tag of the VDC's VMs, unless a VM sets its own." }),
       })

@@ -211,7 +211,7 @@ const specObject = z
           .max(2048)
           .regex(/^https?:\/\/[^\s/@]+(\/[^\s]*)?$/, { message: "must be an http(s) URL without credentials" })
           .optional()
-          .meta({ description: "A qcow2 or raw image to download and import into the root disk (KubeVirt: a CDI import; Proxmox: a download to the node's 'local' datastore, content type import)." }),
+          .meta({ description: "A qcow2 or raw image to download and import into the root disk (KubeVirt: a CDI import; Proxmox: a download to the VDC's spec.backend.fileDatastore on the VM's node, content type import)." }),
         dataSource: z
           .object({
             name: z.string().min(1).max(253).meta({ description: "The DataSource's name." }),
@@ -277,7 +277,7 @@ const specObject = z
           .optional()
           .meta({
             description:
-              "cloud-init user data: a #cloud-config YAML document or a #! script. It may hold secrets: it is kept out of status and events, and on KubeVirt handed to the VM in a Secret (<vm>-cloudinit). Proxmox: uploaded as a snippet to the node's 'local' datastore.",
+              "cloud-init user data: a #cloud-config YAML document or a #! script. It may hold secrets: it is kept out of status and events, and on KubeVirt handed to the VM in a Secret (<vm>-cloudinit). Proxmox: uploaded as a snippet to the VDC's spec.backend.fileDatastore on the VM's node.",
           }),
         sshKeys: z
           .array(z.string().max(16384).regex(new RegExp(SSH_KEY_PATTERN), { message: "must be one OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)" }))

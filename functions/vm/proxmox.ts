@@ -11,9 +11,10 @@ import type { DiskLedger } from "./protect.js";
 const GROUP = "proxmoxbpg.m.crossplane.io";
 /**
  * Images and snippets need a file-based datastore with the import and snippets
- * content types; every Proxmox VE node has the directory datastore "local".
+ * content types. Unless the VDC names one, the directory datastore "local"
+ * that every Proxmox VE node has (its snippets content type must be enabled).
  */
-export const FILE_DATASTORE = "local";
+const DEFAULT_FILE_DATASTORE = "local";
 // Recent Proxmox VE default: runs on any x86-64-v2 host, so VMs can migrate.
 const CPU_TYPE = "x86-64-v2-AES";
 const MIB = parseQuantity("1Mi");
@@ -102,7 +103,7 @@ export function proxmoxResources(
   observed: Record<string, KubeObject>,
 ): { resources: Record<string, Composed>; waiting: boolean } {
   const b = c.vdc.spec.backend;
-  const was = placement(observed.vm);
+  const was = placement(observed);
   const node = was.node ?? b.node!;
   const datastore = b.datastore!;
   const diskDatastore = (iface: string) => was.disks[iface] ?? datastore;
@@ -111,17 +112,21 @@ export function proxmoxResources(
   const out: Record<string, Composed> = {};
   const img = c.spec.image;
 
+  // A file that exists stays on its datastore; a new one goes where the VDC puts files today.
+  const fileDatastore = (key: "image" | "cloudinit") => was.files[key] ?? b.fileDatastore ?? DEFAULT_FILE_DATASTORE;
+
   // Proxmox file names are shared by every VDC on the node: the namespace keeps them apart.
   let importFrom: string | undefined;
   if (img.url !== undefined) {
     const fileName = `crossvdc-${c.namespace}-${c.name}.${/\.raw(\?|$)/.test(img.url) ? "raw" : "qcow2"}`;
-    importFrom = `${FILE_DATASTORE}:import/${fileName}`;
+    const store = fileDatastore("image");
+    importFrom = `${store}:import/${fileName}`;
     const download: Managed<DownloadFileParameters> = {
       apiVersion: `virtualenvironmentdownloadfile.${GROUP}/v1alpha1`,
       kind: "EnvironmentDownloadFile",
       metadata: meta(dnsName(c.name, "image")),
       // overwrite false: the file is never replaced under a VM that was made from it.
-      spec: { forProvider: { nodeName: node, datastoreId: FILE_DATASTORE, contentType: "import", url: img.url, fileName, overwrite: false }, providerConfigRef: ref },
+      spec: { forProvider: { nodeName: node, datastoreId: store, contentType: "import", url: img.url, fileName, overwrite: false }, providerConfigRef: ref },
     };
     out.image = managed(download, observed.image);
   }
@@ -130,12 +135,13 @@ export function proxmoxResources(
   let userDataFileId: string | undefined;
   if (c.spec.cloudInit.userData !== undefined) {
     const fileName = `crossvdc-${c.namespace}-${c.name}-user-data.yaml`;
-    userDataFileId = `${FILE_DATASTORE}:snippets/${fileName}`;
+    const store = fileDatastore("cloudinit");
+    userDataFileId = `${store}:snippets/${fileName}`;
     const file: Managed<FileParameters> = {
       apiVersion: `virtualenvironmentfile.${GROUP}/v1alpha1`,
       kind: "EnvironmentFile",
       metadata: meta(dnsName(c.name, "cloudinit")),
-      spec: { forProvider: { nodeName: node, datastoreId: FILE_DATASTORE, contentType: "snippets", sourceRaw: [{ data: c.userData, fileName }] }, providerConfigRef: ref },
+      spec: { forProvider: { nodeName: node, datastoreId: store, contentType: "snippets", sourceRaw: [{ data: c.userData, fileName }] }, providerConfigRef: ref },
     };
     out.cloudinit = managed(file, observed.cloudinit);
   }
@@ -190,16 +196,18 @@ export function proxmoxResources(
 
 /**
  * Where an existing VM is: its node (where Proxmox reports it, which may be
- * where an operator or HA moved it) and the datastore of each disk and of its
- * cloud-init drive, from the observed EnvironmentVM. A VDC given another node
- * or datastore places new VMs and new disks there and leaves existing ones
- * where they are: a changed node would move the VM, a changed datastore its
- * disks, for every VM of the VDC at once.
+ * where an operator or HA moved it), the datastore of each disk and of its
+ * cloud-init drive, from the observed EnvironmentVM, and the datastore of its
+ * image and snippet files. A VDC given another node or datastore places new
+ * VMs, disks and files there and leaves existing ones where they are: a
+ * changed node would move the VM, a changed datastore its disks, for every VM
+ * of the VDC at once.
  */
-function placement(vm: KubeObject | undefined): { node?: string; disks: Record<string, string>; cloudInit?: string } {
-  const fp = ((vm?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as { nodeName?: unknown; disk?: unknown; initialization?: unknown };
-  const at = ((vm?.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as { nodeName?: unknown };
+function placement(observed: Record<string, KubeObject>): { node?: string; disks: Record<string, string>; cloudInit?: string; files: Partial<Record<"image" | "cloudinit", string>> } {
+  const forProvider = (o: KubeObject | undefined) => ((o?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const fp = forProvider(observed.vm);
+  const at = ((observed.vm?.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as { nodeName?: unknown };
   const disks: Record<string, string> = {};
   for (const d of Array.isArray(fp.disk) ? (fp.disk as { interface?: unknown; datastoreId?: unknown }[]) : []) {
     const iface = text(d?.interface);
@@ -207,9 +215,14 @@ function placement(vm: KubeObject | undefined): { node?: string; disks: Record<s
     if (iface && store) disks[iface] = store;
   }
   const init = Array.isArray(fp.initialization) ? (fp.initialization[0] as { datastoreId?: unknown } | undefined) : undefined;
+  const files: Partial<Record<"image" | "cloudinit", string>> = {};
+  for (const key of ["image", "cloudinit"] as const) {
+    const store = text(forProvider(observed[key]).datastoreId);
+    if (store) files[key] = store;
+  }
   const node = text(at.nodeName) ?? text(fp.nodeName);
   const cloudInit = text(init?.datastoreId);
-  return { ...(node ? { node } : {}), disks, ...(cloudInit ? { cloudInit } : {}) };
+  return { ...(node ? { node } : {}), disks, ...(cloudInit ? { cloudInit } : {}), files };
 }
 
 function gib(q: string): number {
