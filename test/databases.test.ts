@@ -20,7 +20,15 @@ const vdc = (spec: Record<string, unknown>, status: Record<string, unknown> = {}
   spec: { tenantRef: { name: "acme" }, quota, backend: { storageClass: "ceph-rbd" }, ...spec },
   status,
 });
-const compose = (xr: KubeObject, tier = "professional", observed: Record<string, KubeObject> = {}) => run({ xr, observed, required: { tenant: [tenant(tier)], vdcs: [] } });
+/** The backup credentials Secret the tenant created, as the API server returns it: only its key names are read. */
+const s3Secret = (data: Record<string, string> = { ACCESS_KEY_ID: "QUtJQS1leGFtcGxl", ACCESS_SECRET_KEY: "ZXhhbXBsZS1vbmx5" }): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "backup-s3", namespace: "acme-prod" },
+  data,
+});
+const compose = (xr: KubeObject, tier = "professional", observed: Record<string, KubeObject> = {}, secrets: KubeObject[] = [s3Secret()]) =>
+  run({ xr, observed, required: { tenant: [tenant(tier)], vdcs: [], "backup-secret-backup-s3": secrets } });
 
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/vdc": "acme-prod" };
 const backup = { destinationPath: "s3://acme-backups/prod", s3CredentialsSecret: "backup-s3" };
@@ -175,7 +183,53 @@ describe("VDC databases", () => {
       databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
     });
     expect(out.conditions).toContainEqual({ type: "DatabasesProtected", status: "False", reason: "NoneKept", message: "No database is kept against the spec" });
+    expect(out.conditions).toContainEqual({ type: "BackupCredentialsReady", status: "True", reason: "SecretsFound", message: "Backup credentials found for 1 database(s)" });
     expectValid(out.resources);
+  });
+
+  describe("backup credentials", () => {
+    const missing = "Secret acme-prod/backup-s3 does not exist; create it with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY";
+    it("asks for the backup credentials Secret of every database with a backup, once per Secret", () => {
+      const out = run({ xr: vdc({ databases: [{ name: "orders", backup }, { name: "billing", backup }] }), required: { tenant: [tenant("professional")], vdcs: [] } });
+      expect(out.requirements).toMatchObject({ "backup-secret-backup-s3": { apiVersion: "v1", kind: "Secret", namespace: "acme-prod", matchName: "backup-s3" } });
+      expect(Object.keys(out.requirements ?? {}).filter((k) => k.startsWith("backup-secret-"))).toEqual(["backup-secret-backup-s3"]);
+    });
+
+    it.each([
+      { name: "the Secret does not exist", secrets: [], problem: missing },
+      { name: "the Secret lacks a key", secrets: [s3Secret({ ACCESS_KEY_ID: "QUtJQS1leGFtcGxl" })], problem: "Secret acme-prod/backup-s3 lacks the key ACCESS_SECRET_KEY" },
+      { name: "the Secret has neither key", secrets: [s3Secret({ other: "eA==" })], problem: "Secret acme-prod/backup-s3 lacks the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY" },
+    ])("a new database waits when $name: not created, its quota held, and the VDC says why", ({ secrets, problem }) => {
+      const out = compose(vdc({ databases: [{ name: "orders", backup }] }), "professional", {}, secrets);
+      expect(out.results).toEqual([]);
+      expect(Object.keys(out.resources).filter((k) => /^(database|backup)-/.test(k))).toEqual([]);
+      expect(out.status).toMatchObject({
+        databases: [{ name: "orders", ready: false, phase: "WaitingForBackupCredentials", backups: true, backupCredentials: problem }],
+        databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
+      });
+      expect(out.conditions).toContainEqual({
+        type: "BackupCredentialsReady",
+        status: "False",
+        reason: "WaitingForSecrets",
+        message: `Databases not created until their backup credentials are in place: orders (${problem})`,
+      });
+    });
+
+    it("a running database keeps running when its Secret goes, and the VDC says it has no working backups", () => {
+      const first = compose(vdc({ databases: [{ name: "orders", backup }] }));
+      const running = { ...structuredClone(first.resources["database-orders"]!), status: { phase: "Cluster in healthy state" } };
+      const out = compose(vdc({ databases: [{ name: "orders", backup }] }), "professional", { "database-orders": running }, []);
+      expect(out.resources["database-orders"]).toEqual(cluster({ backup: barman() }));
+      expect(out.resources["backup-orders"]).toBeDefined();
+      expect(out.status).toMatchObject({ databases: [{ name: "orders", ready: true, phase: "Cluster in healthy state", backupCredentials: missing }] });
+      expect(out.conditions).toContainEqual({ type: "BackupCredentialsReady", status: "False", reason: "SecretsIncomplete", message: `Databases running without working backups: orders (${missing})` });
+    });
+
+    it("never reads the Secret's values", () => {
+      const secret = s3Secret({ ACCESS_KEY_ID: Buffer.from("AKIA-never-shown").toString("base64"), ACCESS_SECRET_KEY: Buffer.from("s3cr3t-never-shown").toString("base64") });
+      const text = JSON.stringify(compose(vdc({ databases: [{ name: "orders", backup }] }), "professional", {}, [secret]));
+      for (const v of ["AKIA-never-shown", "s3cr3t-never-shown", ...Object.values(secret.data as Record<string, string>)]) expect(text).not.toContain(v);
+    });
   });
 
   it.each([
@@ -264,7 +318,7 @@ describe("VDC databases", () => {
 
   it("tier professional requires backups: a database without one is Fatal and changes nothing", () => {
     const kept = { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-prod" } };
-    const out = run({ xr: vdc({ databases: [{ name: "orders", backup }, { name: "reports" }] }), required: { tenant: [tenant("professional")], vdcs: [] }, desired: { namespace: kept } });
+    const out = run({ xr: vdc({ databases: [{ name: "orders", backup }, { name: "reports" }] }), required: { tenant: [tenant("professional")], vdcs: [], "backup-secret-backup-s3": [s3Secret()] }, desired: { namespace: kept } });
     expect(fatal(out)).toBe(
       "VDC acme-prod: spec.databases[1].backup: required: the professional preset includes backups (tenant tier professional); set backup.destinationPath and backup.s3CredentialsSecret",
     );

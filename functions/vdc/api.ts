@@ -116,7 +116,7 @@ const databaseBackup = z
       .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: "must be an http(s) URL" })
       .optional()
       .meta({ description: "Endpoint of an S3-compatible object store (MinIO, Ceph RGW, ...). Default: AWS S3." }),
-    s3CredentialsSecret: secretName("Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of the object store."),
+    s3CredentialsSecret: secretName("Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of the object store. A new database waits until it exists with both keys."),
   })
   .meta({ description: "Continuous backup to an S3-compatible object store: a ScheduledBackup for base backups plus WAL archiving." });
 
@@ -411,6 +411,10 @@ const databaseStatus = z.object({
   secretName: z.string().meta({ description: "Secret CloudNativePG generates with the app user's credentials and connection URI (<name>-app)." }),
   backups: z.boolean().meta({ description: "Whether continuous backup to an object store is configured." }),
   kept: z.boolean().optional().meta({ description: "True when the database is kept by deletionProtection although the spec removed or would replace it." }),
+  backupCredentials: z
+    .string()
+    .optional()
+    .meta({ description: "What is wrong with the backup credentials Secret, when something is. A database that does not exist yet waits for it (phase WaitingForBackupCredentials); a running one keeps running, without working backups." }),
 });
 
 const sourceStatus = z.object({

@@ -13,7 +13,7 @@ import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import { tenantNamespace } from "../tenant/compose.js";
 import { QUOTA_KEYS, vdcSpec, vdcStatus, type QuotaKey, type VDCSpec } from "./api.js";
-import { composeDatabases } from "./databases.js";
+import { composeDatabases, databaseRequirements } from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
 
 export const KUBEVIRT_MEMORY_RATIO_LABEL = "alpha.kubevirt.io/auto-memory-limits-ratio";
@@ -28,6 +28,7 @@ export const vdc = composer({
     // Every VDC, filtered by spec.tenantRef: a label could be left off to escape the budget.
     vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
     ...migrationRequirements(xr.metadata.name, xr.spec),
+    ...databaseRequirements(xr.metadata.name, xr.spec),
   }),
 
   compose({ xr, observed, required }) {
@@ -53,7 +54,7 @@ export const vdc = composer({
       resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
     }
 
-    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed, previouslyKept: keptBefore(xr.status) });
+    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed, required, previouslyKept: keptBefore(xr.status) });
     if ("fatal" in databases) return databases;
     const migration = composeMigration({ vdc: name, ns, labels, spec: xr.spec, observed, required });
     if ("fatal" in migration) return migration;

@@ -3,6 +3,7 @@
 // the tenant tier's preset, charged against the VDC quota, and never lost by
 // accident: a database the spec drops, or changes in a way that would replace
 // it, stays composed as observed while its deletionProtection holds.
+import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
 import { conditionOf } from "../compose.js";
 import { existing, NAME_LABEL, networkPolicy } from "../k8s.js";
@@ -10,6 +11,7 @@ import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
 import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec } from "./api.js";
+import { secretKeys } from "./migration.js";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 /** Images of the CloudNativePG project, tagged by PostgreSQL major. */
@@ -22,6 +24,25 @@ export const PROTECTION_ANNOTATION = "crossvdc.io/deletion-protection";
 export const S3_ACCESS_KEY_ID = "ACCESS_KEY_ID";
 export const S3_SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY";
 const HEALTHY_PHASE = "Cluster in healthy state";
+
+/** Required-resource key of a backup credentials Secret: one per Secret, however many databases share it. */
+export const backupSecretKey = (secret: string) => `backup-secret-${secret}`;
+
+/** The backup credentials Secrets of the VDC's databases, so their keys can be checked before a database relies on them. */
+export function databaseRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
+  const secrets = [...new Set(spec.databases.flatMap((d) => (d.backup ? [d.backup.s3CredentialsSecret] : [])))].sort();
+  return Object.fromEntries(secrets.map((name) => [backupSecretKey(name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: name }]));
+}
+
+/** What is wrong with a backup credentials Secret, or undefined. Only its key names are read, never its values. */
+function backupCredentialsProblem(ns: string, secretName: string, required: Record<string, KubeObject[]>): string | undefined {
+  const ref = `Secret ${ns}/${secretName}`;
+  const secret = required[backupSecretKey(secretName)]?.[0];
+  if (!secret) return `${ref} does not exist; create it with the keys ${S3_ACCESS_KEY_ID} and ${S3_SECRET_ACCESS_KEY}`;
+  const keys = secretKeys(secret);
+  const missing = [S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY].filter((k) => !keys.has(k));
+  return missing.length ? `${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(" and ")}` : undefined;
+}
 
 /** Composition resource names: stable per database, so Crossplane never sees a rename. */
 export const databaseKey = (name: string) => `database-${name}`;
@@ -82,6 +103,8 @@ export interface DatabasesInput {
   spec: VDCSpec;
   tier: Tier;
   observed: Record<string, KubeObject>;
+  /** Required resources, with the Secrets databaseRequirements asks for. */
+  required: Record<string, KubeObject[]>;
   /** Databases the XR's status already reported as kept: their Warning was given. */
   previouslyKept: ReadonlySet<string>;
 }
@@ -109,13 +132,17 @@ interface Kept {
 }
 
 export function composeDatabases(input: DatabasesInput): { fatal: string } | DatabasesOutput {
-  const { vdc, ns, labels, spec, tier, observed, previouslyKept } = input;
+  const { vdc, ns, labels, spec, tier, observed, required, previouslyKept } = input;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
   const events: Event[] = [];
   const kept: Kept[] = [];
   const replacing = new Set<string>();
   const charges: Charge[] = [];
+  // Backup credentials that are missing or incomplete, by database: a new database waits for them,
+  // a running one keeps running (without working backups) and says so.
+  const credentials = new Map<string, string>();
+  const waiting = new Set<string>();
 
   // Databases that left the spec: kept while the protection they were composed with holds.
   const inSpec = new Set(spec.databases.map((d) => d.name));
@@ -161,6 +188,13 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       }
     }
     charges.push(charge);
+    const problem = db.backup ? backupCredentialsProblem(ns, db.backup.s3CredentialsSecret, required) : undefined;
+    if (problem) credentials.set(db.name, problem);
+    if (problem && !current) {
+      // Created now, it would take data it could not back up: it waits, its quota reserved.
+      waiting.add(db.name);
+      continue;
+    }
     resources[databaseKey(db.name)] = clusterComposed(cluster(ns, labels, db, size, spec.backend.storageClass, current), current);
     if (db.backup) resources[backupKey(db.name)] = existing(scheduledBackup(ns, labels, db.name, db.backup.schedule), observed[backupKey(db.name)]);
   }
@@ -188,7 +222,10 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       const k = keptBy.get(db.name);
       if (k) return keptStatus(k, ns);
       if (replacing.has(db.name)) return { ...databaseStatus(db.name, ns, undefined, db.backup !== undefined), phase: "Replacing" };
-      return databaseStatus(db.name, ns, observed[databaseKey(db.name)], db.backup !== undefined);
+      const problem = credentials.get(db.name);
+      const st = databaseStatus(db.name, ns, observed[databaseKey(db.name)], db.backup !== undefined);
+      if (waiting.has(db.name)) return { ...st, phase: "WaitingForBackupCredentials", backupCredentials: problem };
+      return problem ? { ...st, backupCredentials: problem } : st;
     }),
     ...kept.filter((k) => !inSpec.has(k.name)).map((k) => keptStatus(k, ns)),
   ];
@@ -204,6 +241,20 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
             message: `Kept by deletionProtection: ${kept.map((k) => `${k.name} (${k.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
           }
         : { type: "DatabasesProtected", status: "False", reason: "NoneKept", message: "No database is kept against the spec" },
+    );
+  }
+  const withBackups = spec.databases.filter((d) => d.backup && !replacing.has(d.name) && !keptBy.has(d.name));
+  if (withBackups.length) {
+    const list = (names: string[]) => names.map((n) => `${n} (${credentials.get(n)})`).join("; ");
+    const running = withBackups.map((d) => d.name).filter((n) => credentials.has(n) && !waiting.has(n));
+    const parts = [
+      ...(waiting.size ? [`not created until their backup credentials are in place: ${list([...waiting])}`] : []),
+      ...(running.length ? [`running without working backups: ${list(running)}`] : []),
+    ];
+    conditions.push(
+      parts.length
+        ? { type: "BackupCredentialsReady", status: "False", reason: waiting.size ? "WaitingForSecrets" : "SecretsIncomplete", message: `Databases ${parts.join("; ")}` }
+        : { type: "BackupCredentialsReady", status: "True", reason: "SecretsFound", message: `Backup credentials found for ${withBackups.length} database(s)` },
     );
   }
   // Results become events on every reconcile, so warn when a database starts being
