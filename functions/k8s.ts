@@ -110,3 +110,19 @@ export function allowFromNamespaces(name: string, ns: string, labels: Record<str
     ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "In", values: namespaces }] } }] }],
   });
 }
+
+const SERVER_SET = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"];
+
+/** An observed object as desired state: what it is, without its status and the metadata the server sets. */
+export function asDesired(obj: KubeObject): KubeObject {
+  const out = structuredClone(obj);
+  delete out.status;
+  const md = { ...(out.metadata ?? {}) };
+  for (const k of SERVER_SET) delete md[k];
+  if (md.annotations) {
+    const { ["kubectl.kubernetes.io/last-applied-configuration"]: _, ...rest } = md.annotations;
+    md.annotations = rest;
+  }
+  out.metadata = md;
+  return out;
+}

@@ -38,8 +38,8 @@ const vcenter = {
   storageMap: [{ source: { name: "datastore-ssd" } }, { source: { id: "datastore-21" }, storageClass: "ceph-rbd-slow", volumeMode: "Block", accessMode: "ReadWriteMany" }],
 };
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/vdc": "acme-dev", "crossvdc.io/type": "migration" };
-const compose = (xr: KubeObject, secrets: Record<string, KubeObject[]>, observed: Record<string, KubeObject> = {}) =>
-  run({ xr, observed, required: { tenant: [tenant], vdcs: [], ...secrets } });
+const compose = (xr: KubeObject, secrets: Record<string, KubeObject[]>, observed: Record<string, KubeObject> = {}, plans: KubeObject[] = []) =>
+  run({ xr, observed, required: { tenant: [tenant], vdcs: [], "migration-plans": plans, ...secrets } });
 
 function fatal(out: ReturnType<typeof run>): string {
   expect(out.results).toHaveLength(1);
@@ -151,8 +151,81 @@ describe("VDC migration sources", () => {
       vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
       "secret-vcenter": { apiVersion: "v1", kind: "Secret", namespace: "acme-dev", matchName: "vcenter-credentials" },
       "secret-rhv": { apiVersion: "v1", kind: "Secret", namespace: "acme-dev", matchName: "rhv-credentials" },
+      "migration-plans": { apiVersion: "forklift.konveyor.io/v1beta1", kind: "Plan", namespace: "acme-dev", matchLabels: { labels: { "crossvdc.io/vdc": "acme-dev" } } },
     });
     expect(out.resources).toEqual({});
+  });
+
+  describe("a source removed while a migration runs from it", () => {
+    // What the VDC had while vcenter was in its spec: Provider, maps and the destination, as observed.
+    const had = {
+      "migration-provider-vcenter": observedProvider("vcenter", "ready"),
+      "migration-networkmap-vcenter": readyMap("NetworkMap", "vcenter-network"),
+      "migration-storagemap-vcenter": readyMap("StorageMap", "vcenter-storage"),
+      "migration-destination": { ...observedProvider("host", "ready"), spec: { type: "openshift", url: "", secret: {} } },
+    };
+    const plan = (name: string, conditions: Record<string, unknown>[]): KubeObject => ({
+      apiVersion: "forklift.konveyor.io/v1beta1",
+      kind: "Plan",
+      metadata: { name, namespace: "acme-dev", labels: { "crossvdc.io/vdc": "acme-dev", "crossvdc.io/vm": name } },
+      spec: { provider: { source: { name: "vcenter", namespace: "acme-dev" }, destination: { name: "host", namespace: "acme-dev" } }, targetNamespace: "acme-dev", vms: [{ id: "vm-1", targetName: name }] },
+      status: { conditions },
+    });
+    const executing = plan("erp", [{ type: "Executing", status: "True", category: "Advisory", message: "The plan is EXECUTING.", lastTransitionTime: "2026-01-05T22:00:00Z" }]);
+    const succeeded = plan("crm", [{ type: "Succeeded", status: "True", category: "Advisory", message: "The plan execution has SUCCEEDED.", lastTransitionTime: "2026-01-05T23:00:00Z" }]);
+    const withStatus = (x: KubeObject) => ({ ...x, status: { migration: { destinationProvider: "host", sources: [{ name: "vcenter" }] } } });
+
+    it("still asks for the Plans once the last source is gone, as long as the status lists sources", () => {
+      const out = run({ xr: withStatus(vdc({ sources: [] })) });
+      expect(out.requirements).toMatchObject({ "migration-plans": { kind: "Plan", namespace: "acme-dev" } });
+      expect(Object.keys(run({ xr: vdc({ sources: [] }) }).requirements ?? {})).not.toContain("migration-plans");
+    });
+
+    it("keeps its Provider, maps and the destination exactly as they are while a Plan from it is unfinished, and says so", () => {
+      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [executing, succeeded]);
+      expect(out.results).toEqual([]);
+      const strip = (o: KubeObject) => {
+        const { status: _, ...rest } = structuredClone(o);
+        const { uid: _u, generation: _g, ...md } = rest.metadata as Record<string, unknown>;
+        return { ...rest, metadata: md };
+      };
+      expect(Object.fromEntries(Object.entries(out.resources).filter(([k]) => k.startsWith("migration-")))).toEqual(Object.fromEntries(Object.entries(had).map(([k, v]) => [k, strip(v)])));
+      expect(out.status?.migration).toEqual({
+        destinationProvider: "host",
+        sources: [{ name: "vcenter", type: "vsphere", ready: true, connected: true, networkMap: "vcenter-network", storageMap: "vcenter-storage", keptFor: ["erp"] }],
+      });
+      expect(out.conditions).toContainEqual({
+        type: "MigrationSourcesProtected",
+        status: "True",
+        reason: "KeptForRunningMigrations",
+        message: "Removed from spec.migration.sources but kept while migrations from them run: vcenter (Plan erp)",
+      });
+    });
+
+    it("lets it go once every Plan from it is finished", () => {
+      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [succeeded, plan("old", [{ type: "Failed", status: "True", category: "Critical", message: "failed", lastTransitionTime: "2026-01-05T23:00:00Z" }])]);
+      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
+      expect(out.status?.migration).toBeUndefined();
+    });
+
+    it("keeps a removed source beside the ones still in the spec", () => {
+      const rhv = { name: "rhv", type: "ovirt", url: "https://rhv.acme.example/ovirt-engine/api", secretRef: { name: "rhv-credentials" } };
+      const rhvSecret = secret("rhv-credentials", { user: "u", password: "p", cacert: "c" });
+      const out = compose(vdc({ sources: [rhv] }), { "secret-rhv": [rhvSecret] }, had, [executing]);
+      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-")).sort()).toEqual([
+        "migration-destination",
+        "migration-networkmap-rhv",
+        "migration-networkmap-vcenter",
+        "migration-provider-rhv",
+        "migration-provider-vcenter",
+        "migration-storagemap-rhv",
+        "migration-storagemap-vcenter",
+      ]);
+      expect((out.status?.migration as { sources: { name: string; keptFor?: string[] }[] }).sources.map((x) => [x.name, x.keptFor])).toEqual([
+        ["rhv", undefined],
+        ["vcenter", ["erp"]],
+      ]);
+    });
   });
 
   describe("credentials contract", () => {

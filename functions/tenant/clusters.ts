@@ -22,7 +22,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { dnsName, LABEL_TYPE } from "../names.js";
-import { asDesired } from "../vdc/databases.js";
+import { asDesired } from "../k8s.js";
 import { FORKLIFT_API_VERSION } from "../vdc/migration.js";
 import type { ManagedClusterSpec } from "./api.js";
 

@@ -426,6 +426,10 @@ const sourceStatus = z.object({
   networkMap: z.string().meta({ description: "NetworkMap for Plans from this source." }),
   storageMap: z.string().meta({ description: "StorageMap for Plans from this source." }),
   waiting: z.string().optional().meta({ description: "Why the source is not composed yet (its credentials Secret is missing)." }),
+  keptFor: z
+    .array(z.string())
+    .optional()
+    .meta({ description: "A source removed from the spec whose Provider and maps are kept while these Plans still migrate from it." }),
 });
 
 export const vdcStatus = z.object({
@@ -444,7 +448,7 @@ export const vdcStatus = z.object({
   migration: z
     .object({
       destinationProvider: z.string().meta({ description: "Forklift Provider of this cluster (type openshift, empty url) in the VDC namespace: the destination of Plans." }),
-      sources: z.array(sourceStatus).meta({ description: "The migration sources, in spec order." }),
+      sources: z.array(sourceStatus).meta({ description: "The migration sources, in spec order, then any kept for running migrations." }),
     })
     .optional()
     .meta({ description: "Migration sources and their Forklift Providers." }),

@@ -27,7 +27,7 @@ export const vdc = composer({
     tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
     // Every VDC, filtered by spec.tenantRef: a label could be left off to escape the budget.
     vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
-    ...migrationRequirements(xr.metadata.name, xr.spec),
+    ...migrationRequirements(xr.metadata.name, xr.spec, xr.status),
     ...databaseRequirements(xr.metadata.name, xr.spec),
   }),
 

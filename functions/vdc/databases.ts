@@ -6,7 +6,7 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
 import { conditionOf } from "../compose.js";
-import { existing, NAME_LABEL, networkPolicy } from "../k8s.js";
+import { asDesired, existing, NAME_LABEL, networkPolicy } from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
@@ -448,20 +448,4 @@ function databasePolicy(ns: string, labels: Record<string, string>, names: strin
       },
     ],
   });
-}
-
-const SERVER_SET = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"];
-
-/** An observed object as desired state: what it is, without its status and the metadata the server sets. */
-export function asDesired(obj: KubeObject): KubeObject {
-  const out = structuredClone(obj);
-  delete out.status;
-  const md = { ...(out.metadata ?? {}) };
-  for (const k of SERVER_SET) delete md[k];
-  if (md.annotations) {
-    const { ["kubectl.kubernetes.io/last-applied-configuration"]: _, ...rest } = md.annotations;
-    md.annotations = rest;
-  }
-  out.metadata = md;
-  return out;
 }

@@ -6,7 +6,8 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
-import { LABEL_TYPE } from "../names.js";
+import { LABEL_TYPE, LABEL_VDC } from "../names.js";
+import { asDesired } from "../k8s.js";
 import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
 
 export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
@@ -33,9 +34,33 @@ export const DESTINATION_KEY = "migration-destination";
 /** Requirement key of a source's credentials Secret. */
 export const secretRequirementKey = (source: string) => `secret-${source}`;
 
-/** Each source's credentials Secret, in the VDC namespace. */
-export function migrationRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
-  return Object.fromEntries(spec.migration.sources.map((s) => [secretRequirementKey(s.name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name }]));
+/** Requirement key of the Forklift Plans of the VDC's VirtualMachines. */
+export const PLANS_KEY = "migration-plans";
+
+/**
+ * Each source's credentials Secret, in the VDC namespace; and, while the VDC
+ * has or had sources, the Plans its VirtualMachines' migrations run, so a
+ * source a running migration uses is not deleted under it.
+ */
+export function migrationRequirements(ns: string, spec: VDCSpec, status: Record<string, unknown> = {}): Record<string, ResourceSelector> {
+  const secrets = spec.migration.sources.map((s) => [secretRequirementKey(s.name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name }]);
+  const had = ((status.migration as { sources?: unknown } | undefined)?.sources ?? []) as unknown[];
+  const plans = spec.migration.sources.length || had.length ? [[PLANS_KEY, { apiVersion: FORKLIFT_API_VERSION, kind: "Plan", namespace: ns, matchLabels: { labels: { [LABEL_VDC]: ns } } }]] : [];
+  return Object.fromEntries([...secrets, ...plans]);
+}
+
+/** A Plan Forklift is done with: it succeeded, failed or was canceled, or it was archived. */
+function planFinished(plan: KubeObject): boolean {
+  if ((plan.spec as { archived?: unknown } | undefined)?.archived === true) return true;
+  return ["Succeeded", "Failed", "Canceled"].some((t) => isConditionTrue(plan, t));
+}
+
+/** Names of the unfinished Plans that migrate from the source Provider `provider`. */
+function plansUsing(plans: KubeObject[], provider: string): string[] {
+  return plans
+    .filter((p) => (p.spec as { provider?: { source?: { name?: unknown } } } | undefined)?.provider?.source?.name === provider && !planFinished(p))
+    .map((p) => String(p.metadata?.name ?? ""))
+    .sort();
 }
 
 /** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
@@ -104,10 +129,54 @@ export interface MigrationOutput {
 export function composeMigration(input: MigrationInput): { fatal: string } | MigrationOutput {
   const { vdc, ns, spec, observed, required } = input;
   const sources = spec.migration.sources;
-  if (sources.length === 0) return { resources: {}, status: {}, conditions: [] };
-  const labels = { ...input.labels, [LABEL_TYPE]: "migration" };
   const resources: Record<string, Composed> = {};
   const statuses: Record<string, unknown>[] = [];
+
+  // Sources that left the spec while a migration still runs from them: their Provider and maps
+  // stay as they are until every Plan using them is done, then go.
+  const inSpec = new Set(sources.map((s) => s.name));
+  const plans = required[PLANS_KEY] ?? [];
+  const kept: { name: string; plans: string[] }[] = [];
+  for (const key of Object.keys(observed).sort()) {
+    const name = /^migration-provider-(.+)$/.exec(key)?.[1];
+    if (name === undefined || inSpec.has(name)) continue;
+    const using = plansUsing(plans, name);
+    if (!using.length) continue;
+    kept.push({ name, plans: using });
+    for (const k of [sourceProviderKey(name), networkMapKey(name), storageMapKey(name)]) {
+      const obj = observed[k];
+      if (obj) resources[k] = forkliftComposed(asDesired(obj), obj);
+    }
+  }
+  const keptStatuses = kept.map((k) => {
+    const provider = observed[sourceProviderKey(k.name)]!;
+    const names = migrationNames(vdc, k.name);
+    return {
+      name: k.name,
+      type: String((provider.spec as { type?: unknown } | undefined)?.type ?? ""),
+      ready: isConditionTrue(provider, "Ready"),
+      connected: isConditionTrue(provider, "ConnectionTestSucceeded"),
+      networkMap: names.networkMap,
+      storageMap: names.storageMap,
+      keptFor: k.plans,
+    };
+  });
+  const protectedCondition: XRCondition = kept.length
+    ? {
+        type: "MigrationSourcesProtected",
+        status: "True",
+        reason: "KeptForRunningMigrations",
+        message: `Removed from spec.migration.sources but kept while migrations from them run: ${kept.map((k) => `${k.name} (Plan${k.plans.length > 1 ? "s" : ""} ${k.plans.join(", ")})`).join("; ")}`,
+      }
+    : { type: "MigrationSourcesProtected", status: "False", reason: "NoneKept", message: "No migration source is kept against the spec" };
+
+  if (sources.length === 0) {
+    if (!kept.length) return { resources: {}, status: {}, conditions: [] };
+    const destination = observed[DESTINATION_KEY];
+    if (destination) resources[DESTINATION_KEY] = forkliftComposed(asDesired(destination), destination);
+    return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: keptStatuses } }, conditions: [protectedCondition] };
+  }
+  const labels = { ...input.labels, [LABEL_TYPE]: "migration" };
   const waiting: string[] = [];
   const notReady: string[] = [];
 
@@ -148,7 +217,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     : notReady.length
       ? { type: "MigrationSourcesReady", status: "False", reason: "ProvidersNotReady", message: `Forklift has not validated and connected the providers of: ${notReady.join(", ")}` }
       : { type: "MigrationSourcesReady", status: "True", reason: "ProvidersReady", message: `${sources.length} source(s) ready` };
-  return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: statuses } }, conditions: [condition] };
+  return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: [...statuses, ...keptStatuses] } }, conditions: [condition, protectedCondition] };
 }
 
 /** Forklift's Provider and maps report a Ready condition once validated (and, for providers, connected). */
