@@ -264,11 +264,18 @@ function inOrder<T>(map: Record<string, T>): Record<string, T> {
   return out;
 }
 
-/** A map<string, Message> entry: key 1, value 2; a missing value leaves the map as it was. */
-function mapEntry<T>(map: Record<string, T>, end: number, depth: number, value: (end: number, depth: number) => T): void {
+// The key and value of the entry entry() read last, for its caller to take at
+// once (a nested entry read in between has finished by then).
+var entryKey = "";
+var entryVal: unknown = undefined;
+
+/**
+ * A map entry, Struct.FieldsEntry included: key 1, value 2 read by `read`
+ * with the value's end; the last of each wins. `key` and `val` are what was
+ * read of the entry before the cursor. Leaves them in entryKey and entryVal.
+ */
+function entry(end: number, depth: number, read: (end: number, depth: number) => unknown, key = "", val: unknown = undefined): void {
   enter(depth);
-  let key = "";
-  let val: T | undefined;
   while (pos < end) {
     const tag = varint32();
     if (tag === 10) {
@@ -276,34 +283,34 @@ function mapEntry<T>(map: Record<string, T>, end: number, depth: number, value: 
       continue;
     }
     if (tag === 18) {
-      val = value(sub(), depth + 1);
+      val = read(sub(), depth + 1);
       continue;
     }
     if (ends(tag)) break;
     skip(tag & 7);
   }
-  if (val !== undefined) map[key] = val;
+  entryKey = key;
+  entryVal = val;
+}
+
+/** The value entry() left, which the scratch variable then lets go of: it may be a Secret's. */
+function takeEntryVal(): unknown {
+  const val = entryVal;
+  entryVal = undefined;
+  return val;
+}
+
+/** A map<string, Message> entry; a missing value leaves the map as it was. */
+function mapEntry<T>(map: Record<string, T>, end: number, depth: number, value: (end: number, depth: number) => T): void {
+  entry(end, depth, value);
+  const val = takeEntryVal() as T | undefined;
+  if (val !== undefined) map[entryKey] = val;
 }
 
 /** A map<string, bytes> entry; a missing value is an empty Buffer, as the SDK's default. */
 function bytesEntry(map: Record<string, Buffer>, end: number, depth: number): void {
-  enter(depth);
-  let key = "";
-  let val: Buffer | undefined;
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      key = string();
-      continue;
-    }
-    if (tag === 18) {
-      val = bytes();
-      continue;
-    }
-    if (ends(tag)) break;
-    skip(tag & 7);
-  }
-  map[key] = val ?? Buffer.alloc(0);
+  entry(end, depth, bytesTo);
+  map[entryKey] = (takeEntryVal() as Buffer | undefined) ?? Buffer.alloc(0);
 }
 
 // ---- google.protobuf.Struct / Value / ListValue, straight to JSON values ----------
@@ -423,21 +430,9 @@ function canonicalField(end: number, depth: number): boolean {
  * The SDK's Struct.unwrap copies own keys only, so "__proto__" is lost there.
  */
 function structField(end: number, depth: number, key = "", val: unknown = undefined): void {
-  enter(depth);
-  while (pos < end) {
-    const tag = varint32();
-    if (tag === 10) {
-      key = string();
-      continue;
-    }
-    if (tag === 18) {
-      val = value(sub(), depth + 1);
-      continue;
-    }
-    if (ends(tag)) break;
-    skip(tag & 7);
-  }
-  if (val !== undefined && key !== "__proto__") field(key, val);
+  entry(end, depth, value, key, val);
+  const v = takeEntryVal();
+  if (v !== undefined && entryKey !== "__proto__") field(entryKey, v);
 }
 
 function field(key: string, val: unknown): void {
@@ -665,11 +660,10 @@ function advance(n: number): number {
   return pos;
 }
 
-/** A bytes field, copied into a Buffer of its own as the SDK's Buffer.from does. */
-function bytes(): Buffer {
-  const n = varint32();
+/** A bytes field from the cursor to `end` (its length already read), copied into a Buffer of its own as the SDK's Buffer.from does. */
+function bytesTo(end: number): Buffer {
   const start = pos;
-  return Buffer.from(buf.subarray(start, advance(n)));
+  return Buffer.from(buf.subarray(start, advance(end - start)));
 }
 
 // ---- strings ----------------------------------------------------------------------
