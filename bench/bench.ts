@@ -144,15 +144,10 @@ interface Running {
   client: RawClient;
 }
 
-async function start(built: Built, target: Target, transport: Transport, pki: TestPKI): Promise<Running> {
-  const proc = await startProc(serverArgs(built, target, transport, pki), { cwd: root });
+/** `extra` goes after the server's own flags (the floor's `--answer FILE` makes it the answer-only server). */
+async function start(built: Built, target: Target, transport: Transport, pki: TestPKI, extra: string[] = []): Promise<Running> {
+  const proc = await startProc([...serverArgs(built, target, transport, pki), ...extra], { cwd: root });
   return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS) };
-}
-
-/** The floor's build in answer-only mode (`--answer`): every call gets the bytes in `file`. */
-async function startAnswerOnly(built: Built, pki: TestPKI, file: string): Promise<Running> {
-  const proc = await startProc([built.noop, ...functionFlags("insecure", pki), "--answer", file], { cwd: root });
-  return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor("insecure", pki), CLIENT_OPTIONS) };
 }
 
 async function stop(r: Running): Promise<number | null> {
@@ -351,7 +346,7 @@ async function main(): Promise<void> {
       writeFileSync(file, Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(c.bytes))).finish()));
       const servers = {
         floor: await start(built, "floor", "insecure", pki),
-        answer: await startAnswerOnly(built, pki, file),
+        answer: await start(built, "floor", "insecure", pki, ["--answer", file]),
         crossvdc: await start(built, "crossvdc", "insecure", pki),
       };
       const r = await alternate(servers, c.variants, `${c.name} answer-only`);
