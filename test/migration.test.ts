@@ -1,6 +1,8 @@
+import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { migrationNames } from "../functions/vdc/migration.js";
+import { matches } from "../scripts/render-lib.js";
 import { bytes, run } from "./support/request.js";
 import { validateResource } from "./support/schemas.js";
 
@@ -151,7 +153,7 @@ describe("VDC migration sources", () => {
       vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
       "secret-vcenter": { apiVersion: "v1", kind: "Secret", namespace: "acme-dev", matchName: "vcenter-credentials" },
       "secret-rhv": { apiVersion: "v1", kind: "Secret", namespace: "acme-dev", matchName: "rhv-credentials" },
-      "migration-plans": { apiVersion: "forklift.konveyor.io/v1beta1", kind: "Plan", namespace: "acme-dev", matchLabels: { labels: { "crossvdc.io/vdc": "acme-dev" } } },
+      "migration-plans": { apiVersion: "forklift.konveyor.io/v1beta1", kind: "Plan", namespace: "acme-dev", matchLabels: { labels: {} } },
     });
     expect(out.resources).toEqual({});
   });
@@ -204,6 +206,32 @@ describe("VDC migration sources", () => {
 
     it("lets it go once every Plan from it is finished", () => {
       const out = compose(withStatus(vdc({ sources: [] })), {}, had, [succeeded, plan("old", [{ type: "Failed", status: "True", category: "Critical", message: "failed", lastTransitionTime: "2026-01-05T23:00:00Z" }])]);
+      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
+      expect(out.status?.migration).toBeUndefined();
+    });
+
+    it("is kept for a Plan made by hand in the VDC namespace, one our VirtualMachines did not compose", () => {
+      // As the MTV console makes it: no labels of ours, the provider reference without a namespace.
+      const byHand: KubeObject = {
+        apiVersion: "forklift.konveyor.io/v1beta1",
+        kind: "Plan",
+        metadata: { name: "wave-1", namespace: "acme-dev" },
+        spec: { provider: { source: { name: "vcenter" }, destination: { name: "host" } }, targetNamespace: "acme-dev", vms: [{ id: "vm-7" }] },
+        status: { conditions: [{ type: "Ready", status: "True", category: "Required", message: "The migration plan is ready.", lastTransitionTime: "2026-01-05T22:00:00Z" }] },
+      };
+      // Fetched the way Crossplane fetches them: whatever in the cluster matches what the VDC asks for.
+      const inCluster = [byHand, succeeded, { ...byHand, metadata: { name: "wave-1", namespace: "acme-prod" } }];
+      const asked = run({ xr: withStatus(vdc({ sources: [] })) }).requirements["migration-plans"] as ResourceSelector;
+      const fetched = inCluster.filter((p) => matches(asked, p));
+      expect(fetched.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)).toEqual(["acme-dev/wave-1", "acme-dev/crm"]);
+      const out = compose(withStatus(vdc({ sources: [] })), {}, had, fetched);
+      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-")).sort()).toEqual(Object.keys(had).sort());
+      expect((out.status?.migration as { sources: { name: string; keptFor?: string[] }[] }).sources.map((x) => [x.name, x.keptFor])).toEqual([["vcenter", ["wave-1"]]]);
+    });
+
+    it("is not kept for a Plan from a Provider of the same name in another namespace", () => {
+      const elsewhere = { ...executing, spec: { ...(executing.spec as object), provider: { source: { name: "vcenter", namespace: "openshift-mtv" }, destination: { name: "host", namespace: "acme-dev" } } } };
+      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [elsewhere]);
       expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
       expect(out.status?.migration).toBeUndefined();
     });

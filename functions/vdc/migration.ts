@@ -6,7 +6,7 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
-import { LABEL_TYPE, LABEL_VDC } from "../names.js";
+import { LABEL_TYPE } from "../names.js";
 import { asDesired } from "../k8s.js";
 import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
 
@@ -39,13 +39,15 @@ export const PLANS_KEY = "migration-plans";
 
 /**
  * Each source's credentials Secret, in the VDC namespace; and, while the VDC
- * has or had sources, the Plans its VirtualMachines' migrations run, so a
- * source a running migration uses is not deleted under it.
+ * has or had sources, every Forklift Plan in the VDC namespace, so a source a
+ * running migration uses is not deleted under it. Every Plan, not only those
+ * our VirtualMachines compose: a tenant may plan a migration by hand or in the
+ * MTV console, against the same Provider.
  */
 export function migrationRequirements(ns: string, spec: VDCSpec, status: Record<string, unknown> = {}): Record<string, ResourceSelector> {
   const secrets = spec.migration.sources.map((s) => [secretRequirementKey(s.name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name }]);
   const had = ((status.migration as { sources?: unknown } | undefined)?.sources ?? []) as unknown[];
-  const plans = spec.migration.sources.length || had.length ? [[PLANS_KEY, { apiVersion: FORKLIFT_API_VERSION, kind: "Plan", namespace: ns, matchLabels: { labels: { [LABEL_VDC]: ns } } }]] : [];
+  const plans = spec.migration.sources.length || had.length ? [[PLANS_KEY, { apiVersion: FORKLIFT_API_VERSION, kind: "Plan", namespace: ns, matchLabels: { labels: {} } }]] : [];
   return Object.fromEntries([...secrets, ...plans]);
 }
 
@@ -55,10 +57,15 @@ function planFinished(plan: KubeObject): boolean {
   return ["Succeeded", "Failed", "Canceled"].some((t) => isConditionTrue(plan, t));
 }
 
-/** Names of the unfinished Plans that migrate from the source Provider `provider`. */
-function plansUsing(plans: KubeObject[], provider: string): string[] {
+/** Names of the unfinished Plans that migrate from the source Provider `provider` in namespace `ns`. */
+function plansUsing(plans: KubeObject[], provider: string, ns: string): string[] {
   return plans
-    .filter((p) => (p.spec as { provider?: { source?: { name?: unknown } } } | undefined)?.provider?.source?.name === provider && !planFinished(p))
+    .filter((p) => {
+      const source = (p.spec as { provider?: { source?: { name?: unknown; namespace?: unknown } } } | undefined)?.provider?.source;
+      // A reference without a namespace means the Plan's own.
+      const sourceNs = source?.namespace || p.metadata?.namespace;
+      return source?.name === provider && sourceNs === ns && !planFinished(p);
+    })
     .map((p) => String(p.metadata?.name ?? ""))
     .sort();
 }
@@ -140,7 +147,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
   for (const key of Object.keys(observed).sort()) {
     const name = /^migration-provider-(.+)$/.exec(key)?.[1];
     if (name === undefined || inSpec.has(name)) continue;
-    const using = plansUsing(plans, name);
+    const using = plansUsing(plans, name, ns);
     if (!using.length) continue;
     kept.push({ name, plans: using });
     for (const k of [sourceProviderKey(name), networkMapKey(name), storageMapKey(name)]) {
