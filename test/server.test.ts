@@ -183,6 +183,26 @@ describe("insecure server", () => {
     expectWidgetFatal(await call(c, widget()));
   });
 
+  it("answers bytes that are not a RunFunctionRequest with INTERNAL, echoing none of them, and keeps serving", async () => {
+    const RawCtor = grpc.makeGenericClientConstructor(
+      { runFunction: { ...FunctionRunnerServiceService.runFunction, requestSerialize: (b: Buffer) => b } } as unknown as grpc.ServiceDefinition,
+      "apiextensions.fn.proto.v1.FunctionRunnerService",
+    ) as unknown as new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & {
+      runFunction(req: Buffer, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
+    };
+    const raw = new RawCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
+    try {
+      // Field 2 (observed), length-delimited, claiming 100 bytes where 9 follow, a "password" among them.
+      const garbage = Buffer.concat([Buffer.from([0x12, 100]), Buffer.from("password1")]);
+      const err = await new Promise<grpc.ServiceError | null>((resolve) => raw.runFunction(garbage, { deadline: Date.now() + 20_000 }, resolve));
+      expect(err?.code).toBe(grpc.status.INTERNAL);
+      expect(err?.details).toBe("Error deserializing request");
+    } finally {
+      raw.close();
+    }
+    expectWidgetFatal(await call(c, widget()));
+  });
+
   it("answers a Fatal result instead of crashing when the function throws", async () => {
     const h2 = await startServer({
       fn: {
