@@ -25,7 +25,7 @@ import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
 import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
 import { VARIANTS, buildCases, fn, type Case } from "./cases.js";
 import { MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
-import { memory, resetPeak, startProc, type ServerProc } from "./proc.js";
+import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
 
 const { values: args } = parseArgs({
@@ -156,29 +156,47 @@ async function stop(r: Running): Promise<number | null> {
   return code;
 }
 
+/** CPU per call under the throughput load (µs): the server's main thread, its other threads, and this process (the client). */
+interface CpuPerCall {
+  main: number;
+  other: number;
+  client: number;
+}
+
 /**
  * Latency at concurrency 1 and throughput at CONCURRENCY for each server on the
  * same requests, after a warm-up. The servers take turns, a few rounds each, in
  * reverse order every other round, so drift on a shared machine hits all alike;
- * each one's rounds are merged.
+ * each one's rounds are merged. The CPU the throughput rounds cost is counted
+ * per call, for the server (from /proc) and for the client.
  */
-async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, { lat: Stats; thr: Stats }>> {
+async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, { lat: Stats; thr: Stats; cpu: CpuPerCall }>> {
   const names = Object.keys(servers) as K[];
-  const runs = {} as Record<K, { lat: Stats[]; thr: Stats[] }>;
+  const runs = {} as Record<K, { lat: Stats[]; thr: Stats[]; cpu: CpuPerCall }>;
   for (const name of names) {
-    runs[name] = { lat: [], thr: [] };
+    runs[name] = { lat: [], thr: [], cpu: { main: 0, other: 0, client: 0 } };
     await drive(servers[name].client, { concurrency: CONCURRENCY, durationMs: WARMUP_MS, reqs });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of round % 2 ? [...names].reverse() : names) {
-      const { client } = servers[name];
-      runs[name].lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
-      runs[name].thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+      const { client, proc } = servers[name];
+      const r = runs[name];
+      r.lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
+      const before = cpuTime(proc.pid);
+      const ours = process.cpuUsage();
+      r.thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+      const spent = process.cpuUsage(ours);
+      const after = cpuTime(proc.pid);
+      r.cpu.main += after.main - before.main;
+      r.cpu.other += after.other - before.other;
+      r.cpu.client += spent.user + spent.system;
     }
   }
-  const out = {} as Record<K, { lat: Stats; thr: Stats }>;
+  const out = {} as Record<K, { lat: Stats; thr: Stats; cpu: CpuPerCall }>;
   for (const name of names) {
-    out[name] = { lat: merge(runs[name].lat), thr: merge(runs[name].thr) };
+    const thr = merge(runs[name].thr);
+    const { main, other, client } = runs[name].cpu;
+    out[name] = { lat: merge(runs[name].lat), thr, cpu: { main: main / thr.calls, other: other / thr.calls, client: client / thr.calls } };
     for (const st of [out[name].lat, out[name].thr]) if (st.errors) log(`ERRORS ${name} ${label}: ${st.errors} (${st.firstError})`);
   }
   return out;
@@ -282,7 +300,7 @@ async function main(): Promise<void> {
   table(["server", ...TRANSPORTS], coldRows);
 
   // ---- per case, per transport
-  const results: Record<string, Record<Transport, Record<Target, { lat: Stats; thr: Stats; peakMB: number }>>> = {};
+  const results: Record<string, Record<Transport, Record<Target, { lat: Stats; thr: Stats; cpu: CpuPerCall; peakMB: number }>>> = {};
   const mismatches: string[] = [];
   const orderNotes = new Set<string>();
   for (const transport of TRANSPORTS) {
@@ -303,7 +321,7 @@ async function main(): Promise<void> {
     log();
     const rows: string[][] = [];
     for (const c of cases) {
-      const byTarget = {} as Record<Target, { lat: Stats; thr: Stats; peakMB: number }>;
+      const byTarget = {} as Record<Target, { lat: Stats; thr: Stats; cpu: CpuPerCall; peakMB: number }>;
       for (const target of TARGETS) resetPeak(servers[target].proc.pid);
       const runs = await alternate(servers, c.variants, c.name);
       for (const target of TARGETS) byTarget[target] = { ...runs[target], peakMB: memory(servers[target].proc.pid).peak / MB };
@@ -319,10 +337,11 @@ async function main(): Promise<void> {
         `${fmt(o.thr.rps, 0)} (${fmt(f.thr.rps, 0)})`,
         `${fmt((100 * o.thr.rps) / f.thr.rps, 0)}%`,
         `${fmt(o.thr.p50)} / ${fmt(o.thr.p99)}`,
+        `${fmt(o.cpu.main + o.cpu.other, 0)} (${fmt(f.cpu.main + f.cpu.other, 0)})`,
         `${fmt(o.peakMB, 0)} (${fmt(f.peakMB, 0)})`,
       ]);
     }
-    table(["case", "response", "p50 ms (floor)", "p99 ms (floor)", "p50 ratio", `rps (floor)`, "rps share", `p50/p99 ms at ${CONCURRENCY}`, "peak RSS MB (floor)"], rows);
+    table(["case", "response", "p50 ms (floor)", "p99 ms (floor)", "p50 ratio", `rps (floor)`, "rps share", `p50/p99 ms at ${CONCURRENCY}`, `server CPU µs/call at ${CONCURRENCY} (floor)`, "peak RSS MB (floor)"], rows);
     for (const target of TARGETS) {
       const code = await stop(servers[target]);
       if (code !== 0) log(`WARNING: ${target} exited ${code} on SIGTERM`);
@@ -351,18 +370,25 @@ async function main(): Promise<void> {
       };
       const r = await alternate(servers, c.variants, `${c.name} answer-only`);
       for (const s of Object.values(servers)) await stop(s);
+      const cpu = (x: CpuPerCall) => `${fmt(x.main + x.other, 0)} (${fmt(x.main, 0)}+${fmt(x.other, 0)})`;
+      const serverCpu = (x: CpuPerCall) => x.main + x.other;
       rows.push([
         c.name,
         kib(r.answer.thr.responseBytes),
         `${fmt(r.floor.lat.p50)} / ${fmt(r.answer.lat.p50)} / ${fmt(r.crossvdc.lat.p50)}`,
         `${fmt(r.floor.thr.rps, 0)} / ${fmt(r.answer.thr.rps, 0)} / ${fmt(r.crossvdc.thr.rps, 0)}`,
         `${fmt((100 * r.answer.thr.rps) / r.floor.thr.rps, 0)}%`,
-        `${fmt(1e6 / r.answer.thr.rps - 1e6 / r.floor.thr.rps, 0)}`,
-        `${fmt(1e6 / r.crossvdc.thr.rps - 1e6 / r.answer.thr.rps, 0)}`,
+        `${cpu(r.floor.cpu)} / ${cpu(r.answer.cpu)} / ${cpu(r.crossvdc.cpu)}`,
+        `${fmt(r.floor.cpu.client, 0)} / ${fmt(r.answer.cpu.client, 0)} / ${fmt(r.crossvdc.cpu.client, 0)}`,
+        `${fmt(serverCpu(r.crossvdc.cpu) - serverCpu(r.answer.cpu), 0)}`,
       ]);
     }
-    table(["case", "answer", "p50 ms: floor / answer-only / ours", "rps: floor / answer-only / ours", "answer-only rps share", "µs/call: answer − floor", "µs/call: ours − answer"], rows);
-    log("µs/call is the machine's time per call at throughput (1 / rps), client included: the cost of the step between the two servers.");
+    table(
+      ["case", "answer", "p50 ms: floor / answer-only / ours", "rps: floor / answer-only / ours", "answer-only rps share", "server CPU µs/call (main+other threads): floor / answer-only / ours", "client CPU µs/call", "ours − answer-only: server CPU µs/call"],
+      rows,
+    );
+    log("CPU per call is measured under the throughput load: the server's from /proc (its main thread, where JavaScript runs, and its other threads: GC and compiler helpers), the client's from this process.");
+    log("ours − answer-only is what our server does per call (decode, compose, encode, and their garbage), measured, not inferred.");
   }
 
   // ---- scaling

@@ -1,7 +1,7 @@
 // A server under test as a child process: spawn it, learn its port from its
 // startup log line, read its memory from /proc, stop it with SIGTERM. The
 // benchmark and the load and secrets tests (test/*.test.ts) share it.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 export interface ServerProc {
@@ -75,6 +75,34 @@ export function memory(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, µs) a process has used so far: on its main thread,
+ * where JavaScript runs, and on all its other threads together (V8's GC and
+ * compiler helpers, libuv's pool). Linux only; /proc counts in clock ticks.
+ */
+export function cpuTime(pid: number): { main: number; other: number } {
+  // The process's figure includes threads that have ended; the main thread's is its task's.
+  const total = ticks(`/proc/${pid}/stat`);
+  const main = ticks(`/proc/${pid}/task/${pid}/stat`);
+  return { main: (main * 1e6) / TICKS_PER_SECOND, other: ((total - main) * 1e6) / TICKS_PER_SECOND };
+}
+
+function ticks(statFile: string): number {
+  const stat = readFileSync(statFile, "utf8");
+  // After "pid (comm) ": state is field 1, utime and stime fields 12 and 13.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]);
 }
 
 /** Resets VmHWM to the current RSS (Linux: echo 5 > /proc/<pid>/clear_refs). False when not allowed. */
