@@ -24,7 +24,7 @@ import { build, type Built } from "./build.js";
 import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
 import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
 import { VARIANTS, buildCases, fn, type Case } from "./cases.js";
-import { MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
+import { FLOW_CONTROL_WINDOW, MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
 import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
 
@@ -229,6 +229,7 @@ async function main(): Promise<void> {
   log();
   for (const l of machine()) log(l);
   log(`mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`);
+  log(`client:  grpc-js, HTTP/2 receive window ${FLOW_CONTROL_WINDOW / 2 ** 20} MiB (grpc-go's limit; see bench/drive.ts)`);
   log();
 
   const built = build(root);
