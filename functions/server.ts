@@ -104,11 +104,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
  * what the SDK decodes and encodes the bytes the SDK encodes, without the
  * intermediate Struct and Value objects that cost more than composing does.
  *
- * grpc-js gets the request as bytes; the handler decodes it. grpc-js decodes a
- * request as soon as it arrives, which under load is well before its handler
- * runs, so every decoded request outlived a garbage collection or two and was
- * copied into the old generation, to be collected by a full GC. Decoded in the
- * handler, it is garbage before the next collection.
+ * grpc-js gets the request as bytes; the handler decodes it. grpc-js would
+ * decode a request when its data arrives and run the handler only after the
+ * end of the stream, so under load decoded requests outlived a young-generation
+ * collection and were promoted, to be collected by a full GC. Decoded in the
+ * handler, a request is garbage before the next collection
+ * (docs/performance.md has the measurement).
  */
 const SERVICE = {
   runFunction: {
