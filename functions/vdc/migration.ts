@@ -34,7 +34,7 @@ export const DESTINATION_KEY = "migration-destination";
 /** Requirement key of a source's credentials Secret. */
 export const secretRequirementKey = (source: string) => `secret-${source}`;
 
-/** Requirement key of the Forklift Plans of the VDC's VirtualMachines. */
+/** Requirement key of the Forklift Plans in the VDC namespace. */
 export const PLANS_KEY = "migration-plans";
 
 /**
@@ -144,9 +144,11 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
   const inSpec = new Set(sources.map((s) => s.name));
   const plans = required[PLANS_KEY] ?? [];
   const kept: { name: string; plans: string[] }[] = [];
+  const providerPrefix = sourceProviderKey("");
   for (const key of Object.keys(observed).sort()) {
-    const name = /^migration-provider-(.+)$/.exec(key)?.[1];
-    if (name === undefined || inSpec.has(name)) continue;
+    if (!key.startsWith(providerPrefix) || key === providerPrefix) continue;
+    const name = key.slice(providerPrefix.length);
+    if (inSpec.has(name)) continue;
     const using = plansUsing(plans, name, ns);
     if (!using.length) continue;
     kept.push({ name, plans: using });
