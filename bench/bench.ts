@@ -163,6 +163,16 @@ interface CpuPerCall {
   client: number;
 }
 
+/** The server process's CPU per call, all its threads. */
+const serverCpu = (x: CpuPerCall) => x.main + x.other;
+
+/** What alternate() measures of one server on one case. */
+interface Measured {
+  lat: Stats;
+  thr: Stats;
+  cpu: CpuPerCall;
+}
+
 /**
  * Latency at concurrency 1 and throughput at CONCURRENCY for each server on the
  * same requests, after a warm-up. The servers take turns, a few rounds each, in
@@ -170,7 +180,7 @@ interface CpuPerCall {
  * each one's rounds are merged. The CPU the throughput rounds cost is counted
  * per call, for the server (from /proc) and for the client.
  */
-async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, { lat: Stats; thr: Stats; cpu: CpuPerCall }>> {
+async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, Measured>> {
   const names = Object.keys(servers) as K[];
   const runs = {} as Record<K, { lat: Stats[]; thr: Stats[]; cpu: CpuPerCall }>;
   for (const name of names) {
@@ -192,7 +202,7 @@ async function alternate<K extends string>(servers: Record<K, Running>, reqs: Bu
       r.cpu.client += spent.user + spent.system;
     }
   }
-  const out = {} as Record<K, { lat: Stats; thr: Stats; cpu: CpuPerCall }>;
+  const out = {} as Record<K, Measured>;
   for (const name of names) {
     const thr = merge(runs[name].thr);
     const { main, other, client } = runs[name].cpu;
@@ -301,7 +311,7 @@ async function main(): Promise<void> {
   table(["server", ...TRANSPORTS], coldRows);
 
   // ---- per case, per transport
-  const results: Record<string, Record<Transport, Record<Target, { lat: Stats; thr: Stats; cpu: CpuPerCall; peakMB: number }>>> = {};
+  const results: Record<string, Record<Transport, Record<Target, Measured & { peakMB: number }>>> = {};
   const mismatches: string[] = [];
   const orderNotes = new Set<string>();
   for (const transport of TRANSPORTS) {
@@ -322,7 +332,7 @@ async function main(): Promise<void> {
     log();
     const rows: string[][] = [];
     for (const c of cases) {
-      const byTarget = {} as Record<Target, { lat: Stats; thr: Stats; cpu: CpuPerCall; peakMB: number }>;
+      const byTarget = {} as Record<Target, Measured & { peakMB: number }>;
       for (const target of TARGETS) resetPeak(servers[target].proc.pid);
       const runs = await alternate(servers, c.variants, c.name);
       for (const target of TARGETS) byTarget[target] = { ...runs[target], peakMB: memory(servers[target].proc.pid).peak / MB };
@@ -338,7 +348,7 @@ async function main(): Promise<void> {
         `${fmt(o.thr.rps, 0)} (${fmt(f.thr.rps, 0)})`,
         `${fmt((100 * o.thr.rps) / f.thr.rps, 0)}%`,
         `${fmt(o.thr.p50)} / ${fmt(o.thr.p99)}`,
-        `${fmt(o.cpu.main + o.cpu.other, 0)} (${fmt(f.cpu.main + f.cpu.other, 0)})`,
+        `${fmt(serverCpu(o.cpu), 0)} (${fmt(serverCpu(f.cpu), 0)})`,
         `${fmt(o.peakMB, 0)} (${fmt(f.peakMB, 0)})`,
       ]);
     }
@@ -371,8 +381,7 @@ async function main(): Promise<void> {
       };
       const r = await alternate(servers, c.variants, `${c.name} answer-only`);
       for (const s of Object.values(servers)) await stop(s);
-      const cpu = (x: CpuPerCall) => `${fmt(x.main + x.other, 0)} (${fmt(x.main, 0)}+${fmt(x.other, 0)})`;
-      const serverCpu = (x: CpuPerCall) => x.main + x.other;
+      const cpu = (x: CpuPerCall) => `${fmt(serverCpu(x), 0)} (${fmt(x.main, 0)}+${fmt(x.other, 0)})`;
       rows.push([
         c.name,
         kib(r.answer.thr.responseBytes),
