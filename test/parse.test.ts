@@ -80,7 +80,7 @@ describe("parseCached", () => {
   });
 
   it("answers right when values share a bucket, and keeps a few of them", () => {
-    // Strings longer than 16 characters are hashed from their ends: these differ only in the middle.
+    // Strings longer than 8 characters are hashed from their ends: these differ only in the middle.
     const middle = (c: string) => "a".repeat(20) + c + "a".repeat(20);
     const values = ["b", "c", "d", "e", "f", "g"].map(middle);
     expect(new Set(values.map((v) => hashOf({ s: v }))).size).toBe(1);
