@@ -43,6 +43,17 @@ export function parseCached<S extends z.ZodType>(schema: S, value: unknown): z.Z
   return result;
 }
 
+/**
+ * `schema.parse(value)`, memoised as parseCached is: the composers check the
+ * status they build against the XRD's schema on every call, and a reconcile
+ * mostly builds the status it built the last time.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = parseCached(schema, value);
+  if (!r.success) throw r.error;
+  return r.data;
+}
+
 // ---- hashing: a bucket, not an identity (sameValue decides)
 
 /** What the value being hashed may still spend of MAX_SIZE. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { hashOf, parseCached, sameValue } from "../functions/parse.js";
+import { hashOf, parseCached, parseOrThrow, sameValue } from "../functions/parse.js";
 import { vdcSpec } from "../functions/vdc/api.js";
 
 describe("parseCached", () => {
@@ -91,5 +91,21 @@ describe("parseCached", () => {
     for (const i of [2, 3, 4, 5]) expect(parseCached(strings, { s: values[i] })).toBe(first[i]);
     // The first two were dropped, and still answer right.
     for (const i of [0, 1]) expect(parseCached(strings, { s: values[i] }).data!.s).toBe(values[i]);
+  });
+});
+
+describe("parseOrThrow", () => {
+  const status = z.object({ phase: z.enum(["Pending", "Ready"]), usage: z.object({ cpu: z.string() }).optional() });
+
+  it("answers what parse answers, in the schema's key order, and throws parse's error", () => {
+    const value = { usage: { cpu: "1" }, phase: "Ready" };
+    const got = parseOrThrow(status, value);
+    expect(got).toEqual(status.parse(value));
+    expect(JSON.stringify(got)).toBe('{"phase":"Ready","usage":{"cpu":"1"}}');
+    // The same value again, in another key order, is the cached answer.
+    expect(parseOrThrow(status, { phase: "Ready", usage: { cpu: "1" } })).toBe(got);
+    const bad = { phase: "Gone" };
+    expect(() => parseOrThrow(status, bad)).toThrow(z.ZodError);
+    expect(() => parseOrThrow(status, bad)).toThrow(/phase/);
   });
 });

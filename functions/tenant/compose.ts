@@ -2,6 +2,7 @@
 // `admin` there, isolation policies, and the budget its VDCs share.
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
+import { parseOrThrow } from "../parse.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
 import { baselinePolicies, existing, namespace, namespacePhase, roleBinding, subjectsOf } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
@@ -59,7 +60,7 @@ export const tenant = composer({
     Object.assign(resources, clusters.resources);
 
     const phase = namespacePhase(resources, observed.namespace);
-    const status = tenantStatus.parse({
+    const status = parseOrThrow(tenantStatus, {
       namespace: ns,
       phase,
       budget,

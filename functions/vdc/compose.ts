@@ -7,7 +7,7 @@ import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, ze
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
 import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, build } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
-import { parseCached } from "../parse.js";
+import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
@@ -61,7 +61,7 @@ export const vdc = composer({
     Object.assign(resources, databases.resources, migration.resources);
 
     const phase = namespacePhase(resources, observed.namespace);
-    const status = vdcStatus.parse({ namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota), ...databases.status, ...migration.status });
+    const status = parseOrThrow(vdcStatus, { namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota), ...databases.status, ...migration.status });
     return {
       resources,
       status,

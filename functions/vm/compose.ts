@@ -5,7 +5,7 @@
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { composer, conditionOf, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type Event, type KubeObject, type XRCondition } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
-import { parseCached } from "../parse.js";
+import { parseCached, parseOrThrow } from "../parse.js";
 import { vdcSpec } from "../vdc/api.js";
 import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
@@ -143,7 +143,7 @@ export const vm = composer({
       }
     }
 
-    const status = vmStatus.parse({
+    const status = parseOrThrow(vmStatus, {
       backend,
       phase: seen.phase,
       state: seen.state,
