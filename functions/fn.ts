@@ -171,7 +171,8 @@ export function clean<T>(v: T): T {
     let out: unknown[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      const c = x === undefined ? x : clean(x);
+      // Leaves are most of a resource: test them here rather than in a call.
+      const c = typeof x === "object" && x !== null ? clean(x) : x;
       if (!out && (x === undefined || c !== x)) out = v.slice(0, i);
       if (out && c !== undefined) out.push(c);
     }
@@ -180,7 +181,7 @@ export function clean<T>(v: T): T {
   let out: Record<string, unknown> | undefined;
   for (const k in v) {
     const x: unknown = (v as Record<string, unknown>)[k];
-    const c = x === undefined ? x : clean(x);
+    const c = typeof x === "object" && x !== null ? clean(x) : x;
     if (!out && (x === undefined || c !== x)) {
       out = {};
       for (const j in v) {
