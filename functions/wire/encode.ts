@@ -45,7 +45,12 @@ export function encodeRunFunctionResponse(rsp: RunFunctionResponse): Buffer {
     if (!(err instanceof Unsupported)) throw err;
     out = Buffer.from(RunFunctionResponse.encode(rsp).finish());
   } finally {
-    if (names.length > 4096) names = [];
+    // After an error, what was read is dropped here: no value outlives the call.
+    if (top !== 0) values.fill(undefined, 0, top);
+    if (names.length > 4096) {
+      names = [];
+      values = [];
+    }
     if (buf.length > KEEP) {
       buf = Buffer.allocUnsafeSlow(INITIAL);
       view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -159,18 +164,28 @@ function double(tag: number, v: number): void {
 
 // google.protobuf.Struct / Value / ListValue, straight from JSON values.
 
-// The keys of the objects being written, innermost last: for-in fills it
-// without the array Object.keys would allocate per object. `top` marks the end.
+// The keys and values of the objects being written, innermost last: for-in
+// fills them without the array Object.keys would allocate per object. `top`
+// marks the end.
 var names: string[] = [];
+var values: unknown[] = [];
 var top = 0;
 
 function struct(o: object): void {
   const base = top;
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) names[top++] = k;
+  // Each value is read inside for-in, where V8 loads it by its index in the
+  // enum cache; read afterwards by name, it is a lookup across many shapes.
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    names[top] = k;
+    values[top++] = (o as Record<string, unknown>)[k];
+  }
   for (let i = top - 1; i >= base; i--) {
     const key = names[i]!;
+    const v = values[i];
+    // The scratch array must not keep a value (a Secret's, say) past this call.
+    values[i] = undefined;
     top = i;
-    const v = (o as Record<string, unknown>)[key];
     if (v === undefined) continue;
     if (typeof v === "string" && shortStringEntry(key, v)) continue;
     // A map entry { key = 1; value = 2 } whose value is a Value message.
