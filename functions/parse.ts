@@ -1,6 +1,6 @@
 // zod parsing, memoised by value. Every reconcile parses the same specs again
-// (the XR, its Tenant or VDC), and a VDC spec costs tens of microseconds to
-// parse. Crossplane's Go client writes Struct fields in random map order, so
+// (the XR, its Tenant or VDC) and checks the same status it builds, and a VDC
+// spec costs tens of microseconds to parse. Crossplane's Go client writes Struct fields in random map order, so
 // the same spec arrives with its keys in a different order on every call.
 //
 // The cache is looked up by a hash that ignores key order and checked by a
@@ -8,7 +8,7 @@
 // collision costs a miss, never a wrong answer. zod parses a key-sorted copy,
 // so the answer depends on the value alone, not on the order it came in or on
 // what was cached before. Results are frozen, so no composer can change a
-// cached spec under the next request.
+// cached spec or status under the next request.
 import type { z } from "zod";
 
 const MAX_ENTRIES = 512;
