@@ -125,26 +125,28 @@ function string(tag: number, s: string): void {
   if (typeof s !== "string") throw new Unsupported();
   const len = s.length;
   room(len);
-  let p = pos - len;
-  let i = 0;
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) break;
-    buf[p + i] = c;
-  }
-  if (i < len) {
+  if (ascii(s, pos - len)) {
+    pos -= len;
+    varint(len);
+  } else {
     // Not ASCII: lone surrogates become U+FFFD in both Buffer and TextEncoder.
     const n = Buffer.byteLength(s, "utf8");
     room(n);
-    p = pos - n;
-    buf.write(s, p, n, "utf8");
-    pos = p;
+    pos -= n;
+    buf.write(s, pos, n, "utf8");
     varint(n);
-  } else {
-    pos = p;
-    varint(len);
   }
   byte(tag);
+}
+
+/** Writes `s` at buf[at...] if it is all ASCII (the room is the caller's); false, with the cursor untouched, at the first other character. */
+function ascii(s: string, at: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return false;
+    buf[at + i] = c;
+  }
+  return true;
 }
 
 function bytes(tag: number, b: Uint8Array): void {
@@ -209,21 +211,13 @@ function shortStringEntry(key: string, v: string): boolean {
   if (k === 0 || k + n > 121) return false;
   room(k + n + 8);
   let p = pos - n;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c > 0x7f) return false;
-    buf[p + i] = c;
-  }
+  if (!ascii(v, p)) return false;
   buf[--p] = n;
   buf[--p] = 0x1a;
   buf[--p] = n + 2;
   buf[--p] = 0x12;
   p -= k;
-  for (let i = 0; i < k; i++) {
-    const c = key.charCodeAt(i);
-    if (c > 0x7f) return false;
-    buf[p + i] = c;
-  }
+  if (!ascii(key, p)) return false;
   buf[--p] = k;
   buf[--p] = 0x0a;
   buf[--p] = k + n + 6;
