@@ -126,3 +126,9 @@ export function asDesired(obj: KubeObject): KubeObject {
   out.metadata = md;
   return out;
 }
+
+/** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
+export function secretKeys(secret: KubeObject): Set<string> {
+  const names = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
+  return new Set([...names(secret.data), ...names(secret.stringData)]);
+}

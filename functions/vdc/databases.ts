@@ -6,12 +6,11 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
 import { conditionOf } from "../compose.js";
-import { asDesired, existing, NAME_LABEL, networkPolicy } from "../k8s.js";
+import { asDesired, existing, NAME_LABEL, networkPolicy, secretKeys } from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
 import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec } from "./api.js";
-import { secretKeys } from "./migration.js";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 /** Images of the CloudNativePG project, tagged by PostgreSQL major. */

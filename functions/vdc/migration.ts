@@ -7,7 +7,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
-import { asDesired } from "../k8s.js";
+import { asDesired, secretKeys } from "../k8s.js";
 import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
 
 export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
@@ -68,12 +68,6 @@ function plansUsing(plans: KubeObject[], provider: string, ns: string): string[]
     })
     .map((p) => String(p.metadata?.name ?? ""))
     .sort();
-}
-
-/** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
-export function secretKeys(secret: KubeObject): Set<string> {
-  const names = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
-  return new Set([...names(secret.data), ...names(secret.stringData)]);
 }
 
 /**
