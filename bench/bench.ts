@@ -63,6 +63,8 @@ const TRANSPORTS: Transport[] = ["insecure", "mTLS"];
 
 const MB = 1024 * 1024;
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+/** Our answer to a request as the SDK encodes it, computed in this process from what our decoder makes, as the server does. */
+const localAnswer = (bytes: Buffer) => Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(bytes))).finish());
 const kib = (b: number) => (b >= 100 * 1024 ? `${(b / MB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
@@ -328,7 +330,7 @@ async function main(): Promise<void> {
     // Same answer over the wire as in-process, byte for byte.
     for (const c of [...cases, ...scaling.flatMap((s) => s.points.map((p) => p.c))]) {
       const wire = await call(servers.crossvdc.client, c.bytes);
-      const local = Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(c.bytes))).finish());
+      const local = localAnswer(c.bytes);
       if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
       // The same request in other key orders should get the same answer.
       const answers = new Set<string>();
@@ -381,7 +383,7 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (const c of cases.filter((x) => x.single)) {
       const file = join(dir, `${c.name}.answer`);
-      writeFileSync(file, Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(c.bytes))).finish()));
+      writeFileSync(file, localAnswer(c.bytes));
       const servers = {
         floor: await start(built, "floor", "insecure", pki),
         answer: await start(built, "floor", "insecure", pki, ["--answer", file]),

@@ -276,7 +276,10 @@ export function buildCases(scalingNs = [100, 1000, 10_000]): Cases {
     // credentials): the case's VDC gets copies in its namespace, as its tenant would create them.
     const examplePool = dedupe(vdcExamples.flatMap((e) => e.pool));
     const ns = xr.metadata?.name;
-    const secretCopies = examplePool.filter((o) => o.kind === "Secret" && o.metadata?.namespace !== ns).map((o) => ({ ...clone(o), metadata: { ...clone(o).metadata, namespace: ns } }));
+    const secretCopies = examplePool.filter((o) => o.kind === "Secret" && o.metadata?.namespace !== ns).map((o) => {
+      const copy = clone(o);
+      return { ...copy, metadata: { ...copy.metadata, namespace: ns } };
+    });
     const pool = dedupe([...examplePool, ...secretCopies]);
     const parts: string[] = [];
     for (const [key, label] of [[dbKey, "databases"], [migKey, "migration sources"]] as const) {

@@ -1,7 +1,8 @@
 // zod parsing, memoised by value. Every reconcile parses the same specs again
 // (the XR, its Tenant or VDC) and checks the same status it builds, and a VDC
-// spec costs tens of microseconds to parse. Crossplane's Go client writes Struct fields in random map order, so
-// the same spec arrives with its keys in a different order on every call.
+// spec costs tens of microseconds to parse. Crossplane's Go client writes
+// Struct fields in random map order, so the same spec arrives with its keys in
+// a different order on every call.
 //
 // The cache is looked up by a hash that ignores key order and checked by a
 // deep comparison that ignores it too, so a hit needs no allocation and a
