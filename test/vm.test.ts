@@ -380,6 +380,8 @@ const READY_SYNCED = [
   { type: "Ready", status: "True", reason: "Available", lastTransitionTime: "2026-02-01T09:03:00Z" },
   { type: "Synced", status: "True", reason: "ReconcileSuccess", lastTransitionTime: "2026-02-01T09:01:00Z" },
 ];
+/** A composed Proxmox resource as observed once the provider has made it: Ready, Synced, with these atProvider fields. */
+const ready = (r: KubeObject, atProvider: Record<string, unknown> = {}) => ({ ...structuredClone(r), status: { atProvider, conditions: READY_SYNCED } });
 
 describe("VirtualMachine on Proxmox", () => {
   const pcr = { name: "pve", kind: "ClusterProviderConfig" };
@@ -389,7 +391,7 @@ describe("VirtualMachine on Proxmox", () => {
     // Created before its image exists, the VM would only fail in the provider.
     expect(Object.keys(first.resources)).toEqual(["image"]);
     expect(first.status).toEqual({ backend: "proxmox", phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [], cpu: 2, memory: "3Gi" });
-    const downloaded = { ...first.resources.image!, status: { atProvider: { id: "local:import/crossvdc-acme-lab-app.raw", size: 2147483648 }, conditions: READY_SYNCED } };
+    const downloaded = ready(first.resources.image!, { id: "local:import/crossvdc-acme-lab-app.raw", size: 2147483648 });
     const out = compose({ xr: app, observed: { image: downloaded } });
     expect(out.results).toEqual([]);
     expect(out.resources).toEqual({
@@ -447,7 +449,7 @@ describe("VirtualMachine on Proxmox", () => {
     const app = xr("app", { image: { proxmoxTemplate: { vmId: 9000, node: "pve2" } }, rootDisk: { size: "32Gi" }, network: { vlan: 300 }, running: false, cloudInit: { userData, sshKeys: [KEY_ALICE] } }, { ns: "acme-lab" });
     const first = compose({ xr: app });
     expect(Object.keys(first.resources)).toEqual(["cloudinit"]);
-    const out = compose({ xr: app, observed: { cloudinit: { ...first.resources.cloudinit!, status: { atProvider: { id: "local:snippets/crossvdc-acme-lab-app-user-data.yaml" }, conditions: READY_SYNCED } } } });
+    const out = compose({ xr: app, observed: { cloudinit: ready(first.resources.cloudinit!, { id: "local:snippets/crossvdc-acme-lab-app-user-data.yaml" }) } });
     expect(out.results).toEqual([]);
     expect(Object.keys(out.resources).sort()).toEqual(["cloudinit", "vm"]);
     expect(out.resources.cloudinit!.spec).toEqual({
@@ -472,7 +474,6 @@ describe("VirtualMachine on Proxmox", () => {
   it("leaves an existing VM on its node and its disks on their datastore when the VDC's backend moves; new VMs and disks follow the VDC", () => {
     const spec = { image: { url: "https://images.example.com/debian-12.raw" }, disks: [{ name: "data", size: "100Gi" }], cloudInit: { userData: "#cloud-config\n" } };
     const app = xr("app", spec, { ns: "acme-lab" });
-    const ready = (r: KubeObject, atProvider: Record<string, unknown> = {}) => ({ ...structuredClone(r), status: { atProvider, conditions: READY_SYNCED } });
     const files = compose({ xr: app });
     const built = compose({ xr: app, observed: { image: ready(files.resources.image!), cloudinit: ready(files.resources.cloudinit!) } });
     const observed = {
@@ -504,7 +505,6 @@ describe("VirtualMachine on Proxmox", () => {
   it("puts images and snippets on the VDC's file datastore; the files of an existing VM stay where they are", () => {
     const spec = { image: { url: "https://images.example.com/debian-12.raw" }, cloudInit: { userData: "#cloud-config\n" } };
     const withFiles = (store: string): KubeObject => ({ ...LAB, spec: { ...(LAB.spec as object), backend: { ...((LAB.spec as { backend: object }).backend), fileDatastore: store } } });
-    const ready = (r: KubeObject) => ({ ...structuredClone(r), status: { atProvider: {}, conditions: READY_SYNCED } });
     const app = xr("app", spec, { ns: "acme-lab" });
     const files = compose({ xr: app, vdc: withFiles("cephfs") });
     const observed = { image: ready(files.resources.image!), cloudinit: ready(files.resources.cloudinit!) };
@@ -523,7 +523,7 @@ describe("VirtualMachine on Proxmox", () => {
   it("follows a VM that Proxmox reports on another node (moved by an operator or HA) instead of moving it back", () => {
     const app = xr("app", { image: { proxmoxTemplate: { vmId: 9000 } } }, { ns: "acme-lab" });
     const composed = compose({ xr: app }).resources.vm!;
-    const out = compose({ xr: app, observed: { vm: { ...structuredClone(composed), status: { atProvider: { nodeName: "pve2", vmId: 142 }, conditions: READY_SYNCED } } } });
+    const out = compose({ xr: app, observed: { vm: ready(composed, { nodeName: "pve2", vmId: 142 }) } });
     expect(at(out.resources.vm, "spec.forProvider.nodeName")).toBe("pve2");
     expect(at(out.resources.vm, "spec.forProvider.migrate")).toBe(true);
   });
