@@ -9,7 +9,6 @@ import {
   Ready,
   Severity,
   Status,
-  fromObject,
   type RunFunctionRequest,
   type RunFunctionResponse,
   type Result,
@@ -51,12 +50,16 @@ export class Fn {
     if (Object.keys(requirements).some((k) => !(k in got))) return passThrough(req, requirements);
 
     const required: Record<string, KubeObject[]> = {};
-    for (const k of Object.keys(requirements)) {
-      required[k] = (got[k]?.items ?? []).map((r) => r.resource as KubeObject).filter((r) => r && typeof r === "object");
+    for (const k in requirements) {
+      const items: KubeObject[] = [];
+      for (const r of got[k]?.items ?? []) if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
+      required[k] = items;
     }
     const observedComposed: Record<string, KubeObject> = {};
-    for (const [name, r] of Object.entries(req.observed?.resources ?? {})) {
-      if (r.resource && typeof r.resource === "object") observedComposed[name] = r.resource as KubeObject;
+    const observedResources = req.observed?.resources ?? {};
+    for (const name in observedResources) {
+      const r = observedResources[name]!.resource;
+      if (r && typeof r === "object") observedComposed[name] = r as KubeObject;
     }
 
     let out;
@@ -70,10 +73,11 @@ export class Fn {
 
     const resources: Record<string, Resource> = {};
     // Pass through what earlier pipeline steps composed; ours are assigned, never merged.
-    for (const [name, r] of Object.entries(req.desired?.resources ?? {})) resources[name] = r;
+    const earlier = req.desired?.resources ?? {};
+    for (const name in earlier) resources[name] = earlier[name]!;
     for (const name of Object.keys(out.resources).sort()) {
       const r = out.resources[name]!;
-      resources[name] = fromObject(clean(r.resource), undefined, r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
+      resources[name] = resource(clean(r.resource), r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
     }
     // A fresh composite, never the request's, with the status set whole: the SDK's
     // status helper deep-merges, concatenating arrays and dropping keys such as
@@ -86,7 +90,7 @@ export class Fn {
     };
     const rsp: RunFunctionResponse = {
       meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
-      desired: { composite: fromObject(composite), resources },
+      desired: { composite: resource(composite, Ready.READY_UNSPECIFIED), resources },
       results: out.events.map(
         (e): Result => ({
           severity: e.severity === "Warning" ? Severity.SEVERITY_WARNING : Severity.SEVERITY_NORMAL,
@@ -105,6 +109,15 @@ export class Fn {
     };
     return rsp;
   }
+}
+
+/**
+ * What the SDK's `fromObject` returns, built directly: it goes through
+ * `Resource.fromJSON`, six objects and a closure per resource, which one call
+ * at a time cost more than their size suggests (docs/performance.md).
+ */
+function resource(obj: KubeObject, ready: Ready): Resource {
+  return { resource: obj, connectionDetails: {}, ready };
 }
 
 function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: string } {

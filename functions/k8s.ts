@@ -34,7 +34,8 @@ export function namespace(name: string, labels: Record<string, string>, observed
  */
 export function namespacePhase(resources: Record<string, Composed>, observedNamespace: KubeObject | undefined): "Pending" | "Ready" | "Failed" {
   if ((observedNamespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating") return "Failed";
-  return Object.values(resources).every((r) => r.ready) ? "Ready" : "Pending";
+  for (const k in resources) if (!resources[k]!.ready) return "Pending";
+  return "Ready";
 }
 
 /** Anything without a status of its own is ready once it exists. */
