@@ -45,10 +45,12 @@ export const vdc = composer({
       quota: existing(quota(ns, labels, xr.spec), observed.quota),
       limits: existing(limitRange(ns, labels, xr.spec), observed.limits),
     };
-    for (const [key, obj] of Object.entries(policies(ns, labels, tenantName, xr.spec))) resources[key] = existing(obj, observed[key]);
+    const netpols = policies(ns, labels, tenantName, xr.spec);
+    for (const key in netpols) resources[key] = existing(netpols[key]!, observed[key]);
     const m = xr.spec.members;
     const bindings = { admin: subjectsOf(owner.admins, m.admins), edit: subjectsOf(m.editors), view: subjectsOf(m.viewers) };
-    for (const [role, subjects] of Object.entries(bindings)) {
+    for (const role of ["admin", "edit", "view"] as const) {
+      const subjects = bindings[role];
       if (subjects.length === 0) continue;
       const key = `rolebinding-${role}`;
       resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
@@ -140,7 +142,7 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
 
 function quota(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
   const hard: Record<string, string> = {};
-  for (const [key, rq] of Object.entries(QUOTA_KEYS)) hard[rq] = String(spec.quota[key as QuotaKey]);
+  for (const key in QUOTA_KEYS) hard[QUOTA_KEYS[key as QuotaKey]] = String(spec.quota[key as QuotaKey]);
   return build(ResourceQuota, { metadata: { name: "vdc-quota", namespace: ns, labels }, spec: { hard } });
 }
 
@@ -184,7 +186,8 @@ function usage(observed: KubeObject | undefined): Record<string, unknown> | unde
   const st = observed?.status as { used?: Record<string, string>; hard?: Record<string, string> } | undefined;
   if (!st?.hard) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, rq] of Object.entries(QUOTA_KEYS)) {
+  for (const key in QUOTA_KEYS) {
+    const rq = QUOTA_KEYS[key as QuotaKey];
     const hard = st.hard[rq];
     if (hard === undefined) continue;
     const used = st.used?.[rq] ?? "0";

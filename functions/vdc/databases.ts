@@ -130,6 +130,12 @@ interface Kept {
   why: string;
 }
 
+/** Per-instance figures a LimitRange caps, with the spec.limits field that caps each. */
+const PER_INSTANCE_LIMITS = [
+  ["cpu", "maxCpu"],
+  ["memory", "maxMemory"],
+] as const;
+
 export function composeDatabases(input: DatabasesInput): { fatal: string } | DatabasesOutput {
   const { vdc, ns, labels, spec, tier, observed, required, previouslyKept } = input;
   const what = `VDC ${vdc}`;
@@ -159,7 +165,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     if (size.backups && !db.backup) {
       return { fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret` };
     }
-    for (const [k, max] of [["cpu", "maxCpu"], ["memory", "maxMemory"]] as const) {
+    for (const [k, max] of PER_INSTANCE_LIMITS) {
       if (parseQuantity(size[k]) > parseQuantity(spec.limits[max])) {
         return { fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods` };
       }
