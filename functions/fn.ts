@@ -71,13 +71,15 @@ export class Fn {
     }
     if ("fatal" in out) return fatal(req, out.fatal, requirements);
 
+    // Composers put no undefined in a list (the schema tests would fail), and the
+    // encoder omits undefined object fields as the SDK's does: no copy to clean them.
     const resources: Record<string, Resource> = {};
     // Pass through what earlier pipeline steps composed; ours are assigned, never merged.
     const earlier = req.desired?.resources ?? {};
     for (const name in earlier) resources[name] = earlier[name]!;
     for (const name of Object.keys(out.resources).sort()) {
       const r = out.resources[name]!;
-      resources[name] = resource(clean(r.resource), r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
+      resources[name] = resource(r.resource, r.ready ? Ready.READY_TRUE : Ready.READY_FALSE);
     }
     // A fresh composite, never the request's, with the status set whole: the SDK's
     // status helper deep-merges, concatenating arrays and dropping keys such as
@@ -86,7 +88,7 @@ export class Fn {
       apiVersion: xr.apiVersion,
       kind: xr.kind,
       metadata: xr.metadata.namespace ? { name: xr.metadata.name, namespace: xr.metadata.namespace } : { name: xr.metadata.name },
-      status: clean(out.status),
+      status: out.status,
     };
     const rsp: RunFunctionResponse = {
       meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
@@ -171,40 +173,6 @@ function unchanged(req: RunFunctionRequest, results: Result[], requirements: Rec
 
 function requirementsOf(resources: Record<string, ResourceSelector>) {
   return { extraResources: {}, resources, schemas: {} };
-}
-
-/**
- * `v` without `undefined` anywhere: protobuf Struct cannot carry it and it must
- * not change output. Copies only the objects and arrays on a path to one, so the
- * common case, nothing to drop, allocates nothing.
- */
-export function clean<T>(v: T): T {
-  if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      // Leaves are most of a resource: test them here rather than in a call.
-      const c = typeof x === "object" && x !== null ? clean(x) : x;
-      if (!out && (x === undefined || c !== x)) out = v.slice(0, i);
-      if (out && c !== undefined) out.push(c);
-    }
-    return (out ?? v) as T;
-  }
-  let out: Record<string, unknown> | undefined;
-  for (const k in v) {
-    const x: unknown = (v as Record<string, unknown>)[k];
-    const c = typeof x === "object" && x !== null ? clean(x) : x;
-    if (!out && (x === undefined || c !== x)) {
-      out = {};
-      for (const j in v) {
-        if (j === k) break;
-        out[j] = (v as Record<string, unknown>)[j];
-      }
-    }
-    if (out && c !== undefined) out[k] = c;
-  }
-  return (out ?? v) as T;
 }
 
 function short(s: string): string {

@@ -11,8 +11,8 @@ export const NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
  * The object `new M(data).toJSON()` would give, typed by the kubernetes-models
- * class M, without the two deep copies the class makes on every call: `clean()`
- * drops undefined fields once, when the response is built.
+ * class M, without the two deep copies the class makes on every call. An
+ * undefined field is left for the encoder, which omits it as the SDK's does.
  */
 export function build<M extends (new (data?: any) => unknown) & { apiVersion: string; kind: string }>(
   model: M,
