@@ -174,7 +174,7 @@ function policies(ns: string, labels: Record<string, string>, tenant: string, sp
       policyTypes: ["Egress"],
       egress: net.allowEgress.map((e) => ({
         to: [{ ipBlock: { cidr: e.cidr } }],
-        ...(e.ports.length ? { ports: e.ports.map((p) => ({ port: p.port, protocol: p.protocol })) } : {}),
+        ports: e.ports.length ? e.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
       })),
     });
   }

@@ -308,31 +308,29 @@ function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, s
       imageName: `${POSTGRES_IMAGE}:${db.version}`,
       inheritedMetadata: { labels },
       bootstrap: { initdb: { database: "app", owner: "app" } },
-      storage: { size: size.storage, ...(klass ? { storageClass: klass } : {}) },
+      storage: { size: size.storage, storageClass: klass || undefined },
       // Requests equal to limits: Guaranteed QoS, as CloudNativePG recommends for PostgreSQL.
       resources: { requests: resources, limits: resources },
       // Deprecated upstream in favour of a hand-made PodMonitor, still honoured by 1.30 and a no-op without the Prometheus Operator.
       monitoring: { enablePodMonitor: true },
-      ...(size.instances > 1 ? { affinity: { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: size.antiAffinity } } : {}),
-      ...(b
+      affinity: size.instances > 1 ? { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: size.antiAffinity } : undefined,
+      backup: b
         ? {
-            backup: {
-              retentionPolicy: `${b.retentionDays}d`,
-              barmanObjectStore: {
-                destinationPath: b.destinationPath,
-                ...(b.endpointURL ? { endpointURL: b.endpointURL } : {}),
-                // Per major: a database recreated at another version must not find the old WAL archive (barman refuses a non-empty one).
-                serverName: `${db.name}-pg${db.version}`,
-                s3Credentials: {
-                  accessKeyId: { name: b.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
-                  secretAccessKey: { name: b.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
-                },
-                wal: { compression: "gzip" },
-                data: { compression: "gzip" },
+            retentionPolicy: `${b.retentionDays}d`,
+            barmanObjectStore: {
+              destinationPath: b.destinationPath,
+              endpointURL: b.endpointURL || undefined,
+              // Per major: a database recreated at another version must not find the old WAL archive (barman refuses a non-empty one).
+              serverName: `${db.name}-pg${db.version}`,
+              s3Credentials: {
+                accessKeyId: { name: b.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
+                secretAccessKey: { name: b.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
               },
+              wal: { compression: "gzip" },
+              data: { compression: "gzip" },
             },
           }
-        : {}),
+        : undefined,
     },
   };
 }
@@ -364,9 +362,9 @@ function databaseStatus(name: string, ns: string, observed: KubeObject | undefin
   return {
     name,
     ready: clusterReady(observed),
-    ...(typeof st.phase === "string" ? { phase: st.phase } : {}),
-    ...(typeof st.instances === "number" ? { instances: st.instances } : {}),
-    ...(typeof st.readyInstances === "number" ? { readyInstances: st.readyInstances } : {}),
+    phase: typeof st.phase === "string" ? st.phase : undefined,
+    instances: typeof st.instances === "number" ? st.instances : undefined,
+    readyInstances: typeof st.readyInstances === "number" ? st.readyInstances : undefined,
     host: `${name}-rw.${ns}.svc`,
     secretName: `${name}-app`,
     backups,

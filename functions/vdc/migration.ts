@@ -211,7 +211,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     const phase = (provider?.status as { phase?: unknown } | undefined)?.phase;
     const ready = isConditionTrue(provider, "Ready");
     if (!ready) notReady.push(src.name);
-    statuses.push({ ...base, ready, connected: isConditionTrue(provider, "ConnectionTestSucceeded"), ...(typeof phase === "string" ? { phase } : {}) });
+    statuses.push({ ...base, ready, connected: isConditionTrue(provider, "ConnectionTestSucceeded"), phase: typeof phase === "string" ? phase : undefined });
   }
   resources[DESTINATION_KEY] = forkliftComposed(destinationProvider(ns, labels), observed[DESTINATION_KEY]);
 
@@ -237,7 +237,7 @@ function sourceProvider(ns: string, labels: Record<string, string>, src: Migrati
       type: src.type,
       url: src.url,
       secret: { name: src.secretRef.name, namespace: ns },
-      ...(Object.keys(src.settings).length ? { settings: Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+      settings: Object.keys(src.settings).length ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => (a < b ? -1 : 1))) : undefined,
     },
   };
 }
@@ -282,7 +282,7 @@ function storageMap(ns: string, labels: Record<string, string>, names: Migration
       map: src.storageMap.map((m) => ({
         source: m.source,
         // The spec refuses an entry without a class when the VDC has no default, so one of the two is set.
-        destination: { storageClass: m.storageClass ?? storageClass, ...(m.accessMode ? { accessMode: m.accessMode } : {}), ...(m.volumeMode ? { volumeMode: m.volumeMode } : {}) },
+        destination: { storageClass: m.storageClass ?? storageClass, accessMode: m.accessMode || undefined, volumeMode: m.volumeMode || undefined },
       })),
     },
   };
