@@ -5,7 +5,7 @@ import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { API_VERSION, type XRDSpec } from "../api.js";
 import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
-import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, build } from "../k8s.js";
+import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, build, withLabels } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
@@ -41,7 +41,7 @@ export const vdc = composer({
     const ns = name;
     const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
     const resources: Record<string, Composed> = {
-      namespace: namespace(ns, { ...labels, [LABEL_TYPE]: "vdc", [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio }, observed.namespace),
+      namespace: namespace(ns, withLabels(labels, { [LABEL_TYPE]: "vdc", [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio }), observed.namespace),
       quota: existing(quota(ns, labels, xr.spec), observed.quota),
       limits: existing(limitRange(ns, labels, xr.spec), observed.limits),
     };

@@ -6,7 +6,7 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
 import { conditionOf } from "../compose.js";
-import { asDesired, existing, NAME_LABEL, networkPolicy, secretKeys } from "../k8s.js";
+import { asDesired, existing, NAME_LABEL, networkPolicy, secretKeys, withLabels } from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
@@ -226,11 +226,12 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     ...spec.databases.map((db) => {
       const k = keptBy.get(db.name);
       if (k) return keptStatus(k, ns);
-      if (replacing.has(db.name)) return { ...databaseStatus(db.name, ns, undefined, db.backup !== undefined), phase: "Replacing" };
+      const backups = db.backup !== undefined;
+      if (replacing.has(db.name)) return databaseStatus(db.name, ns, undefined, backups, { phase: "Replacing" });
       const problem = credentials.get(db.name);
-      const st = databaseStatus(db.name, ns, observed[databaseKey(db.name)], db.backup !== undefined);
-      if (waiting.has(db.name)) return { ...st, phase: "WaitingForBackupCredentials", backupCredentials: problem };
-      return problem ? { ...st, backupCredentials: problem } : st;
+      const current = observed[databaseKey(db.name)];
+      if (waiting.has(db.name)) return databaseStatus(db.name, ns, current, backups, { phase: "WaitingForBackupCredentials", backupCredentials: problem });
+      return databaseStatus(db.name, ns, current, backups, { backupCredentials: problem });
     }),
     ...kept.filter((k) => !inSpec.has(k.name)).map((k) => keptStatus(k, ns)),
   ];
@@ -300,7 +301,7 @@ function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, s
     metadata: {
       name: db.name,
       namespace: ns,
-      labels: { ...labels, [LABEL_TYPE]: "database" },
+      labels: withLabels(labels, { [LABEL_TYPE]: "database" }),
       annotations: { [PROTECTION_ANNOTATION]: String(db.deletionProtection) },
     },
     spec: {
@@ -339,7 +340,7 @@ function scheduledBackup(ns: string, labels: Record<string, string>, name: strin
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "ScheduledBackup",
-    metadata: { name, namespace: ns, labels: { ...labels, [LABEL_TYPE]: "database" } },
+    metadata: { name, namespace: ns, labels: withLabels(labels, { [LABEL_TYPE]: "database" }) },
     // The first base backup right away; Backup objects go with the ScheduledBackup, their data stays in the object store.
     spec: { cluster: { name }, schedule, method: "barmanObjectStore", immediate: true, backupOwnerReference: "self" },
   };
@@ -357,22 +358,31 @@ export function clusterReady(observed: KubeObject | undefined): boolean {
   return (observed.status as { phase?: unknown } | undefined)?.phase === HEALTHY_PHASE;
 }
 
-function databaseStatus(name: string, ns: string, observed: KubeObject | undefined, backups: boolean): Record<string, unknown> {
+/** What status.databases[] says of one database; `more` overrides the observed phase and adds what the spec alone cannot tell. */
+function databaseStatus(
+  name: string,
+  ns: string,
+  observed: KubeObject | undefined,
+  backups: boolean,
+  more: { phase?: string; backupCredentials?: string; kept?: true } = {},
+): Record<string, unknown> {
   const st = (observed?.status ?? {}) as { phase?: unknown; instances?: unknown; readyInstances?: unknown };
   return {
     name,
     ready: clusterReady(observed),
-    phase: typeof st.phase === "string" ? st.phase : undefined,
+    phase: more.phase ?? (typeof st.phase === "string" ? st.phase : undefined),
     instances: typeof st.instances === "number" ? st.instances : undefined,
     readyInstances: typeof st.readyInstances === "number" ? st.readyInstances : undefined,
     host: `${name}-rw.${ns}.svc`,
     secretName: `${name}-app`,
     backups,
+    backupCredentials: more.backupCredentials,
+    kept: more.kept,
   };
 }
 
 function keptStatus(k: Kept, ns: string): Record<string, unknown> {
-  return { ...databaseStatus(k.name, ns, k.observed, (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined), kept: true };
+  return databaseStatus(k.name, ns, k.observed, (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined, { kept: true });
 }
 
 /** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */

@@ -7,7 +7,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
-import { asDesired, secretKeys } from "../k8s.js";
+import { asDesired, secretKeys, withLabels } from "../k8s.js";
 import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
 
 export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
@@ -179,7 +179,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     if (destination) resources[DESTINATION_KEY] = forkliftComposed(asDesired(destination), destination);
     return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: keptStatuses } }, conditions: [protectedCondition] };
   }
-  const labels = { ...input.labels, [LABEL_TYPE]: "migration" };
+  const labels = withLabels(input.labels, { [LABEL_TYPE]: "migration" });
   const waiting: string[] = [];
   const notReady: string[] = [];
 
@@ -188,7 +188,16 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     const names = migrationNames(vdc, src.name);
     const ref = `Secret ${ns}/${src.secretRef.name}`;
     const secret = required[secretRequirementKey(src.name)]?.[0];
-    const base = { name: src.name, type: src.type, networkMap: names.networkMap, storageMap: names.storageMap };
+    const status = (ready: boolean, connected: boolean, more: { phase?: string; waiting?: string }) => ({
+      name: src.name,
+      type: src.type,
+      networkMap: names.networkMap,
+      storageMap: names.storageMap,
+      ready,
+      connected,
+      phase: more.phase,
+      waiting: more.waiting,
+    });
     if (!secret) {
       // A Provider that exists is not dropped for want of its Secret: Fatal keeps it and says why.
       if (observed[sourceProviderKey(src.name)]) {
@@ -197,7 +206,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
       // A new source waits: the tenant can only create the Secret once the VDC namespace exists.
       const why = `waiting for ${ref}: create it with the ${src.type} credentials`;
       waiting.push(`${src.name} (${why})`);
-      statuses.push({ ...base, ready: false, connected: false, waiting: why });
+      statuses.push(status(false, false, { waiting: why }));
       continue;
     }
     const missing = missingCredentials(src.type, secretKeys(secret), secretFlag(secret, "insecureSkipVerify"));
@@ -211,7 +220,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     const phase = (provider?.status as { phase?: unknown } | undefined)?.phase;
     const ready = isConditionTrue(provider, "Ready");
     if (!ready) notReady.push(src.name);
-    statuses.push({ ...base, ready, connected: isConditionTrue(provider, "ConnectionTestSucceeded"), phase: typeof phase === "string" ? phase : undefined });
+    statuses.push(status(ready, isConditionTrue(provider, "ConnectionTestSucceeded"), { phase: typeof phase === "string" ? phase : undefined }));
   }
   resources[DESTINATION_KEY] = forkliftComposed(destinationProvider(ns, labels), observed[DESTINATION_KEY]);
 
