@@ -22,7 +22,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { dnsName, LABEL_TYPE } from "../names.js";
-import { asDesired } from "../k8s.js";
+import { asDesired, withLabels } from "../k8s.js";
 import { FORKLIFT_API_VERSION } from "../vdc/migration.js";
 import type { ManagedClusterSpec } from "./api.js";
 
@@ -91,7 +91,7 @@ export interface ClustersOutput {
 export function composeClusters(input: ClustersInput): { fatal: string } | ClustersOutput {
   const { tenant, ns, clusters, observed, required } = input;
   if (clusters.length === 0) return { resources: {}, status: {}, conditions: [] };
-  const labels = { ...input.labels, [LABEL_TYPE]: "migration" };
+  const labels = withLabels(input.labels, { [LABEL_TYPE]: "migration" });
   const msa = serviceAccountName(ns);
   const resources: Record<string, Composed> = {};
   const statuses: Record<string, unknown>[] = [];
@@ -125,13 +125,21 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
 
     const token = tokenData(required[tokenRequirement(c.name)]?.[0]);
     const name = clusterProviderName(c.name);
-    const base = { name: c.name, ...(url ? { url } : {}), namespaces, tokenReady: token !== undefined };
+    const status = (more: { provider?: string; ready: boolean; waiting?: string }) => ({
+      name: c.name,
+      url: url || undefined,
+      namespaces,
+      tokenReady: token !== undefined,
+      provider: more.provider,
+      ready: more.ready,
+      waiting: more.waiting,
+    });
     const provider = observed[keys.provider];
     // The Provider never goes out before its token: it would be created without credentials and fail.
     if (token && url) {
       resources[keys.secret] = { resource: providerSecret(name, ns, labels, url, token), ready: observed[keys.secret] !== undefined };
       resources[keys.provider] = { resource: clusterProvider(name, ns, labels, url), ready: isConditionTrue(provider, "Ready") };
-      statuses.push({ ...base, provider: name, ready: isConditionTrue(provider, "Ready") });
+      statuses.push(status({ provider: name, ready: isConditionTrue(provider, "Ready") }));
       if (!isConditionTrue(provider, "Ready")) waiting.push(`${c.name} (Provider ${ns}/${name} not ready yet)`);
       continue;
     }
@@ -143,10 +151,10 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     if (provider && observed[keys.secret]) {
       resources[keys.secret] = { resource: asDesired(observed[keys.secret]!), ready: true };
       resources[keys.provider] = { resource: asDesired(provider), ready: isConditionTrue(provider, "Ready") };
-      statuses.push({ ...base, provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why });
+      statuses.push(status({ provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why }));
       continue;
     }
-    statuses.push({ ...base, ready: false, waiting: why });
+    statuses.push(status({ ready: false, waiting: why }));
   }
 
   return {
@@ -206,7 +214,7 @@ function providerSecret(name: string, ns: string, labels: Record<string, string>
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name, namespace: ns, labels: { ...labels, createdForProviderType: "openshift", createdForResourceType: "providers" } },
+    metadata: { name, namespace: ns, labels: withLabels(labels, { createdForProviderType: "openshift", createdForResourceType: "providers" }) },
     type: "Opaque",
     data: { cacert: token.cacert, insecureSkipVerify: b64("false"), token: token.token, url: b64(url) },
   };

@@ -131,7 +131,8 @@ function dataVolume(
 ): DataVolumeTemplate {
   return {
     metadata: { name, labels },
-    spec: { ...source, storage: { resources: { requests: { storage: size } }, ...(storageClassName ? { storageClassName } : {}) } },
+    // Not `{ ...source, storage }`: Node 20's V8 copies that in its runtime (see withLabels).
+    spec: Object.assign({}, source, { storage: { resources: { requests: { storage: size } }, storageClassName: storageClassName || undefined } }),
   };
 }
 
