@@ -87,6 +87,20 @@ export function isQuantity(input: unknown): boolean {
  * quantities, plain or milli for cpu. Exact: never rounds.
  */
 export function formatQuantity(nano: bigint, kind: "bytes" | "cpu" | "count"): string {
+  // Every reconcile formats the same few figures; BigInt division allocates.
+  const cache = formatted[kind];
+  let s = cache.get(nano);
+  if (s === undefined) {
+    s = format(nano, kind);
+    if (cache.size >= 4096) cache.clear();
+    cache.set(nano, s);
+  }
+  return s;
+}
+
+const formatted = { bytes: new Map<bigint, string>(), cpu: new Map<bigint, string>(), count: new Map<bigint, string>() };
+
+function format(nano: bigint, kind: "bytes" | "cpu" | "count"): string {
   const neg = nano < 0n;
   const abs = neg ? -nano : nano;
   const sign = neg ? "-" : "";
