@@ -151,7 +151,8 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
 
   // Databases that left the spec: kept while the protection they were composed with holds.
   const inSpec = new Set(spec.databases.map((d) => d.name));
-  for (const key of Object.keys(observed).sort()) {
+  // In any order: `kept` is sorted by name below.
+  for (const key in observed) {
     const name = DATABASE_KEY.exec(key)?.[1];
     if (name === undefined || inSpec.has(name)) continue;
     const obj = observed[key]!;

@@ -139,7 +139,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
   const plans = required[PLANS_KEY] ?? [];
   const kept: { name: string; plans: string[] }[] = [];
   const providerPrefix = sourceProviderKey("");
-  for (const key of Object.keys(observed).sort()) {
+  for (const key in observed) {
     if (!key.startsWith(providerPrefix) || key === providerPrefix) continue;
     const name = key.slice(providerPrefix.length);
     if (inSpec.has(name)) continue;
@@ -151,6 +151,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
       if (obj) resources[k] = forkliftComposed(asDesired(obj), obj);
     }
   }
+  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const keptStatuses = kept.map((k) => {
     const provider = observed[sourceProviderKey(k.name)]!;
     const names = migrationNames(vdc, k.name);
