@@ -567,6 +567,25 @@ describe("decodeRunFunctionRequest", () => {
       ["the last duplicate key wins and keeps its first place", input(entry("a", str(3, "1")), entry("b", str(3, "2")), entry("a", str(3, "3")))],
       ["integer-like keys come first", input(entry("b", str(3, "1")), entry("1", str(3, "2")), entry("0", str(3, "3")))],
       ["a Struct key __proto__ is dropped", input(entry("__proto__", ld(5, entry("polluted", str(3, "yes")))), entry("x", str(3, "y")))],
+      [
+        "a null Struct key __proto__, then another: unwrap copies the second, which becomes the prototype",
+        input(entry("__proto__", tag(1, 0), [0]), entry("__proto__", ld(5, entry("x", str(3, "1")))), entry("k", str(3, "v"))),
+        (r) => {
+          expect(Object.getPrototypeOf(r.input)).toEqual({ x: "1" });
+          expect(Object.keys(r.input!)).toEqual(["k"]);
+        },
+      ],
+      [
+        "after a null __proto__ the last one wins, and a string sets no prototype",
+        input(entry("__proto__", tag(1, 0), [0]), entry("__proto__", ld(5, entry("x", str(3, "1")))), entry("__proto__", str(3, "s"))),
+        (r) => expect(Object.getPrototypeOf(r.input)).toBe(Object.prototype),
+      ],
+      ["two null Struct keys __proto__ make a null prototype", input(entry("__proto__", tag(1, 0), [0]), entry("__proto__", tag(1, 0), [0])), (r) => expect(Object.getPrototypeOf(r.input)).toBeNull()],
+      [
+        "a __proto__ whose own prototype chain ends in null, then another",
+        input(entry("__proto__", ld(5, entry("__proto__", tag(1, 0), [0]), entry("__proto__", tag(1, 0), [0]))), entry("__proto__", ld(5, entry("y", str(3, "2"))))),
+        (r) => expect(Object.getPrototypeOf(r.input)).toEqual({ y: "2" }),
+      ],
       ["a map key __proto__ sets the map object's prototype", [...ld(6, str(1, "__proto__"), ld(2, ld(1))), ...ld(6, str(1, "a"), ld(2))]],
       ["a map entry with no value is skipped", [...ld(6, str(1, "a")), ...ld(8, str(1, "b"), ld(2))]],
       ["a bytes entry with no value is an empty Buffer", [...ld(2, ld(1, ld(2, str(1, "k")), ld(2, str(1, "j"), ld(2, [1, 2]))))]],

@@ -20,8 +20,10 @@
 // - a Value's oneof resolves by priority string > number > bool > struct >
 //   list > null, not by wire order; an empty Value is `undefined`, dropped
 //   from a Struct but kept as an element of a ListValue;
-// - a Struct key "__proto__" is dropped; in the other maps it is assigned as
-//   the SDK assigns it (which sets that map object's prototype);
+// - a Struct key "__proto__" gives the object the prototype the SDK's
+//   Struct.decode and Struct.unwrap give it (none, mostly; see protoOf), and
+//   in the other maps it is assigned as the SDK assigns it (which sets that
+//   map object's prototype);
 // - the same nesting limit: a message nested 100 deep throws.
 import type {
   CredentialData,
@@ -62,6 +64,8 @@ var view: DataView = EMPTY_VIEW;
 var keys: string[] = [];
 var vals: unknown[] = [];
 var top = 0;
+/** How many "__proto__" fields have been read: a Struct that read one builds its object the slow way. */
+var protoFields = 0;
 
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
   // Always a Buffer (grpc-js hands one over; a Uint8Array is wrapped, not copied),
@@ -318,6 +322,7 @@ function bytesEntry(map: Record<string, Buffer>, end: number, depth: number): vo
 function struct(end: number, depth: number): JsonObject {
   enter(depth);
   const base = top;
+  const protos = protoFields;
   while (pos < end) {
     const tag = varint32();
     if (tag === 10) {
@@ -328,7 +333,7 @@ function struct(end: number, depth: number): JsonObject {
     if (ends(tag)) break;
     skip(tag & 7);
   }
-  return object(base);
+  return protoFields === protos ? object(base) : objectWithProto(base);
 }
 
 /**
@@ -350,6 +355,42 @@ function object(base: number): JsonObject {
   }
   top = base;
   return obj;
+}
+
+/**
+ * object() for a Struct that had "__proto__" fields. The SDK assigns every
+ * field to a plain `fields` map, so a "__proto__" goes through the inherited
+ * setter and only changes that map's prototype, which Struct.unwrap, copying
+ * own keys, leaves behind. Once the map's prototype chain no longer reaches
+ * Object.prototype (a null "__proto__" does that), the next "__proto__" is an
+ * own key, the last one wins, and unwrap's copy of it sets the prototype of
+ * the object it returns. A real Crossplane request never has two "__proto__"
+ * keys in one Struct; a fuzzed one does.
+ */
+function objectWithProto(base: number): JsonObject {
+  if (top - base > 1) sortFields(base, top - base);
+  const obj: JsonObject = {};
+  let mapProto: object | null = Object.prototype;
+  let own = false;
+  let ownVal: unknown;
+  for (let i = base; i < top; i++) {
+    const key = keys[i]!;
+    const v = vals[i];
+    vals[i] = undefined;
+    if (key !== "__proto__") obj[key] = v;
+    else if (own || !reachesObjectPrototype(mapProto)) {
+      own = true;
+      ownVal = v;
+    } else if (typeof v === "object") mapProto = v;
+  }
+  top = base;
+  if (own && typeof ownVal === "object") Object.setPrototypeOf(obj, ownVal);
+  return obj;
+}
+
+function reachesObjectPrototype(p: object | null): boolean {
+  while (p !== null && p !== Object.prototype) p = Object.getPrototypeOf(p) as object | null;
+  return p !== null;
 }
 
 function sortFields(base: number, n: number): void {
@@ -422,17 +463,23 @@ function canonicalField(end: number, depth: number): boolean {
   // A Value that stopped early (a stray end tag) leaves more of the entry to read.
   if (pos !== end) structField(end, depth, key, val);
   else if (keyLength !== 9 || key !== "__proto__") field(key, val);
+  else if (val !== undefined) protoField(val);
   return true;
 }
 
-/**
- * Struct.FieldsEntry, from the cursor on, given what was read of it so far.
- * The SDK's Struct.unwrap copies own keys only, so "__proto__" is lost there.
- */
+/** Struct.FieldsEntry, from the cursor on, given what was read of it so far; an empty Value is dropped, as in the SDK. */
 function structField(end: number, depth: number, key = "", val: unknown = undefined): void {
   entry(end, depth, value, key, val);
   const v = takeEntryVal();
-  if (v !== undefined && entryKey !== "__proto__") field(entryKey, v);
+  if (v === undefined) return;
+  if (entryKey !== "__proto__") field(entryKey, v);
+  else protoField(v);
+}
+
+/** A "__proto__" field of a Struct, kept for objectWithProto. */
+function protoField(val: unknown): void {
+  protoFields++;
+  field("__proto__", val);
 }
 
 function field(key: string, val: unknown): void {
