@@ -87,18 +87,15 @@ export function isQuantity(input: unknown): boolean {
  * quantities, plain or milli for cpu. Exact: never rounds.
  */
 export function formatQuantity(nano: bigint, kind: "bytes" | "cpu" | "count"): string {
-  // Every reconcile formats the same few figures; BigInt division allocates.
-  const cache = formatted[kind];
-  let s = cache.get(nano);
-  if (s === undefined) {
-    s = format(nano, kind);
-    if (cache.size >= 4096) cache.clear();
-    cache.set(nano, s);
-  }
-  return s;
+  return formatCached[kind](nano);
 }
 
-const formatted = { bytes: new Map<bigint, string>(), cpu: new Map<bigint, string>(), count: new Map<bigint, string>() };
+// Every reconcile formats the same few figures; BigInt division allocates.
+const formatCached = {
+  bytes: memo((nano: bigint) => format(nano, "bytes")),
+  cpu: memo((nano: bigint) => format(nano, "cpu")),
+  count: memo((nano: bigint) => format(nano, "count")),
+};
 
 function format(nano: bigint, kind: "bytes" | "cpu" | "count"): string {
   const neg = nano < 0n;
