@@ -23,7 +23,7 @@ import { writeServerCerts, type TestPKI } from "../test/support/certs.js";
 import { build, type Built } from "./build.js";
 import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
 import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
-import { VARIANTS, buildCases, fn, type Case } from "./cases.js";
+import { BEYOND_POINTS, SCALING_POINTS, VARIANTS, buildCases, fn, type Case } from "./cases.js";
 import { FLOW_CONTROL_WINDOW, MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
 import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
@@ -65,6 +65,16 @@ const MB = 1024 * 1024;
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
 /** Our answer to a request as the SDK encodes it, computed in this process from what our decoder makes, as the server does. */
 const localAnswer = (bytes: Buffer) => Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(bytes))).finish());
+
+/** Our server must answer `c` over the wire with the in-process answer, byte for byte, and the same way in each of its key orders. */
+async function sameAnswers(client: RawClient, c: Case, transport: Transport, mismatches: string[], orderNotes: Set<string>): Promise<void> {
+  const wire = await call(client, c.bytes);
+  const local = localAnswer(c.bytes);
+  if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
+  const answers = new Set<string>();
+  for (const v of c.variants) answers.add((await call(client, v)).toString("base64"));
+  if (answers.size > 1) orderNotes.add(`${c.name}: ${answers.size} different responses to its ${VARIANTS} key orders`);
+}
 const kib = (b: number) => (b >= 100 * 1024 ? `${(b / MB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
@@ -327,16 +337,8 @@ async function main(): Promise<void> {
   for (const transport of TRANSPORTS) {
     const servers = {} as Record<Target, Running>;
     for (const target of TARGETS) servers[target] = await start(built, target, transport, pki);
-    // Same answer over the wire as in-process, byte for byte.
-    for (const c of [...cases, ...scaling.flatMap((s) => s.points.map((p) => p.c))]) {
-      const wire = await call(servers.crossvdc.client, c.bytes);
-      const local = localAnswer(c.bytes);
-      if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
-      // The same request in other key orders should get the same answer.
-      const answers = new Set<string>();
-      for (const v of c.variants) answers.add((await call(servers.crossvdc.client, v)).toString("base64"));
-      if (answers.size > 1) orderNotes.add(`${c.name}: ${answers.size} different responses to its ${VARIANTS} key orders`);
-    }
+    // Same answer over the wire as in-process, byte for byte (the scaling points are checked where they are measured).
+    for (const c of cases) await sameAnswers(servers.crossvdc.client, c, transport, mismatches, orderNotes);
     log();
     log(`## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`);
     log();
@@ -419,12 +421,22 @@ async function main(): Promise<void> {
   {
     const servers = {} as Record<Target, Running>;
     for (const target of TARGETS) servers[target] = await start(built, target, "insecure", pki);
+    // The issue's points are judged; the ones past them (full mode only) show whether the cost per
+    // further object keeps growing or steps up once and stays.
+    const points = [...SCALING_POINTS, ...(QUICK ? [] : BEYOND_POINTS)];
+    const judged = SCALING_POINTS.length;
     for (const s of scaling) {
       const rows: string[][] = [];
       const ours: number[] = [];
+      const floor: number[] = [];
       const inproc: number[] = [];
-      for (const { n, c } of s.points) {
-        const calls = n >= 10_000 ? (QUICK ? 5 : 15) : n >= 1000 ? (QUICK ? 20 : 60) : QUICK ? 100 : 300;
+      const bytes: number[] = [];
+      const wrong: string[] = [];
+      const wrongOrder = new Set<string>();
+      for (const n of points) {
+        const c = s.at(n);
+        await sameAnswers(servers.crossvdc.client, c, "insecure", wrong, wrongOrder);
+        const calls = n >= 20_000 ? 9 : n >= 10_000 ? (QUICK ? 5 : 15) : n >= 1000 ? (QUICK ? 20 : 60) : QUICK ? 100 : 300;
         // In-process: Fn.run alone (no protobuf decode, no transport), on what our decoder makes.
         const req = decodeRunFunctionRequest(c.bytes);
         for (let i = 0; i < 3; i++) fn.run(req);
@@ -442,9 +454,11 @@ async function main(): Promise<void> {
           if (per[target].errors) log(`ERRORS ${target} ${c.name}: ${per[target].errors} (${per[target].firstError})`);
         }
         ours.push(per.crossvdc.p50);
+        floor.push(per.floor.p50);
         inproc.push(ip);
+        bytes.push(c.bytes.length);
         rows.push([
-          String(n),
+          n.toLocaleString("en"),
           kib(c.bytes.length),
           c.outcome.startsWith("FATAL") ? "FATAL" : "composed",
           fmt(ip, 3),
@@ -455,25 +469,32 @@ async function main(): Promise<void> {
         ]);
       }
       log(`${s.kind}:`);
+      for (const m of wrong) log(`MISMATCH ${m}`);
+      for (const m of wrongOrder) log(`KEY ORDER ${m}`);
       table(["n", "request", "outcome", "Fn.run ms", "gRPC p50 ms", "floor p50 ms", "ours − floor ms", "µs per object"], rows);
       // How many such objects fit in one request at the server's default --max-recv-message-size.
-      const [p0, p1] = [s.points[0]!, s.points[s.points.length - 1]!];
-      const perObject = (p1.c.bytes.length - p0.c.bytes.length) / (p1.n - p0.n);
-      const fit = Math.floor((DEFAULT_MAX_RECV_MESSAGE_SIZE - p0.c.bytes.length) / perObject) + p0.n;
+      const perObject = (bytes[judged - 1]! - bytes[0]!) / (points[judged - 1]! - points[0]!);
+      const fit = Math.floor((DEFAULT_MAX_RECV_MESSAGE_SIZE - bytes[0]!) / perObject) + points[0]!;
       log(`  request size: ${fmt(perObject, 0)} bytes per object; the default --max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds about ${fit.toLocaleString("en")} of them (this bench runs both servers at ${MAX_MESSAGE / MB} MiB)`);
       // Linear: the cost of each further object must not grow. Compare the marginal cost per object
-      // of the last step with the one before (fixed costs cancel out); allow 50% for noise and GC.
-      const points = s.points.map((p) => p.n);
+      // of the last judged step with the one before (fixed costs cancel out); allow 50% for noise and GC.
+      const marginal = (t: number[]) => points.slice(1).map((n, i) => (t[i + 1]! - t[i]!) / (n - points[i]!));
       const checks = [
         { label: "gRPC", t: ours },
         { label: "Fn.run", t: inproc },
       ].map(({ label, t }) => {
-        const steps = points.slice(1).map((n, i) => ({ from: points[i]!, to: n, marginal: (t[i + 1]! - t[i]!) / (n - points[i]!) }));
-        const growth = steps.length > 1 ? steps[steps.length - 1]!.marginal / steps[steps.length - 2]!.marginal : 1;
-        const ratios = points.slice(1).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`);
-        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${steps.map((x) => fmt(x.marginal * 1000, 2)).join(" → ")}` };
+        const m = marginal(t).slice(0, judged - 1);
+        const growth = m.length > 1 ? m[m.length - 1]! / m[m.length - 2]! : 1;
+        const ratios = points.slice(1, judged).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`);
+        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${m.map((x) => fmt(x * 1000, 2)).join(" → ")}` };
       });
       for (const ch of checks) log(`  ${ch.text}${ch.growth > 1.5 ? `  SUPER-LINEAR (marginal cost ×${fmt(ch.growth)})` : ""}`);
+      if (points.length > judged) {
+        const steps = points.slice(1).map((n, i) => `${points[i]!.toLocaleString("en")}→${n.toLocaleString("en")}`).slice(judged - 2);
+        for (const [label, t] of [["gRPC", ours], ["floor", floor], ["Fn.run", inproc]] as const) {
+          log(`  past ${points[judged - 1]!.toLocaleString("en")} (not judged), ${label}: marginal µs/object ${marginal(t).slice(judged - 2).map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`).join(", ")}`);
+        }
+      }
       const worst = Math.max(...checks.map((c) => c.growth));
       linear.push({ kind: s.kind, ok: worst <= 1.5, why: `marginal cost per object of the last step ×${fmt(worst)} of the one before` });
       log();

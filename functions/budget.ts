@@ -54,10 +54,27 @@ export function tenantOf(vdc: KubeObject): string | undefined {
 
 /** Oldest first (creationTimestamp, then name); one not created yet (no timestamp) comes last. */
 export function creationOrder<T extends KubeObject>(items: T[]): T[] {
-  // Keys computed once per item, not once per comparison: admission sorts thousands.
-  const keyed = items.map((v) => ({ v, key: `${String(v.metadata?.creationTimestamp ?? "~")}\u0000${v.metadata?.name ?? ""}` }));
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((k) => k.v);
+  // The keys are read once per item, not once per comparison, and the sort moves
+  // indexes: admission sorts tens of thousands of objects, and a key object or a
+  // joined string per item would be garbage the size of the request.
+  const n = items.length;
+  const times: string[] = new Array(n);
+  const names: string[] = new Array(n);
+  const index: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const md = items[i]!.metadata;
+    times[i] = String(md?.creationTimestamp ?? "~");
+    names[i] = String(md?.name ?? "");
+    index[i] = i;
+  }
+  index.sort((a, b) => compare(times[a]!, times[b]!) || compare(names[a]!, names[b]!));
+  const out: T[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = items[index[i]!]!;
+  return out;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The tenant's VDCs in charging order. */
@@ -95,19 +112,30 @@ export function admitInOrder<K extends string, T>(
   demand: (item: T) => Record<K, bigint>,
   limit: Record<K, bigint>,
 ): { admitted: T[]; refused: { item: T; over: K[] }[]; allocated: Record<K, bigint> } {
-  const allocated = Object.fromEntries(keys.map((k) => [k, 0n])) as Record<K, bigint>;
+  // What is left, not what is taken: `demand > left` is `allocated + demand > limit`
+  // without a bigint made per comparison, and an item that fits allocates nothing else.
+  const left = {} as Record<K, bigint>;
+  for (const k of keys) left[k] = limit[k];
   const admitted: T[] = [];
   const refused: { item: T; over: K[] }[] = [];
   for (const item of items) {
     const d = demand(item);
-    const over = overLimit(keys, allocated, d, limit);
-    if (over.length) {
-      refused.push({ item, over });
+    let fits = true;
+    for (const k of keys) {
+      if (d[k] > left[k]) {
+        fits = false;
+        break;
+      }
+    }
+    if (!fits) {
+      refused.push({ item, over: keys.filter((k) => d[k] > left[k]) });
       continue;
     }
-    for (const k of keys) allocated[k] += d[k];
+    for (const k of keys) left[k] = (left[k] as bigint) - (d[k] as bigint);
     admitted.push(item);
   }
+  const allocated = {} as Record<K, bigint>;
+  for (const k of keys) allocated[k] = (limit[k] as bigint) - (left[k] as bigint);
   return { admitted, refused, allocated };
 }
 

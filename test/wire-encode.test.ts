@@ -67,7 +67,7 @@ const response: fc.Arbitrary<RunFunctionResponse> = fc.record({
 
 describe("encodeRunFunctionResponse", () => {
   it("writes the SDK's bytes for every response the benchmark cases get", () => {
-    const { cases } = buildCases([]);
+    const { cases } = buildCases();
     expect(cases.length).toBeGreaterThan(0);
     for (const c of cases) {
       for (const bytes of [c.bytes, ...c.variants]) {

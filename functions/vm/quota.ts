@@ -27,8 +27,13 @@ function siblingDemand(vm: KubeObject): Amounts {
   // Only the size matters here; keying the cache on it alone keeps the key small.
   const r = parseCached(sizeOnly, { size: (vm.spec as { size?: unknown } | undefined)?.size });
   if (!r.success) return { vms: parseQuantity(1), cpu: 0n, memory: 0n };
-  return demandOf(sizeOf(r.data.size));
+  // A namespace's VMs share a few sizes, and parseCached returns the same frozen
+  // result for each: their demand is worked out once, not once per VM.
+  let d = demands.get(r.data);
+  if (!d) demands.set(r.data, (d = Object.freeze(demandOf(sizeOf(r.data.size)))));
+  return d;
 }
+const demands = new WeakMap<object, Readonly<Amounts>>();
 
 export interface VDCQuota {
   name: string;
