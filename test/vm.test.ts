@@ -703,6 +703,56 @@ describe("quota: vms, cpu and memory of the VDC, charged in creation order", () 
   });
 });
 
+describe("VDC limits on KubeVirt", () => {
+  // Quota enough for any of these VMs, so only the LimitRange's limits decide.
+  const roomy = (limits?: Record<string, string>): KubeObject => ({ ...DEV, spec: { ...(DEV.spec as object), quota: { cpu: 64, memory: "256Gi", vms: 4 }, ...(limits ? { limits } : {}) } });
+  const big = (size: Record<string, unknown>, ns = "acme-dev", image: Record<string, unknown> = { url: FEDORA }) => xr("big", { size, image }, { ns });
+  const refusal = (problems: string) =>
+    `VirtualMachine acme-dev/big: spec.size: ${problems}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start; nothing is composed: choose a smaller size, or raise the VDC's spec.limits`;
+
+  it.each([
+    { name: "more cpu than maxCpu", size: { cpu: 16, memory: "8Gi" }, problems: "cpu 16 is over VDC acme-dev's spec.limits.maxCpu (8)" },
+    {
+      name: "memory equal to maxMemory, leaving nothing for KubeVirt's overhead",
+      size: { cpu: 2, memory: "32Gi" },
+      problems: "memory 32Gi leaves no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's memory overhead",
+    },
+    {
+      name: "both",
+      size: { cpu: 12, memory: "48Gi" },
+      problems: "cpu 12 is over VDC acme-dev's spec.limits.maxCpu (8); memory 48Gi leaves no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's memory overhead",
+    },
+  ])("refuses a new VM with $name, composing nothing", ({ size, problems }) => {
+    const out = compose({ xr: big(size), vdc: roomy() });
+    expect(fatal(out)).toBe(refusal(problems));
+    expect(out.resources).toEqual({});
+  });
+
+  it.each([
+    { name: "cpu at maxCpu and memory under maxMemory", size: { cpu: 8, memory: "31Gi" }, limits: undefined },
+    { name: "the VDC's raised limits", size: { cpu: 16, memory: "32Gi" }, limits: { maxCpu: "16", maxMemory: "48Gi" } },
+  ])("composes a VM within them: $name", ({ size, limits }) => {
+    const out = compose({ xr: big(size), vdc: roomy(limits) });
+    expect(out.results).toEqual([]);
+    expect(at(out.resources.vm, "spec.template.spec.domain.resources")).toEqual({ requests: { cpu: String(size.cpu), memory: size.memory }, limits: { cpu: String(size.cpu), memory: size.memory } });
+  });
+
+  it("never removes a VM that exists when the VDC's limits are lowered under it", () => {
+    const size = { cpu: 16, memory: "32Gi" };
+    const made = compose({ xr: big(size), vdc: roomy({ maxCpu: "16", maxMemory: "48Gi" }) }).resources.vm!;
+    const out = compose({ xr: big(size), vdc: roomy(), observed: { vm: made } });
+    expect(fatal(out)).toBeUndefined();
+    expect(out.resources.vm).toEqual(made);
+  });
+
+  it("does not apply them to Proxmox VMs, which run in no pod", () => {
+    const lab = { ...LAB, spec: { ...(LAB.spec as object), quota: { cpu: 64, memory: "256Gi", vms: 4 } } };
+    const out = compose({ xr: big({ cpu: 16, memory: "32Gi" }, "acme-lab", { proxmoxTemplate: { vmId: 9000 } }), vdc: lab });
+    expect(fatal(out)).toBeUndefined();
+    expect(out.resources.vm?.kind).toBe("EnvironmentVM");
+  });
+});
+
 describe("nothing lost: refused changes", () => {
   const base = { size: { instanceType: "small" }, image: { url: FEDORA }, rootDisk: { size: "30Gi" }, disks: [{ name: "data", size: "50Gi" }, { name: "logs", size: "10Gi" }] };
   const existing = compose({ xr: xr("web", base) }).resources.vm!;

@@ -264,8 +264,11 @@ export const vdcSpec = z
         defaultMemory: quantityOr("Memory limit of a container that sets none.", "1Gi"),
         defaultRequestCpu: quantityOr("CPU request of a container that sets none.", "100m"),
         defaultRequestMemory: quantityOr("Memory request of a container that sets none.", "256Mi"),
-        maxCpu: quantityOr("Largest CPU limit one container may set.", "8"),
-        maxMemory: quantityOr("Largest memory limit one container may set.", "32Gi"),
+        maxCpu: quantityOr("Largest CPU limit one container may set. A KubeVirt VM's launcher pod sets the VM's cpu: a larger VM is refused.", "8"),
+        maxMemory: quantityOr(
+          "Largest memory limit one container may set. A KubeVirt VM's launcher pod sets the VM's memory plus KubeVirt's overhead (a few hundred MiB): a VM with this much memory or more is refused, and one just under it may not start.",
+          "32Gi",
+        ),
         vmMemoryLimitRatio: z
           .string()
           .regex(/^[0-9]+(\.[0-9]+)?$/)

@@ -10,7 +10,7 @@ import { vdcSpec } from "../vdc/api.js";
 import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
 import type { BuildContext, Observed } from "./common.js";
-import { kubevirtObserved, kubevirtResources } from "./kubevirt.js";
+import { kubevirtObserved, kubevirtResources, limitRangeProblem } from "./kubevirt.js";
 import { composeMigration, isMigratedFrom, MIGRATED_KEY, migratedRequirement, migrationStarted, type MigrationOutput } from "./migration.js";
 import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
 import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
@@ -104,6 +104,10 @@ export const vm = composer({
         events.push({ severity: "Warning", reason: "OverQuota", message: `${what} is over the quota of VDC ${ns}: ${verdict.details}; it is kept` });
       }
     }
+
+    // Like the quota, the VDC's limits refuse a new VM and never remove one that exists.
+    const unstartable = backend === "kubevirt" && !exists && fromImage(spec) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
+    if (unstartable) return { fatal: `${what}: ${unstartable}; nothing is composed: choose a smaller size, or raise the VDC's spec.limits` };
 
     const labels = { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name };
     let resources: Record<string, Composed>;

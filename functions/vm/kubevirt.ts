@@ -5,10 +5,30 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
 import { build, existing } from "../k8s.js";
 import { dnsName } from "../names.js";
-import type { Phase } from "./api.js";
+import { parseQuantity } from "../quantity.js";
+import type { VDCSpec } from "../vdc/api.js";
+import type { Phase, Size } from "./api.js";
 import { guestAddresses, type BuildContext, type Observed } from "./common.js";
 
 const USERDATA_KEY = "userdata";
+
+/**
+ * Why a KubeVirt VM of this size could never start in VDC `vdc`, or undefined.
+ * Its launcher pod's compute container takes the VM's cpu as its limit and the
+ * VM's memory plus KubeVirt's overhead, and the VDC's LimitRange refuses a
+ * container over spec.limits.maxCpu or maxMemory. Only the certain cases are
+ * refused: how large the overhead is depends on KubeVirt's version and the
+ * VM's devices (the README says how much room to leave).
+ */
+export function limitRangeProblem(size: Size, vdc: string, limits: VDCSpec["limits"]): string | undefined {
+  const over: string[] = [];
+  if (parseQuantity(size.cpu) > parseQuantity(limits.maxCpu)) over.push(`cpu ${size.cpu} is over VDC ${vdc}'s spec.limits.maxCpu (${limits.maxCpu})`);
+  if (parseQuantity(size.memory) >= parseQuantity(limits.maxMemory)) {
+    over.push(`memory ${size.memory} leaves no room under VDC ${vdc}'s spec.limits.maxMemory (${limits.maxMemory}) for KubeVirt's memory overhead`);
+  }
+  if (over.length === 0) return undefined;
+  return `spec.size: ${over.join("; ")}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start`;
+}
 
 // The subset of kubevirt.io/v1 and cdi.kubevirt.io/v1beta1 we write; the tests
 // validate the result against the published JSON Schemas.
