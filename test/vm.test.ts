@@ -745,6 +745,18 @@ describe("VDC limits on KubeVirt", () => {
     expect(out.resources.vm).toEqual(made);
   });
 
+  it("refuses to resize a VM that exists to a size that could never start, changing nothing", () => {
+    const made = compose({ xr: big({ cpu: 4, memory: "8Gi" }), vdc: roomy() }).resources.vm!;
+    const out = compose({ xr: big({ cpu: 16, memory: "8Gi" }), vdc: roomy(), observed: { vm: made } });
+    expect(fatal(out)).toBe(
+      "VirtualMachine acme-dev/big: spec.size: cpu 16 is over VDC acme-dev's spec.limits.maxCpu (8): the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start; nothing was changed: keep the VM's size, or raise the VDC's spec.limits",
+    );
+    // A resize within the limits goes through.
+    const grown = compose({ xr: big({ cpu: 8, memory: "16Gi" }), vdc: roomy(), observed: { vm: made } });
+    expect(fatal(grown)).toBeUndefined();
+    expect(at(grown.resources.vm, "spec.template.spec.domain.resources.limits")).toEqual({ cpu: "8", memory: "16Gi" });
+  });
+
   it("does not apply them to Proxmox VMs, which run in no pod", () => {
     const lab = { ...LAB, spec: { ...(LAB.spec as object), quota: { cpu: 64, memory: "256Gi", vms: 4 } } };
     const out = compose({ xr: big({ cpu: 16, memory: "32Gi" }, "acme-lab", { proxmoxTemplate: { vmId: 9000 } }), vdc: lab });

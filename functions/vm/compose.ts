@@ -10,7 +10,7 @@ import { vdcSpec } from "../vdc/api.js";
 import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
 import type { BuildContext, Observed } from "./common.js";
-import { kubevirtObserved, kubevirtResources, limitRangeProblem } from "./kubevirt.js";
+import { kubevirtObserved, kubevirtResources, limitRangeProblem, sizeChanged } from "./kubevirt.js";
 import { composeMigration, isMigratedFrom, MIGRATED_KEY, migratedRequirement, migrationStarted, type MigrationOutput } from "./migration.js";
 import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
 import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
@@ -105,9 +105,14 @@ export const vm = composer({
       }
     }
 
-    // Like the quota, the VDC's limits refuse a new VM and never remove one that exists.
-    const unstartable = backend === "kubevirt" && !exists && fromImage(spec) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
-    if (unstartable) return { fatal: `${what}: ${unstartable}; nothing is composed: choose a smaller size, or raise the VDC's spec.limits` };
+    // The VDC's limits refuse a new VM, or a new size for one that exists, that could never start; like the
+    // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
+    const resized = prev !== undefined && sizeChanged(prev, size);
+    const unstartable = backend === "kubevirt" && fromImage(spec) && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
+    if (unstartable) {
+      const after = resized ? "nothing was changed: keep the VM's size" : "nothing is composed: choose a smaller size";
+      return { fatal: `${what}: ${unstartable}; ${after}, or raise the VDC's spec.limits` };
+    }
 
     const labels = { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name };
     let resources: Record<string, Composed>;

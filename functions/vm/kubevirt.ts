@@ -30,6 +30,20 @@ export function limitRangeProblem(size: Size, vdc: string, limits: VDCSpec["limi
   return `spec.size: ${over.join("; ")}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start`;
 }
 
+/**
+ * Whether `size` differs from the size an observed VirtualMachine was composed
+ * with (its compute limits). One that cannot be read counts as unchanged: the
+ * limits check then leaves the VM alone rather than block it.
+ */
+export function sizeChanged(vm: KubeObject, size: Size): boolean {
+  const limits = (vm.spec as { template?: { spec?: { domain?: { resources?: { limits?: { cpu?: unknown; memory?: unknown } } } } } } | undefined)?.template?.spec?.domain?.resources?.limits;
+  try {
+    return parseQuantity(String(limits?.cpu)) !== parseQuantity(size.cpu) || parseQuantity(String(limits?.memory)) !== parseQuantity(size.memory);
+  } catch {
+    return false;
+  }
+}
+
 // The subset of kubevirt.io/v1 and cdi.kubevirt.io/v1beta1 we write; the tests
 // validate the result against the published JSON Schemas.
 interface DataVolumeTemplate {
