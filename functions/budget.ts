@@ -4,7 +4,7 @@
 // VDCs are charged in creation order (then by name): an older VDC keeps its
 // share when a newer one asks for too much, and a VDC that does not fit is
 // skipped rather than blocking the ones after it.
-import type { KubeObject } from "./compose.js";
+import { compareText, type KubeObject } from "./compose.js";
 import { BUDGET_KEYS, type Budget, type BudgetKey } from "./tenant/api.js";
 import { formatQuantity, parseQuantity } from "./quantity.js";
 
@@ -67,14 +67,10 @@ export function creationOrder<T extends KubeObject>(items: T[]): T[] {
     names[i] = String(md?.name ?? "");
     index[i] = i;
   }
-  index.sort((a, b) => compare(times[a]!, times[b]!) || compare(names[a]!, names[b]!));
+  index.sort((a, b) => compareText(times[a]!, times[b]!) || compareText(names[a]!, names[b]!));
   const out: T[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = items[index[i]!]!;
   return out;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The tenant's VDCs in charging order. */

@@ -106,11 +106,12 @@ export function phaseEvents(previous: unknown, next: string, messages: Record<st
 
 /** Sorted by name, so output never depends on the order Crossplane listed things in. */
 export function byName<T extends KubeObject>(items: T[]): T[] {
-  return [...items].sort((a, b) => {
-    const ka = `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`;
-    const kb = `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  return [...items].sort((a, b) => compareText(`${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`, `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`));
+}
+
+/** A sort comparator for strings by UTF-16 code unit, the order every sorted list in the output uses. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Formats a zod issue path the way kubectl does: spec.disks[0].size */

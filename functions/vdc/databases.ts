@@ -5,7 +5,7 @@
 // it, stays composed as observed while its deletionProtection holds.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
-import { conditionOf } from "../compose.js";
+import { compareText, conditionOf } from "../compose.js";
 import { asDesired, existing, NAME_LABEL, networkPolicy, secretKeys, withLabels } from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
@@ -205,7 +205,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     if (db.backup) resources[backupKey(db.name)] = existing(scheduledBackup(ns, labels, db.name, db.backup.schedule), observed[backupKey(db.name)]);
   }
 
-  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  kept.sort((a, b) => compareText(a.name, b.name));
   const keptCharges: Charge[] = kept.map((k) => ({ label: `kept database ${k.name}`, demand: observedDemand(k.observed) }));
   for (const k of kept) {
     resources[databaseKey(k.name)] = clusterComposed(asDesired(k.observed), k.observed);

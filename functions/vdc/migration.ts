@@ -5,7 +5,7 @@
 // the Secret is read for its key names, never for its credentials.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
-import { isConditionTrue } from "../compose.js";
+import { compareText, isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
 import { asDesired, secretKeys, withLabels } from "../k8s.js";
 import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
@@ -151,7 +151,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
       if (obj) resources[k] = forkliftComposed(asDesired(obj), obj);
     }
   }
-  kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  kept.sort((a, b) => compareText(a.name, b.name));
   const keptStatuses = kept.map((k) => {
     const provider = observed[sourceProviderKey(k.name)]!;
     const names = migrationNames(vdc, k.name);
@@ -247,7 +247,7 @@ function sourceProvider(ns: string, labels: Record<string, string>, src: Migrati
       type: src.type,
       url: src.url,
       secret: { name: src.secretRef.name, namespace: ns },
-      settings: Object.keys(src.settings).length ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => (a < b ? -1 : 1))) : undefined,
+      settings: Object.keys(src.settings).length ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => compareText(a, b))) : undefined,
     },
   };
 }
