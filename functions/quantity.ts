@@ -72,7 +72,7 @@ function parse(input: string): bigint {
   return value;
 }
 
-export function isQuantity(input: unknown): boolean {
+export function isQuantity(input: unknown): input is string | number {
   if (typeof input !== "string" && typeof input !== "number") return false;
   try {
     parseQuantity(input);

@@ -107,8 +107,9 @@ export const vm = composer({
 
     // The VDC's limits refuse a new VM, or a new size for one that exists, that could never start; like the
     // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
-    const resized = prev !== undefined && sizeChanged(prev, size);
-    const unstartable = backend === "kubevirt" && fromImage(spec) && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
+    const checked = backend === "kubevirt" && fromImage(spec);
+    const resized = checked && prev !== undefined && sizeChanged(prev, size);
+    const unstartable = checked && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
     if (unstartable) {
       const after = resized ? "nothing was changed: keep the VM's size" : "nothing is composed: choose a smaller size";
       return { fatal: `${what}: ${unstartable}; ${after}, or raise the VDC's spec.limits` };

@@ -5,7 +5,7 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
 import { build, existing } from "../k8s.js";
 import { dnsName } from "../names.js";
-import { parseQuantity } from "../quantity.js";
+import { isQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
 import type { Phase, Size } from "./api.js";
 import { guestAddresses, type BuildContext, type Observed } from "./common.js";
@@ -37,11 +37,10 @@ export function limitRangeProblem(size: Size, vdc: string, limits: VDCSpec["limi
  */
 export function sizeChanged(vm: KubeObject, size: Size): boolean {
   const limits = (vm.spec as { template?: { spec?: { domain?: { resources?: { limits?: { cpu?: unknown; memory?: unknown } } } } } } | undefined)?.template?.spec?.domain?.resources?.limits;
-  try {
-    return parseQuantity(String(limits?.cpu)) !== parseQuantity(size.cpu) || parseQuantity(String(limits?.memory)) !== parseQuantity(size.memory);
-  } catch {
-    return false;
-  }
+  const cpu = limits?.cpu;
+  const memory = limits?.memory;
+  if (!isQuantity(cpu) || !isQuantity(memory)) return false;
+  return parseQuantity(cpu) !== parseQuantity(size.cpu) || parseQuantity(memory) !== parseQuantity(size.memory);
 }
 
 // The subset of kubevirt.io/v1 and cdi.kubevirt.io/v1beta1 we write; the tests
