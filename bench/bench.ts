@@ -488,21 +488,24 @@ async function main(): Promise<void> {
       // Linear: the cost of each further object must not grow. Compare the marginal cost per object
       // of the last judged step with the one before (fixed costs cancel out); allow 50% for noise and GC.
       const marginal = (t: number[]) => points.slice(1).map((n, i) => (t[i + 1]! - t[i]!) / (n - points[i]!));
+      /** The marginal costs of the judged steps, and how they print (µs per object). */
+      const judgedMarginal = (t: number[]) => marginal(t).slice(0, judged - 1);
+      const asMicros = (m: number[]) => m.map((x) => fmt(x * 1000, 2)).join(" → ");
       const checks = [
         { label: "gRPC", t: ours },
         { label: "Fn.run", t: inproc },
       ].map(({ label, t }) => {
-        const m = marginal(t).slice(0, judged - 1);
+        const m = judgedMarginal(t);
         const growth = m.length > 1 ? m[m.length - 1]! / m[m.length - 2]! : 1;
         const ratios = points.slice(1, judged).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`);
-        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${m.map((x) => fmt(x * 1000, 2)).join(" → ")}` };
+        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${asMicros(m)}` };
       });
       for (const ch of checks) log(`  ${ch.text}${ch.growth > 1.5 ? `  SUPER-LINEAR (marginal cost ×${fmt(ch.growth)})` : ""}`);
       // Not judged: where the gRPC figure's growth comes from. The answer-only server is the transport
       // of the same request; ours minus it is what our server does with it (decode, compose, encode, GC).
       const server = ours.map((t, i) => t - transport[i]!);
       for (const [label, t] of [["answer-only (transport)", transport], ["ours − answer-only (our server's work)", server]] as const) {
-        log(`  ${label}: marginal µs/object ${marginal(t).slice(0, judged - 1).map((x) => fmt(x * 1000, 2)).join(" → ")} (not judged)`);
+        log(`  ${label}: marginal µs/object ${asMicros(judgedMarginal(t))} (not judged)`);
       }
       if (points.length > judged) {
         const steps = points.slice(1).map((n, i) => `${points[i]!.toLocaleString("en")}→${n.toLocaleString("en")}`).slice(judged - 2);

@@ -21,8 +21,8 @@
 //   list > null, not by wire order; an empty Value is `undefined`, dropped
 //   from a Struct but kept as an element of a ListValue;
 // - a Struct key "__proto__" gives the object the prototype the SDK's
-//   Struct.decode and Struct.unwrap give it (none, mostly; see protoOf), and
-//   in the other maps it is assigned as the SDK assigns it (which sets that
+//   Struct.decode and Struct.unwrap give it (none, mostly; see objectWithProto),
+//   and in the other maps it is assigned as the SDK assigns it (which sets that
 //   map object's prototype);
 // - the same nesting limit: a message nested 100 deep throws.
 import type {
