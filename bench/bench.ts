@@ -485,24 +485,34 @@ async function main(): Promise<void> {
       const perObject = (bytes[judged - 1]! - bytes[0]!) / (points[judged - 1]! - points[0]!);
       const fit = Math.floor((DEFAULT_MAX_RECV_MESSAGE_SIZE - bytes[0]!) / perObject) + points[0]!;
       log(`  request size: ${fmt(perObject, 0)} bytes per object; the default --max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds about ${fit.toLocaleString("en")} of them (this bench runs both servers at ${MAX_MESSAGE / MB} MiB)`);
-      // Linear: the cost of each further object must not grow. Compare the marginal cost per object
-      // of the last judged step with the one before (fixed costs cancel out); allow 50% for noise and GC.
+      // Linear, judged two ways over the issue's points:
+      // - Fn.run, the function's own work: the marginal cost per object of the last step within 1.5×
+      //   that of the step before (fixed costs cancel out; 50% for noise). This is where an
+      //   algorithm of ours that grows faster than linear would show.
+      // - End to end over gRPC: at every step, each further object costs us at most 1.5× what it
+      //   costs the do-nothing function on the same SDK, the margin the p50 target allows. Judged
+      //   against the floor because end to end the runtime takes a one-time step of its own between
+      //   1,000 and 10,000: the decoded request outgrows V8's young generation. A decoder that does
+      //   nothing else takes it too (the SDK's, in process; docs/performance.md, Scaling).
       const marginal = (t: number[]) => points.slice(1).map((n, i) => (t[i + 1]! - t[i]!) / (n - points[i]!));
       /** The marginal costs of the judged steps, and how they print (µs per object). */
       const judgedMarginal = (t: number[]) => marginal(t).slice(0, judged - 1);
       const asMicros = (m: number[]) => m.map((x) => fmt(x * 1000, 2)).join(" → ");
-      const checks = [
-        { label: "gRPC", t: ours },
-        { label: "Fn.run", t: inproc },
-      ].map(({ label, t }) => {
+      /** The marginal cost per object of the last judged step over the one before. */
+      const stepUp = (t: number[]) => {
         const m = judgedMarginal(t);
-        const growth = m.length > 1 ? m[m.length - 1]! / m[m.length - 2]! : 1;
-        const ratios = points.slice(1, judged).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`);
-        return { label, growth, text: `${label}: time ${ratios.join(", ")}; marginal µs/object ${asMicros(m)}` };
-      });
-      for (const ch of checks) log(`  ${ch.text}${ch.growth > 1.5 ? `  SUPER-LINEAR (marginal cost ×${fmt(ch.growth)})` : ""}`);
-      // Not judged: where the gRPC figure's growth comes from. The answer-only server is the transport
-      // of the same request; ours minus it is what our server does with it (decode, compose, encode, GC).
+        return m.length > 1 ? m[m.length - 1]! / m[m.length - 2]! : 1;
+      };
+      const timeRatios = (t: number[]) => points.slice(1, judged).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`).join(", ");
+      const fnGrowth = stepUp(inproc);
+      const ofFloor = judgedMarginal(ours).map((m, i) => m / judgedMarginal(floor)[i]!);
+      const worstOfFloor = Math.max(...ofFloor);
+      log(`  Fn.run: time ${timeRatios(inproc)}; marginal µs/object ${asMicros(judgedMarginal(inproc))}${fnGrowth > 1.5 ? `  SUPER-LINEAR (marginal cost ×${fmt(fnGrowth)})` : ""}`);
+      log(`  gRPC: time ${timeRatios(ours)}; marginal µs/object ${asMicros(judgedMarginal(ours))}, floor's ${asMicros(judgedMarginal(floor))}: ours ${ofFloor.map((x) => `×${fmt(x)}`).join(" → ")} of the floor's${worstOfFloor > 1.5 ? "  GROWS FASTER THAN THE FLOOR" : ""}`);
+      // Not judged: the gRPC figure's own step, and where it comes from. The answer-only server is the
+      // transport of the same request; ours minus it is what our server does with it (decode, compose,
+      // encode, GC).
+      log(`  gRPC alone: marginal cost per object of the last step ×${fmt(stepUp(ours))} of the one before; floor's ×${fmt(stepUp(floor))} (not judged)`);
       const server = ours.map((t, i) => t - transport[i]!);
       for (const [label, t] of [["answer-only (transport)", transport], ["ours − answer-only (our server's work)", server]] as const) {
         log(`  ${label}: marginal µs/object ${asMicros(judgedMarginal(t))} (not judged)`);
@@ -513,8 +523,11 @@ async function main(): Promise<void> {
           log(`  past ${points[judged - 1]!.toLocaleString("en")} (not judged), ${label}: marginal µs/object ${marginal(t).slice(judged - 2).map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`).join(", ")}`);
         }
       }
-      const worst = Math.max(...checks.map((c) => c.growth));
-      linear.push({ kind: s.kind, ok: worst <= 1.5, why: `marginal cost per object of the last step ×${fmt(worst)} of the one before` });
+      linear.push({
+        kind: s.kind,
+        ok: fnGrowth <= 1.5 && worstOfFloor <= 1.5,
+        why: `Fn.run: marginal cost per object of the last step ×${fmt(fnGrowth)} of the one before; gRPC: marginal cost per object ×${fmt(worstOfFloor)} of the floor's at worst (its own last step ×${fmt(stepUp(ours))}, not judged)`,
+      });
       log();
     }
     for (const target of TARGETS) await stop(servers[target]);
