@@ -15,7 +15,11 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { RunFunctionRequest, RunFunctionResponse, to } from "@crossplane-org/function-sdk-typescript";
+import {
+  RunFunctionRequest,
+  RunFunctionResponse,
+  to,
+} from "@crossplane-org/function-sdk-typescript";
 import { newClient, runFunction } from "../functions/client.js";
 import { DEFAULT_MAX_RECV_MESSAGE_SIZE } from "../functions/server.js";
 import { root } from "../scripts/examples.js";
@@ -24,7 +28,17 @@ import { build, type Built } from "./build.js";
 import { decodeRunFunctionRequest } from "../functions/wire/decode.js";
 import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
 import { BEYOND_POINTS, SCALING_POINTS, VARIANTS, buildCases, fn, type Case } from "./cases.js";
-import { FLOW_CONTROL_WINDOW, MAX_MESSAGE, call, drive, merge, percentile, rawClient, type RawClient, type Stats } from "./drive.js";
+import {
+  FLOW_CONTROL_WINDOW,
+  MAX_MESSAGE,
+  call,
+  drive,
+  merge,
+  percentile,
+  rawClient,
+  type RawClient,
+  type Stats,
+} from "./drive.js";
 import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
 
@@ -65,25 +79,38 @@ const TRANSPORTS: Transport[] = ["insecure", "mTLS"];
 const MB = 1024 * 1024;
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
 /** Our answer to a request as the SDK encodes it, computed in this process from what our decoder makes, as the server does. */
-const localAnswer = (bytes: Buffer) => Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(bytes))).finish());
+const localAnswer = (bytes: Buffer) =>
+  Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(bytes))).finish());
 
 /** Our server must answer `c` over the wire with the in-process answer, byte for byte, and the same way in each of its key orders. */
-async function sameAnswers(client: RawClient, c: Case, transport: Transport, mismatches: string[], orderNotes: Set<string>): Promise<void> {
+async function sameAnswers(
+  client: RawClient,
+  c: Case,
+  transport: Transport,
+  mismatches: string[],
+  orderNotes: Set<string>,
+): Promise<void> {
   const wire = await call(client, c.bytes);
   const local = localAnswer(c.bytes);
-  if (!wire.equals(local)) mismatches.push(`${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`);
+  if (!wire.equals(local))
+    mismatches.push(
+      `${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`,
+    );
   const answers = new Set<string>();
   for (const v of c.variants) answers.add((await call(client, v)).toString("base64"));
-  if (answers.size > 1) orderNotes.add(`${c.name}: ${answers.size} different responses to its ${VARIANTS} key orders`);
+  if (answers.size > 1)
+    orderNotes.add(`${c.name}: ${answers.size} different responses to its ${VARIANTS} key orders`);
 }
-const kib = (b: number) => (b >= 100 * 1024 ? `${(b / MB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+const kib = (b: number) =>
+  b >= 100 * 1024 ? `${(b / MB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`;
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : " ".repeat(n - s.length) + s);
 const log = (s = "") => process.stdout.write(`${s}\n`);
 
 function table(head: string[], rows: string[][], left = 1): void {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i < left ? pad(c, w[i]!) : lpad(c, w[i]!))).join("  ");
+  const line = (r: string[]) =>
+    r.map((c, i) => (i < left ? pad(c, w[i]!) : lpad(c, w[i]!))).join("  ");
   log(line(head));
   log(w.map((n) => "-".repeat(n)).join("  "));
   for (const r of rows) log(line(r));
@@ -103,8 +130,14 @@ function machine(): string[] {
 
 function gitState(): string {
   try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: root, encoding: "utf8" }).trim().split("\n").filter(Boolean).length;
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: root, encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean).length;
     return dirty ? `${head} + ${dirty} changed or new files` : head;
   } catch {
     return "not a git checkout";
@@ -113,7 +146,11 @@ function gitState(): string {
 
 function grpcVersion(): string {
   try {
-    return (JSON.parse(readFileSync(join(root, "node_modules/@grpc/grpc-js/package.json"), "utf8")) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(join(root, "node_modules/@grpc/grpc-js/package.json"), "utf8")) as {
+        version: string;
+      }
+    ).version;
   } catch {
     return "?";
   }
@@ -154,7 +191,11 @@ function functionFlags(transport: Transport, pki: TestPKI): string[] {
 function credsFor(transport: Transport, pki: TestPKI): grpc.ChannelCredentials {
   return transport === "insecure"
     ? grpc.credentials.createInsecure()
-    : grpc.credentials.createSsl(Buffer.from(pki.ca.certPem), Buffer.from(pki.client.keyPem), Buffer.from(pki.client.certPem));
+    : grpc.credentials.createSsl(
+        Buffer.from(pki.ca.certPem),
+        Buffer.from(pki.client.keyPem),
+        Buffer.from(pki.client.certPem),
+      );
 }
 
 /** The server certificate names localhost and 127.0.0.1; naming the host avoids Node's warning about IP server names. */
@@ -166,9 +207,20 @@ interface Running {
 }
 
 /** `extra` goes after the server's own flags (the floor's `--answer FILE` makes it the answer-only server). */
-async function start(built: Built, target: Target, transport: Transport, pki: TestPKI, extra: string[] = []): Promise<Running> {
-  const proc = await startProc([...serverArgs(built, target, transport, pki), ...extra], { cwd: root });
-  return { proc, client: rawClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS) };
+async function start(
+  built: Built,
+  target: Target,
+  transport: Transport,
+  pki: TestPKI,
+  extra: string[] = [],
+): Promise<Running> {
+  const proc = await startProc([...serverArgs(built, target, transport, pki), ...extra], {
+    cwd: root,
+  });
+  return {
+    proc,
+    client: rawClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS),
+  };
 }
 
 async function stop(r: Running): Promise<number | null> {
@@ -201,21 +253,44 @@ interface Measured {
  * each one's rounds are merged. The CPU the throughput rounds cost is counted
  * per call, for the server (from /proc) and for the client.
  */
-async function alternate<K extends string>(servers: Record<K, Running>, reqs: Buffer[], label: string): Promise<Record<K, Measured>> {
+async function alternate<K extends string>(
+  servers: Record<K, Running>,
+  reqs: Buffer[],
+  label: string,
+): Promise<Record<K, Measured>> {
   const names = Object.keys(servers) as K[];
   const runs = {} as Record<K, { lat: Stats[]; thr: Stats[]; cpu: CpuPerCall }>;
   for (const name of names) {
     runs[name] = { lat: [], thr: [], cpu: { main: 0, other: 0, client: 0 } };
-    await drive(servers[name].client, { concurrency: CONCURRENCY, calls: WARMUP_CALLS, durationMs: WARMUP_MAX_MS, reqs });
+    await drive(servers[name].client, {
+      concurrency: CONCURRENCY,
+      calls: WARMUP_CALLS,
+      durationMs: WARMUP_MAX_MS,
+      reqs,
+    });
   }
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of round % 2 ? [...names].reverse() : names) {
       const { client, proc } = servers[name];
       const r = runs[name];
-      r.lat.push(await drive(client, { concurrency: 1, durationMs: LATENCY_MS / ROUNDS, minCalls: 10, reqs }));
+      r.lat.push(
+        await drive(client, {
+          concurrency: 1,
+          durationMs: LATENCY_MS / ROUNDS,
+          minCalls: 10,
+          reqs,
+        }),
+      );
       const before = cpuTime(proc.pid);
       const ours = process.cpuUsage();
-      r.thr.push(await drive(client, { concurrency: CONCURRENCY, durationMs: THROUGHPUT_MS / ROUNDS, minCalls: CONCURRENCY, reqs }));
+      r.thr.push(
+        await drive(client, {
+          concurrency: CONCURRENCY,
+          durationMs: THROUGHPUT_MS / ROUNDS,
+          minCalls: CONCURRENCY,
+          reqs,
+        }),
+      );
       const spent = process.cpuUsage(ours);
       const after = cpuTime(proc.pid);
       r.cpu.main += after.main - before.main;
@@ -227,8 +302,13 @@ async function alternate<K extends string>(servers: Record<K, Running>, reqs: Bu
   for (const name of names) {
     const thr = merge(runs[name].thr);
     const { main, other, client } = runs[name].cpu;
-    out[name] = { lat: merge(runs[name].lat), thr, cpu: { main: main / thr.calls, other: other / thr.calls, client: client / thr.calls } };
-    for (const st of [out[name].lat, out[name].thr]) if (st.errors) log(`ERRORS ${name} ${label}: ${st.errors} (${st.firstError})`);
+    out[name] = {
+      lat: merge(runs[name].lat),
+      thr,
+      cpu: { main: main / thr.calls, other: other / thr.calls, client: client / thr.calls },
+    };
+    for (const st of [out[name].lat, out[name].thr])
+      if (st.errors) log(`ERRORS ${name} ${label}: ${st.errors} (${st.firstError})`);
   }
   return out;
 }
@@ -240,12 +320,20 @@ interface Cold {
   answered: number;
 }
 
-async function coldStart(cmd: string[], transport: Transport, pki: TestPKI, tenant: Case): Promise<Cold> {
+async function coldStart(
+  cmd: string[],
+  transport: Transport,
+  pki: TestPKI,
+  tenant: Case,
+): Promise<Cold> {
   const proc = await startProc(cmd, { cwd: root, timeoutMs: 60_000 });
   const client = newClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS);
   try {
     await runFunction(client, tenant.req);
-    return { listening: proc.listeningAt - proc.spawnedAt, answered: performance.now() - proc.spawnedAt };
+    return {
+      listening: proc.listeningAt - proc.spawnedAt,
+      answered: performance.now() - proc.spawnedAt,
+    };
   } finally {
     client.close();
     await proc.stop();
@@ -259,12 +347,18 @@ async function main(): Promise<void> {
   log("# crossvdc benchmark");
   log();
   for (const l of machine()) log(l);
-  log(`mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`);
-  log(`client:  grpc-js, HTTP/2 receive window ${FLOW_CONTROL_WINDOW / 2 ** 20} MiB (grpc-go's limit; see bench/drive.ts)`);
+  log(
+    `mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`,
+  );
+  log(
+    `client:  grpc-js, HTTP/2 receive window ${FLOW_CONTROL_WINDOW / 2 ** 20} MiB (grpc-go's limit; see bench/drive.ts)`,
+  );
   log();
 
   const built = build(root);
-  log(`build:   functions/ and bench/noop.ts compiled with tsc, run with plain node${built.warnings ? ` (tsc reported errors; emitted output used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}` : ""}`);
+  log(
+    `build:   functions/ and bench/noop.ts compiled with tsc, run with plain node${built.warnings ? ` (tsc reported errors; emitted output used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}` : ""}`,
+  );
 
   const { cases, scaling, skipped, notes } = buildCases();
   const dir = mkdtempSync(join(tmpdir(), "crossvdc-bench-"));
@@ -284,7 +378,9 @@ async function main(): Promise<void> {
 
   // ---- in-process cost per call: what the server adds to the floor, before any transport
   log();
-  log(`## In-process CPU per call (µs, median of batches, rotating through ${VARIANTS} key orders): protobuf decode, the function, protobuf encode`);
+  log(
+    `## In-process CPU per call (µs, median of batches, rotating through ${VARIANTS} key orders): protobuf decode, the function, protobuf encode`,
+  );
   log();
   table(
     ["case", "decode", "Fn.run", "encode", "total", "floor: decode + to() + encode"],
@@ -301,7 +397,10 @@ async function main(): Promise<void> {
       const e = perCall(() => encodeRunFunctionResponse(next(rsps)));
       const sdkReqs = c.variants.map((b) => RunFunctionRequest.decode(b));
       const floorRsps = sdkReqs.map((q) => to(q));
-      const fl = sdkDecode + perCall(() => to(next(sdkReqs))) + perCall(() => RunFunctionResponse.encode(next(floorRsps)).finish());
+      const fl =
+        sdkDecode +
+        perCall(() => to(next(sdkReqs))) +
+        perCall(() => RunFunctionResponse.encode(next(floorRsps)).finish());
       return [c.name, fmt(d, 1), fmt(r, 1), fmt(e, 1), fmt(d + r + e, 1), fmt(fl, 1)];
     }),
   );
@@ -315,40 +414,54 @@ async function main(): Promise<void> {
   const commands: [string, Target | "tsx", (t: Transport) => string[]][] = [
     ["floor (node)", "floor", (t) => serverArgs(built, "floor", t, pki)],
     ["crossvdc (node dist)", "crossvdc", (t) => serverArgs(built, "crossvdc", t, pki)],
-    ["crossvdc (tsx, npm start)", "tsx", (t) => [...built.nodeFlags, "--import", "tsx", "functions/main.ts", ...functionFlags(t, pki)]],
+    [
+      "crossvdc (tsx, npm start)",
+      "tsx",
+      (t) => [...built.nodeFlags, "--import", "tsx", "functions/main.ts", ...functionFlags(t, pki)],
+    ],
   ];
   for (const [label, kind, cmd] of commands) {
     const row = [label];
     for (const t of TRANSPORTS) {
       const runs: Cold[] = [];
-      for (let i = 0; i < (kind === "tsx" ? Math.min(COLD_STARTS, 3) : COLD_STARTS); i++) runs.push(await coldStart(cmd(t), t, pki, tenant));
+      for (let i = 0; i < (kind === "tsx" ? Math.min(COLD_STARTS, 3) : COLD_STARTS); i++)
+        runs.push(await coldStart(cmd(t), t, pki, tenant));
       const ans = runs.map((r) => r.answered).sort((a, b) => a - b);
       const lis = runs.map((r) => r.listening).sort((a, b) => a - b);
       if (kind === "crossvdc") coldOurs.push(...ans);
-      row.push(`${fmt(percentile(ans, 0.5), 0)} ms (max ${fmt(ans[ans.length - 1]!, 0)}; listening ${fmt(percentile(lis, 0.5), 0)})`);
+      row.push(
+        `${fmt(percentile(ans, 0.5), 0)} ms (max ${fmt(ans[ans.length - 1]!, 0)}; listening ${fmt(percentile(lis, 0.5), 0)})`,
+      );
     }
     coldRows.push(row);
   }
   table(["server", ...TRANSPORTS], coldRows);
 
   // ---- per case, per transport
-  const results: Record<string, Record<Transport, Record<Target, Measured & { peakMB: number }>>> = {};
+  const results: Record<
+    string,
+    Record<Transport, Record<Target, Measured & { peakMB: number }>>
+  > = {};
   const mismatches: string[] = [];
   const orderNotes = new Set<string>();
   for (const transport of TRANSPORTS) {
     const servers = {} as Record<Target, Running>;
     for (const target of TARGETS) servers[target] = await start(built, target, transport, pki);
     // Same answer over the wire as in-process, byte for byte (the scaling points are checked where they are measured).
-    for (const c of cases) await sameAnswers(servers.crossvdc.client, c, transport, mismatches, orderNotes);
+    for (const c of cases)
+      await sameAnswers(servers.crossvdc.client, c, transport, mismatches, orderNotes);
     log();
-    log(`## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`);
+    log(
+      `## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`,
+    );
     log();
     const rows: string[][] = [];
     for (const c of cases) {
       const byTarget = {} as Record<Target, Measured & { peakMB: number }>;
       for (const target of TARGETS) resetPeak(servers[target].proc.pid);
       const runs = await alternate(servers, c.variants, c.name);
-      for (const target of TARGETS) byTarget[target] = { ...runs[target], peakMB: memory(servers[target].proc.pid).peak / MB };
+      for (const target of TARGETS)
+        byTarget[target] = { ...runs[target], peakMB: memory(servers[target].proc.pid).peak / MB };
       (results[c.name] ??= {} as (typeof results)[string])[transport] = byTarget;
       const f = byTarget.floor;
       const o = byTarget.crossvdc;
@@ -365,7 +478,21 @@ async function main(): Promise<void> {
         `${fmt(o.peakMB, 0)} (${fmt(f.peakMB, 0)})`,
       ]);
     }
-    table(["case", "response", "p50 ms (floor)", "p99 ms (floor)", "p50 ratio", `rps (floor)`, "rps share", `p50/p99 ms at ${CONCURRENCY}`, `server CPU µs/call at ${CONCURRENCY} (floor)`, "peak RSS MB (floor)"], rows);
+    table(
+      [
+        "case",
+        "response",
+        "p50 ms (floor)",
+        "p99 ms (floor)",
+        "p50 ratio",
+        `rps (floor)`,
+        "rps share",
+        `p50/p99 ms at ${CONCURRENCY}`,
+        `server CPU µs/call at ${CONCURRENCY} (floor)`,
+        "peak RSS MB (floor)",
+      ],
+      rows,
+    );
     for (const target of TARGETS) {
       const code = await stop(servers[target]);
       if (code !== 0) log(`WARNING: ${target} exited ${code} on SIGTERM`);
@@ -380,7 +507,9 @@ async function main(): Promise<void> {
   // Between it and the floor is the transport of a bigger answer; between it
   // and ours is what our server does (decode, compose, encode).
   log();
-  log(`## Where the difference goes: the floor, an answer-only server sending our answer's bytes, and ours (insecure, ${ROUNDS} rounds)`);
+  log(
+    `## Where the difference goes: the floor, an answer-only server sending our answer's bytes, and ours (insecure, ${ROUNDS} rounds)`,
+  );
   log();
   {
     const rows: string[][] = [];
@@ -394,7 +523,8 @@ async function main(): Promise<void> {
       };
       const r = await alternate(servers, c.variants, `${c.name} answer-only`);
       for (const s of Object.values(servers)) await stop(s);
-      const cpu = (x: CpuPerCall) => `${fmt(serverCpu(x), 0)} (${fmt(x.main, 0)}+${fmt(x.other, 0)})`;
+      const cpu = (x: CpuPerCall) =>
+        `${fmt(serverCpu(x), 0)} (${fmt(x.main, 0)}+${fmt(x.other, 0)})`;
       rows.push([
         c.name,
         kib(r.answer.thr.responseBytes),
@@ -407,11 +537,24 @@ async function main(): Promise<void> {
       ]);
     }
     table(
-      ["case", "answer", "p50 ms: floor / answer-only / ours", "rps: floor / answer-only / ours", "answer-only rps share", "server CPU µs/call (main+other threads): floor / answer-only / ours", "client CPU µs/call", "ours − answer-only: server CPU µs/call"],
+      [
+        "case",
+        "answer",
+        "p50 ms: floor / answer-only / ours",
+        "rps: floor / answer-only / ours",
+        "answer-only rps share",
+        "server CPU µs/call (main+other threads): floor / answer-only / ours",
+        "client CPU µs/call",
+        "ours − answer-only: server CPU µs/call",
+      ],
       rows,
     );
-    log("CPU per call is measured under the throughput load: the server's from /proc (its main thread, where JavaScript runs, and its other threads: GC and compiler helpers), the client's from this process.");
-    log("ours − answer-only is what our server does per call (decode, compose, encode, and their garbage), measured, not inferred.");
+    log(
+      "CPU per call is measured under the throughput load: the server's from /proc (its main thread, where JavaScript runs, and its other threads: GC and compiler helpers), the client's from this process.",
+    );
+    log(
+      "ours − answer-only is what our server does per call (decode, compose, encode, and their garbage), measured, not inferred.",
+    );
   }
 
   // ---- scaling
@@ -438,7 +581,20 @@ async function main(): Promise<void> {
       for (const n of points) {
         const c = s.at(n);
         await sameAnswers(servers.crossvdc.client, c, "insecure", wrong, wrongOrder);
-        const calls = n >= 20_000 ? 9 : n >= 10_000 ? (QUICK ? 5 : 15) : n >= 1000 ? (QUICK ? 20 : 60) : QUICK ? 100 : 300;
+        const calls =
+          n >= 20_000
+            ? 9
+            : n >= 10_000
+              ? QUICK
+                ? 5
+                : 15
+              : n >= 1000
+                ? QUICK
+                  ? 20
+                  : 60
+                : QUICK
+                  ? 100
+                  : 300;
         // In-process: Fn.run alone (no protobuf decode, no transport), on what our decoder makes.
         const req = decodeRunFunctionRequest(c.bytes);
         for (let i = 0; i < 3; i++) fn.run(req);
@@ -448,16 +604,23 @@ async function main(): Promise<void> {
           fn.run(req);
           ts.push(performance.now() - t);
         }
-        const ip = percentile(ts.sort((a, b) => a - b), 0.5);
+        const ip = percentile(
+          ts.sort((a, b) => a - b),
+          0.5,
+        );
         // The answer-only server, sent this request, answers with our answer's bytes: the transport alone.
         const file = join(dir, "scaling.answer");
         writeFileSync(file, localAnswer(c.bytes));
         const answerOnly = await start(built, "floor", "insecure", pki, ["--answer", file]);
         const per = {} as Record<Target | "answer", Stats>;
-        for (const [target, r] of [...TARGETS.map((t) => [t, servers[t]] as const), ["answer", answerOnly] as const]) {
+        for (const [target, r] of [
+          ...TARGETS.map((t) => [t, servers[t]] as const),
+          ["answer", answerOnly] as const,
+        ]) {
           await drive(r.client, { concurrency: 1, calls: 3, reqs: c.variants });
           per[target] = await drive(r.client, { concurrency: 1, calls, reqs: c.variants });
-          if (per[target].errors) log(`ERRORS ${target} ${c.name}: ${per[target].errors} (${per[target].firstError})`);
+          if (per[target].errors)
+            log(`ERRORS ${target} ${c.name}: ${per[target].errors} (${per[target].firstError})`);
         }
         await stop(answerOnly);
         ours.push(per.crossvdc.p50);
@@ -475,17 +638,33 @@ async function main(): Promise<void> {
           fmt(per.answer.p50, 3),
           fmt(per.crossvdc.p50 - per.floor.p50, 3),
           fmt(per.crossvdc.p50 - per.answer.p50, 3),
-          fmt(((per.crossvdc.p50 / n) * 1000), 2),
+          fmt((per.crossvdc.p50 / n) * 1000, 2),
         ]);
       }
       log(`${s.kind}:`);
       for (const m of wrong) log(`MISMATCH ${m}`);
       for (const m of wrongOrder) log(`KEY ORDER ${m}`);
-      table(["n", "request", "outcome", "Fn.run ms", "gRPC p50 ms", "floor p50 ms", "answer-only p50 ms", "ours − floor ms", "ours − answer-only ms", "µs per object"], rows);
+      table(
+        [
+          "n",
+          "request",
+          "outcome",
+          "Fn.run ms",
+          "gRPC p50 ms",
+          "floor p50 ms",
+          "answer-only p50 ms",
+          "ours − floor ms",
+          "ours − answer-only ms",
+          "µs per object",
+        ],
+        rows,
+      );
       // How many such objects fit in one request at the server's default --max-recv-message-size.
       const perObject = (bytes[judged - 1]! - bytes[0]!) / (points[judged - 1]! - points[0]!);
       const fit = Math.floor((DEFAULT_MAX_RECV_MESSAGE_SIZE - bytes[0]!) / perObject) + points[0]!;
-      log(`  request size: ${fmt(perObject, 0)} bytes per object; the default --max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds about ${fit.toLocaleString("en")} of them (this bench runs both servers at ${MAX_MESSAGE / MB} MiB)`);
+      log(
+        `  request size: ${fmt(perObject, 0)} bytes per object; the default --max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds about ${fit.toLocaleString("en")} of them (this bench runs both servers at ${MAX_MESSAGE / MB} MiB)`,
+      );
       // Linear, judged two ways over the issue's points:
       // - Fn.run, the function's own work: the marginal cost per object of the last step within 1.5×
       //   that of the step before (fixed costs cancel out; 50% for noise). This is where an
@@ -495,7 +674,8 @@ async function main(): Promise<void> {
       //   against the floor because end to end the runtime takes a one-time step of its own between
       //   1,000 and 10,000: the decoded request outgrows V8's young generation. A decoder that does
       //   nothing else takes it too (the SDK's, in process; docs/performance.md, Scaling).
-      const marginal = (t: number[]) => points.slice(1).map((n, i) => (t[i + 1]! - t[i]!) / (n - points[i]!));
+      const marginal = (t: number[]) =>
+        points.slice(1).map((n, i) => (t[i + 1]! - t[i]!) / (n - points[i]!));
       /** The marginal costs of the judged steps, and how they print (µs per object). */
       const judgedMarginal = (t: number[]) => marginal(t).slice(0, judged - 1);
       const asMicros = (m: number[]) => m.map((x) => fmt(x * 1000, 2)).join(" → ");
@@ -504,25 +684,53 @@ async function main(): Promise<void> {
         const m = judgedMarginal(t);
         return m.length > 1 ? m[m.length - 1]! / m[m.length - 2]! : 1;
       };
-      const timeRatios = (t: number[]) => points.slice(1, judged).map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`).join(", ");
+      const timeRatios = (t: number[]) =>
+        points
+          .slice(1, judged)
+          .map((n, i) => `${points[i]}→${n}: ×${fmt(t[i + 1]! / t[i]!, 1)}`)
+          .join(", ");
       const fnGrowth = stepUp(inproc);
       const floorMarginal = judgedMarginal(floor);
       const ofFloor = judgedMarginal(ours).map((m, i) => m / floorMarginal[i]!);
       const worstOfFloor = Math.max(...ofFloor);
-      log(`  Fn.run: time ${timeRatios(inproc)}; marginal µs/object ${asMicros(judgedMarginal(inproc))}${fnGrowth > TARGET.marginal ? `  SUPER-LINEAR (marginal cost ×${fmt(fnGrowth)})` : ""}`);
-      log(`  gRPC: time ${timeRatios(ours)}; marginal µs/object ${asMicros(judgedMarginal(ours))}, floor's ${asMicros(floorMarginal)}: ours ${ofFloor.map((x) => `×${fmt(x)}`).join(" → ")} of the floor's${worstOfFloor > TARGET.marginal ? "  GROWS FASTER THAN THE FLOOR" : ""}`);
+      log(
+        `  Fn.run: time ${timeRatios(inproc)}; marginal µs/object ${asMicros(judgedMarginal(inproc))}${fnGrowth > TARGET.marginal ? `  SUPER-LINEAR (marginal cost ×${fmt(fnGrowth)})` : ""}`,
+      );
+      log(
+        `  gRPC: time ${timeRatios(ours)}; marginal µs/object ${asMicros(judgedMarginal(ours))}, floor's ${asMicros(floorMarginal)}: ours ${ofFloor.map((x) => `×${fmt(x)}`).join(" → ")} of the floor's${worstOfFloor > TARGET.marginal ? "  GROWS FASTER THAN THE FLOOR" : ""}`,
+      );
       // Not judged: the gRPC figure's own step, and where it comes from. The answer-only server is the
       // transport of the same request; ours minus it is what our server does with it (decode, compose,
       // encode, GC).
-      log(`  gRPC alone: marginal cost per object of the last step ×${fmt(stepUp(ours))} of the one before; floor's ×${fmt(stepUp(floor))} (not judged)`);
+      log(
+        `  gRPC alone: marginal cost per object of the last step ×${fmt(stepUp(ours))} of the one before; floor's ×${fmt(stepUp(floor))} (not judged)`,
+      );
       const server = ours.map((t, i) => t - transport[i]!);
-      for (const [label, t] of [["answer-only (transport)", transport], ["ours − answer-only (our server's work)", server]] as const) {
+      for (const [label, t] of [
+        ["answer-only (transport)", transport],
+        ["ours − answer-only (our server's work)", server],
+      ] as const) {
         log(`  ${label}: marginal µs/object ${asMicros(judgedMarginal(t))} (not judged)`);
       }
       if (points.length > judged) {
-        const steps = points.slice(1).map((n, i) => `${points[i]!.toLocaleString("en")}→${n.toLocaleString("en")}`).slice(judged - 2);
-        for (const [label, t] of [["gRPC", ours], ["floor", floor], ["answer-only", transport], ["Fn.run", inproc]] as const) {
-          log(`  past ${points[judged - 1]!.toLocaleString("en")} (not judged), ${label}: marginal µs/object ${marginal(t).slice(judged - 2).map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`).join(", ")}`);
+        const steps = points
+          .slice(1)
+          .map((n, i) => `${points[i]!.toLocaleString("en")}→${n.toLocaleString("en")}`)
+          .slice(judged - 2);
+        for (const [label, t] of [
+          ["gRPC", ours],
+          ["floor", floor],
+          ["answer-only", transport],
+          ["Fn.run", inproc],
+        ] as const) {
+          log(
+            `  past ${points[judged - 1]!.toLocaleString("en")} (not judged), ${label}: marginal µs/object ${marginal(
+              t,
+            )
+              .slice(judged - 2)
+              .map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`)
+              .join(", ")}`,
+          );
         }
       }
       linear.push({
@@ -536,17 +744,26 @@ async function main(): Promise<void> {
   }
 
   // ---- soak: RSS after 100,000 calls
-  log(`## RSS after ${SOAK_CALLS.toLocaleString("en")} calls (mTLS, concurrency ${SOAK_CONCURRENCY})`);
+  log(
+    `## RSS after ${SOAK_CALLS.toLocaleString("en")} calls (mTLS, concurrency ${SOAK_CONCURRENCY})`,
+  );
   log();
   // The single-object cases in turn: the load test's traffic, at its concurrency.
   const singles = cases.filter((c) => c.single);
   const mix = Array.from({ length: VARIANTS }, (_, i) => singles.map((c) => c.variants[i]!)).flat();
-  const soak = {} as Record<Target, { stats: Stats; before: ReturnType<typeof memory>; after: ReturnType<typeof memory> }>;
+  const soak = {} as Record<
+    Target,
+    { stats: Stats; before: ReturnType<typeof memory>; after: ReturnType<typeof memory> }
+  >;
   for (const target of TARGETS) {
     const r = await start(built, target, "mTLS", pki);
     await call(r.client, singles[0]!.bytes);
     const before = memory(r.proc.pid);
-    const stats = await drive(r.client, { concurrency: SOAK_CONCURRENCY, calls: SOAK_CALLS, reqs: mix });
+    const stats = await drive(r.client, {
+      concurrency: SOAK_CONCURRENCY,
+      calls: SOAK_CALLS,
+      reqs: mix,
+    });
     await new Promise((res) => setTimeout(res, 200));
     const after = memory(r.proc.pid);
     soak[target] = { stats, before, after };
@@ -554,10 +771,30 @@ async function main(): Promise<void> {
     if (code !== 0) log(`WARNING: ${target} exited ${code} on SIGTERM`);
   }
   table(
-    ["server", "calls", "errors", "seconds", "rps", "p50 / p99 ms", "RSS before MB", "RSS after MB", "peak RSS MB"],
+    [
+      "server",
+      "calls",
+      "errors",
+      "seconds",
+      "rps",
+      "p50 / p99 ms",
+      "RSS before MB",
+      "RSS after MB",
+      "peak RSS MB",
+    ],
     TARGETS.map((t) => {
       const s = soak[t];
-      return [t, String(s.stats.calls), String(s.stats.errors), fmt(s.stats.seconds, 1), fmt(s.stats.rps, 0), `${fmt(s.stats.p50)} / ${fmt(s.stats.p99)}`, fmt(s.before.rss / MB, 0), fmt(s.after.rss / MB, 0), fmt(s.after.peak / MB, 0)];
+      return [
+        t,
+        String(s.stats.calls),
+        String(s.stats.errors),
+        fmt(s.stats.seconds, 1),
+        fmt(s.stats.rps, 0),
+        `${fmt(s.stats.p50)} / ${fmt(s.stats.p99)}`,
+        fmt(s.before.rss / MB, 0),
+        fmt(s.after.rss / MB, 0),
+        fmt(s.after.peak / MB, 0),
+      ];
     }),
   );
   if (soak.crossvdc.stats.errors) log(`soak errors: ${soak.crossvdc.stats.firstError}`);
@@ -565,18 +802,33 @@ async function main(): Promise<void> {
   // ---- profile: where our server spends its CPU on the single-object cases
   if (!args["no-profile"]) {
     const profDir = join(dir, "profile");
-    const proc = await startProc(["--cpu-prof", "--cpu-prof-dir", profDir, ...serverArgs(built, "crossvdc", "insecure", pki)], { cwd: root });
+    const proc = await startProc(
+      ["--cpu-prof", "--cpu-prof-dir", profDir, ...serverArgs(built, "crossvdc", "insecure", pki)],
+      { cwd: root },
+    );
     const client = rawClient(`127.0.0.1:${proc.port}`, credsFor("insecure", pki));
-    const st = await drive(client, { concurrency: CONCURRENCY, durationMs: QUICK ? 2000 : 6000, reqs: mix });
+    const st = await drive(client, {
+      concurrency: CONCURRENCY,
+      durationMs: QUICK ? 2000 : 6000,
+      reqs: mix,
+    });
     client.close();
     await proc.stop();
     const hot = hotSpots(profDir, root, 15);
     log();
-    log(`## Profile: crossvdc under the single-object mix (${st.calls} calls at ${CONCURRENCY}, insecure), self time`);
+    log(
+      `## Profile: crossvdc under the single-object mix (${st.calls} calls at ${CONCURRENCY}, insecure), self time`,
+    );
     log();
-    table(["package or file", "share"], hot.byPackage.map((h) => [h.what, `${fmt(h.share * 100, 1)}%`]));
+    table(
+      ["package or file", "share"],
+      hot.byPackage.map((h) => [h.what, `${fmt(h.share * 100, 1)}%`]),
+    );
     log();
-    table(["function", "share"], hot.byFunction.map((h) => [h.what, `${fmt(h.share * 100, 1)}%`]));
+    table(
+      ["function", "share"],
+      hot.byFunction.map((h) => [h.what, `${fmt(h.share * 100, 1)}%`]),
+    );
   }
 
   // ---- targets
@@ -590,22 +842,52 @@ async function main(): Promise<void> {
       const r = results[c.name]![t];
       const ratio = r.crossvdc.lat.p50 / r.floor.lat.p50;
       const share = r.crossvdc.thr.rps / r.floor.thr.rps;
-      rowsT.push([`${verdict(ratio <= TARGET.p50Ratio)} p50 ≤ ${TARGET.p50Ratio}× floor`, `${c.name} ${t}`, `${fmt(ratio)}×`]);
-      rowsT.push([`${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`, `${c.name} ${t}`, `${fmt(share * 100, 0)}%`]);
+      rowsT.push([
+        `${verdict(ratio <= TARGET.p50Ratio)} p50 ≤ ${TARGET.p50Ratio}× floor`,
+        `${c.name} ${t}`,
+        `${fmt(ratio)}×`,
+      ]);
+      rowsT.push([
+        `${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`,
+        `${c.name} ${t}`,
+        `${fmt(share * 100, 0)}%`,
+      ]);
     }
   }
   for (const c of cases.filter((x) => !x.single)) {
     for (const t of TRANSPORTS) {
       const r = results[c.name]![t];
       const share = r.crossvdc.thr.rps / r.floor.thr.rps;
-      rowsT.push([`${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`, `${c.name} ${t}`, `${fmt(share * 100, 0)}%`]);
+      rowsT.push([
+        `${verdict(share >= TARGET.rpsShare)} rps ≥ ${TARGET.rpsShare * 100}% of floor`,
+        `${c.name} ${t}`,
+        `${fmt(share * 100, 0)}%`,
+      ]);
     }
   }
   const rssAfter = soak.crossvdc.after.rss / MB;
-  rowsT.push([`${verdict(rssAfter < TARGET.rssMB)} RSS < ${TARGET.rssMB} MB after ${SOAK_CALLS.toLocaleString("en")} calls`, "crossvdc mTLS", `${fmt(rssAfter, 0)} MB (peak ${fmt(soak.crossvdc.after.peak / MB, 0)} MB)`]);
-  rowsT.push([`${verdict(soak.crossvdc.stats.errors === 0)} zero errors in the soak`, "crossvdc mTLS", String(soak.crossvdc.stats.errors)]);
+  rowsT.push([
+    `${verdict(rssAfter < TARGET.rssMB)} RSS < ${TARGET.rssMB} MB after ${SOAK_CALLS.toLocaleString("en")} calls`,
+    "crossvdc mTLS",
+    `${fmt(rssAfter, 0)} MB (peak ${fmt(soak.crossvdc.after.peak / MB, 0)} MB)`,
+  ]);
+  rowsT.push([
+    `${verdict(soak.crossvdc.stats.errors === 0)} zero errors in the soak`,
+    "crossvdc mTLS",
+    String(soak.crossvdc.stats.errors),
+  ]);
   const coldMax = Math.max(...coldOurs);
-  rowsT.push([`${verdict(coldMax < TARGET.coldStartMs)} cold start < ${TARGET.coldStartMs} ms`, "crossvdc node dist, both transports", `max ${fmt(coldMax, 0)} ms, median ${fmt(percentile(coldOurs.sort((a, b) => a - b), 0.5), 0)} ms`]);
+  rowsT.push([
+    `${verdict(coldMax < TARGET.coldStartMs)} cold start < ${TARGET.coldStartMs} ms`,
+    "crossvdc node dist, both transports",
+    `max ${fmt(coldMax, 0)} ms, median ${fmt(
+      percentile(
+        coldOurs.sort((a, b) => a - b),
+        0.5,
+      ),
+      0,
+    )} ms`,
+  ]);
   for (const l of linear) rowsT.push([`${verdict(l.ok)} linear scaling`, l.kind, l.why]);
   table(["target", "where", "measured"], rowsT, 2);
   for (const s of skipped) log(`not measured: ${s.name} (${s.why})`);
@@ -615,6 +897,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

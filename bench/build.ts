@@ -30,14 +30,24 @@ export function build(root: string): Built {
     tsconfig,
     JSON.stringify({
       extends: join(root, "tsconfig.json"),
-      compilerOptions: { rootDir: root, outDir: out, noEmit: false, sourceMap: false, declaration: false, incremental: false },
+      compilerOptions: {
+        rootDir: root,
+        outDir: out,
+        noEmit: false,
+        sourceMap: false,
+        declaration: false,
+        incremental: false,
+      },
       include: [join(root, "functions"), join(root, "bench/noop.ts")],
     }),
   );
   const tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
   let warnings = "";
   try {
-    execFileSync(process.execPath, [tsc, "-p", tsconfig], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(process.execPath, [tsc, "-p", tsconfig], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch (err) {
     // tsc emits despite type errors (noEmitOnError is off); report them, run what was emitted.
     const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
@@ -45,7 +55,8 @@ export function build(root: string): Built {
   }
   const main = join(out, "functions/main.js");
   const noop = join(out, "bench/noop.js");
-  if (!existsSync(main) || !existsSync(noop)) throw new Error(`build produced no ${existsSync(main) ? noop : main}:\n${warnings}`);
+  if (!existsSync(main) || !existsSync(noop))
+    throw new Error(`build produced no ${existsSync(main) ? noop : main}:\n${warnings}`);
   return { main, noop, nodeFlags: imageNodeFlags(root), warnings };
 }
 
@@ -55,6 +66,7 @@ export function imageNodeFlags(root: string): string[] {
   if (!m) throw new Error("Dockerfile has no ENTRYPOINT in exec form");
   const argv = JSON.parse(m[1]!) as string[];
   const script = argv.indexOf("dist/main.js");
-  if (argv[0] !== "/nodejs/bin/node" || script < 0) throw new Error(`Dockerfile ENTRYPOINT is not node ... dist/main.js: ${m[1]}`);
+  if (argv[0] !== "/nodejs/bin/node" || script < 0)
+    throw new Error(`Dockerfile ENTRYPOINT is not node ... dist/main.js: ${m[1]}`);
   return argv.slice(1, script);
 }

@@ -44,7 +44,11 @@ export interface Skipped {
 const MAX_ROUNDS = 5;
 
 /** Completes a request the way Crossplane does: fetch what the function requires from `pool`, until the ask is stable. */
-export function complete(xr: KubeObject, pool: KubeObject[], observed: KubeObject[] = []): RunFunctionRequest {
+export function complete(
+  xr: KubeObject,
+  pool: KubeObject[],
+  observed: KubeObject[] = [],
+): RunFunctionRequest {
   const obs: Record<string, KubeObject> = {};
   for (const o of observed) {
     const n = o.metadata?.annotations?.[RESOURCE_NAME_ANNOTATION];
@@ -55,7 +59,9 @@ export function complete(xr: KubeObject, pool: KubeObject[], observed: KubeObjec
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const sel = fn.run(req).requirements?.resources ?? {};
     if (Object.keys(sel).every((k) => k in required)) return req;
-    required = Object.fromEntries(Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]));
+    required = Object.fromEntries(
+      Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]),
+    );
     req = request({ xr, observed: obs, required, tag: "bench" });
   }
   return req;
@@ -64,8 +70,15 @@ export function complete(xr: KubeObject, pool: KubeObject[], observed: KubeObjec
 export function outcomeOf(req: RunFunctionRequest): { outcome: string; fatal: boolean } {
   const rsp = fn.run(req);
   const f = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
-  if (f) return { outcome: `FATAL: ${f.message.length > 160 ? `${f.message.slice(0, 160)}…` : f.message}`, fatal: true };
-  return { outcome: `composed ${Object.keys(rsp.desired?.resources ?? {}).length} resources`, fatal: false };
+  if (f)
+    return {
+      outcome: `FATAL: ${f.message.length > 160 ? `${f.message.slice(0, 160)}…` : f.message}`,
+      fatal: true,
+    };
+  return {
+    outcome: `composed ${Object.keys(rsp.desired?.resources ?? {}).length} resources`,
+    fatal: false,
+  };
 }
 
 function relatedCount(req: RunFunctionRequest): number {
@@ -77,8 +90,20 @@ export const VARIANTS = 8;
 function makeCase(name: string, what: string, single: boolean, req: RunFunctionRequest): Case {
   const { outcome, fatal } = outcomeOf(req);
   const encode = (r: RunFunctionRequest) => Buffer.from(RunFunctionRequest.encode(r).finish());
-  const variants = Array.from({ length: VARIANTS }, (_, i) => encode(shuffled(req, random(i + 1)) as RunFunctionRequest));
-  return { name, what, single, req, bytes: encode(req), variants, outcome, fatal, related: relatedCount(req) };
+  const variants = Array.from({ length: VARIANTS }, (_, i) =>
+    encode(shuffled(req, random(i + 1)) as RunFunctionRequest),
+  );
+  return {
+    name,
+    what,
+    single,
+    req,
+    bytes: encode(req),
+    variants,
+    outcome,
+    fatal,
+    related: relatedCount(req),
+  };
 }
 
 /** A deep copy with every plain object's keys in an order drawn from `next`; arrays and bytes keep theirs. */
@@ -90,7 +115,9 @@ export function shuffled(v: unknown, next: () => number): unknown {
     const j = Math.floor(next() * (i + 1));
     [keys[i], keys[j]] = [keys[j]!, keys[i]!];
   }
-  return Object.fromEntries(keys.map((k) => [k, shuffled((v as Record<string, unknown>)[k], next)]));
+  return Object.fromEntries(
+    keys.map((k) => [k, shuffled((v as Record<string, unknown>)[k], next)]),
+  );
 }
 
 /** mulberry32: a seeded generator of numbers in [0, 1), so every run sends the same variants. */
@@ -134,10 +161,15 @@ function examplesOf(kind: string): Example[] {
   const out: Example[] = [];
   for (const dir of readdirSync(join(root, "examples")).sort()) {
     const path = join(root, "examples", dir);
-    if (["invalid", "observed", "required"].includes(dir) || !statSync(path).isDirectory()) continue;
-    for (const f of readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    if (["invalid", "observed", "required"].includes(dir) || !statSync(path).isDirectory())
+      continue;
+    for (const f of readdirSync(path)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       if (loadObjects(join(path, f))[0]?.kind !== kind) continue;
-      const required = [`examples/${dir}/required`, "examples/tenants"].filter((p) => existsSync(join(root, p)));
+      const required = [`examples/${dir}/required`, "examples/tenants"].filter((p) =>
+        existsSync(join(root, p)),
+      );
       out.push(loadExample({ name: `${dir}/${f}`, xr: `examples/${dir}/${f}`, required }));
     }
   }
@@ -157,7 +189,8 @@ function richest(examples: Example[]): { e: Example; req: RunFunctionRequest } |
   return best;
 }
 
-const keyOf = (o: KubeObject) => `${o.apiVersion}/${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+const keyOf = (o: KubeObject) =>
+  `${o.apiVersion}/${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 function dedupe(objs: KubeObject[]): KubeObject[] {
   const seen = new Map<string, KubeObject>();
   for (const o of objs) if (!seen.has(keyOf(o))) seen.set(keyOf(o), o);
@@ -170,7 +203,8 @@ function composerOf(kind: string): Composer | undefined {
 
 /** The top-level keys of a zod object schema, looking through refinements, pipes and defaults. */
 export function specKeys(schema: unknown): string[] {
-  let s = schema as { shape?: Record<string, unknown>; _zod?: { def?: Record<string, unknown> } } | undefined;
+  let s = schema as
+    { shape?: Record<string, unknown>; _zod?: { def?: Record<string, unknown> } } | undefined;
   for (let i = 0; i < 10 && s; i++) {
     if (s.shape && typeof s.shape === "object") return Object.keys(s.shape);
     const def = s._zod?.def;
@@ -182,12 +216,20 @@ export function specKeys(schema: unknown): string[] {
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** The list a spec field holds: the field itself, or the first list inside it (spec.migration.sources). */
-function listAt(spec: Record<string, unknown>, key: string): { path: string; items: unknown[]; set(v: unknown[]): void } {
+function listAt(
+  spec: Record<string, unknown>,
+  key: string,
+): { path: string; items: unknown[]; set(v: unknown[]): void } {
   const v = spec[key];
   if (Array.isArray(v)) return { path: key, items: v, set: (x) => (spec[key] = x) };
   if (v && typeof v === "object") {
     for (const [k, x] of Object.entries(v)) {
-      if (Array.isArray(x)) return { path: `${key}.${k}`, items: x, set: (y) => ((v as Record<string, unknown>)[k] = y) };
+      if (Array.isArray(x))
+        return {
+          path: `${key}.${k}`,
+          items: x,
+          set: (y) => ((v as Record<string, unknown>)[k] = y),
+        };
     }
   }
   return { path: key, items: [], set: () => {} };
@@ -207,15 +249,35 @@ function padList(items: unknown[], n: number): unknown[] {
 // ---- big pools ----------------------------------------------------------------
 
 /** Quotas nothing in the bench exceeds, so the full admission path runs rather than an early refusal. */
-const HUGE_TENANT: Record<string, string | number> = { cpu: "100000000", memory: "1000000Ti", storage: "1000000Ti", vms: 1_000_000, vdcs: 1_000_000 };
-const HUGE_VDC: Record<string, string | number> = { cpu: "100000", memory: "1000Ti", storage: "1000Ti", vms: 1_000_000, pods: 1_000_000, persistentVolumeClaims: 1_000_000 };
+const HUGE_TENANT: Record<string, string | number> = {
+  cpu: "100000000",
+  memory: "1000000Ti",
+  storage: "1000000Ti",
+  vms: 1_000_000,
+  vdcs: 1_000_000,
+};
+const HUGE_VDC: Record<string, string | number> = {
+  cpu: "100000",
+  memory: "1000Ti",
+  storage: "1000Ti",
+  vms: 1_000_000,
+  pods: 1_000_000,
+  persistentVolumeClaims: 1_000_000,
+};
 
 /** A copy with a quota no bench load exceeds (Tenants always; VDCs only when asked). */
 function inflate(o: KubeObject, vdcsToo: boolean): KubeObject {
-  if (o.apiVersion !== "crossvdc.io/v1alpha1" || !(o.kind === "Tenant" || (vdcsToo && o.kind === "VDC"))) return o;
+  if (
+    o.apiVersion !== "crossvdc.io/v1alpha1" ||
+    !(o.kind === "Tenant" || (vdcsToo && o.kind === "VDC"))
+  )
+    return o;
   const c = clone(o);
   const spec = (c.spec ??= {}) as Record<string, unknown>;
-  const quota = (spec.quota && typeof spec.quota === "object" ? spec.quota : {}) as Record<string, unknown>;
+  const quota = (spec.quota && typeof spec.quota === "object" ? spec.quota : {}) as Record<
+    string,
+    unknown
+  >;
   Object.assign(quota, o.kind === "Tenant" ? HUGE_TENANT : HUGE_VDC);
   spec.quota = quota;
   return c;
@@ -261,7 +323,10 @@ export function buildCases(): Cases {
 
   // Tenant: the example that composes the most (managed clusters, if any example has them).
   const t = richest(examplesOf("Tenant"));
-  if (t) cases.push(makeCase("tenant", `Tenant ${t.e.xr.metadata?.name} (${t.e.render.name})`, true, t.req));
+  if (t)
+    cases.push(
+      makeCase("tenant", `Tenant ${t.e.xr.metadata?.name} (${t.e.render.name})`, true, t.req),
+    );
   else skipped.push({ name: "tenant", why: "no Tenant example that composes in examples/" });
 
   // VDC with quota, policies, 2 databases and 2 migration sources: the richest VDC example,
@@ -274,7 +339,12 @@ export function buildCases(): Cases {
   const score = (e: Example) => {
     const s = (e.xr.spec ?? {}) as Record<string, unknown>;
     const n = (key: string | undefined) => (key ? Math.min(2, listAt(s, key).items.length) : 0);
-    return n(dbKey) * 100 + n(migKey) * 100 + (e.observed.length ? 10 : 0) + JSON.stringify(s).length / 1e6;
+    return (
+      n(dbKey) * 100 +
+      n(migKey) * 100 +
+      (e.observed.length ? 10 : 0) +
+      JSON.stringify(s).length / 1e6
+    );
   };
   const vdcExample = [...vdcExamples].sort((a, b) => score(b) - score(a))[0];
   let vdcBase: { xr: KubeObject; pool: KubeObject[]; observed: KubeObject[] } | undefined;
@@ -285,28 +355,41 @@ export function buildCases(): Cases {
     // credentials): the case's VDC gets copies in its namespace, as its tenant would create them.
     const examplePool = dedupe(vdcExamples.flatMap((e) => e.pool));
     const ns = xr.metadata?.name;
-    const secretCopies = examplePool.filter((o) => o.kind === "Secret" && o.metadata?.namespace !== ns).map((o) => {
-      const copy = clone(o);
-      return { ...copy, metadata: { ...copy.metadata, namespace: ns } };
-    });
+    const secretCopies = examplePool
+      .filter((o) => o.kind === "Secret" && o.metadata?.namespace !== ns)
+      .map((o) => {
+        const copy = clone(o);
+        return { ...copy, metadata: { ...copy.metadata, namespace: ns } };
+      });
     const pool = dedupe([...examplePool, ...secretCopies]);
     const parts: string[] = [];
-    for (const [key, label] of [[dbKey, "databases"], [migKey, "migration sources"]] as const) {
+    for (const [key, label] of [
+      [dbKey, "databases"],
+      [migKey, "migration sources"],
+    ] as const) {
       if (!key) {
-        notes.push(`VDC has no ${label} field yet (functions/vdc/api.ts): the VDC case runs without ${label}; re-run when it lands.`);
+        notes.push(
+          `VDC has no ${label} field yet (functions/vdc/api.ts): the VDC case runs without ${label}; re-run when it lands.`,
+        );
         continue;
       }
       let list = listAt(spec, key);
-      const donors = vdcExamples.filter((e) => e !== vdcExample).map((e) => listAt(clone((e.xr.spec ?? {}) as Record<string, unknown>), key));
+      const donors = vdcExamples
+        .filter((e) => e !== vdcExample)
+        .map((e) => listAt(clone((e.xr.spec ?? {}) as Record<string, unknown>), key));
       if (list.items.length === 0) {
         const donor = donors.find((d) => d.items.length);
         if (!donor) {
-          notes.push(`VDC has spec.${key} but no VDC example uses it: the VDC case runs without ${label}; re-run when one does.`);
+          notes.push(
+            `VDC has spec.${key} but no VDC example uses it: the VDC case runs without ${label}; re-run when one does.`,
+          );
           continue;
         }
         // Put the donor's container (e.g. spec.migration) in place, then its list.
         const top = donor.path.split(".")[0]!;
-        const donorSpec = vdcExamples.find((e) => listAt((e.xr.spec ?? {}) as Record<string, unknown>, key).items.length)!.xr.spec as Record<string, unknown>;
+        const donorSpec = vdcExamples.find(
+          (e) => listAt((e.xr.spec ?? {}) as Record<string, unknown>, key).items.length,
+        )!.xr.spec as Record<string, unknown>;
         spec[top] = clone(donorSpec[top]);
         list = listAt(spec, key);
       }
@@ -318,27 +401,67 @@ export function buildCases(): Cases {
     if (outcomeOf(req).fatal) {
       // Databases count against the VDC quota, which counts against the tenant's budget: make room.
       const why = outcomeOf(req).outcome;
-      spec.quota = { ...((spec.quota as object) ?? {}), cpu: "64", memory: "256Gi", storage: "8Ti", pods: 1000, persistentVolumeClaims: 500 };
-      req = complete(xr, pool.map((o) => inflate(o, false)), vdcExample.observed);
+      spec.quota = {
+        ...((spec.quota as object) ?? {}),
+        cpu: "64",
+        memory: "256Gi",
+        storage: "8Ti",
+        pods: 1000,
+        persistentVolumeClaims: 500,
+      };
+      req = complete(
+        xr,
+        pool.map((o) => inflate(o, false)),
+        vdcExample.observed,
+      );
       raised = ` (quota raised to fit: ${why.slice(0, 100)})`;
     }
     if (outcomeOf(req).fatal) {
-      notes.push(`the merged VDC case is fatal (${outcomeOf(req).outcome}); it uses ${vdcExample.render.name} as written`);
+      notes.push(
+        `the merged VDC case is fatal (${outcomeOf(req).outcome}); it uses ${vdcExample.render.name} as written`,
+      );
       req = complete(vdcExample.xr, vdcExample.pool, vdcExample.observed);
       parts.length = 0;
     } else if (raised) notes.push(`VDC case${raised}`);
-    const policies = ((spec.network as { allowEgress?: unknown[] } | undefined)?.allowEgress?.length ?? 0) > 0 ? "egress policies" : "policies";
-    cases.push(makeCase("vdc", `VDC ${xr.metadata?.name}: quota, ${policies}${parts.length ? `, ${parts.join(", ")}` : ""}`, true, req));
-    vdcBase = { xr: (req.observed?.composite?.resource as KubeObject) ?? xr, pool: raised ? pool.map((o) => inflate(o, false)) : pool, observed: vdcExample.observed };
+    const policies =
+      ((spec.network as { allowEgress?: unknown[] } | undefined)?.allowEgress?.length ?? 0) > 0
+        ? "egress policies"
+        : "policies";
+    cases.push(
+      makeCase(
+        "vdc",
+        `VDC ${xr.metadata?.name}: quota, ${policies}${parts.length ? `, ${parts.join(", ")}` : ""}`,
+        true,
+        req,
+      ),
+    );
+    vdcBase = {
+      xr: (req.observed?.composite?.resource as KubeObject) ?? xr,
+      pool: raised ? pool.map((o) => inflate(o, false)) : pool,
+      observed: vdcExample.observed,
+    };
   } else skipped.push({ name: "vdc", why: "no VDC example in examples/" });
 
   // VirtualMachine.
   const vmComposer = composerOf("VirtualMachine");
   const vm = vmComposer ? richest(examplesOf("VirtualMachine")) : undefined;
   const vmExample = vm?.e;
-  if (!vmComposer) skipped.push({ name: "vm", why: "VirtualMachine is not in functions/registry.ts yet" });
-  else if (!vm) skipped.push({ name: "vm", why: "VirtualMachine is registered but no example of it composes (examples/)" });
-  else cases.push(makeCase("vm", `VirtualMachine ${vm.e.xr.metadata?.namespace}/${vm.e.xr.metadata?.name} (${vm.e.render.name})`, true, vm.req));
+  if (!vmComposer)
+    skipped.push({ name: "vm", why: "VirtualMachine is not in functions/registry.ts yet" });
+  else if (!vm)
+    skipped.push({
+      name: "vm",
+      why: "VirtualMachine is registered but no example of it composes (examples/)",
+    });
+  else
+    cases.push(
+      makeCase(
+        "vm",
+        `VirtualMachine ${vm.e.xr.metadata?.namespace}/${vm.e.xr.metadata?.name} (${vm.e.render.name})`,
+        true,
+        vm.req,
+      ),
+    );
 
   // A VDC whose admission sees N sibling VDCs of its tenant.
   const vdcWith = (n: number): Case | undefined => {
@@ -348,14 +471,27 @@ export function buildCases(): Cases {
     const others = pool.filter((o) => o.kind === "VDC" && o.metadata?.name !== xr.metadata?.name);
     const template = others[0] ?? xr;
     const big = [...pool.map((o) => inflate(o, false)), ...siblings(template, n, tenantName)];
-    return makeCase(`vdc-${n}`, `VDC ${xr.metadata?.name}, admission over ${n} sibling VDCs like ${template.metadata?.name}`, false, complete(xr, big, observed));
+    return makeCase(
+      `vdc-${n}`,
+      `VDC ${xr.metadata?.name}, admission over ${n} sibling VDCs like ${template.metadata?.name}`,
+      false,
+      complete(xr, big, observed),
+    );
   };
   // A VM whose quota check sees N VMs.
   const vmWith = (n: number): Case | undefined => {
     if (!vmExample) return undefined;
     const { xr, pool, observed } = vmExample;
-    const big = [...pool.map((o) => inflate(o, true)), ...siblings(xr, n, String(xr.metadata?.name ?? "vm"))];
-    return makeCase(`vm-${n}`, `VirtualMachine ${xr.metadata?.name}, quota check over ${n} VMs like it`, false, complete(xr, big, observed));
+    const big = [
+      ...pool.map((o) => inflate(o, true)),
+      ...siblings(xr, n, String(xr.metadata?.name ?? "vm")),
+    ];
+    return makeCase(
+      `vm-${n}`,
+      `VirtualMachine ${xr.metadata?.name}, quota check over ${n} VMs like it`,
+      false,
+      complete(xr, big, observed),
+    );
   };
 
   const v500 = vdcWith(500);
@@ -363,11 +499,19 @@ export function buildCases(): Cases {
   else skipped.push({ name: "vdc-500", why: "no VDC case" });
   const vm2000 = vmWith(2000);
   if (vm2000) cases.push(vm2000);
-  else skipped.push({ name: "vm-2000", why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet" });
+  else
+    skipped.push({
+      name: "vm-2000",
+      why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
+    });
 
   if (vdcBase) scaling.push({ kind: "VDC siblings", at: (n) => vdcWith(n)! });
   if (vmExample) scaling.push({ kind: "VMs in quota check", at: (n) => vmWith(n)! });
-  else skipped.push({ name: "vm scaling", why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet" });
+  else
+    skipped.push({
+      name: "vm scaling",
+      why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
+    });
 
   return { cases, scaling, skipped, notes };
 }

@@ -7,7 +7,11 @@ import * as grpc from "@grpc/grpc-js";
 import { FunctionRunnerServiceService } from "@crossplane-org/function-sdk-typescript";
 
 export type RawClient = grpc.Client & {
-  runFunction(req: Buffer, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, rsp: Buffer) => void): grpc.ClientUnaryCall;
+  runFunction(
+    req: Buffer,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, rsp: Buffer) => void,
+  ): grpc.ClientUnaryCall;
 };
 
 const RawCtor = grpc.makeGenericClientConstructor(
@@ -19,7 +23,11 @@ const RawCtor = grpc.makeGenericClientConstructor(
     },
   } as unknown as grpc.ServiceDefinition,
   "apiextensions.fn.proto.v1.FunctionRunnerService",
-) as unknown as new (address: string, creds: grpc.ChannelCredentials, opts?: grpc.ClientOptions) => RawClient;
+) as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  opts?: grpc.ClientOptions,
+) => RawClient;
 
 export const MAX_MESSAGE = 64 * 1024 * 1024;
 
@@ -34,7 +42,11 @@ export const MAX_MESSAGE = 64 * 1024 * 1024;
  */
 export const FLOW_CONTROL_WINDOW = 16 * 1024 * 1024;
 
-export function rawClient(address: string, creds: grpc.ChannelCredentials, opts: grpc.ClientOptions = {}): RawClient {
+export function rawClient(
+  address: string,
+  creds: grpc.ChannelCredentials,
+  opts: grpc.ClientOptions = {},
+): RawClient {
   return new RawCtor(address, creds, {
     ...opts,
     "grpc.max_receive_message_length": MAX_MESSAGE,
@@ -45,7 +57,9 @@ export function rawClient(address: string, creds: grpc.ChannelCredentials, opts:
 
 export function call(client: RawClient, req: Buffer, timeoutMs = 60_000): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    client.runFunction(req, { deadline: Date.now() + timeoutMs }, (err, rsp) => (err ? reject(err) : resolve(rsp))),
+    client.runFunction(req, { deadline: Date.now() + timeoutMs }, (err, rsp) =>
+      err ? reject(err) : resolve(rsp),
+    ),
   );
 }
 
@@ -93,7 +107,10 @@ export async function drive(client: RawClient, o: DriveOptions): Promise<Stats> 
   let responseBytes = 0;
   const start = performance.now();
   const stopAt = o.durationMs !== undefined ? start + o.durationMs : Infinity;
-  const more = () => issued < limit && (performance.now() < stopAt || issued < (o.minCalls ?? 0)) && issued < lat.length;
+  const more = () =>
+    issued < limit &&
+    (performance.now() < stopAt || issued < (o.minCalls ?? 0)) &&
+    issued < lat.length;
   const worker = async () => {
     while (more()) {
       const req = o.reqs[issued++ % o.reqs.length]!;

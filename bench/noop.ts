@@ -50,17 +50,30 @@ const handler: FunctionHandler = {
 
 const runner = new FunctionRunner(handler, log);
 const maxRecv = Number(values["max-recv-message-size"]);
-const server = new grpc.Server({ "grpc.max_receive_message_length": maxRecv, "grpc.max_send_message_length": Math.max(maxRecv, 4 * 1024 * 1024) });
+const server = new grpc.Server({
+  "grpc.max_receive_message_length": maxRecv,
+  "grpc.max_send_message_length": Math.max(maxRecv, 4 * 1024 * 1024),
+});
 if (values.answer !== undefined) {
   const answer = readFileSync(values.answer);
-  const passThrough = { ...FunctionRunnerServiceService.runFunction, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b };
+  const passThrough = {
+    ...FunctionRunnerServiceService.runFunction,
+    requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (b: Buffer) => b,
+  };
   server.addService({ runFunction: passThrough } as unknown as grpc.ServiceDefinition, {
-    runFunction: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, answer),
+    runFunction: (
+      _call: grpc.ServerUnaryCall<Buffer, Buffer>,
+      callback: grpc.sendUnaryData<Buffer>,
+    ) => callback(null, answer),
   });
 } else {
   // The SDK's getServer, verbatim but for the options above.
   server.addService(FunctionRunnerServiceService, {
-    runFunction: (call: grpc.ServerUnaryCall<RunFunctionRequest, RunFunctionResponse>, callback: grpc.sendUnaryData<RunFunctionResponse>) => {
+    runFunction: (
+      call: grpc.ServerUnaryCall<RunFunctionRequest, RunFunctionResponse>,
+      callback: grpc.sendUnaryData<RunFunctionResponse>,
+    ) => {
       runner
         .RunFunction(call.request, log)
         .then((response) => {
@@ -79,7 +92,12 @@ const creds = values.insecure
   ? grpc.ServerCredentials.createInsecure()
   : grpc.ServerCredentials.createSsl(
       readFileSync(join(dir, "ca.crt")),
-      [{ private_key: readFileSync(join(dir, "tls.key")), cert_chain: readFileSync(join(dir, "tls.crt")) }],
+      [
+        {
+          private_key: readFileSync(join(dir, "tls.key")),
+          cert_chain: readFileSync(join(dir, "tls.crt")),
+        },
+      ],
       true,
     );
 
@@ -88,7 +106,10 @@ server.bindAsync(values.address!, creds, (err, port) => {
     process.stderr.write(`noop: cannot listen on ${values.address}: ${err.message}\n`);
     process.exit(1);
   }
-  log.info({ address: values.address, port, tls: values.insecure ? "insecure" : "mTLS" }, "function server started");
+  log.info(
+    { address: values.address, port, tls: values.insecure ? "insecure" : "mTLS" },
+    "function server started",
+  );
 });
 
 process.on("SIGTERM", () => server.tryShutdown(() => process.exit(0)));

@@ -17,16 +17,29 @@ export interface ServerProc {
 }
 
 /** Spawns `node <args>` and resolves once it logs "function server started". */
-export function startProc(args: string[], opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } ): Promise<ServerProc> {
+export function startProc(
+  args: string[],
+  opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+): Promise<ServerProc> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`${args.join(" ")}: no startup line after ${opts.timeoutMs ?? 30_000} ms\nstdout: ${out}\nstderr: ${err}`));
+      reject(
+        new Error(
+          `${args.join(" ")}: no startup line after ${opts.timeoutMs ?? 30_000} ms\nstdout: ${out}\nstderr: ${err}`,
+        ),
+      );
     }, opts.timeoutMs ?? 30_000);
     child.stderr!.on("data", (d) => (err += d));
     child.stdout!.on("data", (d) => {
@@ -65,7 +78,11 @@ export function startProc(args: string[], opts: { cwd: string; timeoutMs?: numbe
     child.on("exit", (code, signal) => {
       if (started) return;
       clearTimeout(timer);
-      reject(new Error(`${args.join(" ")} exited (${code ?? signal}) before starting\nstdout: ${out}\nstderr: ${err}`));
+      reject(
+        new Error(
+          `${args.join(" ")} exited (${code ?? signal}) before starting\nstdout: ${out}\nstderr: ${err}`,
+        ),
+      );
     });
   });
 }
@@ -73,7 +90,8 @@ export function startProc(args: string[], opts: { cwd: string; timeoutMs?: numbe
 /** Resident set now and its peak (VmHWM) since start or the last `resetPeak`, in bytes. */
 export function memory(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
 
@@ -95,7 +113,10 @@ export function cpuTime(pid: number): { main: number; other: number } {
   // The process's figure includes threads that have ended; the main thread's is its task's.
   const total = ticks(`/proc/${pid}/stat`);
   const main = ticks(`/proc/${pid}/task/${pid}/stat`);
-  return { main: (main * 1e6) / TICKS_PER_SECOND, other: ((total - main) * 1e6) / TICKS_PER_SECOND };
+  return {
+    main: (main * 1e6) / TICKS_PER_SECOND,
+    other: ((total - main) * 1e6) / TICKS_PER_SECOND,
+  };
 }
 
 function ticks(statFile: string): number {

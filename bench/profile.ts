@@ -19,7 +19,11 @@ export interface Hot {
 }
 
 /** Self time by package/file and by function, largest first, as shares of all samples. */
-export function hotSpots(dir: string, root: string, top = 20): { byPackage: Hot[]; byFunction: Hot[] } {
+export function hotSpots(
+  dir: string,
+  root: string,
+  top = 20,
+): { byPackage: Hot[]; byFunction: Hot[] } {
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const p = JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile;
@@ -33,9 +37,17 @@ export function hotSpots(dir: string, root: string, top = 20): { byPackage: Hot[
     if (!t) continue;
     total += t;
     const cf = n.callFrame;
-    let f = cf.url.replace(`file://${root}/`, "").replace(/^.*\/node_modules\/(?!\.cache)/, "npm:").replace(/^.*\/node_modules\/\.cache\/crossvdc-bench\//, "");
+    let f = cf.url
+      .replace(`file://${root}/`, "")
+      .replace(/^.*\/node_modules\/(?!\.cache)/, "npm:")
+      .replace(/^.*\/node_modules\/\.cache\/crossvdc-bench\//, "");
     if (!f) f = cf.functionName || "(native)";
-    const pkg = f.startsWith("npm:") ? f.split("/").slice(0, f.startsWith("npm:@") ? 2 : 1).join("/") : f;
+    const pkg = f.startsWith("npm:")
+      ? f
+          .split("/")
+          .slice(0, f.startsWith("npm:@") ? 2 : 1)
+          .join("/")
+      : f;
     const fnKey = `${cf.functionName || "(anonymous)"}  ${f}${cf.url ? `:${cf.lineNumber + 1}` : ""}`;
     byFn.set(fnKey, (byFn.get(fnKey) ?? 0) + t);
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + t);

@@ -22,8 +22,14 @@ export const MAX_STRING = 1024;
  */
 function quantitySchema() {
   return z
-    .union([z.number().int().nonnegative(), z.string().max(64).regex(new RegExp(NON_NEGATIVE_QUANTITY_PATTERN))])
-    .refine((v) => isQuantity(v), { message: "must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)" })
+    .union([
+      z.number().int().nonnegative(),
+      z.string().max(64).regex(new RegExp(NON_NEGATIVE_QUANTITY_PATTERN)),
+    ])
+    .refine((v) => isQuantity(v), {
+      message:
+        "must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)",
+    })
     .transform((v) => String(v));
 }
 
@@ -37,8 +43,14 @@ export function quantityOr(description: string, def: string) {
 }
 
 /** A default on any quantity schema, refined ones included, with the marker the XRD generator reads. */
-export function withQuantityDefault<S extends z.ZodType<string, string | number>>(schema: S, description: string, def: string) {
-  return schema.default(def as z.util.NoUndefined<z.output<S>>).meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
+export function withQuantityDefault<S extends z.ZodType<string, string | number>>(
+  schema: S,
+  description: string,
+  def: string,
+) {
+  return schema
+    .default(def as z.util.NoUndefined<z.output<S>>)
+    .meta({ description, "x-kubernetes-int-or-string": true, [DEFAULT_META]: def });
 }
 
 export function count(description: string) {
@@ -50,7 +62,10 @@ export function dnsLabel(description: string) {
     .string()
     .min(1)
     .max(MAX_NAME)
-    .regex(new RegExp(DNS1123_LABEL), { message: "must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric" })
+    .regex(new RegExp(DNS1123_LABEL), {
+      message:
+        "must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric",
+    })
     .meta({ description });
 }
 
@@ -62,8 +77,14 @@ export function text(description: string, max = MAX_STRING) {
 export const subjects = (description: string) =>
   z
     .object({
-      groups: z.array(z.string().min(1).max(MAX_STRING)).max(MAX_LIST).default([]).meta({ description: "Group names as the cluster's authenticator reports them (OIDC groups claim)." }),
-      users: z.array(z.string().min(1).max(MAX_STRING)).max(MAX_LIST).default([]).meta({ description: "User names as the cluster's authenticator reports them." }),
+      groups: z.array(z.string().min(1).max(MAX_STRING)).max(MAX_LIST).default([]).meta({
+        description: "Group names as the cluster's authenticator reports them (OIDC groups claim).",
+      }),
+      users: z
+        .array(z.string().min(1).max(MAX_STRING))
+        .max(MAX_LIST)
+        .default([])
+        .meta({ description: "User names as the cluster's authenticator reports them." }),
     })
     .prefault({})
     .meta({ description });
@@ -74,7 +95,12 @@ export function unique<T>(key: (t: T) => string, what: string) {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const k = key(item);
-      if (seen.has(k)) ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${what} "${k}" (also at index ${seen.get(k)})` });
+      if (seen.has(k))
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `duplicate ${what} "${k}" (also at index ${seen.get(k)})`,
+        });
       else seen.set(k, i);
     });
   };
@@ -94,5 +120,11 @@ export interface XRDSpec {
   description: string;
   spec: z.ZodType;
   status: z.ZodType;
-  printerColumns: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
+  printerColumns: {
+    name: string;
+    type: string;
+    jsonPath: string;
+    description?: string;
+    priority?: number;
+  }[];
 }

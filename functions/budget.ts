@@ -10,7 +10,13 @@ import { formatQuantity, parseQuantity } from "./quantity.js";
 
 export type Amounts = Record<BudgetKey, bigint>;
 
-const UNIT: Record<BudgetKey, "cpu" | "bytes" | "count"> = { cpu: "cpu", memory: "bytes", storage: "bytes", vms: "count", vdcs: "count" };
+const UNIT: Record<BudgetKey, "cpu" | "bytes" | "count"> = {
+  cpu: "cpu",
+  memory: "bytes",
+  storage: "bytes",
+  vms: "count",
+  vdcs: "count",
+};
 
 export function zero(): Amounts {
   return { cpu: 0n, memory: 0n, storage: 0n, vms: 0n, vdcs: 0n };
@@ -91,13 +97,22 @@ export function fits(allocated: Amounts, demand: Amounts, budget: Amounts): Budg
 /** Greedy allocation in charging order; deterministic for a given set of VDCs. */
 export function allocate(vdcs: KubeObject[], tenant: string, budget: Amounts): Allocation {
   const r = admitInOrder(chargingOrder(vdcs, tenant), BUDGET_KEYS, demandOf, budget);
-  return { admitted: r.admitted.map(nameOf), refused: r.refused.map((x) => ({ name: nameOf(x.item), over: x.over })), allocated: r.allocated };
+  return {
+    admitted: r.admitted.map(nameOf),
+    refused: r.refused.map((x) => ({ name: nameOf(x.item), over: x.over })),
+    allocated: r.allocated,
+  };
 }
 
 // The same greedy walk serves tenant budgets (VDCs) and VDC quotas (VirtualMachines).
 
 /** The keys on which `allocated + demand` would exceed `limit`. */
-export function overLimit<K extends string>(keys: readonly K[], allocated: Record<K, bigint>, demand: Record<K, bigint>, limit: Record<K, bigint>): K[] {
+export function overLimit<K extends string>(
+  keys: readonly K[],
+  allocated: Record<K, bigint>,
+  demand: Record<K, bigint>,
+  limit: Record<K, bigint>,
+): K[] {
   return keys.filter((k) => allocated[k] + demand[k] > limit[k]);
 }
 

@@ -23,7 +23,12 @@ export interface KubeObject {
 export interface XR<Spec> {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string;
+  };
   spec: Spec;
   status: Record<string, unknown>;
 }
@@ -79,7 +84,9 @@ export interface Composer<Spec = unknown> {
 }
 
 /** Declares a composer with its spec type inferred from the zod schema. */
-export function composer<S extends z.ZodType>(c: Composer<z.output<S>> & { spec: S }): Composer<z.output<S>> {
+export function composer<S extends z.ZodType>(
+  c: Composer<z.output<S>> & { spec: S },
+): Composer<z.output<S>> {
   return c;
 }
 
@@ -87,10 +94,15 @@ export const TTL_SETTLING = 30;
 export const TTL_STEADY = 120;
 
 /** Reads a condition from an observed object, as Kubernetes and Crossplane write them. */
-export function conditionOf(obj: KubeObject | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined {
+export function conditionOf(
+  obj: KubeObject | undefined,
+  type: string,
+): { status?: string; reason?: string; message?: string } | undefined {
   const conditions = (obj?.status as { conditions?: unknown } | undefined)?.conditions;
   if (!Array.isArray(conditions)) return undefined;
-  return conditions.find((c) => c && typeof c === "object" && (c as { type?: unknown }).type === type);
+  return conditions.find(
+    (c) => c && typeof c === "object" && (c as { type?: unknown }).type === type,
+  );
 }
 
 export function isConditionTrue(obj: KubeObject | undefined, type: string): boolean {
@@ -98,7 +110,11 @@ export function isConditionTrue(obj: KubeObject | undefined, type: string): bool
 }
 
 /** Emits an event only when the phase changes, so a steady XR is not spammed on every reconcile. */
-export function phaseEvents(previous: unknown, next: string, messages: Record<string, Event | undefined>): Event[] {
+export function phaseEvents(
+  previous: unknown,
+  next: string,
+  messages: Record<string, Event | undefined>,
+): Event[] {
   if (previous === next) return [];
   const e = messages[next];
   return e ? [e] : [];
@@ -106,7 +122,12 @@ export function phaseEvents(previous: unknown, next: string, messages: Record<st
 
 /** Sorted by name, so output never depends on the order Crossplane listed things in. */
 export function byName<T extends KubeObject>(items: T[]): T[] {
-  return [...items].sort((a, b) => compareText(`${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`, `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`));
+  return [...items].sort((a, b) =>
+    compareText(
+      `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`,
+      `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`,
+    ),
+  );
 }
 
 /** A sort comparator for strings by UTF-16 code unit, the order every sorted list in the output uses. */

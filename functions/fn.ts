@@ -29,11 +29,15 @@ export class Fn {
 
   run(req: RunFunctionRequest): RunFunctionResponse {
     const observed = req.observed?.composite?.resource as KubeObject | undefined;
-    if (!observed || typeof observed !== "object") return fatal(req, "the request has no observed composite resource");
+    if (!observed || typeof observed !== "object")
+      return fatal(req, "the request has no observed composite resource");
     const type = `${String(observed.apiVersion)}/${String(observed.kind)}`;
     const c = this.byType.get(type);
     if (!c) {
-      return fatal(req, `no composer for kind ${short(type)}: this function composes ${[...this.byType.keys()].join(", ")}`);
+      return fatal(
+        req,
+        `no composer for kind ${short(type)}: this function composes ${[...this.byType.keys()].join(", ")}`,
+      );
     }
     const parsed = parseXR(c, observed);
     if ("fatal" in parsed) return fatal(req, parsed.fatal);
@@ -52,7 +56,8 @@ export class Fn {
     const required: Record<string, KubeObject[]> = {};
     for (const k in requirements) {
       const items: KubeObject[] = [];
-      for (const r of got[k]?.items ?? []) if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
+      for (const r of got[k]?.items ?? [])
+        if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
       required[k] = items;
     }
     const observedComposed: Record<string, KubeObject> = {};
@@ -67,7 +72,11 @@ export class Fn {
       out = c.compose({ xr, observed: observedComposed, required });
     } catch (err) {
       // A composer bug must not become an empty desired state: Fatal keeps what exists.
-      return fatal(req, `${c.kind} ${xr.metadata.name}: internal error: ${errorMessage(err)}`, requirements);
+      return fatal(
+        req,
+        `${c.kind} ${xr.metadata.name}: internal error: ${errorMessage(err)}`,
+        requirements,
+      );
     }
     if ("fatal" in out) return fatal(req, out.fatal, requirements);
 
@@ -87,24 +96,29 @@ export class Fn {
     const composite: KubeObject = {
       apiVersion: xr.apiVersion,
       kind: xr.kind,
-      metadata: xr.metadata.namespace ? { name: xr.metadata.name, namespace: xr.metadata.namespace } : { name: xr.metadata.name },
+      metadata: xr.metadata.namespace
+        ? { name: xr.metadata.name, namespace: xr.metadata.namespace }
+        : { name: xr.metadata.name },
       status: out.status,
     };
     const rsp: RunFunctionResponse = {
       meta: { tag: req.meta?.tag ?? "", ttl: { seconds: out.ttlSeconds, nanos: 0 } },
       desired: { composite: resource(composite, Ready.READY_UNSPECIFIED), resources },
-      results: out.events.map(
-        (e): Result => ({
-          severity: e.severity === "Warning" ? Severity.SEVERITY_WARNING : Severity.SEVERITY_NORMAL,
-          reason: e.reason,
-          message: e.message,
-        }),
-      ),
+      results: out.events.map((e): Result => ({
+        severity: e.severity === "Warning" ? Severity.SEVERITY_WARNING : Severity.SEVERITY_NORMAL,
+        reason: e.reason,
+        message: e.message,
+      })),
       context: req.context,
       requirements: requirementsOf(requirements),
       conditions: out.conditions.map((cd) => ({
         type: cd.type,
-        status: cd.status === "True" ? Status.STATUS_CONDITION_TRUE : cd.status === "False" ? Status.STATUS_CONDITION_FALSE : Status.STATUS_CONDITION_UNKNOWN,
+        status:
+          cd.status === "True"
+            ? Status.STATUS_CONDITION_TRUE
+            : cd.status === "False"
+              ? Status.STATUS_CONDITION_FALSE
+              : Status.STATUS_CONDITION_UNKNOWN,
         reason: cd.reason,
         message: cd.message,
       })),
@@ -125,15 +139,24 @@ function resource(obj: KubeObject, ready: Ready): Resource {
 function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: string } {
   const md = obj.metadata;
   const name = md?.name;
-  if (typeof name !== "string" || name === "") return { fatal: `${c.kind}: metadata.name: required` };
+  if (typeof name !== "string" || name === "")
+    return { fatal: `${c.kind}: metadata.name: required` };
   const what = `${c.kind} ${short(name)}`;
   const r = parseCached(c.spec, obj.spec ?? {});
   if (!r.success) {
-    const issues = r.error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => `${fieldPath(["spec", ...i.path])}: ${i.message}`);
-    const more = r.error.issues.length > MAX_REPORTED_ISSUES ? ` (and ${r.error.issues.length - MAX_REPORTED_ISSUES} more)` : "";
+    const issues = r.error.issues
+      .slice(0, MAX_REPORTED_ISSUES)
+      .map((i) => `${fieldPath(["spec", ...i.path])}: ${i.message}`);
+    const more =
+      r.error.issues.length > MAX_REPORTED_ISSUES
+        ? ` (and ${r.error.issues.length - MAX_REPORTED_ISSUES} more)`
+        : "";
     return { fatal: `${what}: invalid spec: ${issues.join("; ")}${more}` };
   }
-  const status = obj.status && typeof obj.status === "object" && !Array.isArray(obj.status) ? (obj.status as Record<string, unknown>) : {};
+  const status =
+    obj.status && typeof obj.status === "object" && !Array.isArray(obj.status)
+      ? (obj.status as Record<string, unknown>)
+      : {};
   return {
     xr: {
       apiVersion: obj.apiVersion,
@@ -142,7 +165,9 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
         name,
         ...(typeof md?.namespace === "string" && md.namespace ? { namespace: md.namespace } : {}),
         ...(md?.labels && typeof md.labels === "object" ? { labels: md.labels } : {}),
-        ...(typeof md?.creationTimestamp === "string" ? { creationTimestamp: md.creationTimestamp } : {}),
+        ...(typeof md?.creationTimestamp === "string"
+          ? { creationTimestamp: md.creationTimestamp }
+          : {}),
       },
       spec: r.data,
       status,
@@ -151,16 +176,31 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
 }
 
 /** Fatal: one result, the desired state the request came in with, nothing new. */
-export function fatal(req: RunFunctionRequest, message: string, requirements?: Record<string, ResourceSelector>): RunFunctionResponse {
-  return unchanged(req, [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }], requirements);
+export function fatal(
+  req: RunFunctionRequest,
+  message: string,
+  requirements?: Record<string, ResourceSelector>,
+): RunFunctionResponse {
+  return unchanged(
+    req,
+    [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }],
+    requirements,
+  );
 }
 
-function passThrough(req: RunFunctionRequest, requirements: Record<string, ResourceSelector>): RunFunctionResponse {
+function passThrough(
+  req: RunFunctionRequest,
+  requirements: Record<string, ResourceSelector>,
+): RunFunctionResponse {
   return unchanged(req, [], requirements);
 }
 
 /** The desired state the request came in with, untouched: what a Fatal result or an unanswered requirement returns. */
-function unchanged(req: RunFunctionRequest, results: Result[], requirements: Record<string, ResourceSelector> | undefined): RunFunctionResponse {
+function unchanged(
+  req: RunFunctionRequest,
+  results: Result[],
+  requirements: Record<string, ResourceSelector> | undefined,
+): RunFunctionResponse {
   return {
     meta: { tag: req.meta?.tag ?? "", ttl: DEFAULT_TTL },
     desired: req.desired ?? { composite: undefined, resources: {} },

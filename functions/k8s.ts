@@ -14,10 +14,9 @@ export const NAME_LABEL = "kubernetes.io/metadata.name";
  * class M, without the two deep copies the class makes on every call. An
  * undefined field is left for the encoder, which omits it as the SDK's does.
  */
-export function build<M extends (new (data?: any) => unknown) & { apiVersion: string; kind: string }>(
-  model: M,
-  data: NonNullable<ConstructorParameters<M>[0]>,
-): KubeObject {
+export function build<
+  M extends (new (data?: any) => unknown) & { apiVersion: string; kind: string },
+>(model: M, data: NonNullable<ConstructorParameters<M>[0]>): KubeObject {
   return { apiVersion: model.apiVersion, kind: model.kind, ...data } as KubeObject;
 }
 
@@ -26,11 +25,18 @@ export function build<M extends (new (data?: any) => unknown) & { apiVersion: st
  * Node 20's V8 copies a spread followed by more properties in its runtime, at
  * ten times the cost (docs/performance.md). Label keys are ours, never input.
  */
-export function withLabels(labels: Record<string, string>, more: Record<string, string>): Record<string, string> {
+export function withLabels(
+  labels: Record<string, string>,
+  more: Record<string, string>,
+): Record<string, string> {
   return Object.assign({}, labels, more);
 }
 
-export function namespace(name: string, labels: Record<string, string>, observed: KubeObject | undefined): Composed {
+export function namespace(
+  name: string,
+  labels: Record<string, string>,
+  observed: KubeObject | undefined,
+): Composed {
   const resource = build(Namespace, { metadata: { name, labels } });
   // A Namespace is usable once Active; Terminating or missing is not ready.
   const phase = (observed?.status as { phase?: unknown } | undefined)?.phase;
@@ -41,8 +47,12 @@ export function namespace(name: string, labels: Record<string, string>, observed
  * The phase of a namespace-owning XR: Failed while its namespace terminates
  * (something deleted it), Ready when every composed resource is, else Pending.
  */
-export function namespacePhase(resources: Record<string, Composed>, observedNamespace: KubeObject | undefined): "Pending" | "Ready" | "Failed" {
-  if ((observedNamespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating") return "Failed";
+export function namespacePhase(
+  resources: Record<string, Composed>,
+  observedNamespace: KubeObject | undefined,
+): "Pending" | "Ready" | "Failed" {
+  if ((observedNamespace?.status as { phase?: unknown } | undefined)?.phase === "Terminating")
+    return "Failed";
   for (const k in resources) if (!resources[k]!.ready) return "Pending";
   return "Ready";
 }
@@ -74,7 +84,13 @@ export function subjectsOf(...lists: Subjects[]): ISubject[] {
   return out;
 }
 
-export function roleBinding(name: string, ns: string, labels: Record<string, string>, clusterRole: string, subjects: ISubject[]): KubeObject {
+export function roleBinding(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  clusterRole: string,
+  subjects: ISubject[],
+): KubeObject {
   return build(RoleBinding, {
     metadata: { name, namespace: ns, labels },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
@@ -82,14 +98,25 @@ export function roleBinding(name: string, ns: string, labels: Record<string, str
   });
 }
 
-export function networkPolicy(name: string, ns: string, labels: Record<string, string>, spec: INetworkPolicySpec): KubeObject {
+export function networkPolicy(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  spec: INetworkPolicySpec,
+): KubeObject {
   return build(NetworkPolicy, { metadata: { name, namespace: ns, labels }, spec });
 }
 
 /** The policies every isolated namespace starts from: deny all, then open own namespace and DNS. */
-export function baselinePolicies(ns: string, labels: Record<string, string>): Record<string, KubeObject> {
+export function baselinePolicies(
+  ns: string,
+  labels: Record<string, string>,
+): Record<string, KubeObject> {
   return {
-    "netpol-default-deny": networkPolicy("default-deny", ns, labels, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    "netpol-default-deny": networkPolicy("default-deny", ns, labels, {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+    }),
     "netpol-allow-same-namespace": networkPolicy("allow-same-namespace", ns, labels, {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -101,7 +128,12 @@ export function baselinePolicies(ns: string, labels: Record<string, string>): Re
       policyTypes: ["Egress"],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          to: [
+            {
+              namespaceSelector: { matchLabels: { [NAME_LABEL]: "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
           ports: [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },
@@ -113,15 +145,41 @@ export function baselinePolicies(ns: string, labels: Record<string, string>): Re
 }
 
 /** Ingress from the named namespaces, selected by the label Kubernetes sets on every namespace. */
-export function allowFromNamespaces(name: string, ns: string, labels: Record<string, string>, namespaces: string[]): KubeObject {
+export function allowFromNamespaces(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  namespaces: string[],
+): KubeObject {
   return networkPolicy(name, ns, labels, {
     podSelector: {},
     policyTypes: ["Ingress"],
-    ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "In", values: namespaces }] } }] }],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: {
+              matchExpressions: [{ key: NAME_LABEL, operator: "In", values: namespaces }],
+            },
+          },
+        ],
+      },
+    ],
   });
 }
 
-const SERVER_SET = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "ownerReferences", "finalizers", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"];
+const SERVER_SET = [
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "managedFields",
+  "ownerReferences",
+  "finalizers",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "selfLink",
+];
 
 /** An observed object as desired state: what it is, without its status and the metadata the server sets. */
 export function asDesired(obj: KubeObject): KubeObject {
@@ -139,6 +197,7 @@ export function asDesired(obj: KubeObject): KubeObject {
 
 /** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
 export function secretKeys(secret: KubeObject): Set<string> {
-  const names = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : []);
+  const names = (v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : [];
   return new Set([...names(secret.data), ...names(secret.stringData)]);
 }

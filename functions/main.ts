@@ -2,7 +2,14 @@
 // Exit codes: 0 clean stop or --help, 1 startup failure, 2 bad flags.
 import { Fn } from "./fn.js";
 import { composers } from "./registry.js";
-import { USAGE, StartupError, handleSignals, newLogger, parseFlags, startServer } from "./server.js";
+import {
+  USAGE,
+  StartupError,
+  handleSignals,
+  newLogger,
+  parseFlags,
+  startServer,
+} from "./server.js";
 
 async function main(): Promise<void> {
   const parsed = parseFlags(process.argv.slice(2), process.env);
@@ -20,7 +27,10 @@ async function main(): Promise<void> {
   try {
     handle = await startServer({ ...flags, fn: new Fn(composers), logger });
   } catch (err) {
-    const msg = err instanceof StartupError ? err.message : `cannot start: ${err instanceof Error ? err.message : String(err)}`;
+    const msg =
+      err instanceof StartupError
+        ? err.message
+        : `cannot start: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`crossvdc: ${msg}\n`);
     process.exit(1);
   }

@@ -24,13 +24,18 @@ interface Entry {
 const BUCKET = 4;
 const caches = new WeakMap<z.ZodType, Map<number, Entry[]>>();
 
-export function parseCached<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+export function parseCached<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<S>> {
   const h = hashOf(value);
   if (h === undefined) return schema.safeParse(sorted(value));
   let cache = caches.get(schema);
   if (!cache) caches.set(schema, (cache = new Map()));
   let bucket = cache.get(h);
-  if (bucket) for (const e of bucket) if (sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
+  if (bucket)
+    for (const e of bucket)
+      if (sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
   const copy = sorted(value);
   const result = schema.safeParse(copy);
   if (result.success) deepFreeze(result.data);
@@ -84,7 +89,10 @@ function hashString(s: string): number {
     for (let i = 0; i < n; i++) h = mix(h, s.charCodeAt(i));
   } else {
     h = mix(mix(mix(mix(h, s.charCodeAt(0)), s.charCodeAt(1)), s.charCodeAt(2)), s.charCodeAt(3));
-    h = mix(mix(mix(mix(h, s.charCodeAt(n - 4)), s.charCodeAt(n - 3)), s.charCodeAt(n - 2)), s.charCodeAt(n - 1));
+    h = mix(
+      mix(mix(mix(h, s.charCodeAt(n - 4)), s.charCodeAt(n - 3)), s.charCodeAt(n - 2)),
+      s.charCodeAt(n - 1),
+    );
   }
   return h;
 }
@@ -117,7 +125,13 @@ function hash(v: unknown): number {
       for (const k in v) {
         // A key's length and last character: a spec's keys come from its schema, so its values tell specs apart.
         budget.left -= k.length;
-        sum = (sum + mix(mix(k.length, k.charCodeAt(k.length - 1) | 0), hash((v as Record<string, unknown>)[k]))) | 0;
+        sum =
+          (sum +
+            mix(
+              mix(k.length, k.charCodeAt(k.length - 1) | 0),
+              hash((v as Record<string, unknown>)[k]),
+            )) |
+          0;
         n++;
       }
       return mix(mix(0x18, n), sum);
@@ -133,7 +147,8 @@ function hash(v: unknown): number {
  * a missing key, and an array is not an object.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
-  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return Object.is(a, b);
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null)
+    return Object.is(a, b);
   const isArray = Array.isArray(a);
   if (isArray !== Array.isArray(b)) return false;
   if (isArray) {
@@ -162,7 +177,13 @@ function sorted(v: unknown): unknown {
   for (const k of Object.keys(v).sort()) {
     const x = sorted((v as Record<string, unknown>)[k]);
     // A "__proto__" key must stay a key, not become the prototype.
-    if (k === "__proto__") Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+    if (k === "__proto__")
+      Object.defineProperty(o, k, {
+        value: x,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else o[k] = x;
   }
   return o;

@@ -21,7 +21,18 @@ const BINARY: Record<string, bigint> = {
   Pi: 1n << 50n,
   Ei: 1n << 60n,
 };
-const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DECIMAL_EXP: Record<string, number> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  "": 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
 
 /** Kubernetes refuses quantities beyond int64 in their base unit; so do we. */
 export const MAX_QUANTITY = (1n << 63n) - 1n;
@@ -40,7 +51,8 @@ const parseCached = memo(parse);
 
 function parse(input: string): bigint {
   const s = input.trim();
-  if (!QUANTITY_RE.test(s)) throw new QuantityError(`"${truncate(s)}" is not a Kubernetes quantity`);
+  if (!QUANTITY_RE.test(s))
+    throw new QuantityError(`"${truncate(s)}" is not a Kubernetes quantity`);
   if (s.startsWith("-")) throw new QuantityError(`"${truncate(s)}" is negative`);
   const m = /^\+?([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(s)!;
   const whole = m[1] ?? "";

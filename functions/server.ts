@@ -32,7 +32,8 @@ export interface Flags {
   maxRecvMessageSize: number;
 }
 
-export type ParsedFlags = { kind: "run"; flags: Flags } | { kind: "help" } | { kind: "error"; message: string };
+export type ParsedFlags =
+  { kind: "run"; flags: Flags } | { kind: "help" } | { kind: "error"; message: string };
 
 export const USAGE = `Usage: crossvdc [flags]
 
@@ -73,8 +74,16 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
   let maxRecvMessageSize = DEFAULT_MAX_RECV_MESSAGE_SIZE;
   const rawMax = values["max-recv-message-size"];
   if (rawMax !== undefined) {
-    if (!/^[0-9]+$/.test(rawMax) || !Number.isSafeInteger(Number(rawMax)) || Number(rawMax) <= 0 || Number(rawMax) > 2 ** 31 - 1) {
-      return { kind: "error", message: `--max-recv-message-size: expected a positive number of bytes, got "${rawMax}"` };
+    if (
+      !/^[0-9]+$/.test(rawMax) ||
+      !Number.isSafeInteger(Number(rawMax)) ||
+      Number(rawMax) <= 0 ||
+      Number(rawMax) > 2 ** 31 - 1
+    ) {
+      return {
+        kind: "error",
+        message: `--max-recv-message-size: expected a positive number of bytes, got "${rawMax}"`,
+      };
     }
     maxRecvMessageSize = Number(rawMax);
   }
@@ -82,11 +91,15 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
   let address = values.address ?? DEFAULT_ADDRESS;
   // Go accepts ":9443" for every interface; grpc-js needs a host.
   if (address.startsWith(":")) address = `0.0.0.0${address}`;
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/.test(address) || Number(address.slice(address.lastIndexOf(":") + 1)) > 65535) {
+  if (
+    !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/.test(address) ||
+    Number(address.slice(address.lastIndexOf(":") + 1)) > 65535
+  ) {
     return { kind: "error", message: `--address: expected host:port, got "${values.address}"` };
   }
 
-  const certsDir = values["tls-server-certs-dir"] ?? (env.TLS_SERVER_CERTS_DIR || DEFAULT_TLS_SERVER_CERTS_DIR);
+  const certsDir =
+    values["tls-server-certs-dir"] ?? (env.TLS_SERVER_CERTS_DIR || DEFAULT_TLS_SERVER_CERTS_DIR);
   return {
     kind: "run",
     flags: {
@@ -166,7 +179,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   server.addService(SERVICE, { runFunction: handler(opts.fn, log, debug) });
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, creds, (err, p) => (err ? reject(new StartupError(`cannot listen on ${address}: ${err.message}`)) : resolve(p)));
+    server.bindAsync(address, creds, (err, p) =>
+      err ? reject(new StartupError(`cannot listen on ${address}: ${err.message}`)) : resolve(p),
+    );
   });
   log.info(
     { address, port, tls: insecure ? "insecure" : "mTLS", maxRecvMessageSize: maxRecv, debug },
@@ -178,7 +193,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     port,
     server,
     shutdown: () =>
-      (stopped ??= new Promise<void>((resolve, reject) => server.tryShutdown((err) => (err ? reject(err) : resolve())))),
+      (stopped ??= new Promise<void>((resolve, reject) =>
+        server.tryShutdown((err) => (err ? reject(err) : resolve())),
+      )),
   };
 }
 
@@ -210,7 +227,10 @@ function serverCredentials(dir: string): grpc.ServerCredentials {
   } catch (err) {
     throw new StartupError(`cannot use ${keyPath}: not a PEM private key (${errorMessage(err)})`);
   }
-  if (!x509.checkPrivateKey(privateKey)) throw new StartupError(`cannot use ${keyPath}: it does not match the certificate in ${certPath}`);
+  if (!x509.checkPrivateKey(privateKey))
+    throw new StartupError(
+      `cannot use ${keyPath}: it does not match the certificate in ${certPath}`,
+    );
   try {
     new X509Certificate(ca);
   } catch (err) {
@@ -220,7 +240,11 @@ function serverCredentials(dir: string): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(ca, [{ private_key: key, cert_chain: cert }], true);
 }
 
-function handler(fn: Runner, log: Logger, debug: boolean): grpc.handleUnaryCall<Buffer, RunFunctionResponse> {
+function handler(
+  fn: Runner,
+  log: Logger,
+  debug: boolean,
+): grpc.handleUnaryCall<Buffer, RunFunctionResponse> {
   return (call, callback) => {
     const start = process.hrtime.bigint();
     let req: RunFunctionRequest;
@@ -228,7 +252,10 @@ function handler(fn: Runner, log: Logger, debug: boolean): grpc.handleUnaryCall<
       req = decodeRunFunctionRequest(call.request);
     } catch {
       // What grpc-js answers when a deserializer throws; the bytes may hold a Secret, so nothing of them is logged or echoed.
-      log.warn({ bytes: call.request.length }, "RunFunction request is not a valid RunFunctionRequest");
+      log.warn(
+        { bytes: call.request.length },
+        "RunFunction request is not a valid RunFunctionRequest",
+      );
       callback({ code: grpc.status.INTERNAL, details: "Error deserializing request" });
       return;
     }
@@ -252,7 +279,13 @@ function internalError(req: RunFunctionRequest | undefined, err: unknown): RunFu
   return RunFunctionResponse.fromPartial({
     meta: { tag: req?.meta?.tag ?? "", ttl: DEFAULT_TTL },
     desired: req?.desired,
-    results: [{ severity: Severity.SEVERITY_FATAL, reason: "InternalError", message: `internal error: ${errorMessage(err)}` }],
+    results: [
+      {
+        severity: Severity.SEVERITY_FATAL,
+        reason: "InternalError",
+        message: `internal error: ${errorMessage(err)}`,
+      },
+    ],
     context: req?.context,
   });
 }
@@ -264,7 +297,13 @@ const SEVERITY_NAMES: Record<number, string> = {
   [Severity.SEVERITY_NORMAL]: "Normal",
 };
 
-function logCall(log: Logger, debug: boolean, req: RunFunctionRequest, rsp: RunFunctionResponse, durationMs: number): void {
+function logCall(
+  log: Logger,
+  debug: boolean,
+  req: RunFunctionRequest,
+  rsp: RunFunctionResponse,
+  durationMs: number,
+): void {
   const xr = (req.observed?.composite?.resource ?? {}) as Record<string, any>;
   const md = (xr.metadata ?? {}) as Record<string, unknown>;
   const results = rsp.results ?? [];
@@ -277,13 +316,19 @@ function logCall(log: Logger, debug: boolean, req: RunFunctionRequest, rsp: RunF
         name: md.name,
         namespace: md.namespace,
         spec: redact(xr.spec),
-        results: results.map((r) => ({ severity: SEVERITY_NAMES[r.severity] ?? String(r.severity), message: r.message })),
+        results: results.map((r) => ({
+          severity: SEVERITY_NAMES[r.severity] ?? String(r.severity),
+          message: r.message,
+        })),
         durationMs,
       },
       "RunFunction",
     );
   } else if (fatal) {
-    log.warn({ kind: xr.kind, name: md.name, message: fatal.message }, "RunFunction returned a fatal result");
+    log.warn(
+      { kind: xr.kind, name: md.name, message: fatal.message },
+      "RunFunction returned a fatal result",
+    );
   }
 }
 
@@ -333,8 +378,14 @@ export function handleSignals(
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return force(`second signal ${signal}`);
     stopping = true;
-    log.info({ signal, timeoutMs }, "shutting down: refusing new calls, waiting for in-flight calls");
-    timer = setTimeout(() => force(`in-flight calls still running after ${timeoutMs}ms`), timeoutMs);
+    log.info(
+      { signal, timeoutMs },
+      "shutting down: refusing new calls, waiting for in-flight calls",
+    );
+    timer = setTimeout(
+      () => force(`in-flight calls still running after ${timeoutMs}ms`),
+      timeoutMs,
+    );
     h.shutdown().then(
       () => finish(0),
       (err: unknown) => {

@@ -61,7 +61,11 @@ export function compositionFor(x: XRDSpec): Schema {
 
 /** zod → OpenAPI v3 → a Kubernetes structural schema. */
 export function structural(schema: z.ZodType): Schema {
-  const js = z.toJSONSchema(schema, { io: "input", target: "openapi-3.0", unrepresentable: "any" }) as Schema;
+  const js = z.toJSONSchema(schema, {
+    io: "input",
+    target: "openapi-3.0",
+    unrepresentable: "any",
+  }) as Schema;
   delete js.$schema;
   return tidy(js);
 }
@@ -72,8 +76,11 @@ function tidy(node: Schema): Schema {
     // Kubernetes forbids additionalProperties: false beside properties; the API server prunes instead.
     if (k === "additionalProperties" && v === false) continue;
     if (k === "properties" && v && typeof v === "object") {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, tidy(s)]));
-    } else if (k === "items" && v && typeof v === "object" && !Array.isArray(v)) out[k] = tidy(v as Schema);
+      out[k] = Object.fromEntries(
+        Object.entries(v as Record<string, Schema>).map(([p, s]) => [p, tidy(s)]),
+      );
+    } else if (k === "items" && v && typeof v === "object" && !Array.isArray(v))
+      out[k] = tidy(v as Schema);
     else if (k === "additionalProperties" && v && typeof v === "object") out[k] = tidy(v as Schema);
     else out[k] = v;
   }

@@ -12,13 +12,21 @@ for (const e of exampleRenders()) {
     continue;
   }
   if (e.fatal) {
-    process.stdout.write("# UNEXPECTED: rendered without the Fatal result this example exists to show\n");
+    process.stdout.write(
+      "# UNEXPECTED: rendered without the Fatal result this example exists to show\n",
+    );
     failed++;
   }
   const [xr, ...rest] = out.documents;
   const composed = rest.filter((d) => d.kind !== "Result");
   process.stdout.write(toYamlStream([xr]));
-  process.stdout.write(`# composes ${composed.length} resources: ${composed.map((d) => `${d.kind}/${d.metadata?.name}`).join(", ")}\n`);
+  process.stdout.write(
+    `# composes ${composed.length} resources: ${composed.map((d) => `${d.kind}/${d.metadata?.name}`).join(", ")}\n`,
+  );
 }
-process.stdout.write(failed ? `\n${failed} example(s) did not render as expected\n` : "\nall examples rendered as expected\n");
+process.stdout.write(
+  failed
+    ? `\n${failed} example(s) did not render as expected\n`
+    : "\nall examples rendered as expected\n",
+);
 process.exitCode = failed ? 1 : 0;

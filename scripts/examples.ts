@@ -21,7 +21,10 @@ export function exampleRenders(): ExampleRender[] {
 
 /** The command a user would type to render this example. */
 export function commandFor(e: ExampleRender): string {
-  const flags = [...(e.required ?? []).map((p) => `--required-resources ${p}`), ...(e.observed ?? []).map((p) => `--observed-resources ${p}`)];
+  const flags = [
+    ...(e.required ?? []).map((p) => `--required-resources ${p}`),
+    ...(e.observed ?? []).map((p) => `--observed-resources ${p}`),
+  ];
   return `npm run render -- ${[e.xr, ...flags].join(" ")}`;
 }
 

@@ -5,7 +5,14 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { parseAllDocuments } from "yaml";
-import { RunFunctionRequest, Ready, Severity, Status, type ResourceSelector, type RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import {
+  RunFunctionRequest,
+  Ready,
+  Severity,
+  Status,
+  type ResourceSelector,
+  type RunFunctionResponse,
+} from "@crossplane-org/function-sdk-typescript";
 import { FUNCTION_NAME } from "../functions/api.js";
 import { newClient, runFunction } from "../functions/client.js";
 import type { KubeObject } from "../functions/compose.js";
@@ -48,8 +55,11 @@ export function loadObjects(path: string): KubeObject[] {
 
 function findComposition(dir: string, xr: KubeObject): KubeObject {
   for (const c of loadObjects(dir)) {
-    const ref = (c.spec as { compositeTypeRef?: { apiVersion?: string; kind?: string } } | undefined)?.compositeTypeRef;
-    if (c.kind === "Composition" && ref?.apiVersion === xr.apiVersion && ref?.kind === xr.kind) return c;
+    const ref = (
+      c.spec as { compositeTypeRef?: { apiVersion?: string; kind?: string } } | undefined
+    )?.compositeTypeRef;
+    if (c.kind === "Composition" && ref?.apiVersion === xr.apiVersion && ref?.kind === xr.kind)
+      return c;
   }
   throw new RenderError(`no Composition in ${dir} for ${xr.apiVersion} ${xr.kind}`);
 }
@@ -71,13 +81,22 @@ export interface Rendered {
 
 export async function render(opts: RenderOptions): Promise<Rendered> {
   const composition = findComposition(opts.compositionsDir, opts.xr);
-  const pipeline = ((composition.spec as { pipeline?: unknown[] }).pipeline ?? []) as { step: string; functionRef: { name: string }; input?: unknown }[];
+  const pipeline = ((composition.spec as { pipeline?: unknown[] }).pipeline ?? []) as {
+    step: string;
+    functionRef: { name: string };
+    input?: unknown;
+  }[];
   const observed: Record<string, { resource: KubeObject }> = {};
   for (const o of opts.observed ?? []) {
     const name = o.metadata?.annotations?.[RESOURCE_NAME_ANNOTATION];
     if (name) observed[name] = { resource: o };
   }
-  const handle = await startServer({ address: "127.0.0.1:0", insecure: true, fn: new Fn(composers), logger: pino({ level: "silent" }) });
+  const handle = await startServer({
+    address: "127.0.0.1:0",
+    insecure: true,
+    fn: new Fn(composers),
+    logger: pino({ level: "silent" }),
+  });
   const client = newClient(`127.0.0.1:${handle.port}`);
   try {
     let desired: RunFunctionResponse["desired"] = { composite: undefined, resources: {} };
@@ -85,7 +104,10 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
     const conditions: RunFunctionResponse["conditions"] = [];
     const requirements: ResourceSelector[] = [];
     for (const step of pipeline) {
-      if (step.functionRef.name !== FUNCTION_NAME) throw new RenderError(`step ${step.step}: render runs only ${FUNCTION_NAME}, not ${step.functionRef.name}`);
+      if (step.functionRef.name !== FUNCTION_NAME)
+        throw new RenderError(
+          `step ${step.step}: render runs only ${FUNCTION_NAME}, not ${step.functionRef.name}`,
+        );
       let rsp: RunFunctionResponse | undefined;
       let asked = "";
       let required: Record<string, { items: { resource: KubeObject }[] }> = {};
@@ -105,12 +127,27 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
         asked = key;
         requirements.push(...Object.values(sel));
         required = Object.fromEntries(
-          Object.entries(sel).map(([k, s]) => [k, { items: (opts.required ?? []).filter((o) => matches(s, o)).map((resource) => ({ resource })) }]),
+          Object.entries(sel).map(([k, s]) => [
+            k,
+            {
+              items: (opts.required ?? [])
+                .filter((o) => matches(s, o))
+                .map((resource) => ({ resource })),
+            },
+          ]),
         );
       }
       for (const r of rsp!.results) {
-        results.push({ apiVersion: "render.crossplane.io/v1beta1", kind: "Result", step: step.step, severity: Severity[r.severity], ...(r.reason ? { reason: r.reason } : {}), message: r.message });
-        if (r.severity === Severity.SEVERITY_FATAL) return { documents: results, fatal: r.message, requirements };
+        results.push({
+          apiVersion: "render.crossplane.io/v1beta1",
+          kind: "Result",
+          step: step.step,
+          severity: Severity[r.severity],
+          ...(r.reason ? { reason: r.reason } : {}),
+          message: r.message,
+        });
+        if (r.severity === Severity.SEVERITY_FATAL)
+          return { documents: results, fatal: r.message, requirements };
       }
       conditions.push(...rsp!.conditions);
       desired = rsp!.desired;
@@ -122,7 +159,12 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
   }
 }
 
-function assemble(opts: RenderOptions, desired: RunFunctionResponse["desired"], conditions: RunFunctionResponse["conditions"], results: KubeObject[]): KubeObject[] {
+function assemble(
+  opts: RenderOptions,
+  desired: RunFunctionResponse["desired"],
+  conditions: RunFunctionResponse["conditions"],
+  results: KubeObject[],
+): KubeObject[] {
   const xr = opts.xr;
   const resources = desired?.resources ?? {};
   const names = Object.keys(resources).sort();
@@ -131,22 +173,40 @@ function assemble(opts: RenderOptions, desired: RunFunctionResponse["desired"], 
   status.conditions = [
     ...conditions.map((c) => ({
       type: c.type,
-      status: c.status === Status.STATUS_CONDITION_TRUE ? "True" : c.status === Status.STATUS_CONDITION_FALSE ? "False" : "Unknown",
+      status:
+        c.status === Status.STATUS_CONDITION_TRUE
+          ? "True"
+          : c.status === Status.STATUS_CONDITION_FALSE
+            ? "False"
+            : "Unknown",
       reason: c.reason,
       ...(c.message ? { message: c.message } : {}),
     })),
     // What Crossplane derives from the composed resources' readiness.
-    allReady ? { type: "Ready", status: "True", reason: "Available" } : { type: "Ready", status: "False", reason: "Creating" },
+    allReady
+      ? { type: "Ready", status: "True", reason: "Available" }
+      : { type: "Ready", status: "False", reason: "Creating" },
   ];
   const head: KubeObject = opts.includeFullXR
     ? { ...xr, status: { ...((xr.status as object) ?? {}), ...status } }
-    : { apiVersion: xr.apiVersion, kind: xr.kind, metadata: { name: xr.metadata?.name, ...(xr.metadata?.namespace ? { namespace: xr.metadata.namespace } : {}) }, status };
+    : {
+        apiVersion: xr.apiVersion,
+        kind: xr.kind,
+        metadata: {
+          name: xr.metadata?.name,
+          ...(xr.metadata?.namespace ? { namespace: xr.metadata.namespace } : {}),
+        },
+        status,
+      };
   const composed = names.map((n) => {
     const obj = structuredClone(resources[n]!.resource) as KubeObject;
     obj.metadata = {
       ...obj.metadata,
       annotations: { ...(obj.metadata?.annotations ?? {}), [RESOURCE_NAME_ANNOTATION]: n },
-      labels: { ...(obj.metadata?.labels ?? {}), "crossplane.io/composite": String(xr.metadata?.name) },
+      labels: {
+        ...(obj.metadata?.labels ?? {}),
+        "crossplane.io/composite": String(xr.metadata?.name),
+      },
     };
     return obj;
   });

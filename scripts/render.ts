@@ -8,7 +8,8 @@ import { toYamlStream } from "./yaml.js";
 import { loadObjects, render, RenderError } from "./render-lib.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run render -- XR.yaml [--observed-resources FILE|DIR] [--required-resources FILE|DIR] [--include-function-results] [--include-full-xr] [--compositions DIR]\n";
+const USAGE =
+  "usage: npm run render -- XR.yaml [--observed-resources FILE|DIR] [--required-resources FILE|DIR] [--include-function-results] [--include-full-xr] [--compositions DIR]\n";
 
 async function main(): Promise<number> {
   let args;
@@ -41,7 +42,10 @@ async function main(): Promise<number> {
   try {
     const [xr, ...rest] = loadObjects(positionals[0]!);
     if (!xr || rest.length) throw new RenderError(`${positionals[0]}: expected exactly one XR`);
-    const requiredPaths = [...(values["required-resources"] ?? []), ...(values["extra-resources"] ?? [])];
+    const requiredPaths = [
+      ...(values["required-resources"] ?? []),
+      ...(values["extra-resources"] ?? []),
+    ];
     const out = await render({
       xr,
       compositionsDir: values.compositions ?? join(root, "compositions"),

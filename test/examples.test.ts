@@ -10,19 +10,26 @@ import { validateResource } from "./support/schemas.js";
 const goldenDir = join(root, "test/golden");
 
 describe("examples", () => {
-  it.each(exampleRenders().map((e) => [e.name, e]))("%s renders as its golden file, and every composed resource is valid", async (_, e) => {
-    const out = await renderExample(e);
-    const text = out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);
-    const file = join(goldenDir, `${e.name}.yaml`);
-    if (process.env.UPDATE_GOLDEN) {
-      mkdirSync(goldenDir, { recursive: true });
-      writeFileSync(file, text);
-    }
-    expect(existsSync(file), `${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/examples.test.ts`).toBe(true);
-    expect(text).toBe(readFileSync(file, "utf8"));
-    expect(out.fatal !== undefined).toBe(Boolean(e.fatal));
-    const composed = out.documents.slice(1).filter((d) => d.kind !== "Result");
-    if (!e.fatal) expect(composed.length).toBeGreaterThan(0);
-    for (const r of composed) expect(validateResource(r)).toEqual([]);
-  });
+  it.each(exampleRenders().map((e) => [e.name, e]))(
+    "%s renders as its golden file, and every composed resource is valid",
+    async (_, e) => {
+      const out = await renderExample(e);
+      const text =
+        out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);
+      const file = join(goldenDir, `${e.name}.yaml`);
+      if (process.env.UPDATE_GOLDEN) {
+        mkdirSync(goldenDir, { recursive: true });
+        writeFileSync(file, text);
+      }
+      expect(
+        existsSync(file),
+        `${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/examples.test.ts`,
+      ).toBe(true);
+      expect(text).toBe(readFileSync(file, "utf8"));
+      expect(out.fatal !== undefined).toBe(Boolean(e.fatal));
+      const composed = out.documents.slice(1).filter((d) => d.kind !== "Result");
+      if (!e.fatal) expect(composed.length).toBeGreaterThan(0);
+      for (const r of composed) expect(validateResource(r)).toEqual([]);
+    },
+  );
 });

@@ -17,7 +17,12 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { RunFunctionRequest, RunFunctionResponse, Severity, State } from "@crossplane-org/function-sdk-typescript";
+import {
+  RunFunctionRequest,
+  RunFunctionResponse,
+  Severity,
+  State,
+} from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject } from "../functions/compose.js";
 import { composers } from "../functions/registry.js";
 import { structural } from "../functions/xrd.js";
@@ -40,11 +45,18 @@ interface Base {
 
 /** What an earlier pipeline step composed: every answer must pass it through untouched. */
 const EARLIER: Record<string, KubeObject> = {
-  "earlier-step-config": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "from-an-earlier-step", namespace: "default" }, data: { k: "v" } },
+  "earlier-step-config": {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "from-an-earlier-step", namespace: "default" },
+    data: { k: "v" },
+  },
 };
 
 function baseOf(c: Composer): Base | undefined {
-  const e = exampleRenders().find((r) => !r.fatal && loadObjects(join(root, r.xr))[0]?.kind === c.kind) ?? layoutExample(c.kind);
+  const e =
+    exampleRenders().find((r) => !r.fatal && loadObjects(join(root, r.xr))[0]?.kind === c.kind) ??
+    layoutExample(c.kind);
   if (!e) return undefined;
   const xr = loadObjects(join(root, e.xr))[0]!;
   const pool = (e.required ?? []).flatMap((p) => loadObjects(join(root, p)));
@@ -57,7 +69,9 @@ function baseOf(c: Composer): Base | undefined {
   for (let round = 0; round < 5; round++) {
     const sel = fn.run(request({ xr, observed, required })).requirements?.resources ?? {};
     if (Object.keys(sel).every((k) => k in required)) break;
-    required = Object.fromEntries(Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]));
+    required = Object.fromEntries(
+      Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]),
+    );
   }
   return { kind: c.kind, xr, observed, required };
 }
@@ -69,10 +83,15 @@ function baseOf(c: Composer): Base | undefined {
 function layoutExample(kind: string): ExampleRender | undefined {
   for (const dir of readdirSync(join(root, "examples"))) {
     const path = join(root, "examples", dir);
-    if (["invalid", "observed", "required"].includes(dir) || !statSync(path).isDirectory()) continue;
-    for (const f of readdirSync(path).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    if (["invalid", "observed", "required"].includes(dir) || !statSync(path).isDirectory())
+      continue;
+    for (const f of readdirSync(path)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       if (loadObjects(join(path, f))[0]?.kind !== kind) continue;
-      const required = [`examples/${dir}/required`, "examples/tenants"].filter((p) => existsSync(join(root, p)));
+      const required = [`examples/${dir}/required`, "examples/tenants"].filter((p) =>
+        existsSync(join(root, p)),
+      );
       return { name: `${dir}/${f}`, xr: `examples/${dir}/${f}`, required };
     }
   }
@@ -80,12 +99,17 @@ function layoutExample(kind: string): ExampleRender | undefined {
 }
 
 /** The request as the server would see it: built, then through protobuf and back. */
-function wire(p: { xr: KubeObject; observed: Record<string, KubeObject>; required: Record<string, KubeObject[]> }): RunFunctionRequest {
+function wire(p: {
+  xr: KubeObject;
+  observed: Record<string, KubeObject>;
+  required: Record<string, KubeObject[]>;
+}): RunFunctionRequest {
   const req = request({ ...p, desired: EARLIER });
   return RunFunctionRequest.decode(RunFunctionRequest.encode(req).finish());
 }
 
-const encodeState = (s: State | undefined) => Buffer.from(State.encode(s ?? State.fromPartial({})).finish());
+const encodeState = (s: State | undefined) =>
+  Buffer.from(State.encode(s ?? State.fromPartial({})).finish());
 const encodeRsp = (r: RunFunctionResponse) => Buffer.from(RunFunctionResponse.encode(r).finish());
 
 // ---- every path of a kind's spec, from the schema the XRD is generated from ----------
@@ -95,10 +119,15 @@ function schemaPaths(schema: Json, prefix: Seg[] = [], out: Seg[][] = [], depth 
   if (!schema || typeof schema !== "object" || depth > 8) return out;
   const s = schema as Record<string, unknown>;
   for (const alt of ["anyOf", "oneOf", "allOf"] as const) {
-    if (Array.isArray(s[alt])) for (const a of s[alt] as Json[]) schemaPaths(a, prefix, [], depth + 1).slice(1).forEach((p) => out.push(p));
+    if (Array.isArray(s[alt]))
+      for (const a of s[alt] as Json[])
+        schemaPaths(a, prefix, [], depth + 1)
+          .slice(1)
+          .forEach((p) => out.push(p));
   }
   if (s.properties && typeof s.properties === "object") {
-    for (const [k, v] of Object.entries(s.properties)) schemaPaths(v, [...prefix, k], out, depth + 1);
+    for (const [k, v] of Object.entries(s.properties))
+      schemaPaths(v, [...prefix, k], out, depth + 1);
   }
   if (s.items && typeof s.items === "object") {
     schemaPaths(s.items, [...prefix, 0], out, depth + 1);
@@ -192,8 +221,47 @@ const hostileValue: fc.Arbitrary<Hostile> = fc.oneof(
   ),
   // negative and absurd quantities and numbers
   fc.constantFrom<Hostile>(
-    ...["-1", "-0.5Gi", "-0", "1e400", "9".repeat(40), "99999999Ei", "9223372036854775808", "8Ei", "1.5.5", "Gi", " 4 ", "0x10", "NaN", "Infinity", "1e-30", "4096Pi", "1E19", "+4", "1Mi ", "１２", "4\u0000", "1m1", "..5", "5.", ".5"].map((s) => named(JSON.stringify(s), s)),
-    ...[-1, -0.5, 1.5, 1e300, -1e300, 2 ** 63, 2 ** 53 + 2, 1e-300, 4294967296, 65536, 1_000_001, -2147483649].map((n) => named(String(n), n)),
+    ...[
+      "-1",
+      "-0.5Gi",
+      "-0",
+      "1e400",
+      "9".repeat(40),
+      "99999999Ei",
+      "9223372036854775808",
+      "8Ei",
+      "1.5.5",
+      "Gi",
+      " 4 ",
+      "0x10",
+      "NaN",
+      "Infinity",
+      "1e-30",
+      "4096Pi",
+      "1E19",
+      "+4",
+      "1Mi ",
+      "１２",
+      "4\u0000",
+      "1m1",
+      "..5",
+      "5.",
+      ".5",
+    ].map((s) => named(JSON.stringify(s), s)),
+    ...[
+      -1,
+      -0.5,
+      1.5,
+      1e300,
+      -1e300,
+      2 ** 63,
+      2 ** 53 + 2,
+      1e-300,
+      4294967296,
+      65536,
+      1_000_001,
+      -2147483649,
+    ].map((n) => named(String(n), n)),
   ),
   // huge strings and lists, unicode, long names, duplicates
   fc.constantFrom<Hostile>(
@@ -208,10 +276,16 @@ const hostileValue: fc.Arbitrary<Hostile> = fc.oneof(
     named("NUL", "a\u0000b"),
     named("UPPER", "ACME-DEV"),
     named("path traversal", "../../etc/passwd"),
-    named("10000 × \"a\"", Array(10_000).fill("a")),
-    named("300 × {}", Array.from({ length: 300 }, () => ({}))),
-    named("257 × \"ns\"", Array(257).fill("ns")),
-    named("300 distinct names", Array.from({ length: 300 }, (_, i) => `n${i}`)),
+    named('10000 × "a"', Array(10_000).fill("a")),
+    named(
+      "300 × {}",
+      Array.from({ length: 300 }, () => ({})),
+    ),
+    named('257 × "ns"', Array(257).fill("ns")),
+    named(
+      "300 distinct names",
+      Array.from({ length: 300 }, (_, i) => `n${i}`),
+    ),
     named("duplicate the list's entries", DUPLICATE),
   ),
   // anything JSON, small
@@ -229,7 +303,16 @@ const kubernetesName: fc.Arbitrary<string> = fc.oneof(
   fc.stringMatching(/^acme-[a-z0-9]([-a-z0-9]{0,70}[a-z0-9])?$/),
   fc.stringMatching(/^acme-[a-z0-9]{1,10}(\.[a-z0-9]{1,10}){1,3}$/),
   fc.integer({ min: 60, max: 253 }).map((n) => `acme-${"d".repeat(n - 5)}`),
-  fc.constantFrom("acme", "acme-dev", "acme.corp", "acme-dev.staging", "0", "acme--dev", `acme-${"x".repeat(58)}`, `acme-${"x".repeat(59)}`),
+  fc.constantFrom(
+    "acme",
+    "acme-dev",
+    "acme.corp",
+    "acme-dev.staging",
+    "0",
+    "acme--dev",
+    `acme-${"x".repeat(58)}`,
+    `acme-${"x".repeat(59)}`,
+  ),
 );
 
 interface Mutation {
@@ -239,7 +322,10 @@ interface Mutation {
 
 function mutationsArb(where: "spec" | "metadata", paths: Seg[][]): fc.Arbitrary<Mutation[]> {
   return fc
-    .array(fc.record({ path: fc.constantFrom(...paths), hostile: hostileValue }), { minLength: 1, maxLength: 3 })
+    .array(fc.record({ path: fc.constantFrom(...paths), hostile: hostileValue }), {
+      minLength: 1,
+      maxLength: 3,
+    })
     .map((ms) =>
       ms.map((m) =>
         Object.assign(m, {
@@ -257,7 +343,11 @@ function mutate(xr: KubeObject, where: "spec" | "metadata", ms: Mutation[]): Kub
     if (v === DELETE) setAt(out as Record<string, unknown>, path, undefined);
     else if (v === DUPLICATE) {
       const cur = getAt(out, path);
-      setAt(out as Record<string, unknown>, path, Array.isArray(cur) && cur.length ? [...cur, ...structuredClone(cur)] : [cur, cur]);
+      setAt(
+        out as Record<string, unknown>,
+        path,
+        Array.isArray(cur) && cur.length ? [...cur, ...structuredClone(cur)] : [cur, cur],
+      );
     } else setAt(out as Record<string, unknown>, path, structuredClone(v));
   }
   return out;
@@ -270,7 +360,10 @@ const FIELD_PATH = /(?:^|[\s("'])(?:spec|metadata)(?:[.[:]|$)/;
 
 type Outcome = "fatal" | "composed" | "asked";
 
-function check(req: RunFunctionRequest, baseline: { req: RunFunctionRequest; bytes: Buffer }): Outcome {
+function check(
+  req: RunFunctionRequest,
+  baseline: { req: RunFunctionRequest; bytes: Buffer },
+): Outcome {
   let rsp: RunFunctionResponse;
   try {
     rsp = fn.run(req);
@@ -283,11 +376,21 @@ function check(req: RunFunctionRequest, baseline: { req: RunFunctionRequest; byt
     expect(rsp.results, "a Fatal answer is exactly one result").toHaveLength(1);
     const message = fatals[0]!.message;
     expect(message, "a Fatal message names the field").toMatch(FIELD_PATH);
-    expect(message.length, `a Fatal message stays short: ${message.slice(0, 200)}…`).toBeLessThanOrEqual(4096);
-    expect(encodeState(rsp.desired).equals(encodeState(req.desired)), `desired state passed through untouched (${message})`).toBe(true);
+    expect(
+      message.length,
+      `a Fatal message stays short: ${message.slice(0, 200)}…`,
+    ).toBeLessThanOrEqual(4096);
+    expect(
+      encodeState(rsp.desired).equals(encodeState(req.desired)),
+      `desired state passed through untouched (${message})`,
+    ).toBe(true);
     expect(rsp.conditions).toEqual([]);
     outcome = "fatal";
-  } else if (Object.keys(rsp.requirements?.resources ?? {}).some((k) => !(k in (req.requiredResources ?? {})))) {
+  } else if (
+    Object.keys(rsp.requirements?.resources ?? {}).some(
+      (k) => !(k in (req.requiredResources ?? {})),
+    )
+  ) {
     // Asks Crossplane for more before composing: nothing may change yet.
     expect(rsp.results).toEqual([]);
     expect(encodeState(rsp.desired).equals(encodeState(req.desired))).toBe(true);
@@ -298,7 +401,8 @@ function check(req: RunFunctionRequest, baseline: { req: RunFunctionRequest; byt
     for (const [name, r] of Object.entries(EARLIER)) expect(resources[name]?.resource).toEqual(r);
     const composed = Object.entries(resources).filter(([name]) => !(name in EARLIER));
     expect(composed.length).toBeGreaterThan(0);
-    for (const [name, r] of composed) expect(validateResource(r.resource), `composed resource ${name}`).toEqual([]);
+    for (const [name, r] of composed)
+      expect(validateResource(r.resource), `composed resource ${name}`).toEqual([]);
     outcome = "composed";
   }
   const again = encodeRsp(fn.run(baseline.req));
@@ -317,14 +421,61 @@ const garbageObject: fc.Arbitrary<Json> = fc.oneof(
     [],
     [1, 2, 3],
     { apiVersion: 42, kind: ["VDC"], metadata: "x", spec: [] },
-    { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", metadata: { name: { nested: true } }, spec: { tenantRef: "acme", quota: "lots" } },
-    { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", metadata: { name: "acme-x", creationTimestamp: 12 }, spec: { tenantRef: { name: "acme" }, quota: { cpu: "-4", memory: "1e400", storage: 1e300, vms: -1 } } },
-    { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", metadata: { name: "acme-y" }, spec: { tenantRef: { name: "acme" }, quota: { cpu: "99999999Ei", memory: [], storage: {}, vms: "many" } } },
-    { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", metadata: { name: "acme" }, spec: { admins: "everyone", quota: { cpu: -1 } } },
-    { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", metadata: { name: "acme" }, spec: "garbage" },
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: "x" }, status: { phase: { Active: true } } },
-    { apiVersion: "v1", kind: "ResourceQuota", status: { hard: { "requests.cpu": "-1", "requests.memory": [] }, used: "all" } },
-    { apiVersion: "v1", kind: "ResourceQuota", status: { hard: { "requests.cpu": "0", pods: "1e400" }, used: { "requests.cpu": "99999999Ei" } } },
+    {
+      apiVersion: "crossvdc.io/v1alpha1",
+      kind: "VDC",
+      metadata: { name: { nested: true } },
+      spec: { tenantRef: "acme", quota: "lots" },
+    },
+    {
+      apiVersion: "crossvdc.io/v1alpha1",
+      kind: "VDC",
+      metadata: { name: "acme-x", creationTimestamp: 12 },
+      spec: {
+        tenantRef: { name: "acme" },
+        quota: { cpu: "-4", memory: "1e400", storage: 1e300, vms: -1 },
+      },
+    },
+    {
+      apiVersion: "crossvdc.io/v1alpha1",
+      kind: "VDC",
+      metadata: { name: "acme-y" },
+      spec: {
+        tenantRef: { name: "acme" },
+        quota: { cpu: "99999999Ei", memory: [], storage: {}, vms: "many" },
+      },
+    },
+    {
+      apiVersion: "crossvdc.io/v1alpha1",
+      kind: "Tenant",
+      metadata: { name: "acme" },
+      spec: { admins: "everyone", quota: { cpu: -1 } },
+    },
+    {
+      apiVersion: "crossvdc.io/v1alpha1",
+      kind: "Tenant",
+      metadata: { name: "acme" },
+      spec: "garbage",
+    },
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "x" },
+      status: { phase: { Active: true } },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      status: { hard: { "requests.cpu": "-1", "requests.memory": [] }, used: "all" },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      status: {
+        hard: { "requests.cpu": "0", pods: "1e400" },
+        used: { "requests.cpu": "99999999Ei" },
+      },
+    },
     { status: { conditions: "Ready" } },
     { status: { conditions: [null, 1, { type: "Ready", status: 7 }] } },
   ),
@@ -341,7 +492,9 @@ interface Garbage {
 
 const garbageArb: fc.Arbitrary<Garbage> = fc.record(
   {
-    required: fc.array(fc.tuple(fc.nat(5), fc.integer({ min: -1, max: 5 }), garbageObject), { maxLength: 4 }),
+    required: fc.array(fc.tuple(fc.nat(5), fc.integer({ min: -1, max: 5 }), garbageObject), {
+      maxLength: 4,
+    }),
     observed: fc.array(fc.tuple(fc.integer({ min: -1, max: 12 }), garbageObject), { maxLength: 4 }),
     status: garbageObject,
   },
@@ -351,7 +504,10 @@ const garbageArb: fc.Arbitrary<Garbage> = fc.record(
 /** Garbage goes in after decoding, so non-objects reach Fn.run as they never could over the wire. */
 function withGarbage(base: Base, g: Garbage): RunFunctionRequest {
   const req = wire(base);
-  if ("status" in g) (req.observed!.composite!.resource as Record<string, unknown>).status = structuredClone(g.status);
+  if ("status" in g)
+    (req.observed!.composite!.resource as Record<string, unknown>).status = structuredClone(
+      g.status,
+    );
   const reqKeys = Object.keys(req.requiredResources);
   for (const [k, i, v] of g.required) {
     const key = reqKeys.length ? reqKeys[k % reqKeys.length]! : `garbage-${k}`;
@@ -363,7 +519,10 @@ function withGarbage(base: Base, g: Garbage): RunFunctionRequest {
   const obsKeys = Object.keys(req.observed!.resources);
   for (const [k, v] of g.observed) {
     const key = k < 0 || k >= obsKeys.length ? `garbage-${k}` : obsKeys[k]!;
-    req.observed!.resources[key] = { ...(req.observed!.resources[key] ?? {}), resource: structuredClone(v) as { [key: string]: any } } as never;
+    req.observed!.resources[key] = {
+      ...(req.observed!.resources[key] ?? {}),
+      resource: structuredClone(v) as { [key: string]: any },
+    } as never;
   }
   return req;
 }
@@ -374,70 +533,105 @@ const RUNS = { spec: 1500, metadata: 400, garbage: 600 };
 
 for (const c of composers) {
   const base = baseOf(c);
-  describe.skipIf(!base)(`${c.kind}: hostile input${base ? "" : " (no example of this kind in examples/renders.yaml)"}`, () => {
-    const b = base!;
-    const valid = wire(b);
-    const baseline = { req: valid, bytes: encodeRsp(fn.run(valid)) };
+  describe.skipIf(!base)(
+    `${c.kind}: hostile input${base ? "" : " (no example of this kind in examples/renders.yaml)"}`,
+    () => {
+      const b = base!;
+      const valid = wire(b);
+      const baseline = { req: valid, bytes: encodeRsp(fn.run(valid)) };
 
-    it("the example composes, and every composed resource is valid", () => {
-      const rsp = fn.run(valid);
-      expect(rsp.results.filter((r) => r.severity === Severity.SEVERITY_FATAL)).toEqual([]);
-      for (const r of Object.values(rsp.desired?.resources ?? {})) expect(validateResource(r.resource)).toEqual([]);
-    });
+      it("the example composes, and every composed resource is valid", () => {
+        const rsp = fn.run(valid);
+        expect(rsp.results.filter((r) => r.severity === Severity.SEVERITY_FATAL)).toEqual([]);
+        for (const r of Object.values(rsp.desired?.resources ?? {}))
+          expect(validateResource(r.resource)).toEqual([]);
+      });
 
-    it(`${RUNS.spec} mutated specs: one Fatal result naming the field with the desired state untouched, or a valid composition`, () => {
-      const seen: Record<Outcome, number> = { fatal: 0, composed: 0, asked: 0 };
-      fc.assert(
-        fc.property(mutationsArb("spec", pathsOf(c, b.xr)), (ms) => {
-          seen[check(wire({ ...b, xr: mutate(b.xr, "spec", ms) }), baseline)]++;
-        }),
-        { numRuns: RUNS.spec },
-      );
-      // The generator is hostile enough to be refused most of the time, and not always.
-      expect(seen.fatal).toBeGreaterThan(RUNS.spec / 2);
-    }, 120_000);
+      it(`${RUNS.spec} mutated specs: one Fatal result naming the field with the desired state untouched, or a valid composition`, () => {
+        const seen: Record<Outcome, number> = { fatal: 0, composed: 0, asked: 0 };
+        fc.assert(
+          fc.property(mutationsArb("spec", pathsOf(c, b.xr)), (ms) => {
+            seen[check(wire({ ...b, xr: mutate(b.xr, "spec", ms) }), baseline)]++;
+          }),
+          { numRuns: RUNS.spec },
+        );
+        // The generator is hostile enough to be refused most of the time, and not always.
+        expect(seen.fatal).toBeGreaterThan(RUNS.spec / 2);
+      }, 120_000);
 
-    it(`${RUNS.metadata} mutated metadata: names and namespaces the API server accepts (names up to 253 characters, dots), missing or wrong-typed names, garbage labels`, () => {
-      const metaPaths: Seg[][] = [["labels"], ["labels", "crossvdc.io/tenant"], ["creationTimestamp"], ["annotations"]];
-      const mutation = fc.oneof(
-        { weight: 3, arbitrary: kubernetesName.map((name) => [{ path: ["name"], hostile: named(JSON.stringify(name), name) }] as Mutation[]) },
-        // A namespace is one that exists (a DNS-1123 label), or none: the API server allows nothing else.
-        {
-          weight: 1,
-          arbitrary: fc
-            .option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), { nil: undefined })
-            .map((ns) => [{ path: ["namespace"], hostile: ns === undefined ? named("delete", DELETE) : named(JSON.stringify(ns), ns) }] as Mutation[]),
-        },
-        { weight: 1, arbitrary: fc.constantFrom<Hostile>(named("delete", DELETE), named("null", null), named("42", 42), named('""', ""), named("{}", {})).map((h) => [{ path: ["name"], hostile: h }] as Mutation[]) },
-        { weight: 2, arbitrary: mutationsArb("metadata", metaPaths) },
-      );
-      fc.assert(
-        fc.property(mutation, (ms) => {
-          check(wire({ ...b, xr: mutate(b.xr, "metadata", ms) }), baseline);
-        }),
-        { numRuns: RUNS.metadata },
-      );
-    }, 120_000);
+      it(`${RUNS.metadata} mutated metadata: names and namespaces the API server accepts (names up to 253 characters, dots), missing or wrong-typed names, garbage labels`, () => {
+        const metaPaths: Seg[][] = [
+          ["labels"],
+          ["labels", "crossvdc.io/tenant"],
+          ["creationTimestamp"],
+          ["annotations"],
+        ];
+        const mutation = fc.oneof(
+          {
+            weight: 3,
+            arbitrary: kubernetesName.map(
+              (name) =>
+                [{ path: ["name"], hostile: named(JSON.stringify(name), name) }] as Mutation[],
+            ),
+          },
+          // A namespace is one that exists (a DNS-1123 label), or none: the API server allows nothing else.
+          {
+            weight: 1,
+            arbitrary: fc
+              .option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), { nil: undefined })
+              .map(
+                (ns) =>
+                  [
+                    {
+                      path: ["namespace"],
+                      hostile:
+                        ns === undefined ? named("delete", DELETE) : named(JSON.stringify(ns), ns),
+                    },
+                  ] as Mutation[],
+              ),
+          },
+          {
+            weight: 1,
+            arbitrary: fc
+              .constantFrom<Hostile>(
+                named("delete", DELETE),
+                named("null", null),
+                named("42", 42),
+                named('""', ""),
+                named("{}", {}),
+              )
+              .map((h) => [{ path: ["name"], hostile: h }] as Mutation[]),
+          },
+          { weight: 2, arbitrary: mutationsArb("metadata", metaPaths) },
+        );
+        fc.assert(
+          fc.property(mutation, (ms) => {
+            check(wire({ ...b, xr: mutate(b.xr, "metadata", ms) }), baseline);
+          }),
+          { numRuns: RUNS.metadata },
+        );
+      }, 120_000);
 
-    it(`${RUNS.garbage} requests with garbage observed and required resources and XR status`, () => {
-      fc.assert(
-        fc.property(garbageArb, (g) => {
-          check(withGarbage(b, g), baseline);
-        }),
-        { numRuns: RUNS.garbage },
-      );
-    }, 120_000);
+      it(`${RUNS.garbage} requests with garbage observed and required resources and XR status`, () => {
+        fc.assert(
+          fc.property(garbageArb, (g) => {
+            check(withGarbage(b, g), baseline);
+          }),
+          { numRuns: RUNS.garbage },
+        );
+      }, 120_000);
 
-    it("a request without an observed XR, or with a non-object XR, is one Fatal result", () => {
-      for (const resource of [undefined, "x", 42, [], null]) {
-        const req = wire(b);
-        req.observed!.composite = resource === undefined ? undefined : ({ resource } as never);
-        const rsp = fn.run(req);
-        expect(rsp.results).toHaveLength(1);
-        expect(rsp.results[0]!.severity).toBe(Severity.SEVERITY_FATAL);
-        expect(encodeState(rsp.desired).equals(encodeState(req.desired))).toBe(true);
-      }
-      expect(encodeRsp(fn.run(baseline.req)).equals(baseline.bytes)).toBe(true);
-    });
-  });
+      it("a request without an observed XR, or with a non-object XR, is one Fatal result", () => {
+        for (const resource of [undefined, "x", 42, [], null]) {
+          const req = wire(b);
+          req.observed!.composite = resource === undefined ? undefined : ({ resource } as never);
+          const rsp = fn.run(req);
+          expect(rsp.results).toHaveLength(1);
+          expect(rsp.results[0]!.severity).toBe(Severity.SEVERITY_FATAL);
+          expect(encodeState(rsp.desired).equals(encodeState(req.desired))).toBe(true);
+        }
+        expect(encodeRsp(fn.run(baseline.req)).equals(baseline.bytes)).toBe(true);
+      });
+    },
+  );
 }

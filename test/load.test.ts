@@ -19,7 +19,11 @@ const tenant = (quota: Record<string, unknown>): KubeObject => ({
   apiVersion: API,
   kind: "Tenant",
   metadata: { name: "acme" },
-  spec: { tier: "enterprise", admins: { groups: ["acme-admins"], users: ["alice@acme.example"] }, quota },
+  spec: {
+    tier: "enterprise",
+    admins: { groups: ["acme-admins"], users: ["alice@acme.example"] },
+    quota,
+  },
 });
 const vdc = (name: string, quota: Record<string, unknown>, created?: string): KubeObject => ({
   apiVersion: API,
@@ -31,20 +35,46 @@ const vdc = (name: string, quota: Record<string, unknown>, created?: string): Ku
 /** A small, complete Tenant call: what most reconciles look like. */
 const tenantRequest = request({
   xr: tenant({ cpu: "64", memory: "256Gi" }),
-  required: { vdcs: [vdc("acme-dev", { cpu: "4", memory: "16Gi" }, "2026-01-01T00:00:00Z"), vdc("acme-prod", { cpu: "8", memory: "32Gi" }, "2026-01-02T00:00:00Z")] },
+  required: {
+    vdcs: [
+      vdc("acme-dev", { cpu: "4", memory: "16Gi" }, "2026-01-01T00:00:00Z"),
+      vdc("acme-prod", { cpu: "8", memory: "32Gi" }, "2026-01-02T00:00:00Z"),
+    ],
+  },
 });
 
 /** A VDC whose admission reads thousands of siblings: each call takes measurable server time. */
 function heavyVdcRequest(siblings: number) {
   const self = vdc("acme-dev", { cpu: "2", memory: "4Gi" }, "2026-06-01T00:00:00Z");
-  const others = Array.from({ length: siblings }, (_, i) => vdc(`acme-s${i}`, { cpu: "1", memory: "1Gi", storage: "1Gi", vms: 1 }, "2026-01-01T00:00:00Z"));
+  const others = Array.from({ length: siblings }, (_, i) =>
+    vdc(`acme-s${i}`, { cpu: "1", memory: "1Gi", storage: "1Gi", vms: 1 }, "2026-01-01T00:00:00Z"),
+  );
   return request({
     xr: self,
-    required: { tenant: [tenant({ cpu: "1000000", memory: "10000Ti", storage: "10000Ti", vms: 1_000_000, vdcs: 1_000_000 })], vdcs: [self, ...others] },
+    required: {
+      tenant: [
+        tenant({
+          cpu: "1000000",
+          memory: "10000Ti",
+          storage: "10000Ti",
+          vms: 1_000_000,
+          vdcs: 1_000_000,
+        }),
+      ],
+      vdcs: [self, ...others],
+    },
   });
 }
 
-const serverArgs = (debug: boolean) => ["--import", "tsx", "functions/main.ts", "--insecure", "--address", "127.0.0.1:0", ...(debug ? ["--debug"] : [])];
+const serverArgs = (debug: boolean) => [
+  "--import",
+  "tsx",
+  "functions/main.ts",
+  "--insecure",
+  "--address",
+  "127.0.0.1:0",
+  ...(debug ? ["--debug"] : []),
+];
 const env = { ...process.env, TLS_SERVER_CERTS_DIR: "" };
 
 let proc: ServerProc | undefined;
@@ -52,7 +82,8 @@ let client: FunctionClient | undefined;
 afterEach(() => {
   client?.close();
   client = undefined;
-  if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
+  if (proc && proc.child.exitCode === null && proc.child.signalCode === null)
+    proc.child.kill("SIGKILL");
   proc = undefined;
 });
 
@@ -76,8 +107,16 @@ describe("the server under load", () => {
           const rsp = await runFunction(client!, tenantRequest);
           answered++;
           // Every response must be the full composition; compare bytes on a sample (encoding is not free).
-          if (rsp.results.some((r) => r.severity === Severity.SEVERITY_FATAL) || Object.keys(rsp.desired?.resources ?? {}).length === 0) mismatched++;
-          else if (i % 997 === 0 && !Buffer.from(RunFunctionResponse.encode(rsp).finish()).equals(expected)) mismatched++;
+          if (
+            rsp.results.some((r) => r.severity === Severity.SEVERITY_FATAL) ||
+            Object.keys(rsp.desired?.resources ?? {}).length === 0
+          )
+            mismatched++;
+          else if (
+            i % 997 === 0 &&
+            !Buffer.from(RunFunctionResponse.encode(rsp).finish()).equals(expected)
+          )
+            mismatched++;
         } catch (err) {
           errors.push(`${(err as grpc.ServiceError).code}: ${(err as Error).message}`);
         }
@@ -118,11 +157,22 @@ describe("the server under load", () => {
         try {
           const rsp = await runFunction(client!, req);
           const fatal = rsp.results.find((r) => r.severity === Severity.SEVERITY_FATAL);
-          outcomes.push({ sentAt, doneAt: performance.now(), ok: !fatal && Object.keys(rsp.desired?.resources ?? {}).length > 0, message: fatal?.message });
+          outcomes.push({
+            sentAt,
+            doneAt: performance.now(),
+            ok: !fatal && Object.keys(rsp.desired?.resources ?? {}).length > 0,
+            message: fatal?.message,
+          });
           firstAnswer();
         } catch (err) {
           const e = err as grpc.ServiceError;
-          outcomes.push({ sentAt, doneAt: performance.now(), ok: false, code: e.code, message: e.message });
+          outcomes.push({
+            sentAt,
+            doneAt: performance.now(),
+            ok: false,
+            code: e.code,
+            message: e.message,
+          });
           return;
         }
         if (outcomes.length > 5000) return; // a safety net: SIGTERM must have ended this long before
@@ -139,7 +189,9 @@ describe("the server under load", () => {
     expect(signal).toBeNull();
     expect(code).toBe(0);
     const lines = logLines(proc.stdout());
-    expect(lines.some((l) => l.msg === "shutting down: refusing new calls, waiting for in-flight calls")).toBe(true);
+    expect(
+      lines.some((l) => l.msg === "shutting down: refusing new calls, waiting for in-flight calls"),
+    ).toBe(true);
     expect(lines.some((l) => l.msg === "function server stopped" && l.exitCode === 0)).toBe(true);
     expect(lines.some((l) => l.msg === "forcing shutdown: cancelling in-flight calls")).toBe(false);
 
@@ -148,7 +200,9 @@ describe("the server under load", () => {
     // Every answer is the full composition, never a Fatal or a partial state.
     expect(answered.filter((o) => !o.ok).map((o) => o.message)).toEqual([]);
     // Calls the server never accepted fail cleanly: UNAVAILABLE, nothing else (no CANCELLED, no INTERNAL).
-    expect([...new Set(refused.map((o) => grpc.status[o.code!]))]).toEqual(refused.length ? ["UNAVAILABLE"] : []);
+    expect([...new Set(refused.map((o) => grpc.status[o.code!]))]).toEqual(
+      refused.length ? ["UNAVAILABLE"] : [],
+    );
     // Every call the server ran reached its client: accepted == answered.
     const ran = lines.filter((l) => l.msg === "RunFunction").length;
     expect(answered.length).toBe(ran);

@@ -25,18 +25,25 @@ describe("Crossplane packages", () => {
   const configuration = read("package/configuration/crossplane.yaml");
   const fn = read("package/function/crossplane.yaml");
 
-  it.each([["package/configuration/crossplane.yaml"], ["package/function/crossplane.yaml"]])("%s validates against crossplane-meta", (file) => {
-    expect(validateResource(read(file))).toEqual([]);
-  });
+  it.each([["package/configuration/crossplane.yaml"], ["package/function/crossplane.yaml"]])(
+    "%s validates against crossplane-meta",
+    (file) => {
+      expect(validateResource(read(file))).toEqual([]);
+    },
+  );
 
   it("the function package declares the composition capability and its metadata", () => {
     expect(fn.apiVersion).toBe("meta.pkg.crossplane.io/v1beta1");
     expect((fn.spec as { capabilities: string[] }).capabilities).toEqual(["composition"]);
-    for (const a of ["maintainer", "source", "license", "description"]) expect(fn.metadata?.annotations?.[`meta.crossplane.io/${a}`]).toBeTruthy();
+    for (const a of ["maintainer", "source", "license", "description"])
+      expect(fn.metadata?.annotations?.[`meta.crossplane.io/${a}`]).toBeTruthy();
   });
 
   it("the configuration needs Crossplane v2 and pins its dependencies with semver ranges", () => {
-    const spec = configuration.spec as { crossplane: { version: string }; dependsOn: { kind: string; package: string; version: string }[] };
+    const spec = configuration.spec as {
+      crossplane: { version: string };
+      dependsOn: { kind: string; package: string; version: string }[];
+    };
     expect(spec.crossplane.version).toBe(">=v2.0.0");
     expect(spec.dependsOn.map((d) => [d.kind, d.package])).toEqual([
       ["Function", FUNCTION_PACKAGE],
@@ -46,23 +53,39 @@ describe("Crossplane packages", () => {
   });
 
   it("every Composition's pipeline calls only the function the configuration depends on", () => {
-    const declared = (configuration.spec as { dependsOn: { kind: string; package: string }[] }).dependsOn.filter((d) => d.kind === "Function").map((d) => dependencyName(d.package));
+    const declared = (
+      configuration.spec as { dependsOn: { kind: string; package: string }[] }
+    ).dependsOn
+      .filter((d) => d.kind === "Function")
+      .map((d) => dependencyName(d.package));
     expect(declared).toEqual([FUNCTION_NAME]);
     for (const file of yamlFiles("compositions")) {
       const c = read(file);
       expect(validateResource(c)).toEqual([]);
-      for (const step of (c.spec as { pipeline: { functionRef: { name: string } }[] }).pipeline) expect(declared).toContain(step.functionRef.name);
+      for (const step of (c.spec as { pipeline: { functionRef: { name: string } }[] }).pipeline)
+        expect(declared).toContain(step.functionRef.name);
     }
   });
 
   it("every XRD in apis/ has a Composition for its kind", () => {
-    const compositions = yamlFiles("compositions").map((f) => (read(f).spec as { compositeTypeRef: { apiVersion: string; kind: string } }).compositeTypeRef);
+    const compositions = yamlFiles("compositions").map(
+      (f) =>
+        (read(f).spec as { compositeTypeRef: { apiVersion: string; kind: string } })
+          .compositeTypeRef,
+    );
     for (const file of yamlFiles("apis")) {
       const xrd = read(file);
       expect(validateResource(xrd)).toEqual([]);
-      const spec = xrd.spec as { group: string; names: { kind: string }; versions: { name: string; referenceable: boolean }[] };
+      const spec = xrd.spec as {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; referenceable: boolean }[];
+      };
       const version = spec.versions.find((v) => v.referenceable)!.name;
-      expect(compositions).toContainEqual({ apiVersion: `${spec.group}/${version}`, kind: spec.names.kind });
+      expect(compositions).toContainEqual({
+        apiVersion: `${spec.group}/${version}`,
+        kind: spec.names.kind,
+      });
     }
   });
 
@@ -80,18 +103,29 @@ describe("Crossplane packages", () => {
     const d = read("package/runtime/deploymentruntimeconfig.yaml") as any;
     expect(d.apiVersion).toBe("pkg.crossplane.io/v1beta1");
     expect(d.spec.deploymentTemplate.spec.replicas).toBe(2);
-    expect(d.spec.deploymentTemplate.spec.template.spec.containers[0].args).toEqual(["--max-recv-message-size=33554432"]);
+    expect(d.spec.deploymentTemplate.spec.template.spec.containers[0].args).toEqual([
+      "--max-recv-message-size=33554432",
+    ]);
   });
 
   it("npm run package assembles a configuration root of crossplane.yaml, XRDs and Compositions only", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/package.ts"], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/package.ts"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(r.status).toBe(0);
     const out = join(root, ".package/configuration");
-    const files = yamlFiles(relative(root, out)).map((f) => relative(relative(root, out), f)).sort();
-    expect(files).toEqual(["crossplane.yaml", ...yamlFiles("apis"), ...yamlFiles("compositions")].sort());
+    const files = yamlFiles(relative(root, out))
+      .map((f) => relative(relative(root, out), f))
+      .sort();
+    expect(files).toEqual(
+      ["crossplane.yaml", ...yamlFiles("apis"), ...yamlFiles("compositions")].sort(),
+    );
     for (const f of files.filter((f) => f !== "crossplane.yaml")) {
       for (const doc of parseAllDocuments(readFileSync(join(out, f), "utf8"))) {
-        expect(["CompositeResourceDefinition", "Composition"]).toContain((doc.toJSON() as KubeObject).kind);
+        expect(["CompositeResourceDefinition", "Composition"]).toContain(
+          (doc.toJSON() as KubeObject).kind,
+        );
       }
     }
   });

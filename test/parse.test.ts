@@ -4,7 +4,11 @@ import { hashOf, parseCached, parseOrThrow, sameValue } from "../functions/parse
 import { vdcSpec } from "../functions/vdc/api.js";
 
 describe("parseCached", () => {
-  const schema = z.object({ n: z.number(), s: z.string().optional(), l: z.array(z.number().optional()).optional() });
+  const schema = z.object({
+    n: z.number(),
+    s: z.string().optional(),
+    l: z.array(z.number().optional()).optional(),
+  });
 
   it.each([
     [{ n: 1 }],
@@ -31,7 +35,9 @@ describe("parseCached", () => {
 
   it("tells apart values JSON would print alike, whatever was cached before", () => {
     expect(parseCached(schema, { n: Number.NaN }).success).toBe(false);
-    expect(parseCached(schema, { n: null }).error!.issues[0]!.message).not.toBe(schema.safeParse({ n: Number.NaN }).error!.issues[0]!.message);
+    expect(parseCached(schema, { n: null }).error!.issues[0]!.message).not.toBe(
+      schema.safeParse({ n: Number.NaN }).error!.issues[0]!.message,
+    );
   });
 
   it("freezes what it caches, so no caller can change the next caller's spec", () => {
@@ -53,16 +59,49 @@ describe("parseCached", () => {
     // A fresh schema seeing the other order first answers the same.
     const fresh = z.record(z.string(), z.string());
     expect(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data).toEqual(first.data);
-    expect(Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!)).toEqual(["app", "env", "team"]);
+    expect(
+      Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!),
+    ).toEqual(["app", "env", "team"]);
   });
 
   it("tells distinct values apart, and the same value in any key order is the same", () => {
     const values: unknown[] = [
-      0, -0, "0", Number.NaN, null, undefined, "null", "undefined", Number.POSITIVE_INFINITY, "Infinity", true, "true", 1.5, 2 ** 40,
-      [], {}, [undefined], [null], { a: undefined }, { a: null }, { a: 1, b: 2 }, { "a:1,b": 2 }, ["a", "b"], ["a,b"], '"a"', "a",
-      { a: 1 }, { b: 1 }, { a: [1, 2] }, { a: [2, 1] }, JSON.parse('{"__proto__": 1}') as unknown, JSON.parse('{"__proto__": 2}') as unknown,
+      0,
+      -0,
+      "0",
+      Number.NaN,
+      null,
+      undefined,
+      "null",
+      "undefined",
+      Number.POSITIVE_INFINITY,
+      "Infinity",
+      true,
+      "true",
+      1.5,
+      2 ** 40,
+      [],
+      {},
+      [undefined],
+      [null],
+      { a: undefined },
+      { a: null },
+      { a: 1, b: 2 },
+      { "a:1,b": 2 },
+      ["a", "b"],
+      ["a,b"],
+      '"a"',
+      "a",
+      { a: 1 },
+      { b: 1 },
+      { a: [1, 2] },
+      { a: [2, 1] },
+      JSON.parse('{"__proto__": 1}') as unknown,
+      JSON.parse('{"__proto__": 2}') as unknown,
     ];
-    for (const [i, a] of values.entries()) for (const [j, b] of values.entries()) expect([i, j, sameValue(a, b)]).toEqual([i, j, i === j]);
+    for (const [i, a] of values.entries())
+      for (const [j, b] of values.entries())
+        expect([i, j, sameValue(a, b)]).toEqual([i, j, i === j]);
     const one = { a: 1, b: [2, { c: 3, d: 4 }], e: { f: "g", h: null } };
     const other = { e: { h: null, f: "g" }, b: [2, { d: 4, c: 3 }], a: 1 };
     expect(sameValue(one, other)).toBe(true);
@@ -95,7 +134,10 @@ describe("parseCached", () => {
 });
 
 describe("parseOrThrow", () => {
-  const status = z.object({ phase: z.enum(["Pending", "Ready"]), usage: z.object({ cpu: z.string() }).optional() });
+  const status = z.object({
+    phase: z.enum(["Pending", "Ready"]),
+    usage: z.object({ cpu: z.string() }).optional(),
+  });
 
   it("answers what parse answers, in the schema's key order, and throws parse's error", () => {
     const value = { usage: { cpu: "1" }, phase: "Ready" };

@@ -38,7 +38,19 @@ describe("parseQuantity", () => {
     expect(parseQuantity(input)).toBe(nano);
   });
 
-  it.each([["-1"], ["1Gb"], ["abc"], [""], ["1.5.5"], ["1 Gi"], ["9Ei"], ["9223372036854775808"], ["1e19"], ["1e400"], ["1KiB"]])("refuses %s", (input) => {
+  it.each([
+    ["-1"],
+    ["1Gb"],
+    ["abc"],
+    [""],
+    ["1.5.5"],
+    ["1 Gi"],
+    ["9Ei"],
+    ["9223372036854775808"],
+    ["1e19"],
+    ["1e400"],
+    ["1KiB"],
+  ])("refuses %s", (input) => {
     expect(() => parseQuantity(input)).toThrow(QuantityError);
   });
 

@@ -29,20 +29,27 @@ function grant(g: Grants, group: string, resource: string, verbs: string[], name
   verbs.forEach((v) => set.add(v));
   g.set(key, set);
 }
-const flat = (g: Grants) => [...g.entries()].map(([k, v]) => `${k}: ${[...v].sort().join(",")}`).sort();
+const flat = (g: Grants) =>
+  [...g.entries()].map(([k, v]) => `${k}: ${[...v].sort().join(",")}`).sort();
 
 async function derived(): Promise<Grants> {
   const g: Grants = new Map();
   for (const e of exampleRenders()) {
     const out = await renderExample(e, false);
     // Crossplane's RBAC manager already grants it the XR kinds of installed XRDs.
-    for (const sel of out.requirements) if (sel.apiVersion !== API_VERSION) grant(g, groupOf(sel.apiVersion), resourceOf(sel.kind), READ);
+    for (const sel of out.requirements)
+      if (sel.apiVersion !== API_VERSION)
+        grant(g, groupOf(sel.apiVersion), resourceOf(sel.kind), READ);
     for (const obj of out.documents.slice(1) as KubeObject[]) {
       grant(g, groupOf(obj.apiVersion), resourceOf(obj.kind), WRITE);
       const ref = (obj as { roleRef?: { kind?: string; name?: string } }).roleRef;
-      if (obj.kind === "RoleBinding" && ref?.kind === "ClusterRole") grant(g, "rbac.authorization.k8s.io", "clusterroles", ["bind"], ref.name);
-      const templates = ((obj.spec as { dataVolumeTemplates?: { spec?: { sourceRef?: unknown } }[] } | undefined)?.dataVolumeTemplates ?? []);
-      if (obj.kind === "VirtualMachine" && templates.some((t) => t.spec?.sourceRef)) grant(g, "cdi.kubevirt.io", "datavolumes/source", ["create"]);
+      if (obj.kind === "RoleBinding" && ref?.kind === "ClusterRole")
+        grant(g, "rbac.authorization.k8s.io", "clusterroles", ["bind"], ref.name);
+      const templates =
+        (obj.spec as { dataVolumeTemplates?: { spec?: { sourceRef?: unknown } }[] } | undefined)
+          ?.dataVolumeTemplates ?? [];
+      if (obj.kind === "VirtualMachine" && templates.some((t) => t.spec?.sourceRef))
+        grant(g, "cdi.kubevirt.io", "datavolumes/source", ["create"]);
     }
   }
   return g;
@@ -50,14 +57,27 @@ async function derived(): Promise<Grants> {
 
 function granted(role: KubeObject): Grants {
   const g: Grants = new Map();
-  for (const r of (role as unknown as { rules: { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }[] }).rules) {
-    for (const group of r.apiGroups) for (const res of r.resources) for (const name of r.resourceNames ?? [""]) grant(g, group, res, r.verbs, name);
+  for (const r of (
+    role as unknown as {
+      rules: {
+        apiGroups: string[];
+        resources: string[];
+        resourceNames?: string[];
+        verbs: string[];
+      }[];
+    }
+  ).rules) {
+    for (const group of r.apiGroups)
+      for (const res of r.resources)
+        for (const name of r.resourceNames ?? [""]) grant(g, group, res, r.verbs, name);
   }
   return g;
 }
 
 describe("package/rbac ClusterRole", () => {
-  const role = parse(readFileSync(join(root, "package/rbac/clusterrole.yaml"), "utf8")) as KubeObject;
+  const role = parse(
+    readFileSync(join(root, "package/rbac/clusterrole.yaml"), "utf8"),
+  ) as KubeObject;
   let need: Grants;
   beforeAll(async () => {
     need = await derived();
@@ -73,7 +93,11 @@ describe("package/rbac ClusterRole", () => {
   });
 
   it("covers every XR kind's examples (so the derivation sees every composer)", () => {
-    const kinds = new Set(exampleRenders().map((e) => (parse(readFileSync(join(root, e.xr), "utf8")) as KubeObject).kind));
+    const kinds = new Set(
+      exampleRenders().map(
+        (e) => (parse(readFileSync(join(root, e.xr), "utf8")) as KubeObject).kind,
+      ),
+    );
     expect([...kinds].sort()).toEqual(["Tenant", "VDC", "VirtualMachine"]);
   });
 });

@@ -24,7 +24,9 @@ function upstreamSchema(file: string, version?: string): Json {
   let schema: Json;
   if (file.endsWith(".json")) schema = JSON.parse(text) as Json;
   else {
-    const crd = YAML.parse(text) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Json } }[] } };
+    const crd = YAML.parse(text) as {
+      spec: { versions: { name: string; schema: { openAPIV3Schema: Json } }[] };
+    };
     const v = crd.spec.versions.find((x) => x.name === version);
     if (!v) throw new Error(`${file} has no version ${version}`);
     schema = v.schema.openAPIV3Schema;
@@ -63,11 +65,36 @@ const facts: FieldFact[] = [
   { file: CNPG, version: "v1", path: "spec.storage.size", type: "string" },
   { file: CNPG, version: "v1", path: "spec.postgresql.synchronous.number", type: "integer" },
   { file: CNPG, version: "v1", path: "spec.imageCatalogRef", type: "object" },
-  { file: "cnpg/postgresql.cnpg.io_scheduledbackups.yaml", version: "v1", path: "spec.cluster.name", type: "string" },
-  { file: "forklift/forklift.konveyor.io_providers.yaml", version: "v1beta1", path: "spec.secret", type: "object" },
-  { file: "forklift/forklift.konveyor.io_providers.yaml", version: "v1beta1", path: "spec.insecure", type: "absent" },
-  { file: "ocm/authentication.open-cluster-management.io_managedserviceaccounts.yaml", version: "v1beta1", path: "spec.rotation.validity", type: "string" },
-  { file: "ocm/authentication.open-cluster-management.io_managedserviceaccounts.yaml", version: "v1beta1", path: "spec.ttlSecondsAfterCreation", type: "integer" },
+  {
+    file: "cnpg/postgresql.cnpg.io_scheduledbackups.yaml",
+    version: "v1",
+    path: "spec.cluster.name",
+    type: "string",
+  },
+  {
+    file: "forklift/forklift.konveyor.io_providers.yaml",
+    version: "v1beta1",
+    path: "spec.secret",
+    type: "object",
+  },
+  {
+    file: "forklift/forklift.konveyor.io_providers.yaml",
+    version: "v1beta1",
+    path: "spec.insecure",
+    type: "absent",
+  },
+  {
+    file: "ocm/authentication.open-cluster-management.io_managedserviceaccounts.yaml",
+    version: "v1beta1",
+    path: "spec.rotation.validity",
+    type: "string",
+  },
+  {
+    file: "ocm/authentication.open-cluster-management.io_managedserviceaccounts.yaml",
+    version: "v1beta1",
+    path: "spec.ttlSecondsAfterCreation",
+    type: "integer",
+  },
   { file: PVE_VM, version: "v1alpha1", path: "spec.forProvider.nodeName", type: "string" },
   { file: PVE_VM, version: "v1alpha1", path: "spec.forProvider.cpu", type: "array" },
   { file: PVE_VM, version: "v1alpha1", path: "spec.forProvider.cpu.[].cores", type: "number" },
@@ -75,31 +102,65 @@ const facts: FieldFact[] = [
   { file: VM_JSON, path: "spec.template.spec.domain.cpu.cores", type: "integer" },
   { file: VM_JSON, path: "spec.template.spec.domain.cpus", type: "absent" },
   { file: VM_JSON, path: "spec.template.spec.volumes.[].containerDisk.image", type: "string" },
-  { file: "kubevirt-jsonschema/cdi.kubevirt.io_datavolume_v1beta1.json", path: "spec.storage.resources.requests", type: "object" },
-  { file: "crossplane/apiextensions.crossplane.io_compositions.yaml", version: "v1", path: "spec.mode", type: "string" },
-  { file: "crossplane/apiextensions.crossplane.io_compositions.yaml", version: "v1", path: "spec.resources", type: "absent" },
-  { file: "crossplane/apiextensions.crossplane.io_compositeresourcedefinitions.yaml", version: "v2", path: "spec.names.plural", type: "string" },
-  { file: "crossplane-meta/meta.pkg.crossplane.io_configurations.yaml", version: "v1", path: "spec.dependsOn.[].version", type: "string" },
-  { file: "crossplane/protection.crossplane.io_usages.yaml", version: "v1beta1", path: "spec.of.resourceRef.namespace", type: "string" },
+  {
+    file: "kubevirt-jsonschema/cdi.kubevirt.io_datavolume_v1beta1.json",
+    path: "spec.storage.resources.requests",
+    type: "object",
+  },
+  {
+    file: "crossplane/apiextensions.crossplane.io_compositions.yaml",
+    version: "v1",
+    path: "spec.mode",
+    type: "string",
+  },
+  {
+    file: "crossplane/apiextensions.crossplane.io_compositions.yaml",
+    version: "v1",
+    path: "spec.resources",
+    type: "absent",
+  },
+  {
+    file: "crossplane/apiextensions.crossplane.io_compositeresourcedefinitions.yaml",
+    version: "v2",
+    path: "spec.names.plural",
+    type: "string",
+  },
+  {
+    file: "crossplane-meta/meta.pkg.crossplane.io_configurations.yaml",
+    version: "v1",
+    path: "spec.dependsOn.[].version",
+    type: "string",
+  },
+  {
+    file: "crossplane/protection.crossplane.io_usages.yaml",
+    version: "v1beta1",
+    path: "spec.of.resourceRef.namespace",
+    type: "string",
+  },
 ];
 
 describe("fixtures match the upstream schemas", () => {
-  it.each(facts.map((f) => [`${path.basename(f.file)} ${f.path}`, f] as const))("%s", (_name, f) => {
-    const node = fieldSchema(upstreamSchema(f.file, f.version), f.path);
-    if (f.type === "absent") {
-      expect(node).toBeUndefined();
-      return;
-    }
-    expect(node, `${f.path} in ${f.file}`).toBeDefined();
-    if (f.type === "int-or-string") expect(node!["x-kubernetes-int-or-string"]).toBe(true);
-    else expect(node!.type).toBe(f.type);
-  });
+  it.each(facts.map((f) => [`${path.basename(f.file)} ${f.path}`, f] as const))(
+    "%s",
+    (_name, f) => {
+      const node = fieldSchema(upstreamSchema(f.file, f.version), f.path);
+      if (f.type === "absent") {
+        expect(node).toBeUndefined();
+        return;
+      }
+      expect(node, `${f.path} in ${f.file}`).toBeDefined();
+      if (f.type === "int-or-string") expect(node!["x-kubernetes-int-or-string"]).toBe(true);
+      else expect(node!.type).toBe(f.type);
+    },
+  );
 
   it("the CNPG Cluster CRD carries the CEL rules exercised below", () => {
     const sync = fieldSchema(upstreamSchema(CNPG, "v1"), "spec.postgresql.synchronous.number")!;
     expect(JSON.stringify(sync["x-kubernetes-validations"])).toContain("self > 0");
     const spec = fieldSchema(upstreamSchema(CNPG, "v1"), "spec")!;
-    expect(JSON.stringify(spec["x-kubernetes-validations"])).toContain("imageName and imageCatalogRef are mutually exclusive");
+    expect(JSON.stringify(spec["x-kubernetes-validations"])).toContain(
+      "imageName and imageCatalogRef are mutually exclusive",
+    );
   });
 });
 
@@ -132,19 +193,37 @@ function variant(base: Json, mutate: (o: Loose) => void): Json {
 const ns: Json = {
   apiVersion: "v1",
   kind: "Namespace",
-  metadata: { name: "tenant-acme", labels: { "app.kubernetes.io/managed-by": "crossvdc", "crossvdc.io/tenant": "acme" } },
+  metadata: {
+    name: "tenant-acme",
+    labels: { "app.kubernetes.io/managed-by": "crossvdc", "crossvdc.io/tenant": "acme" },
+  },
 };
 const quota: Json = {
   apiVersion: "v1",
   kind: "ResourceQuota",
   metadata: { name: "vdc-quota", namespace: "tenant-acme" },
-  spec: { hard: { "requests.cpu": "4", "requests.memory": "8Gi", "requests.storage": "100Gi", pods: "20" } },
+  spec: {
+    hard: {
+      "requests.cpu": "4",
+      "requests.memory": "8Gi",
+      "requests.storage": "100Gi",
+      pods: "20",
+    },
+  },
 };
 const limitRange: Json = {
   apiVersion: "v1",
   kind: "LimitRange",
   metadata: { name: "defaults", namespace: "tenant-acme" },
-  spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m" } }] },
+  spec: {
+    limits: [
+      {
+        type: "Container",
+        default: { cpu: "500m", memory: "512Mi" },
+        defaultRequest: { cpu: "100m" },
+      },
+    ],
+  },
 };
 const netpol: Json = {
   apiVersion: "networking.k8s.io/v1",
@@ -173,7 +252,9 @@ const role: Json = {
   apiVersion: "rbac.authorization.k8s.io/v1",
   kind: "Role",
   metadata: { name: "tenant-admin", namespace: "tenant-acme" },
-  rules: [{ apiGroups: ["kubevirt.io"], resources: ["virtualmachines"], verbs: ["get", "list", "watch"] }],
+  rules: [
+    { apiGroups: ["kubevirt.io"], resources: ["virtualmachines"], verbs: ["get", "list", "watch"] },
+  ],
 };
 const clusterRoleBinding: Json = {
   apiVersion: "rbac.authorization.k8s.io/v1",
@@ -198,7 +279,12 @@ const scheduledBackup: Json = {
   apiVersion: "postgresql.cnpg.io/v1",
   kind: "ScheduledBackup",
   metadata: { name: "pg-main-daily", namespace: "tenant-acme" },
-  spec: { schedule: "0 0 2 * * *", cluster: { name: "pg-main" }, method: "volumeSnapshot", backupOwnerReference: "self" },
+  spec: {
+    schedule: "0 0 2 * * *",
+    cluster: { name: "pg-main" },
+    method: "volumeSnapshot",
+    backupOwnerReference: "self",
+  },
 };
 const forkliftProvider: Json = {
   apiVersion: "forklift.konveyor.io/v1beta1",
@@ -289,7 +375,12 @@ const xrdV2: Json = {
         name: "v1alpha1",
         served: true,
         referenceable: true,
-        schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { size: { type: "string" } } } } } },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: { spec: { type: "object", properties: { size: { type: "string" } } } },
+          },
+        },
       },
     ],
   },
@@ -297,23 +388,38 @@ const xrdV2: Json = {
 const configuration: Json = {
   apiVersion: "meta.pkg.crossplane.io/v1",
   kind: "Configuration",
-  metadata: { name: "crossvdc", annotations: { "meta.crossplane.io/source": "github.com/example/crossvdc" } },
+  metadata: {
+    name: "crossvdc",
+    annotations: { "meta.crossplane.io/source": "github.com/example/crossvdc" },
+  },
   spec: {
     crossplane: { version: ">=v2.0.0" },
-    dependsOn: [{ function: "xpkg.crossplane.io/crossplane-contrib/function-auto-ready", version: ">=v0.5.0" }],
+    dependsOn: [
+      {
+        function: "xpkg.crossplane.io/crossplane-contrib/function-auto-ready",
+        version: ">=v0.5.0",
+      },
+    ],
   },
 };
 const usage: Json = {
   apiVersion: "protection.crossplane.io/v1beta1",
   kind: "Usage",
   metadata: { name: "keep-db-secret", namespace: "tenant-acme" },
-  spec: { of: { apiVersion: "v1", kind: "Secret", resourceRef: { name: "db-creds" } }, reason: "the database uses it" },
+  spec: {
+    of: { apiVersion: "v1", kind: "Secret", resourceRef: { name: "db-creds" } },
+    reason: "the database uses it",
+  },
 };
 const k8sObject: Json = {
   apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
   kind: "Object",
   metadata: { name: "acme-ns", namespace: "tenant-acme" },
-  spec: { forProvider: { manifest: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-remote" } } } },
+  spec: {
+    forProvider: {
+      manifest: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-remote" } },
+    },
+  },
 };
 
 const families: Family[] = [
@@ -321,130 +427,406 @@ const families: Family[] = [
     family: "core: Namespace",
     valid: [ns],
     invalid: [
-      { name: "bad name", obj: variant(ns, (o) => { o.metadata.name = "Tenant_Acme"; }), errors: ['v1 Namespace Tenant_Acme: metadata.name: "Tenant_Acme" must be a DNS-1123 label'] },
-      { name: "name too long", obj: variant(ns, (o) => { o.metadata.name = "a".repeat(64); }), errors: ["metadata.name", "no more than 63 characters"] },
-      { name: "bad label value", obj: variant(ns, (o) => { o.metadata.labels["crossvdc.io/tenant"] = "acme corp"; }), errors: ['metadata.labels["crossvdc.io/tenant"]: invalid label value'] },
-      { name: "unknown metadata field", obj: variant(ns, (o) => { o.metadata.label = { a: "b" }; }), errors: ['metadata.label: unknown field "label"'] },
+      {
+        name: "bad name",
+        obj: variant(ns, (o) => {
+          o.metadata.name = "Tenant_Acme";
+        }),
+        errors: ['v1 Namespace Tenant_Acme: metadata.name: "Tenant_Acme" must be a DNS-1123 label'],
+      },
+      {
+        name: "name too long",
+        obj: variant(ns, (o) => {
+          o.metadata.name = "a".repeat(64);
+        }),
+        errors: ["metadata.name", "no more than 63 characters"],
+      },
+      {
+        name: "bad label value",
+        obj: variant(ns, (o) => {
+          o.metadata.labels["crossvdc.io/tenant"] = "acme corp";
+        }),
+        errors: ['metadata.labels["crossvdc.io/tenant"]: invalid label value'],
+      },
+      {
+        name: "unknown metadata field",
+        obj: variant(ns, (o) => {
+          o.metadata.label = { a: "b" };
+        }),
+        errors: ['metadata.label: unknown field "label"'],
+      },
     ],
   },
   {
     family: "core: ResourceQuota / LimitRange",
     valid: [quota, limitRange],
     invalid: [
-      { name: "unknown spec field", obj: variant(quota, (o) => { o.spec.hardLimits = { pods: "1" }; }), errors: ['v1 ResourceQuota vdc-quota: spec.hardLimits: unknown field "hardLimits"'] },
-      { name: "bad quantity", obj: variant(quota, (o) => { o.spec.hard.pods = "lots"; }), errors: ["spec.hard.pods: must match"] },
-      { name: "missing LimitRange type", obj: variant(limitRange, (o) => { delete o.spec.limits[0].type; }), errors: ['spec.limits[0]: missing required field "type"'] },
+      {
+        name: "unknown spec field",
+        obj: variant(quota, (o) => {
+          o.spec.hardLimits = { pods: "1" };
+        }),
+        errors: ['v1 ResourceQuota vdc-quota: spec.hardLimits: unknown field "hardLimits"'],
+      },
+      {
+        name: "bad quantity",
+        obj: variant(quota, (o) => {
+          o.spec.hard.pods = "lots";
+        }),
+        errors: ["spec.hard.pods: must match"],
+      },
+      {
+        name: "missing LimitRange type",
+        obj: variant(limitRange, (o) => {
+          delete o.spec.limits[0].type;
+        }),
+        errors: ['spec.limits[0]: missing required field "type"'],
+      },
     ],
   },
   {
     family: "core: NetworkPolicy",
     valid: [netpol],
     invalid: [
-      { name: "wrong-typed port", obj: variant(netpol, (o) => { o.spec.ingress[0].ports[0].port = true; }), errors: ["spec.ingress[0].ports[0].port: must match exactly one of: must be string; must be integer (got boolean true)"] },
-      { name: "port as object", obj: variant(netpol, (o) => { o.spec.ingress[0].ports[0].port = { number: 5432 }; }), errors: ["spec.ingress[0].ports[0].port"] },
-      { name: "misspelt field", obj: variant(netpol, (o) => { o.spec.ingress[0].form = o.spec.ingress[0].from; }), errors: ['spec.ingress[0].form: unknown field "form"'] },
+      {
+        name: "wrong-typed port",
+        obj: variant(netpol, (o) => {
+          o.spec.ingress[0].ports[0].port = true;
+        }),
+        errors: [
+          "spec.ingress[0].ports[0].port: must match exactly one of: must be string; must be integer (got boolean true)",
+        ],
+      },
+      {
+        name: "port as object",
+        obj: variant(netpol, (o) => {
+          o.spec.ingress[0].ports[0].port = { number: 5432 };
+        }),
+        errors: ["spec.ingress[0].ports[0].port"],
+      },
+      {
+        name: "misspelt field",
+        obj: variant(netpol, (o) => {
+          o.spec.ingress[0].form = o.spec.ingress[0].from;
+        }),
+        errors: ['spec.ingress[0].form: unknown field "form"'],
+      },
     ],
   },
   {
     family: "core: Secret / RBAC",
     valid: [secret, role, clusterRoleBinding],
     invalid: [
-      { name: "Secret data not base64", obj: variant(secret, (o) => { o.data.password = "not base64!"; }), errors: ["data.password"] },
-      { name: "Role rule with wrong type", obj: variant(role, (o) => { o.rules[0].verbs = "get"; }), errors: ["rules[0].verbs: must be array"] },
-      { name: "namespace on a cluster-scoped kind", obj: variant(clusterRoleBinding, (o) => { o.metadata.namespace = "tenant-acme"; }), errors: ["metadata.namespace: must not be set: the kind is cluster-scoped"] },
+      {
+        name: "Secret data not base64",
+        obj: variant(secret, (o) => {
+          o.data.password = "not base64!";
+        }),
+        errors: ["data.password"],
+      },
+      {
+        name: "Role rule with wrong type",
+        obj: variant(role, (o) => {
+          o.rules[0].verbs = "get";
+        }),
+        errors: ["rules[0].verbs: must be array"],
+      },
+      {
+        name: "namespace on a cluster-scoped kind",
+        obj: variant(clusterRoleBinding, (o) => {
+          o.metadata.namespace = "tenant-acme";
+        }),
+        errors: ["metadata.namespace: must not be set: the kind is cluster-scoped"],
+      },
     ],
   },
   {
     family: "CNPG Cluster",
     valid: [cnpgCluster],
     invalid: [
-      { name: "instances as a string", obj: variant(cnpgCluster, (o) => { o.spec.instances = "three"; }), errors: ['postgresql.cnpg.io/v1 Cluster pg-main: spec.instances: must be integer (got string "three")'] },
-      { name: "unknown spec field", obj: variant(cnpgCluster, (o) => { o.spec.replicas = 3; }), errors: ['spec.replicas: unknown field "replicas"'] },
-      { name: "CEL: synchronous number must be > 0", obj: variant(cnpgCluster, (o) => { o.spec.postgresql.synchronous.number = 0; }), errors: ["spec.postgresql.synchronous.number: The number of synchronous replicas should be greater than zero"] },
+      {
+        name: "instances as a string",
+        obj: variant(cnpgCluster, (o) => {
+          o.spec.instances = "three";
+        }),
+        errors: [
+          'postgresql.cnpg.io/v1 Cluster pg-main: spec.instances: must be integer (got string "three")',
+        ],
+      },
+      {
+        name: "unknown spec field",
+        obj: variant(cnpgCluster, (o) => {
+          o.spec.replicas = 3;
+        }),
+        errors: ['spec.replicas: unknown field "replicas"'],
+      },
+      {
+        name: "CEL: synchronous number must be > 0",
+        obj: variant(cnpgCluster, (o) => {
+          o.spec.postgresql.synchronous.number = 0;
+        }),
+        errors: [
+          "spec.postgresql.synchronous.number: The number of synchronous replicas should be greater than zero",
+        ],
+      },
       {
         name: "CEL: imageName and imageCatalogRef",
         obj: variant(cnpgCluster, (o) => {
           o.spec.imageName = "ghcr.io/cloudnative-pg/postgresql:17";
-          o.spec.imageCatalogRef = { apiGroup: "postgresql.cnpg.io", kind: "ClusterImageCatalog", name: "postgresql", major: 17 };
+          o.spec.imageCatalogRef = {
+            apiGroup: "postgresql.cnpg.io",
+            kind: "ClusterImageCatalog",
+            name: "postgresql",
+            major: 17,
+          };
         }),
         errors: ["spec: imageName and imageCatalogRef are mutually exclusive"],
       },
-      { name: "name too long", obj: variant(cnpgCluster, (o) => { o.metadata.name = "x".repeat(254); }), errors: ["metadata.name:", "must be no more than 253 characters"] },
+      {
+        name: "name too long",
+        obj: variant(cnpgCluster, (o) => {
+          o.metadata.name = "x".repeat(254);
+        }),
+        errors: ["metadata.name:", "must be no more than 253 characters"],
+      },
     ],
   },
   {
     family: "CNPG ScheduledBackup",
     valid: [scheduledBackup],
     invalid: [
-      { name: "missing cluster", obj: variant(scheduledBackup, (o) => { delete o.spec.cluster; }), errors: ['spec: missing required field "cluster"'] },
-      { name: "bad enum", obj: variant(scheduledBackup, (o) => { o.spec.method = "tape"; }), errors: ['spec.method: must be one of "barmanObjectStore", "volumeSnapshot", "plugin"'] },
+      {
+        name: "missing cluster",
+        obj: variant(scheduledBackup, (o) => {
+          delete o.spec.cluster;
+        }),
+        errors: ['spec: missing required field "cluster"'],
+      },
+      {
+        name: "bad enum",
+        obj: variant(scheduledBackup, (o) => {
+          o.spec.method = "tape";
+        }),
+        errors: ['spec.method: must be one of "barmanObjectStore", "volumeSnapshot", "plugin"'],
+      },
     ],
   },
   {
     family: "Forklift Provider",
     valid: [forkliftProvider],
     invalid: [
-      { name: "unknown field", obj: variant(forkliftProvider, (o) => { o.spec.insecure = true; }), errors: ['forklift.konveyor.io/v1beta1 Provider vsphere-dc1: spec.insecure: unknown field "insecure"'] },
-      { name: "settings values must be strings", obj: variant(forkliftProvider, (o) => { o.spec.settings.sdkEndpoint = 1; }), errors: ["spec.settings.sdkEndpoint: must be string"] },
+      {
+        name: "unknown field",
+        obj: variant(forkliftProvider, (o) => {
+          o.spec.insecure = true;
+        }),
+        errors: [
+          'forklift.konveyor.io/v1beta1 Provider vsphere-dc1: spec.insecure: unknown field "insecure"',
+        ],
+      },
+      {
+        name: "settings values must be strings",
+        obj: variant(forkliftProvider, (o) => {
+          o.spec.settings.sdkEndpoint = 1;
+        }),
+        errors: ["spec.settings.sdkEndpoint: must be string"],
+      },
     ],
   },
   {
     family: "OCM ManagedServiceAccount",
-    valid: [managedSA, variant(managedSA, (o) => { o.spec.ttlSecondsAfterCreation = 1; })],
+    valid: [
+      managedSA,
+      variant(managedSA, (o) => {
+        o.spec.ttlSecondsAfterCreation = 1;
+      }),
+    ],
     invalid: [
-      { name: "missing rotation", obj: variant(managedSA, (o) => { delete o.spec.rotation; }), errors: ['spec: missing required field "rotation"'] },
-      { name: "wrong type", obj: variant(managedSA, (o) => { o.spec.rotation.validity = 3600; }), errors: ["spec.rotation.validity: must be string"] },
+      {
+        name: "missing rotation",
+        obj: variant(managedSA, (o) => {
+          delete o.spec.rotation;
+        }),
+        errors: ['spec: missing required field "rotation"'],
+      },
+      {
+        name: "wrong type",
+        obj: variant(managedSA, (o) => {
+          o.spec.rotation.validity = 3600;
+        }),
+        errors: ["spec.rotation.validity: must be string"],
+      },
       // OpenAPI 3.0 boolean exclusiveMinimum: true with minimum: 0
-      { name: "exclusiveMinimum", obj: variant(managedSA, (o) => { o.spec.ttlSecondsAfterCreation = 0; }), errors: ["spec.ttlSecondsAfterCreation: must be > 0 (got number 0)"] },
+      {
+        name: "exclusiveMinimum",
+        obj: variant(managedSA, (o) => {
+          o.spec.ttlSecondsAfterCreation = 0;
+        }),
+        errors: ["spec.ttlSecondsAfterCreation: must be > 0 (got number 0)"],
+      },
     ],
   },
   {
     family: "Proxmox EnvironmentVM",
-    valid: [pveVM, variant(pveVM, (o) => { delete o.spec.forProvider.nodeName; o.spec.managementPolicies = ["Observe"]; })],
+    valid: [
+      pveVM,
+      variant(pveVM, (o) => {
+        delete o.spec.forProvider.nodeName;
+        o.spec.managementPolicies = ["Observe"];
+      }),
+    ],
     invalid: [
-      { name: "cpu as an object", obj: variant(pveVM, (o) => { o.spec.forProvider.cpu = { cores: 2 }; }), errors: ['spec.forProvider.cpu: must be array (got object {"cores":2})'] },
+      {
+        name: "cpu as an object",
+        obj: variant(pveVM, (o) => {
+          o.spec.forProvider.cpu = { cores: 2 };
+        }),
+        errors: ['spec.forProvider.cpu: must be array (got object {"cores":2})'],
+      },
       // The rule reads spec.managementPolicies, absent here: its schema default ["*"] applies.
-      { name: "CEL: nodeName required", obj: variant(pveVM, (o) => { delete o.spec.forProvider.nodeName; }), errors: ["spec: spec.forProvider.nodeName is a required parameter"] },
+      {
+        name: "CEL: nodeName required",
+        obj: variant(pveVM, (o) => {
+          delete o.spec.forProvider.nodeName;
+        }),
+        errors: ["spec: spec.forProvider.nodeName is a required parameter"],
+      },
     ],
   },
   {
     family: "KubeVirt VirtualMachine / DataVolume / instancetypes",
     valid: [kubevirtVM, dataVolume, clusterInstancetype, clusterPreference],
     invalid: [
-      { name: "unknown field in domain", obj: variant(kubevirtVM, (o) => { o.spec.template.spec.domain.cpus = 2; }), errors: ['kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpus: unknown field "cpus"'] },
-      { name: "cores as a string", obj: variant(kubevirtVM, (o) => { o.spec.template.spec.domain.cpu.cores = "2"; }), errors: ["spec.template.spec.domain.cpu.cores: must be integer"] },
-      { name: "unknown field in template metadata", obj: variant(kubevirtVM, (o) => { o.spec.template.metadata.label = {}; }), errors: ['spec.template.metadata.label: unknown field "label"'] },
-      { name: "containerDisk without image", obj: variant(kubevirtVM, (o) => { o.spec.template.spec.volumes[0].containerDisk = {}; }), errors: ['spec.template.spec.volumes[0].containerDisk: missing required field "image"'] },
-      { name: "DataVolume storage request wrong type", obj: variant(dataVolume, (o) => { o.spec.storage.resources.requests.storage = true; }), errors: ["spec.storage.resources.requests.storage: must be integer or string"] },
-      { name: "namespace on a cluster instancetype", obj: variant(clusterInstancetype, (o) => { o.metadata.namespace = "default"; }), errors: ["metadata.namespace: must not be set"] },
+      {
+        name: "unknown field in domain",
+        obj: variant(kubevirtVM, (o) => {
+          o.spec.template.spec.domain.cpus = 2;
+        }),
+        errors: [
+          'kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpus: unknown field "cpus"',
+        ],
+      },
+      {
+        name: "cores as a string",
+        obj: variant(kubevirtVM, (o) => {
+          o.spec.template.spec.domain.cpu.cores = "2";
+        }),
+        errors: ["spec.template.spec.domain.cpu.cores: must be integer"],
+      },
+      {
+        name: "unknown field in template metadata",
+        obj: variant(kubevirtVM, (o) => {
+          o.spec.template.metadata.label = {};
+        }),
+        errors: ['spec.template.metadata.label: unknown field "label"'],
+      },
+      {
+        name: "containerDisk without image",
+        obj: variant(kubevirtVM, (o) => {
+          o.spec.template.spec.volumes[0].containerDisk = {};
+        }),
+        errors: ['spec.template.spec.volumes[0].containerDisk: missing required field "image"'],
+      },
+      {
+        name: "DataVolume storage request wrong type",
+        obj: variant(dataVolume, (o) => {
+          o.spec.storage.resources.requests.storage = true;
+        }),
+        errors: ["spec.storage.resources.requests.storage: must be integer or string"],
+      },
+      {
+        name: "namespace on a cluster instancetype",
+        obj: variant(clusterInstancetype, (o) => {
+          o.metadata.namespace = "default";
+        }),
+        errors: ["metadata.namespace: must not be set"],
+      },
     ],
   },
   {
     family: "Crossplane Composition",
     valid: [composition],
     invalid: [
-      { name: "classic resources mode field", obj: variant(composition, (o) => { o.spec.resources = []; }), errors: ['spec.resources: unknown field "resources"'] },
-      { name: "mode Resources", obj: variant(composition, (o) => { o.spec.mode = "Resources"; }), errors: ['spec.mode: must be one of "Pipeline"'] },
-      { name: "step without functionRef", obj: variant(composition, (o) => { delete o.spec.pipeline[0].functionRef; }), errors: ['spec.pipeline[0]: missing required field "functionRef"'] },
-      { name: "CEL: pipeline required", obj: variant(composition, (o) => { delete o.spec.pipeline; }), errors: ["spec: an array of pipeline steps is required in Pipeline mode"] },
-      { name: "wrong kind for apiVersion", obj: { ...composition, apiVersion: "apiextensions.crossplane.io/v2" }, errors: ["no schema for apiextensions.crossplane.io/v2 Composition"] },
+      {
+        name: "classic resources mode field",
+        obj: variant(composition, (o) => {
+          o.spec.resources = [];
+        }),
+        errors: ['spec.resources: unknown field "resources"'],
+      },
+      {
+        name: "mode Resources",
+        obj: variant(composition, (o) => {
+          o.spec.mode = "Resources";
+        }),
+        errors: ['spec.mode: must be one of "Pipeline"'],
+      },
+      {
+        name: "step without functionRef",
+        obj: variant(composition, (o) => {
+          delete o.spec.pipeline[0].functionRef;
+        }),
+        errors: ['spec.pipeline[0]: missing required field "functionRef"'],
+      },
+      {
+        name: "CEL: pipeline required",
+        obj: variant(composition, (o) => {
+          delete o.spec.pipeline;
+        }),
+        errors: ["spec: an array of pipeline steps is required in Pipeline mode"],
+      },
+      {
+        name: "wrong kind for apiVersion",
+        obj: { ...composition, apiVersion: "apiextensions.crossplane.io/v2" },
+        errors: ["no schema for apiextensions.crossplane.io/v2 Composition"],
+      },
     ],
   },
   {
     family: "Crossplane CompositeResourceDefinition v2",
     valid: [xrdV2],
     invalid: [
-      { name: "CEL: plural must be lowercase", obj: variant(xrdV2, (o) => { o.spec.names.plural = "VDCs"; }), errors: ["spec.names: Plural name must be lowercase"] },
-      { name: "CEL: no claims in v2", obj: variant(xrdV2, (o) => { o.spec.claimNames = { kind: "VDCClaim", plural: "vdcclaims" }; }), errors: ["spec: Claims aren't supported in apiextensions.crossplane.io/v2"] },
-      { name: "bad scope", obj: variant(xrdV2, (o) => { o.spec.scope = "LegacyCluster"; }), errors: ["spec.scope: must be one of"] },
+      {
+        name: "CEL: plural must be lowercase",
+        obj: variant(xrdV2, (o) => {
+          o.spec.names.plural = "VDCs";
+        }),
+        errors: ["spec.names: Plural name must be lowercase"],
+      },
+      {
+        name: "CEL: no claims in v2",
+        obj: variant(xrdV2, (o) => {
+          o.spec.claimNames = { kind: "VDCClaim", plural: "vdcclaims" };
+        }),
+        errors: ["spec: Claims aren't supported in apiextensions.crossplane.io/v2"],
+      },
+      {
+        name: "bad scope",
+        obj: variant(xrdV2, (o) => {
+          o.spec.scope = "LegacyCluster";
+        }),
+        errors: ["spec.scope: must be one of"],
+      },
     ],
   },
   {
     family: "Crossplane package metadata (meta.pkg.crossplane.io/v1 Configuration)",
     valid: [configuration],
     invalid: [
-      { name: "dependency without version", obj: variant(configuration, (o) => { delete o.spec.dependsOn[0].version; }), errors: ['spec.dependsOn[0]: missing required field "version"'] },
-      { name: "unknown field", obj: variant(configuration, (o) => { o.spec.dependencies = []; }), errors: ['spec.dependencies: unknown field "dependencies"'] },
+      {
+        name: "dependency without version",
+        obj: variant(configuration, (o) => {
+          delete o.spec.dependsOn[0].version;
+        }),
+        errors: ['spec.dependsOn[0]: missing required field "version"'],
+      },
+      {
+        name: "unknown field",
+        obj: variant(configuration, (o) => {
+          o.spec.dependencies = [];
+        }),
+        errors: ['spec.dependencies: unknown field "dependencies"'],
+      },
     ],
   },
   {
@@ -453,7 +835,9 @@ const families: Family[] = [
     invalid: [
       {
         name: "CEL: cross-namespace of without by",
-        obj: variant(usage, (o) => { o.spec.of.resourceRef.namespace = "other"; }),
+        obj: variant(usage, (o) => {
+          o.spec.of.resourceRef.namespace = "other";
+        }),
         errors: ['spec: cross-namespace "spec.of" is not allowed without "spec.by" resource.'],
       },
     ],
@@ -462,9 +846,31 @@ const families: Family[] = [
     family: "provider-kubernetes Object (embedded manifest validated too)",
     valid: [k8sObject],
     invalid: [
-      { name: "unknown field in manifest", obj: variant(k8sObject, (o) => { o.spec.forProvider.manifest.spec = { finalizerz: [] }; }), errors: ['spec.forProvider.manifest.spec.finalizerz: unknown field "finalizerz"'] },
-      { name: "manifest without schema", obj: variant(k8sObject, (o) => { o.spec.forProvider.manifest = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }; }), errors: ["spec.forProvider.manifest: no schema for example.com/v1 Widget"] },
-      { name: "manifest without kind", obj: variant(k8sObject, (o) => { delete o.spec.forProvider.manifest.kind; }), errors: ['spec.forProvider.manifest: missing required field "kind"'] },
+      {
+        name: "unknown field in manifest",
+        obj: variant(k8sObject, (o) => {
+          o.spec.forProvider.manifest.spec = { finalizerz: [] };
+        }),
+        errors: ['spec.forProvider.manifest.spec.finalizerz: unknown field "finalizerz"'],
+      },
+      {
+        name: "manifest without schema",
+        obj: variant(k8sObject, (o) => {
+          o.spec.forProvider.manifest = {
+            apiVersion: "example.com/v1",
+            kind: "Widget",
+            metadata: { name: "w" },
+          };
+        }),
+        errors: ["spec.forProvider.manifest: no schema for example.com/v1 Widget"],
+      },
+      {
+        name: "manifest without kind",
+        obj: variant(k8sObject, (o) => {
+          delete o.spec.forProvider.manifest.kind;
+        }),
+        errors: ['spec.forProvider.manifest: missing required field "kind"'],
+      },
     ],
   },
 ];
@@ -472,30 +878,46 @@ const families: Family[] = [
 // ------------------------------------------------------------ tests
 
 describe.each(families)("$family", ({ valid, invalid }) => {
-  it.each(valid.map((o) => [`${String(o.kind)} ${String((o.metadata as Json).name)}`, o] as const))("valid: %s", (_n, obj) => {
-    expect(validateResource(obj)).toEqual([]);
-  });
+  it.each(valid.map((o) => [`${String(o.kind)} ${String((o.metadata as Json).name)}`, o] as const))(
+    "valid: %s",
+    (_n, obj) => {
+      expect(validateResource(obj)).toEqual([]);
+    },
+  );
   it.each(invalid.map((c) => [c.name, c] as const))("invalid: %s", (_n, c) => {
     const errors = validateResource(c.obj);
     expect(errors.length).toBeGreaterThan(0);
     for (const want of c.errors) {
-      expect(errors.some((e) => e.includes(want)), `expected an error containing ${JSON.stringify(want)}, got:\n${errors.join("\n")}`).toBe(true);
+      expect(
+        errors.some((e) => e.includes(want)),
+        `expected an error containing ${JSON.stringify(want)}, got:\n${errors.join("\n")}`,
+      ).toBe(true);
     }
   });
 });
 
 describe("dispatch", () => {
   it("errors are formatted <apiVersion> <kind> <name>: <path>: <message>", () => {
-    const errors = validateResource(variant(kubevirtVM, (o) => { o.spec.template.spec.domain.cpu.cores = "two"; }));
-    expect(errors).toEqual(['kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpu.cores: must be integer (got string "two")']);
+    const errors = validateResource(
+      variant(kubevirtVM, (o) => {
+        o.spec.template.spec.domain.cpu.cores = "two";
+      }),
+    );
+    expect(errors).toEqual([
+      'kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpu.cores: must be integer (got string "two")',
+    ]);
   });
 
   it("unknown kinds are errors, never a silent pass", () => {
-    expect(validateResource({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toEqual([
-      "example.com/v1 Widget w: no schema for example.com/v1 Widget",
-    ]);
-    expect(validateResource({ apiVersion: "v1", kind: "Nothing", metadata: { name: "w" } })[0]).toContain("no schema for v1 Nothing");
-    expect(validateResource({ kind: "Namespace", metadata: { name: "w" } })[0]).toContain("apiVersion and kind must be non-empty strings");
+    expect(
+      validateResource({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }),
+    ).toEqual(["example.com/v1 Widget w: no schema for example.com/v1 Widget"]);
+    expect(
+      validateResource({ apiVersion: "v1", kind: "Nothing", metadata: { name: "w" } })[0],
+    ).toContain("no schema for v1 Nothing");
+    expect(validateResource({ kind: "Namespace", metadata: { name: "w" } })[0]).toContain(
+      "apiVersion and kind must be non-empty strings",
+    );
     expect(validateResource("not an object")[0]).toContain("must be an object");
   });
 
@@ -505,7 +927,10 @@ describe("dispatch", () => {
     expect(schemaFor("postgresql.cnpg.io/v1", "Cluster")?.source).toBe("crd");
     expect(schemaFor("kubevirt.io/v1", "VirtualMachine")?.source).toBe("kubevirt-jsonschema");
     expect(schemaFor("kubevirt.io/v1", "VirtualMachine")?.namespaced).toBe(true);
-    expect(schemaFor("instancetype.kubevirt.io/v1beta1", "VirtualMachineClusterInstancetype")?.namespaced).toBe(false);
+    expect(
+      schemaFor("instancetype.kubevirt.io/v1beta1", "VirtualMachineClusterInstancetype")
+        ?.namespaced,
+    ).toBe(false);
     expect(schemaFor("example.com/v1", "Widget")).toBeUndefined();
     expect(schemaFor("postgresql.cnpg.io/v1", "cluster")).toBeUndefined();
     expect(path.isAbsolute(crdsDir)).toBe(true);
@@ -514,23 +939,68 @@ describe("dispatch", () => {
 
   it("accepts what the API server accepts: int-or-string, nullable, preserved unknown fields", () => {
     // int-or-string quantity as an integer
-    expect(validateResource(variant(dataVolume, (o) => { o.spec.storage.resources.requests.storage = 21474836480; }))).toEqual([]);
+    expect(
+      validateResource(
+        variant(dataVolume, (o) => {
+          o.spec.storage.resources.requests.storage = 21474836480;
+        }),
+      ),
+    ).toEqual([]);
     // nullable: KubeVirt's template metadata
-    expect(validateResource(variant(kubevirtVM, (o) => { o.spec.template.metadata = null; }))).toEqual([]);
+    expect(
+      validateResource(
+        variant(kubevirtVM, (o) => {
+          o.spec.template.metadata = null;
+        }),
+      ),
+    ).toEqual([]);
     // creationTimestamp: null as serialisers emit it
-    expect(validateResource(variant(cnpgCluster, (o) => { o.metadata.creationTimestamp = null; }))).toEqual([]);
+    expect(
+      validateResource(
+        variant(cnpgCluster, (o) => {
+          o.metadata.creationTimestamp = null;
+        }),
+      ),
+    ).toEqual([]);
     // the XRD's openAPIV3Schema preserves unknown fields
-    expect(validateResource(variant(xrdV2, (o) => { o.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.anything = { type: "integer", "x-whatever": 1 }; }))).toEqual([]);
+    expect(
+      validateResource(
+        variant(xrdV2, (o) => {
+          o.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.anything = {
+            type: "integer",
+            "x-whatever": 1,
+          };
+        }),
+      ),
+    ).toEqual([]);
     // free-form function input in a Composition step (embedded resource)
-    expect(validateResource(variant(composition, (o) => { o.spec.pipeline[0].input = { apiVersion: "fn.crossvdc.io/v1", kind: "Input", anything: { goes: true } }; }))).toEqual([]);
+    expect(
+      validateResource(
+        variant(composition, (o) => {
+          o.spec.pipeline[0].input = {
+            apiVersion: "fn.crossvdc.io/v1",
+            kind: "Input",
+            anything: { goes: true },
+          };
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it("checks x-kubernetes-list-type: map keys are unique", () => {
     // spec.resources.claims is a list-map keyed by name in the CNPG Cluster CRD
-    expect(fieldSchema(upstreamSchema(CNPG, "v1"), "spec.resources.claims")!["x-kubernetes-list-map-keys"]).toEqual(["name"]);
-    const ok = variant(cnpgCluster, (o) => { o.spec.resources = { claims: [{ name: "gpu" }, { name: "nic" }] }; });
+    expect(
+      fieldSchema(upstreamSchema(CNPG, "v1"), "spec.resources.claims")![
+        "x-kubernetes-list-map-keys"
+      ],
+    ).toEqual(["name"]);
+    const ok = variant(cnpgCluster, (o) => {
+      o.spec.resources = { claims: [{ name: "gpu" }, { name: "nic" }] };
+    });
     expect(validateResource(ok)).toEqual([]);
-    const dup = variant(cnpgCluster, (o) => { o.spec.resources = { claims: [{ name: "gpu" }, { name: "gpu" }] }; });
+    const dup = variant(cnpgCluster, (o) => {
+      o.spec.resources = { claims: [{ name: "gpu" }, { name: "gpu" }] };
+    });
     expect(validateResource(dup)).toEqual([
       'postgresql.cnpg.io/v1 Cluster pg-main: spec.resources.claims[1]: duplicate entry with key (name="gpu"), same as spec.resources.claims[0]',
     ]);
@@ -552,7 +1022,9 @@ describe("CEL rules", () => {
     const s = celStats();
     expect(s.total).toBeGreaterThan(0);
     expect(s.evaluated).toBeGreaterThan(0);
-    expect(s.evaluated + s.skippedTransition + s.skippedUnsupported + s.skippedParseError).toBe(s.total);
+    expect(s.evaluated + s.skippedTransition + s.skippedUnsupported + s.skippedParseError).toBe(
+      s.total,
+    );
     expect(s.skippedTransition).toBeGreaterThan(0); // `self == oldSelf` immutability rules
     expect(s.evaluations).toBeGreaterThan(0);
     expect(s.failures).toBeGreaterThan(0);

@@ -23,7 +23,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as grpc from "@grpc/grpc-js";
-import { RunFunctionRequest, type RunFunctionResponse } from "@crossplane-org/function-sdk-typescript";
+import {
+  RunFunctionRequest,
+  type RunFunctionResponse,
+} from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject } from "../functions/compose.js";
 import { newClient, runFunction, type FunctionClient } from "../functions/client.js";
 import { composers } from "../functions/registry.js";
@@ -81,12 +84,14 @@ function leaks(text: string): Planted[] {
 
 // ---- requests from the examples ------------------------------------------------------------
 
-const load = (...paths: string[]) => paths.filter((p) => existsSync(join(root, p))).flatMap((p) => loadObjects(join(root, p)));
+const load = (...paths: string[]) =>
+  paths.filter((p) => existsSync(join(root, p))).flatMap((p) => loadObjects(join(root, p)));
 const composerOf = (kind: string): Composer | undefined => composers.find((c) => c.kind === kind);
 
 /** Top-level keys of a zod object schema (through refinements and pipes). */
 function specKeys(schema: unknown): string[] {
-  let s = schema as { shape?: Record<string, unknown>; _zod?: { def?: Record<string, unknown> } } | undefined;
+  let s = schema as
+    { shape?: Record<string, unknown>; _zod?: { def?: Record<string, unknown> } } | undefined;
   for (let i = 0; i < 10 && s; i++) {
     if (s.shape && typeof s.shape === "object") return Object.keys(s.shape);
     s = (s._zod?.def?.in ?? s._zod?.def?.innerType ?? s._zod?.def?.schema) as typeof s;
@@ -115,7 +120,12 @@ interface Case {
 }
 
 /** Builds the request Crossplane would send once it fetched what the function asked for, with pipeline credentials and connection details planted. */
-function completeRequest(name: string, xr: KubeObject, pool: KubeObject[], observed: KubeObject[] = []): RunFunctionRequest {
+function completeRequest(
+  name: string,
+  xr: KubeObject,
+  pool: KubeObject[],
+  observed: KubeObject[] = [],
+): RunFunctionRequest {
   const obs: Record<string, KubeObject> = {};
   for (const o of observed) {
     const n = o.metadata?.annotations?.[RESOURCE_NAME_ANNOTATION];
@@ -125,13 +135,25 @@ function completeRequest(name: string, xr: KubeObject, pool: KubeObject[], obser
   for (let round = 0; round < 5; round++) {
     const sel = fn.run(request({ xr, observed: obs, required })).requirements?.resources ?? {};
     if (Object.keys(sel).every((k) => k in required)) break;
-    required = Object.fromEntries(Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]));
+    required = Object.fromEntries(
+      Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]),
+    );
   }
   const req = request({ xr, observed: obs, required, tag: name });
   const bytes = (label: string) => Buffer.from(plant(label, "nowhere"), "utf8");
-  req.credentials = { "pipeline-creds": { credentialData: { data: { password: bytes("credentials-password"), token: bytes("credentials-token") } } } };
+  req.credentials = {
+    "pipeline-creds": {
+      credentialData: {
+        data: { password: bytes("credentials-password"), token: bytes("credentials-token") },
+      },
+    },
+  };
   req.observed!.composite!.connectionDetails = { password: bytes("xr-connection-password") };
-  for (const r of Object.values(req.observed!.resources)) r.connectionDetails = { password: bytes("observed-connection-password"), kubeconfig: bytes("observed-connection-kubeconfig") };
+  for (const r of Object.values(req.observed!.resources))
+    r.connectionDetails = {
+      password: bytes("observed-connection-password"),
+      kubeconfig: bytes("observed-connection-kubeconfig"),
+    };
   // As on the wire.
   return RunFunctionRequest.decode(RunFunctionRequest.encode(req).finish());
 }
@@ -143,31 +165,68 @@ const skipped: string[] = [];
 {
   const tenant = composerOf("Tenant");
   const xr = load("examples/tenants/globex.yaml")[0];
-  const hasClusters = specKeys(tenant?.spec).includes("clusters") && Array.isArray((xr?.spec as { clusters?: unknown } | undefined)?.clusters);
-  if (!tenant || !xr || !hasClusters) skipped.push("Tenant managed-cluster tokens: no Tenant spec.clusters or no example with clusters (examples/tenants/globex.yaml)");
+  const hasClusters =
+    specKeys(tenant?.spec).includes("clusters") &&
+    Array.isArray((xr?.spec as { clusters?: unknown } | undefined)?.clusters);
+  if (!tenant || !xr || !hasClusters)
+    skipped.push(
+      "Tenant managed-cluster tokens: no Tenant spec.clusters or no example with clusters (examples/tenants/globex.yaml)",
+    );
   else {
-    const pool = [...load("examples/vdcs"), ...plantSecrets(load("examples/required/globex"), "cluster-token", "secret")];
-    const observed = plantSecrets(load("examples/observed/globex"), "observed-cluster-token", "secret");
-    cases.push({ name: "tenant-clusters", req: completeRequest("tenant-clusters", xr, pool, observed), expect: "composed" });
+    const pool = [
+      ...load("examples/vdcs"),
+      ...plantSecrets(load("examples/required/globex"), "cluster-token", "secret"),
+    ];
+    const observed = plantSecrets(
+      load("examples/observed/globex"),
+      "observed-cluster-token",
+      "secret",
+    );
+    cases.push({
+      name: "tenant-clusters",
+      req: completeRequest("tenant-clusters", xr, pool, observed),
+      expect: "composed",
+    });
     const bad = structuredClone(xr);
     (bad.spec as Record<string, unknown>).quota = { cpu: "-1" };
-    cases.push({ name: "tenant-clusters-fatal", req: completeRequest("tenant-clusters-fatal", bad, pool, observed), expect: "fatal" });
+    cases.push({
+      name: "tenant-clusters-fatal",
+      req: completeRequest("tenant-clusters-fatal", bad, pool, observed),
+      expect: "fatal",
+    });
   }
   const acme = load("examples/tenants/acme.yaml")[0];
-  if (acme) cases.push({ name: "tenant", req: completeRequest("tenant", acme, load("examples/vdcs")), expect: "composed" });
+  if (acme)
+    cases.push({
+      name: "tenant",
+      req: completeRequest("tenant", acme, load("examples/vdcs")),
+      expect: "composed",
+    });
 }
 
 // VDC: a migration source's credentials Secret.
 {
   const vdc = composerOf("VDC");
   const xr = load("examples/vdcs/acme-dev.yaml")[0];
-  const sources = (xr?.spec as { migration?: { sources?: unknown[] } } | undefined)?.migration?.sources;
-  if (!vdc || !xr || !specKeys(vdc.spec).includes("migration") || !sources?.length) skipped.push("VDC migration credentials: no VDC spec.migration.sources or no example using it (examples/vdcs/acme-dev.yaml)");
+  const sources = (xr?.spec as { migration?: { sources?: unknown[] } } | undefined)?.migration
+    ?.sources;
+  if (!vdc || !xr || !specKeys(vdc.spec).includes("migration") || !sources?.length)
+    skipped.push(
+      "VDC migration credentials: no VDC spec.migration.sources or no example using it (examples/vdcs/acme-dev.yaml)",
+    );
   else {
-    const creds = plantSecrets(load("examples/required/acme-dev"), "migration-credentials", "nowhere");
+    const creds = plantSecrets(
+      load("examples/required/acme-dev"),
+      "migration-credentials",
+      "nowhere",
+    );
     const pool = [...load("examples/tenants", "examples/vdcs"), ...creds];
     const observed = load("examples/observed/acme-dev");
-    cases.push({ name: "vdc-migration", req: completeRequest("vdc-migration", xr, pool, observed), expect: "composed" });
+    cases.push({
+      name: "vdc-migration",
+      req: completeRequest("vdc-migration", xr, pool, observed),
+      expect: "composed",
+    });
     // A Secret that lacks a key the source type needs: the condition names keys, never values.
     const lacking = creds.map((o) => {
       if (o.kind !== "Secret") return o;
@@ -175,11 +234,24 @@ const skipped: string[] = [];
       delete (c.data as Record<string, string>).password;
       return c;
     });
-    cases.push({ name: "vdc-migration-missing-key", req: completeRequest("vdc-migration-missing-key", xr, [...load("examples/tenants", "examples/vdcs"), ...lacking], observed), expect: "any" });
+    cases.push({
+      name: "vdc-migration-missing-key",
+      req: completeRequest(
+        "vdc-migration-missing-key",
+        xr,
+        [...load("examples/tenants", "examples/vdcs"), ...lacking],
+        observed,
+      ),
+      expect: "any",
+    });
     // Over the tenant's budget: Fatal, with the credentials in the request.
     const greedy = structuredClone(xr);
     (greedy.spec as { quota: Record<string, unknown> }).quota.cpu = "100000";
-    cases.push({ name: "vdc-migration-fatal", req: completeRequest("vdc-migration-fatal", greedy, pool, observed), expect: "fatal" });
+    cases.push({
+      name: "vdc-migration-fatal",
+      req: completeRequest("vdc-migration-fatal", greedy, pool, observed),
+      expect: "fatal",
+    });
   }
 }
 
@@ -187,7 +259,10 @@ const skipped: string[] = [];
 {
   const vm = composerOf("VirtualMachine");
   const vms = vm ? load("examples/vms").filter((o) => o.kind === "VirtualMachine") : [];
-  if (!vm || vms.length === 0) skipped.push("VirtualMachine cloudInit: VirtualMachine is not registered or has no example in examples/vms");
+  if (!vm || vms.length === 0)
+    skipped.push(
+      "VirtualMachine cloudInit: VirtualMachine is not registered or has no example in examples/vms",
+    );
   else {
     const pool = load("examples/tenants", "examples/vdcs", "examples/vms/required");
     const withSecrets = (x: KubeObject, label: string): KubeObject => {
@@ -195,7 +270,9 @@ const skipped: string[] = [];
       const spec = c.spec as { cloudInit?: Record<string, unknown> };
       spec.cloudInit = {
         userData: `#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      password: ${plant(`${label}-userdata-password`, "secret-or-snippet")}\nwrite_files:\n  - path: /etc/app/token\n    content: ${plant(`${label}-userdata-token`, "secret-or-snippet")}\n`,
-        sshKeys: [`ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ${plant(`${label}-sshkey-comment`, "configured")}@acme.example`],
+        sshKeys: [
+          `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ${plant(`${label}-sshkey-comment`, "configured")}@acme.example`,
+        ],
       };
       return c;
     };
@@ -205,26 +282,65 @@ const skipped: string[] = [];
       const observedSecret: KubeObject = {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: `${x.metadata?.name}-cloudinit`, namespace: x.metadata?.namespace, annotations: { [RESOURCE_NAME_ANNOTATION]: "cloudinit" } },
-        data: { userdata: b64(`#cloud-config\npassword: ${plant(`${name}-observed-userdata`, "secret-or-snippet")}\n`) },
+        metadata: {
+          name: `${x.metadata?.name}-cloudinit`,
+          namespace: x.metadata?.namespace,
+          annotations: { [RESOURCE_NAME_ANNOTATION]: "cloudinit" },
+        },
+        data: {
+          userdata: b64(
+            `#cloud-config\npassword: ${plant(`${name}-observed-userdata`, "secret-or-snippet")}\n`,
+          ),
+        },
       };
-      cases.push({ name, req: completeRequest(name, withSecrets(x, name), pool, [observedSecret]), expect: "composed" });
+      cases.push({
+        name,
+        req: completeRequest(name, withSecrets(x, name), pool, [observedSecret]),
+        expect: "composed",
+      });
     }
     const base = vms[0]!;
     const broken = withSecrets(base, "vm-fatal-field");
     (broken.spec as Record<string, unknown>).rootDisk = { size: "-1" };
-    cases.push({ name: "vm-fatal-field", req: completeRequest("vm-fatal-field", broken, pool), expect: "fatal" });
+    cases.push({
+      name: "vm-fatal-field",
+      req: completeRequest("vm-fatal-field", broken, pool),
+      expect: "fatal",
+    });
     const badUserData = structuredClone(base);
-    (badUserData.spec as Record<string, unknown>).cloudInit = { userData: `password: ${plant("vm-bad-userdata", "nowhere")}\n` };
-    cases.push({ name: "vm-invalid-userdata", req: completeRequest("vm-invalid-userdata", badUserData, pool), expect: "fatal" });
+    (badUserData.spec as Record<string, unknown>).cloudInit = {
+      userData: `password: ${plant("vm-bad-userdata", "nowhere")}\n`,
+    };
+    cases.push({
+      name: "vm-invalid-userdata",
+      req: completeRequest("vm-invalid-userdata", badUserData, pool),
+      expect: "fatal",
+    });
     const badYaml = structuredClone(base);
-    (badYaml.spec as Record<string, unknown>).cloudInit = { userData: `#cloud-config\npassword: [${plant("vm-bad-yaml", "nowhere")}\n  - {: }\n` };
-    cases.push({ name: "vm-invalid-userdata-yaml", req: completeRequest("vm-invalid-userdata-yaml", badYaml, pool), expect: "fatal" });
+    (badYaml.spec as Record<string, unknown>).cloudInit = {
+      userData: `#cloud-config\npassword: [${plant("vm-bad-yaml", "nowhere")}\n  - {: }\n`,
+    };
+    cases.push({
+      name: "vm-invalid-userdata-yaml",
+      req: completeRequest("vm-invalid-userdata-yaml", badYaml, pool),
+      expect: "fatal",
+    });
     const badKey = structuredClone(base);
-    (badKey.spec as Record<string, unknown>).cloudInit = { sshKeys: [`ssh-ed25519 ${plant("vm-bad-sshkey", "nowhere")}!! not-a-key`] };
-    cases.push({ name: "vm-invalid-sshkey", req: completeRequest("vm-invalid-sshkey", badKey, pool), expect: "fatal" });
+    (badKey.spec as Record<string, unknown>).cloudInit = {
+      sshKeys: [`ssh-ed25519 ${plant("vm-bad-sshkey", "nowhere")}!! not-a-key`],
+    };
+    cases.push({
+      name: "vm-invalid-sshkey",
+      req: completeRequest("vm-invalid-sshkey", badKey, pool),
+      expect: "fatal",
+    });
     const over = load("examples/invalid/vm-over-quota.yaml")[0];
-    if (over) cases.push({ name: "vm-over-quota", req: completeRequest("vm-over-quota", withSecrets(over, "vm-over-quota"), pool), expect: "fatal" });
+    if (over)
+      cases.push({
+        name: "vm-over-quota",
+        req: completeRequest("vm-over-quota", withSecrets(over, "vm-over-quota"), pool),
+        expect: "fatal",
+      });
   }
 }
 
@@ -236,11 +352,14 @@ let client: FunctionClient;
 const answers: { c: Case; rsp?: RunFunctionResponse; err?: grpc.ServiceError }[] = [];
 
 beforeAll(async () => {
-  proc = await startProc(["--import", "tsx", "functions/main.ts", "--insecure", "--address", "127.0.0.1:0", "--debug"], {
-    cwd: ROOT,
-    env: { ...process.env, TLS_SERVER_CERTS_DIR: "" },
-    timeoutMs: 60_000,
-  });
+  proc = await startProc(
+    ["--import", "tsx", "functions/main.ts", "--insecure", "--address", "127.0.0.1:0", "--debug"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TLS_SERVER_CERTS_DIR: "" },
+      timeoutMs: 60_000,
+    },
+  );
   client = newClient(`127.0.0.1:${proc.port}`);
   for (const c of cases) {
     try {
@@ -255,7 +374,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
+  if (proc && proc.child.exitCode === null && proc.child.signalCode === null)
+    proc.child.kill("SIGKILL");
 });
 
 const fmt = (ps: Planted[]) => ps.map((p) => p.label).join(", ");
@@ -267,11 +387,14 @@ describe("secrets", () => {
     expect(answers.filter((a) => a.err).map((a) => `${a.c.name}: ${a.err!.message}`)).toEqual([]);
     for (const { c, rsp } of answers) {
       const fatal = rsp!.results.some((r) => r.severity === 1);
-      if (c.expect === "composed") expect(fatal, `${c.name}: ${rsp!.results.map((r) => r.message).join("; ")}`).toBe(false);
+      if (c.expect === "composed")
+        expect(fatal, `${c.name}: ${rsp!.results.map((r) => r.message).join("; ")}`).toBe(false);
       if (c.expect === "fatal") expect(fatal, c.name).toBe(true);
     }
     // The debug log had a line for every call, so there was something to scan.
-    expect(logLines(proc.stdout()).filter((l) => l.msg === "RunFunction").length).toBe(cases.length);
+    expect(logLines(proc.stdout()).filter((l) => l.msg === "RunFunction").length).toBe(
+      cases.length,
+    );
   });
 
   it("no planted value in the server's logs (stdout and stderr, --debug)", () => {
@@ -281,7 +404,13 @@ describe("secrets", () => {
 
   it("no planted value in any response's XR status, results, conditions, meta or requirements", () => {
     for (const { c, rsp } of answers) {
-      const outside = { composite: rsp!.desired?.composite, results: rsp!.results, conditions: rsp!.conditions, meta: rsp!.meta, requirements: rsp!.requirements };
+      const outside = {
+        composite: rsp!.desired?.composite,
+        results: rsp!.results,
+        conditions: rsp!.conditions,
+        meta: rsp!.meta,
+        requirements: rsp!.requirements,
+      };
       expect(fmt(leaks(JSON.stringify(outside))), c.name).toBe("");
     }
   });
@@ -297,14 +426,26 @@ describe("secrets", () => {
   });
 
   it("the scan sees through base64: by-design carriers are found (a control, so a silent scan means something)", () => {
-    const carried = answers.flatMap(({ rsp }) => Object.values(rsp!.desired?.resources ?? {}).flatMap((r) => leaks(JSON.stringify(r.resource))));
+    const carried = answers.flatMap(({ rsp }) =>
+      Object.values(rsp!.desired?.resources ?? {}).flatMap((r) =>
+        leaks(JSON.stringify(r.resource)),
+      ),
+    );
     const carriedLabels = new Set(carried.map((p) => p.label));
-    if (answers.some((a) => a.c.name === "tenant-clusters")) expect([...carriedLabels].some((l) => l.startsWith("cluster-token-token"))).toBe(true);
-    if (answers.some((a) => a.c.name.startsWith("vm-") && a.c.expect === "composed")) expect([...carriedLabels].some((l) => l.includes("userdata"))).toBe(true);
-    expect(leaks(`{"data":{"x":"${b64(`#cloud-config\n${planted[0]!.value}\n`)}"}}`)).toContain(planted[0]);
+    if (answers.some((a) => a.c.name === "tenant-clusters"))
+      expect([...carriedLabels].some((l) => l.startsWith("cluster-token-token"))).toBe(true);
+    if (answers.some((a) => a.c.name.startsWith("vm-") && a.c.expect === "composed"))
+      expect([...carriedLabels].some((l) => l.includes("userdata"))).toBe(true);
+    expect(leaks(`{"data":{"x":"${b64(`#cloud-config\n${planted[0]!.value}\n`)}"}}`)).toContain(
+      planted[0],
+    );
   });
 
-  it.each(["Tenant managed-cluster tokens", "VDC migration credentials", "VirtualMachine cloudInit"])("%s: covered (not skipped)", (what) => {
+  it.each([
+    "Tenant managed-cluster tokens",
+    "VDC migration credentials",
+    "VirtualMachine cloudInit",
+  ])("%s: covered (not skipped)", (what) => {
     // A kind or field that has not landed is reported here rather than silently untested.
     expect(skipped.filter((s) => s.startsWith(what))).toEqual([]);
   });

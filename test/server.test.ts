@@ -33,18 +33,28 @@ type Client = grpc.Client & {
 const ClientCtor = grpc.makeGenericClientConstructor(
   FunctionRunnerServiceService as unknown as grpc.ServiceDefinition,
   "apiextensions.fn.proto.v1.FunctionRunnerService",
-) as unknown as new (address: string, creds: grpc.ChannelCredentials, opts?: grpc.ClientOptions) => Client;
+) as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  opts?: grpc.ClientOptions,
+) => Client;
 
 function call(client: Client, req: RunFunctionRequest): Promise<RunFunctionResponse> {
   return new Promise((resolve, reject) => {
-    client.runFunction(req, { deadline: Date.now() + 20_000 }, (err, rsp) => (err ? reject(err) : resolve(rsp)));
+    client.runFunction(req, { deadline: Date.now() + 20_000 }, (err, rsp) =>
+      err ? reject(err) : resolve(rsp),
+    );
   });
 }
 
 const widget = () =>
   RunFunctionRequest.fromPartial({
     meta: { tag: "t1" },
-    observed: { composite: { resource: { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" } } } },
+    observed: {
+      composite: {
+        resource: { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" } },
+      },
+    },
   });
 
 function expectWidgetFatal(rsp: RunFunctionResponse) {
@@ -83,16 +93,33 @@ describe("parseFlags", () => {
   it("uses Crossplane's defaults and the TLS_SERVER_CERTS_DIR env", () => {
     expect(parseFlags([], {})).toEqual({
       kind: "run",
-      flags: { address: "0.0.0.0:9443", insecure: false, tlsServerCertsDir: "/tls/server", debug: false, maxRecvMessageSize: 4194304 },
+      flags: {
+        address: "0.0.0.0:9443",
+        insecure: false,
+        tlsServerCertsDir: "/tls/server",
+        debug: false,
+        maxRecvMessageSize: 4194304,
+      },
     });
-    const r = parseFlags(["--max-recv-message-size=1048576", "--insecure", "--debug", "--address", "127.0.0.1:0"], {
-      TLS_SERVER_CERTS_DIR: "/certs",
-    });
+    const r = parseFlags(
+      ["--max-recv-message-size=1048576", "--insecure", "--debug", "--address", "127.0.0.1:0"],
+      {
+        TLS_SERVER_CERTS_DIR: "/certs",
+      },
+    );
     expect(r).toEqual({
       kind: "run",
-      flags: { address: "127.0.0.1:0", insecure: true, tlsServerCertsDir: "/certs", debug: true, maxRecvMessageSize: 1048576 },
+      flags: {
+        address: "127.0.0.1:0",
+        insecure: true,
+        tlsServerCertsDir: "/certs",
+        debug: true,
+        maxRecvMessageSize: 1048576,
+      },
     });
-    expect(parseFlags(["--tls-server-certs-dir", "/x"], { TLS_SERVER_CERTS_DIR: "/certs" })).toMatchObject({ flags: { tlsServerCertsDir: "/x" } });
+    expect(
+      parseFlags(["--tls-server-certs-dir", "/x"], { TLS_SERVER_CERTS_DIR: "/certs" }),
+    ).toMatchObject({ flags: { tlsServerCertsDir: "/x" } });
     expect(parseFlags(["--help"], {})).toEqual({ kind: "help" });
     expect(parseFlags(["--bogus"], {}).kind).toBe("error");
     expect(parseFlags(["--max-recv-message-size", "lots"], {}).kind).toBe("error");
@@ -100,8 +127,18 @@ describe("parseFlags", () => {
 
   it("redacts secret-like keys at any depth", () => {
     expect(
-      redact({ cloudInit: { userData: "#cloud-config" }, sshKeys: ["ssh-ed25519 AAA"], vms: [{ name: "a", adminPassword: "p", tls: { caCert: "x" } }], size: 3 }),
-    ).toEqual({ cloudInit: { userData: "[redacted]" }, sshKeys: "[redacted]", vms: [{ name: "a", adminPassword: "[redacted]", tls: { caCert: "[redacted]" } }], size: 3 });
+      redact({
+        cloudInit: { userData: "#cloud-config" },
+        sshKeys: ["ssh-ed25519 AAA"],
+        vms: [{ name: "a", adminPassword: "p", tls: { caCert: "x" } }],
+        size: 3,
+      }),
+    ).toEqual({
+      cloudInit: { userData: "[redacted]" },
+      sshKeys: "[redacted]",
+      vms: [{ name: "a", adminPassword: "[redacted]", tls: { caCert: "[redacted]" } }],
+      size: 3,
+    });
   });
 });
 
@@ -116,7 +153,12 @@ describe("mTLS server", () => {
   };
 
   beforeAll(async () => {
-    h = await startServer({ fn: new Fn([]), address: "127.0.0.1:0", tlsServerCertsDir: certsDir, logger: silent });
+    h = await startServer({
+      fn: new Fn([]),
+      address: "127.0.0.1:0",
+      tlsServerCertsDir: certsDir,
+      logger: silent,
+    });
     address = `127.0.0.1:${h.port}`;
   });
   afterAll(async () => {
@@ -125,7 +167,13 @@ describe("mTLS server", () => {
   });
 
   it("answers a client with a CA-signed client certificate", async () => {
-    const c = newClient(grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(client.keyPem), Buffer.from(client.certPem)));
+    const c = newClient(
+      grpc.credentials.createSsl(
+        Buffer.from(ca.certPem),
+        Buffer.from(client.keyPem),
+        Buffer.from(client.certPem),
+      ),
+    );
     const rsp = await call(c, widget());
     expectWidgetFatal(rsp);
     expect(rsp.meta?.tag).toBe("t1");
@@ -142,7 +190,13 @@ describe("mTLS server", () => {
   });
 
   it("refuses a client whose certificate comes from another CA", async () => {
-    const c = newClient(grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(rogueClient.keyPem), Buffer.from(rogueClient.certPem)));
+    const c = newClient(
+      grpc.credentials.createSsl(
+        Buffer.from(ca.certPem),
+        Buffer.from(rogueClient.keyPem),
+        Buffer.from(rogueClient.certPem),
+      ),
+    );
     const err = await call(c, widget()).then(
       () => undefined,
       (e: grpc.ServiceError) => e,
@@ -156,7 +210,13 @@ describe("insecure server", () => {
   let h: ServerHandle;
   let c: Client;
   beforeAll(async () => {
-    h = await startServer({ fn: new Fn([]), address: "127.0.0.1:0", insecure: true, maxRecvMessageSize: 1024 * 1024, logger: silent });
+    h = await startServer({
+      fn: new Fn([]),
+      address: "127.0.0.1:0",
+      insecure: true,
+      maxRecvMessageSize: 1024 * 1024,
+      logger: silent,
+    });
     c = new ClientCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -171,7 +231,14 @@ describe("insecure server", () => {
   it("rejects a message over --max-recv-message-size with RESOURCE_EXHAUSTED and keeps serving", async () => {
     const big = RunFunctionRequest.fromPartial({
       observed: {
-        composite: { resource: { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" }, spec: { blob: "x".repeat(2 * 1024 * 1024) } } },
+        composite: {
+          resource: {
+            apiVersion: "example.org/v1",
+            kind: "Widget",
+            metadata: { name: "w" },
+            spec: { blob: "x".repeat(2 * 1024 * 1024) },
+          },
+        },
       },
     });
     const err = await call(c, big).then(
@@ -185,16 +252,30 @@ describe("insecure server", () => {
 
   it("answers bytes that are not a RunFunctionRequest with INTERNAL, echoing none of them, and keeps serving", async () => {
     const RawCtor = grpc.makeGenericClientConstructor(
-      { runFunction: { ...FunctionRunnerServiceService.runFunction, requestSerialize: (b: Buffer) => b } } as unknown as grpc.ServiceDefinition,
+      {
+        runFunction: {
+          ...FunctionRunnerServiceService.runFunction,
+          requestSerialize: (b: Buffer) => b,
+        },
+      } as unknown as grpc.ServiceDefinition,
       "apiextensions.fn.proto.v1.FunctionRunnerService",
-    ) as unknown as new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & {
-      runFunction(req: Buffer, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null) => void): void;
+    ) as unknown as new (
+      address: string,
+      creds: grpc.ChannelCredentials,
+    ) => grpc.Client & {
+      runFunction(
+        req: Buffer,
+        opts: grpc.CallOptions,
+        cb: (err: grpc.ServiceError | null) => void,
+      ): void;
     };
     const raw = new RawCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
     try {
       // Field 2 (observed), length-delimited, claiming 100 bytes where 9 follow, a "password" among them.
       const garbage = Buffer.concat([Buffer.from([0x12, 100]), Buffer.from("password1")]);
-      const err = await new Promise<grpc.ServiceError | null>((resolve) => raw.runFunction(garbage, { deadline: Date.now() + 20_000 }, resolve));
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        raw.runFunction(garbage, { deadline: Date.now() + 20_000 }, resolve),
+      );
       expect(err?.code).toBe(grpc.status.INTERNAL);
       expect(err?.details).toBe("Error deserializing request");
     } finally {

@@ -2,7 +2,14 @@
 // writes, for what the composers return and for anything else a response can hold.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status, type Resource } from "@crossplane-org/function-sdk-typescript";
+import {
+  Ready,
+  RunFunctionRequest,
+  RunFunctionResponse,
+  Severity,
+  Status,
+  type Resource,
+} from "@crossplane-org/function-sdk-typescript";
 import { encodeRunFunctionResponse } from "../functions/wire/encode.js";
 import { buildCases, fn } from "../bench/cases.js";
 
@@ -25,30 +32,64 @@ const { value } = fc.letrec((tie) => ({
   ),
   object: fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), tie("value"), { maxKeys: 6 }),
 }));
-const object = fc.dictionary(fc.string({ maxLength: 8 }), value, { maxKeys: 6 }) as fc.Arbitrary<Record<string, unknown>>;
+const object = fc.dictionary(fc.string({ maxLength: 8 }), value, { maxKeys: 6 }) as fc.Arbitrary<
+  Record<string, unknown>
+>;
 const str = fc.string({ unit: "binary", maxLength: 20 });
-const enumValue = fc.oneof(fc.constantFrom(0, 1, 2, 3), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
+const enumValue = fc.oneof(
+  fc.constantFrom(0, 1, 2, 3),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+);
 
 const resource: fc.Arbitrary<Resource> = fc.record({
   resource: fc.option(object, { nil: undefined }),
-  connectionDetails: fc.dictionary(str, fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)), { maxKeys: 3 }),
+  connectionDetails: fc.dictionary(
+    str,
+    fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
+    { maxKeys: 3 },
+  ),
   ready: fc.constantFrom(Ready.READY_UNSPECIFIED, Ready.READY_TRUE, Ready.READY_FALSE),
 });
 const selector = fc.record({
   apiVersion: str,
   kind: str,
   matchName: fc.option(str, { nil: undefined }),
-  matchLabels: fc.option(fc.record({ labels: fc.dictionary(str, str, { maxKeys: 3 }) }), { nil: undefined }),
+  matchLabels: fc.option(fc.record({ labels: fc.dictionary(str, str, { maxKeys: 3 }) }), {
+    nil: undefined,
+  }),
   namespace: fc.option(str, { nil: undefined }),
 });
 const response: fc.Arbitrary<RunFunctionResponse> = fc.record({
-  meta: fc.option(fc.record({ tag: str, ttl: fc.option(fc.record({ seconds: fc.nat(), nanos: fc.integer({ min: 0, max: 999_999_999 }) }), { nil: undefined }) }), {
-    nil: undefined,
-  }),
-  desired: fc.option(fc.record({ composite: fc.option(resource, { nil: undefined }), resources: fc.dictionary(str, resource, { maxKeys: 4 }) }), { nil: undefined }),
-  results: fc.array(fc.record({ severity: enumValue, message: str, reason: fc.option(str, { nil: undefined }), target: fc.option(enumValue, { nil: undefined }) }), {
-    maxLength: 3,
-  }),
+  meta: fc.option(
+    fc.record({
+      tag: str,
+      ttl: fc.option(
+        fc.record({ seconds: fc.nat(), nanos: fc.integer({ min: 0, max: 999_999_999 }) }),
+        { nil: undefined },
+      ),
+    }),
+    {
+      nil: undefined,
+    },
+  ),
+  desired: fc.option(
+    fc.record({
+      composite: fc.option(resource, { nil: undefined }),
+      resources: fc.dictionary(str, resource, { maxKeys: 4 }),
+    }),
+    { nil: undefined },
+  ),
+  results: fc.array(
+    fc.record({
+      severity: enumValue,
+      message: str,
+      reason: fc.option(str, { nil: undefined }),
+      target: fc.option(enumValue, { nil: undefined }),
+    }),
+    {
+      maxLength: 3,
+    },
+  ),
   context: fc.option(object, { nil: undefined }),
   requirements: fc.option(
     fc.record({
@@ -59,7 +100,13 @@ const response: fc.Arbitrary<RunFunctionResponse> = fc.record({
     { nil: undefined },
   ),
   conditions: fc.array(
-    fc.record({ type: str, status: enumValue, reason: str, message: fc.option(str, { nil: undefined }), target: fc.option(enumValue, { nil: undefined }) }),
+    fc.record({
+      type: str,
+      status: enumValue,
+      reason: str,
+      message: fc.option(str, { nil: undefined }),
+      target: fc.option(enumValue, { nil: undefined }),
+    }),
     { maxLength: 3 },
   ),
   output: fc.option(object, { nil: undefined }),
@@ -96,7 +143,17 @@ describe("encodeRunFunctionResponse", () => {
         resource[key] = "v".repeat(total - k);
       }
     }
-    for (const [key, v] of [["é", "x"], ["kéy", "value"], ["key", "é"], ["key", "valué"], ["key", "v".repeat(110) + "é"], ["k".repeat(110) + "é", "v"], ["empty", ""], ["\ud800", "lone"], ["lone", "\udfff"]]) {
+    for (const [key, v] of [
+      ["é", "x"],
+      ["kéy", "value"],
+      ["key", "é"],
+      ["key", "valué"],
+      ["key", "v".repeat(110) + "é"],
+      ["k".repeat(110) + "é", "v"],
+      ["empty", ""],
+      ["\ud800", "lone"],
+      ["lone", "\udfff"],
+    ]) {
       resource[key!] = v;
     }
     const rsp: RunFunctionResponse = {
@@ -114,7 +171,19 @@ describe("encodeRunFunctionResponse", () => {
   it("grows past its scratch buffer, and answers small responses right after", () => {
     const big: RunFunctionResponse = {
       meta: { tag: "big", ttl: { seconds: 60, nanos: 0 } },
-      desired: { composite: undefined, resources: { x: { resource: { data: "é".repeat(3_000_000), list: Array.from({ length: 50_000 }, (_, i) => i) }, connectionDetails: {}, ready: 0 } } },
+      desired: {
+        composite: undefined,
+        resources: {
+          x: {
+            resource: {
+              data: "é".repeat(3_000_000),
+              list: Array.from({ length: 50_000 }, (_, i) => i),
+            },
+            connectionDetails: {},
+            ready: 0,
+          },
+        },
+      },
       results: [],
       context: undefined,
       requirements: undefined,
@@ -122,9 +191,26 @@ describe("encodeRunFunctionResponse", () => {
       output: undefined,
     };
     expect(encodeRunFunctionResponse(big).equals(sdk(big))).toBe(true);
-    const small: RunFunctionResponse = { ...big, desired: undefined, results: [{ severity: Severity.SEVERITY_NORMAL, message: "ok", reason: undefined, target: undefined }] };
+    const small: RunFunctionResponse = {
+      ...big,
+      desired: undefined,
+      results: [
+        { severity: Severity.SEVERITY_NORMAL, message: "ok", reason: undefined, target: undefined },
+      ],
+    };
     expect(encodeRunFunctionResponse(small).equals(sdk(small))).toBe(true);
-    const cond: RunFunctionResponse = { ...small, conditions: [{ type: "Ready", status: Status.STATUS_CONDITION_TRUE, reason: "Available", message: undefined, target: undefined }] };
+    const cond: RunFunctionResponse = {
+      ...small,
+      conditions: [
+        {
+          type: "Ready",
+          status: Status.STATUS_CONDITION_TRUE,
+          reason: "Available",
+          message: undefined,
+          target: undefined,
+        },
+      ],
+    };
     expect(encodeRunFunctionResponse(cond).equals(sdk(cond))).toBe(true);
   });
 

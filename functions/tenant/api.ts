@@ -19,40 +19,66 @@ export const TIER_BUDGETS: Record<Tier, Budget> = {
 
 const managedCluster = z
   .object({
-    name: dnsLabel("Name of the ManagedCluster registered in Open Cluster Management; its namespace on the hub holds the ManagedServiceAccount and ClusterPermission."),
+    name: dnsLabel(
+      "Name of the ManagedCluster registered in Open Cluster Management; its namespace on the hub holds the ManagedServiceAccount and ClusterPermission.",
+    ),
     apiServerURL: z
       .string()
       .max(2048)
       .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, { message: "must be an https URL" })
       .optional()
-      .meta({ description: "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: the ManagedCluster's spec.managedClusterClientConfigs[0].url." }),
+      .meta({
+        description:
+          "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: the ManagedCluster's spec.managedClusterClientConfigs[0].url.",
+      }),
     namespaces: z
       .array(dnsLabel("Namespace on the managed cluster."))
       .max(MAX_LIST)
       .default([])
       .superRefine(unique((n: string) => n, "namespace"))
-      .meta({ description: "Namespaces on that cluster the tenant's migrations may write to besides the namespaces of its VDCs, which are always included. Each must start with '<tenant>-'. They must exist on the cluster." }),
+      .meta({
+        description:
+          "Namespaces on that cluster the tenant's migrations may write to besides the namespaces of its VDCs, which are always included. Each must start with '<tenant>-'. They must exist on the cluster.",
+      }),
   })
-  .meta({ description: "A cluster registered in Open Cluster Management that the tenant's VMs may be migrated to." });
+  .meta({
+    description:
+      "A cluster registered in Open Cluster Management that the tenant's VMs may be migrated to.",
+  });
 
 export type ManagedClusterSpec = z.output<typeof managedCluster>;
 
 export const tenantSpec = z
   .object({
     displayName: text("Human-readable name shown in consoles and printer columns.", 253).optional(),
-    tier: z.enum(TIERS).default("free").meta({ description: "Service tier. Sets the default budget and the database presets of the tenant's VDCs." }),
-    admins: subjects("Tenant administrators: bound to the ClusterRole admin in the tenant namespace and in every VDC of the tenant. At least one group or user."),
+    tier: z.enum(TIERS).default("free").meta({
+      description:
+        "Service tier. Sets the default budget and the database presets of the tenant's VDCs.",
+    }),
+    admins: subjects(
+      "Tenant administrators: bound to the ClusterRole admin in the tenant namespace and in every VDC of the tenant. At least one group or user.",
+    ),
     quota: z
       .object({
         cpu: quantity("CPU cores over all the tenant's VDCs. Defaults from the tier.").optional(),
         memory: quantity("Memory over all the tenant's VDCs. Defaults from the tier.").optional(),
-        storage: quantity("Persistent storage over all the tenant's VDCs. Defaults from the tier.").optional(),
-        vms: count("Virtual machines over all the tenant's VDCs. Defaults from the tier.").optional(),
+        storage: quantity(
+          "Persistent storage over all the tenant's VDCs. Defaults from the tier.",
+        ).optional(),
+        vms: count(
+          "Virtual machines over all the tenant's VDCs. Defaults from the tier.",
+        ).optional(),
         vdcs: count("Number of VDCs the tenant may create. Defaults from the tier.").optional(),
       })
       .prefault({})
-      .meta({ description: "The tenant's budget over all its VDCs. Each figure left out defaults from the tier." }),
-    networkIsolation: z.boolean().default(true).meta({ description: "Deny traffic into the tenant namespace from other namespaces (DNS and same-namespace traffic stay open)." }),
+      .meta({
+        description:
+          "The tenant's budget over all its VDCs. Each figure left out defaults from the tier.",
+      }),
+    networkIsolation: z.boolean().default(true).meta({
+      description:
+        "Deny traffic into the tenant namespace from other namespaces (DNS and same-namespace traffic stay open).",
+    }),
     clusters: z
       .array(managedCluster)
       .max(64)
@@ -65,12 +91,22 @@ export const tenantSpec = z
   })
   .superRefine((s, ctx) => {
     if (s.admins.groups.length + s.admins.users.length === 0) {
-      ctx.addIssue({ code: "custom", path: ["admins"], message: "at least one admin group or user is required" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["admins"],
+        message: "at least one admin group or user is required",
+      });
     }
   })
   .meta({
-    description: "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs.",
-    "x-kubernetes-validations": [{ rule: "size(self.admins.groups) + size(self.admins.users) > 0", message: "at least one admin group or user is required" }],
+    description:
+      "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs.",
+    "x-kubernetes-validations": [
+      {
+        rule: "size(self.admins.groups) + size(self.admins.users) > 0",
+        message: "at least one admin group or user is required",
+      },
+    ],
   });
 
 export type TenantSpec = z.output<typeof tenantSpec>;
@@ -88,26 +124,46 @@ export function budgetOf(spec: TenantSpec): Budget {
 
 const budget = (description: string) =>
   z
-    .object(Object.fromEntries(BUDGET_KEYS.map((k) => [k, z.string().optional()])) as Record<BudgetKey, z.ZodOptional<z.ZodString>>)
+    .object(
+      Object.fromEntries(BUDGET_KEYS.map((k) => [k, z.string().optional()])) as Record<
+        BudgetKey,
+        z.ZodOptional<z.ZodString>
+      >,
+    )
     .optional()
     .meta({ description });
 
 export const tenantStatus = z.object({
   namespace: z.string().optional().meta({ description: "The tenant's namespace." }),
-  phase: z.enum(["Pending", "Ready", "Failed"]).optional().meta({ description: "Pending until every composed resource is ready; Failed when the VDCs hold more than the budget." }),
+  phase: z.enum(["Pending", "Ready", "Failed"]).optional().meta({
+    description:
+      "Pending until every composed resource is ready; Failed when the VDCs hold more than the budget.",
+  }),
   budget: budget("The effective budget: spec.quota with defaults from the tier."),
-  allocated: budget("What the tenant's VDCs hold of the budget (sum of their spec.quota; vdcs is their number)."),
-  remaining: budget("Budget minus allocated; negative when the budget was lowered below what VDCs hold."),
+  allocated: budget(
+    "What the tenant's VDCs hold of the budget (sum of their spec.quota; vdcs is their number).",
+  ),
+  remaining: budget(
+    "Budget minus allocated; negative when the budget was lowered below what VDCs hold.",
+  ),
   vdcs: z.array(z.string()).optional().meta({ description: "Names of the tenant's VDCs." }),
   clusters: z
     .array(
       z.object({
         name: z.string().meta({ description: "The managed cluster." }),
         url: z.string().optional().meta({ description: "Its API server URL." }),
-        namespaces: z.array(z.string()).meta({ description: "Namespaces on the cluster the tenant's service account may write to." }),
-        tokenReady: z.boolean().meta({ description: "The ManagedServiceAccount's token Secret has been issued." }),
-        provider: z.string().optional().meta({ description: "Forklift Provider of the cluster in the tenant namespace, once composed." }),
-        ready: z.boolean().meta({ description: "The Provider is Ready (validated and connected)." }),
+        namespaces: z.array(z.string()).meta({
+          description: "Namespaces on the cluster the tenant's service account may write to.",
+        }),
+        tokenReady: z
+          .boolean()
+          .meta({ description: "The ManagedServiceAccount's token Secret has been issued." }),
+        provider: z.string().optional().meta({
+          description: "Forklift Provider of the cluster in the tenant namespace, once composed.",
+        }),
+        ready: z
+          .boolean()
+          .meta({ description: "The Provider is Ready (validated and connected)." }),
         waiting: z.string().optional().meta({ description: "What the Provider waits for." }),
       }),
     )

@@ -54,11 +54,23 @@ const managedClusterRequirement = (cluster: string) => `cluster-${cluster}`;
 const tokenRequirement = (cluster: string) => `token-${cluster}`;
 
 /** Each cluster's ManagedCluster (for its API URL) and its token Secret (for the Provider's credentials). */
-export function clusterRequirements(tenantNamespace: string, clusters: ManagedClusterSpec[]): Record<string, ResourceSelector> {
+export function clusterRequirements(
+  tenantNamespace: string,
+  clusters: ManagedClusterSpec[],
+): Record<string, ResourceSelector> {
   const out: Record<string, ResourceSelector> = {};
   for (const c of clusters) {
-    out[managedClusterRequirement(c.name)] = { apiVersion: OCM_CLUSTER_API_VERSION, kind: "ManagedCluster", matchName: c.name };
-    out[tokenRequirement(c.name)] = { apiVersion: "v1", kind: "Secret", namespace: c.name, matchName: serviceAccountName(tenantNamespace) };
+    out[managedClusterRequirement(c.name)] = {
+      apiVersion: OCM_CLUSTER_API_VERSION,
+      kind: "ManagedCluster",
+      matchName: c.name,
+    };
+    out[tokenRequirement(c.name)] = {
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: c.name,
+      matchName: serviceAccountName(tenantNamespace),
+    };
   }
   return out;
 }
@@ -67,8 +79,16 @@ export function clusterRequirements(tenantNamespace: string, clusters: ManagedCl
 const INVENTORY_RULES = [
   { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["k8s.cni.cncf.io"], resources: ["network-attachment-definitions"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["instancetype.kubevirt.io"], resources: ["virtualmachineclusterinstancetypes", "virtualmachineclusterpreferences"], verbs: ["get", "list", "watch"] },
+  {
+    apiGroups: ["k8s.cni.cncf.io"],
+    resources: ["network-attachment-definitions"],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["instancetype.kubevirt.io"],
+    resources: ["virtualmachineclusterinstancetypes", "virtualmachineclusterpreferences"],
+    verbs: ["get", "list", "watch"],
+  },
 ];
 
 export interface ClustersInput {
@@ -101,10 +121,15 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     const field = `spec.clusters[${i}]`;
     const foreign = c.namespaces.findIndex((n) => !n.startsWith(`${tenant}-`));
     if (foreign >= 0) {
-      return { fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${c.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces` };
+      return {
+        fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${c.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces`,
+      };
     }
     const managed = required[managedClusterRequirement(c.name)]?.[0];
-    if (!managed) return { fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${c.name}" is not registered in Open Cluster Management` };
+    if (!managed)
+      return {
+        fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${c.name}" is not registered in Open Cluster Management`,
+      };
     const url = c.apiServerURL ?? clientConfigURL(managed);
     const namespaces = [...new Set([...input.vdcNamespaces, ...c.namespaces])].sort();
     const keys = clusterKeys(c.name);
@@ -116,7 +141,9 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
         metadata: { name: msa, namespace: c.name, labels },
         spec: { rotation: { enabled: true, validity: TOKEN_VALIDITY } },
       },
-      ready: isConditionTrue(observed[keys.serviceAccount], "SecretCreated") && isConditionTrue(observed[keys.serviceAccount], "TokenReported"),
+      ready:
+        isConditionTrue(observed[keys.serviceAccount], "SecretCreated") &&
+        isConditionTrue(observed[keys.serviceAccount], "TokenReported"),
     };
     resources[keys.permission] = {
       resource: clusterPermission(msa, c.name, labels, namespaces),
@@ -137,10 +164,17 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     const provider = observed[keys.provider];
     // The Provider never goes out before its token: it would be created without credentials and fail.
     if (token && url) {
-      resources[keys.secret] = { resource: providerSecret(name, ns, labels, url, token), ready: observed[keys.secret] !== undefined };
-      resources[keys.provider] = { resource: clusterProvider(name, ns, labels, url), ready: isConditionTrue(provider, "Ready") };
+      resources[keys.secret] = {
+        resource: providerSecret(name, ns, labels, url, token),
+        ready: observed[keys.secret] !== undefined,
+      };
+      resources[keys.provider] = {
+        resource: clusterProvider(name, ns, labels, url),
+        ready: isConditionTrue(provider, "Ready"),
+      };
       statuses.push(status({ provider: name, ready: isConditionTrue(provider, "Ready") }));
-      if (!isConditionTrue(provider, "Ready")) waiting.push(`${c.name} (Provider ${ns}/${name} not ready yet)`);
+      if (!isConditionTrue(provider, "Ready"))
+        waiting.push(`${c.name} (Provider ${ns}/${name} not ready yet)`);
       continue;
     }
     const why = !url
@@ -150,8 +184,13 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     // A Provider already made is kept as it was rather than deleted while its token or URL is missing.
     if (provider && observed[keys.secret]) {
       resources[keys.secret] = { resource: asDesired(observed[keys.secret]!), ready: true };
-      resources[keys.provider] = { resource: asDesired(provider), ready: isConditionTrue(provider, "Ready") };
-      statuses.push(status({ provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why }));
+      resources[keys.provider] = {
+        resource: asDesired(provider),
+        ready: isConditionTrue(provider, "Ready"),
+      };
+      statuses.push(
+        status({ provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why }),
+      );
       continue;
     }
     statuses.push(status({ ready: false, waiting: why }));
@@ -162,14 +201,26 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     status: { clusters: statuses },
     conditions: [
       waiting.length
-        ? { type: "ClusterProvidersReady", status: "False", reason: "Waiting", message: `Not ready: ${waiting.join("; ")}` }
-        : { type: "ClusterProvidersReady", status: "True", reason: "ProvidersReady", message: `Forklift Providers of ${clusters.length} managed cluster(s) ready in namespace ${ns}` },
+        ? {
+            type: "ClusterProvidersReady",
+            status: "False",
+            reason: "Waiting",
+            message: `Not ready: ${waiting.join("; ")}`,
+          }
+        : {
+            type: "ClusterProvidersReady",
+            status: "True",
+            reason: "ProvidersReady",
+            message: `Forklift Providers of ${clusters.length} managed cluster(s) ready in namespace ${ns}`,
+          },
     ],
   };
 }
 
 function clientConfigURL(managed: KubeObject): string | undefined {
-  const configs = (managed.spec as { managedClusterClientConfigs?: { url?: unknown }[] } | undefined)?.managedClusterClientConfigs;
+  const configs = (
+    managed.spec as { managedClusterClientConfigs?: { url?: unknown }[] } | undefined
+  )?.managedClusterClientConfigs;
   const url = Array.isArray(configs) ? configs[0]?.url : undefined;
   return typeof url === "string" && url !== "" ? url : undefined;
 }
@@ -185,14 +236,21 @@ function tokenData(secret: KubeObject | undefined): { token: string; cacert: str
     const data = (secret.data as Record<string, unknown> | undefined)?.[key];
     if (typeof data === "string" && data !== "") return data;
     const plain = (secret.stringData as Record<string, unknown> | undefined)?.[key];
-    return typeof plain === "string" && plain !== "" ? Buffer.from(plain, "utf8").toString("base64") : undefined;
+    return typeof plain === "string" && plain !== ""
+      ? Buffer.from(plain, "utf8").toString("base64")
+      : undefined;
   };
   const token = pick("token");
   const cacert = pick("ca.crt");
   return token && cacert ? { token, cacert } : undefined;
 }
 
-function clusterPermission(msa: string, cluster: string, labels: Record<string, string>, namespaces: string[]): KubeObject {
+function clusterPermission(
+  msa: string,
+  cluster: string,
+  labels: Record<string, string>,
+  namespaces: string[],
+): KubeObject {
   const subject = { apiGroup: OCM_AUTH_GROUP, kind: "ManagedServiceAccount", name: msa };
   return {
     apiVersion: OCM_RBAC_API_VERSION,
@@ -202,7 +260,17 @@ function clusterPermission(msa: string, cluster: string, labels: Record<string, 
       clusterRole: { rules: INVENTORY_RULES },
       clusterRoleBinding: { subject },
       ...(namespaces.length
-        ? { roleBindings: namespaces.map((namespace) => ({ namespace, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" }, subject })) }
+        ? {
+            roleBindings: namespaces.map((namespace) => ({
+              namespace,
+              roleRef: {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "ClusterRole",
+                name: "admin",
+              },
+              subject,
+            })),
+          }
         : {}),
     },
   };
@@ -210,17 +278,40 @@ function clusterPermission(msa: string, cluster: string, labels: Record<string, 
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
-function providerSecret(name: string, ns: string, labels: Record<string, string>, url: string, token: { token: string; cacert: string }): KubeObject {
+function providerSecret(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  url: string,
+  token: { token: string; cacert: string },
+): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name, namespace: ns, labels: withLabels(labels, { createdForProviderType: "openshift", createdForResourceType: "providers" }) },
+    metadata: {
+      name,
+      namespace: ns,
+      labels: withLabels(labels, {
+        createdForProviderType: "openshift",
+        createdForResourceType: "providers",
+      }),
+    },
     type: "Opaque",
-    data: { cacert: token.cacert, insecureSkipVerify: b64("false"), token: token.token, url: b64(url) },
+    data: {
+      cacert: token.cacert,
+      insecureSkipVerify: b64("false"),
+      token: token.token,
+      url: b64(url),
+    },
   };
 }
 
-function clusterProvider(name: string, ns: string, labels: Record<string, string>, url: string): KubeObject {
+function clusterProvider(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  url: string,
+): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Provider",

@@ -4,7 +4,14 @@ import { API_VERSION, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { parseOrThrow } from "../parse.js";
 import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
-import { baselinePolicies, existing, namespace, namespacePhase, roleBinding, subjectsOf } from "../k8s.js";
+import {
+  baselinePolicies,
+  existing,
+  namespace,
+  namespacePhase,
+  roleBinding,
+  subjectsOf,
+} from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
@@ -31,17 +38,26 @@ export const tenant = composer({
     const name = xr.metadata.name;
     const ns = tenantNamespace(name);
     if (ns.length > MAX_NAME) {
-      return { fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name` };
+      return {
+        fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name`,
+      };
     }
-    if (!isDnsLabel(ns)) return { fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name` };
+    if (!isDnsLabel(ns))
+      return {
+        fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name`,
+      };
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
     const resources: Record<string, Composed> = {
       namespace: namespace(ns, labels, observed.namespace),
     };
     const admins = subjectsOf(xr.spec.admins);
-    resources["rolebinding-admins"] = existing(roleBinding("tenant-admins", ns, labels, "admin", admins), observed["rolebinding-admins"]);
+    resources["rolebinding-admins"] = existing(
+      roleBinding("tenant-admins", ns, labels, "admin", admins),
+      observed["rolebinding-admins"],
+    );
     if (xr.spec.networkIsolation) {
-      for (const [key, policy] of Object.entries(baselinePolicies(ns, labels))) resources[key] = existing(policy, observed[key]);
+      for (const [key, policy] of Object.entries(baselinePolicies(ns, labels)))
+        resources[key] = existing(policy, observed[key]);
     }
 
     const budget = budgetOf(xr.spec);
@@ -55,7 +71,15 @@ export const tenant = composer({
     const remaining = zero();
     for (const k of BUDGET_KEYS) remaining[k] = amounts[k] - alloc.allocated[k];
 
-    const clusters = composeClusters({ tenant: name, ns, labels, clusters: xr.spec.clusters, vdcNamespaces: alloc.admitted, observed, required });
+    const clusters = composeClusters({
+      tenant: name,
+      ns,
+      labels,
+      clusters: xr.spec.clusters,
+      vdcNamespaces: alloc.admitted,
+      observed,
+      required,
+    });
     if ("fatal" in clusters) return clusters;
     Object.assign(resources, clusters.resources);
 
@@ -70,8 +94,16 @@ export const tenant = composer({
       ...clusters.status,
     });
     const events = phaseEvents(xr.status.phase, phase, {
-      Ready: { severity: "Normal", reason: "TenantReady", message: `Tenant ${name} is ready in namespace ${ns}` },
-      Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
+      Ready: {
+        severity: "Normal",
+        reason: "TenantReady",
+        message: `Tenant ${name} is ready in namespace ${ns}`,
+      },
+      Failed: {
+        severity: "Warning",
+        reason: "NamespaceTerminating",
+        message: `Namespace ${ns} is terminating`,
+      },
     });
     const refused = alloc.refused.map((r) => `${r.name} (${r.over.join(", ")})`);
     return {
@@ -79,8 +111,18 @@ export const tenant = composer({
       status,
       conditions: [
         refused.length
-          ? { type: "BudgetAvailable", status: "False", reason: "VDCsRefused", message: `VDCs over the budget and refused: ${refused.join("; ")}` }
-          : { type: "BudgetAvailable", status: "True", reason: "WithinBudget", message: `${alloc.admitted.length} VDC(s) within the budget` },
+          ? {
+              type: "BudgetAvailable",
+              status: "False",
+              reason: "VDCsRefused",
+              message: `VDCs over the budget and refused: ${refused.join("; ")}`,
+            }
+          : {
+              type: "BudgetAvailable",
+              status: "True",
+              reason: "WithinBudget",
+              message: `${alloc.admitted.length} VDC(s) within the budget`,
+            },
         ...clusters.conditions,
       ],
       events,
@@ -95,7 +137,8 @@ export const tenantXRD: XRDSpec = {
   singular: "tenant",
   scope: "Cluster",
   categories: ["crossvdc"],
-  description: "A tenant of the platform: namespace, administrators, network isolation and the budget its VDCs share.",
+  description:
+    "A tenant of the platform: namespace, administrators, network isolation and the budget its VDCs share.",
   spec: tenantSpec,
   status: tenantStatus,
   printerColumns: [

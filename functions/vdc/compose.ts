@@ -3,9 +3,36 @@
 import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { API_VERSION, type XRDSpec } from "../api.js";
-import { admitInOrder, chargingOrder, demandOf, fits, formatOne, parseBudget, zero, type Amounts } from "../budget.js";
-import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type KubeObject } from "../compose.js";
-import { allowFromNamespaces, baselinePolicies, existing, namespace, namespacePhase, networkPolicy, roleBinding, subjectsOf, build, withLabels } from "../k8s.js";
+import {
+  admitInOrder,
+  chargingOrder,
+  demandOf,
+  fits,
+  formatOne,
+  parseBudget,
+  zero,
+  type Amounts,
+} from "../budget.js";
+import {
+  composer,
+  phaseEvents,
+  TTL_SETTLING,
+  TTL_STEADY,
+  type Composed,
+  type KubeObject,
+} from "../compose.js";
+import {
+  allowFromNamespaces,
+  baselinePolicies,
+  existing,
+  namespace,
+  namespacePhase,
+  networkPolicy,
+  roleBinding,
+  subjectsOf,
+  build,
+  withLabels,
+} from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
@@ -41,41 +68,91 @@ export const vdc = composer({
     const ns = name;
     const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
     const resources: Record<string, Composed> = {
-      namespace: namespace(ns, withLabels(labels, { [LABEL_TYPE]: "vdc", [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio }), observed.namespace),
+      namespace: namespace(
+        ns,
+        withLabels(labels, {
+          [LABEL_TYPE]: "vdc",
+          [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio,
+        }),
+        observed.namespace,
+      ),
       quota: existing(quota(ns, labels, xr.spec), observed.quota),
       limits: existing(limitRange(ns, labels, xr.spec), observed.limits),
     };
     const netpols = policies(ns, labels, tenantName, xr.spec);
     for (const key in netpols) resources[key] = existing(netpols[key]!, observed[key]);
     const m = xr.spec.members;
-    const bindings = { admin: subjectsOf(owner.admins, m.admins), edit: subjectsOf(m.editors), view: subjectsOf(m.viewers) };
+    const bindings = {
+      admin: subjectsOf(owner.admins, m.admins),
+      edit: subjectsOf(m.editors),
+      view: subjectsOf(m.viewers),
+    };
     for (const role of ["admin", "edit", "view"] as const) {
       const subjects = bindings[role];
       if (subjects.length === 0) continue;
       const key = `rolebinding-${role}`;
-      resources[key] = existing(roleBinding(`vdc-${role}`, ns, labels, role, subjects), observed[key]);
+      resources[key] = existing(
+        roleBinding(`vdc-${role}`, ns, labels, role, subjects),
+        observed[key],
+      );
     }
 
-    const databases = composeDatabases({ vdc: name, ns, labels, spec: xr.spec, tier: owner.tier, observed, required, previouslyKept: keptBefore(xr.status) });
+    const databases = composeDatabases({
+      vdc: name,
+      ns,
+      labels,
+      spec: xr.spec,
+      tier: owner.tier,
+      observed,
+      required,
+      previouslyKept: keptBefore(xr.status),
+    });
     if ("fatal" in databases) return databases;
-    const migration = composeMigration({ vdc: name, ns, labels, spec: xr.spec, observed, required });
+    const migration = composeMigration({
+      vdc: name,
+      ns,
+      labels,
+      spec: xr.spec,
+      observed,
+      required,
+    });
     if ("fatal" in migration) return migration;
     Object.assign(resources, databases.resources, migration.resources);
 
     const phase = namespacePhase(resources, observed.namespace);
-    const status = parseOrThrow(vdcStatus, { namespace: ns, tenant: tenantName, phase, usage: usage(observed.quota), ...databases.status, ...migration.status });
+    const status = parseOrThrow(vdcStatus, {
+      namespace: ns,
+      tenant: tenantName,
+      phase,
+      usage: usage(observed.quota),
+      ...databases.status,
+      ...migration.status,
+    });
     return {
       resources,
       status,
       conditions: [
-        { type: "BudgetAdmitted", status: "True", reason: "WithinTenantBudget", message: `Admitted; tenant ${tenantName} has ${remaining} left` },
+        {
+          type: "BudgetAdmitted",
+          status: "True",
+          reason: "WithinTenantBudget",
+          message: `Admitted; tenant ${tenantName} has ${remaining} left`,
+        },
         ...databases.conditions,
         ...migration.conditions,
       ],
       events: [
         ...phaseEvents(xr.status.phase, phase, {
-          Ready: { severity: "Normal", reason: "VDCReady", message: `VDC ${name} is ready in namespace ${ns}` },
-          Failed: { severity: "Warning", reason: "NamespaceTerminating", message: `Namespace ${ns} is terminating` },
+          Ready: {
+            severity: "Normal",
+            reason: "VDCReady",
+            message: `VDC ${name} is ready in namespace ${ns}`,
+          },
+          Failed: {
+            severity: "Warning",
+            reason: "NamespaceTerminating",
+            message: `Namespace ${ns} is terminating`,
+          },
         }),
         ...databases.events,
       ],
@@ -86,39 +163,75 @@ export const vdc = composer({
 
 /** Names of the databases the XR's status last reported as kept by deletionProtection. */
 function keptBefore(status: Record<string, unknown>): Set<string> {
-  const dbs = Array.isArray(status.databases) ? (status.databases as { name?: unknown; kept?: unknown }[]) : [];
-  return new Set(dbs.filter((d) => d && d.kept === true && typeof d.name === "string").map((d) => d.name as string));
+  const dbs = Array.isArray(status.databases)
+    ? (status.databases as { name?: unknown; kept?: unknown }[])
+    : [];
+  return new Set(
+    dbs
+      .filter((d) => d && d.kept === true && typeof d.name === "string")
+      .map((d) => d.name as string),
+  );
 }
 
-type Admission = { fatal: string } | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
+type Admission =
+  { fatal: string } | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
 
 /** Name, tenant and budget checks; any failure is Fatal so nothing existing is touched. */
-function admit(name: string, created: string | undefined, spec: VDCSpec, required: Record<string, KubeObject[]>): Admission {
+function admit(
+  name: string,
+  created: string | undefined,
+  spec: VDCSpec,
+  required: Record<string, KubeObject[]>,
+): Admission {
   const tenantName = spec.tenantRef.name;
   const what = `VDC ${name}`;
   if (!name.startsWith(`${tenantName}-`) || name.length === tenantName.length + 1) {
-    return { fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names` };
+    return {
+      fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names`,
+    };
   }
-  if (name.length > MAX_NAME) return { fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace` };
-  if (!isDnsLabel(name)) return { fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace` };
+  if (name.length > MAX_NAME)
+    return {
+      fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace`,
+    };
+  if (!isDnsLabel(name))
+    return {
+      fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace`,
+    };
   const owner = required.tenant?.[0];
-  if (!owner) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
+  if (!owner)
+    return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
   const parsed = parseCached(tenantSpec, owner.spec ?? {});
-  if (!parsed.success) return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first` };
+  if (!parsed.success)
+    return {
+      fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first`,
+    };
   let budget: Amounts;
   try {
     budget = parseBudget(budgetOf(parsed.data));
   } catch (err) {
-    return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" spec.quota: ${(err as Error).message}` };
+    return {
+      fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" spec.quota: ${(err as Error).message}`,
+    };
   }
   // Charge the VDCs created before this one, then this one: older VDCs keep their share.
-  const self: KubeObject = { apiVersion: API_VERSION, kind: "VDC", metadata: { name, creationTimestamp: created }, spec };
+  const self: KubeObject = {
+    apiVersion: API_VERSION,
+    kind: "VDC",
+    metadata: { name, creationTimestamp: created },
+    spec,
+  };
   const siblings = (required.vdcs ?? []).filter((v) => v.metadata?.name !== name);
   const order = chargingOrder([...siblings, self], tenantName);
   const at = order.indexOf(self);
   // One walk in charging order: the VDCs before this one, this one, then the rest
   // against what is left, so each sibling's demand is computed once.
-  const { allocated, admitted: held } = admitInOrder(order.slice(0, at), BUDGET_KEYS, demandOf, budget);
+  const { allocated, admitted: held } = admitInOrder(
+    order.slice(0, at),
+    BUDGET_KEYS,
+    demandOf,
+    budget,
+  );
   const admitted = held.map((v) => v.metadata?.name ?? "");
   const demand = demandOf(self);
   const over = fits(allocated, demand, budget);
@@ -142,8 +255,12 @@ function admit(name: string, created: string | undefined, spec: VDCSpec, require
 
 function quota(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
   const hard: Record<string, string> = {};
-  for (const key in QUOTA_KEYS) hard[QUOTA_KEYS[key as QuotaKey]] = String(spec.quota[key as QuotaKey]);
-  return build(ResourceQuota, { metadata: { name: "vdc-quota", namespace: ns, labels }, spec: { hard } });
+  for (const key in QUOTA_KEYS)
+    hard[QUOTA_KEYS[key as QuotaKey]] = String(spec.quota[key as QuotaKey]);
+  return build(ResourceQuota, {
+    metadata: { name: "vdc-quota", namespace: ns, labels },
+    spec: { hard },
+  });
 }
 
 function limitRange(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
@@ -163,18 +280,28 @@ function limitRange(ns: string, labels: Record<string, string>, spec: VDCSpec): 
   });
 }
 
-function policies(ns: string, labels: Record<string, string>, tenant: string, spec: VDCSpec): Record<string, KubeObject> {
+function policies(
+  ns: string,
+  labels: Record<string, string>,
+  tenant: string,
+  spec: VDCSpec,
+): Record<string, KubeObject> {
   const net = spec.network;
   if (net.isolation === "open") return {};
   const out = baselinePolicies(ns, labels);
-  out["netpol-allow-from-namespaces"] = allowFromNamespaces("allow-from-namespaces", ns, labels, [tenantNamespace(tenant), ...net.allowFromNamespaces.filter((n) => n !== tenantNamespace(tenant))]);
+  out["netpol-allow-from-namespaces"] = allowFromNamespaces("allow-from-namespaces", ns, labels, [
+    tenantNamespace(tenant),
+    ...net.allowFromNamespaces.filter((n) => n !== tenantNamespace(tenant)),
+  ]);
   if (net.allowEgress.length) {
     out["netpol-allow-egress"] = networkPolicy("allow-egress", ns, labels, {
       podSelector: {},
       policyTypes: ["Egress"],
       egress: net.allowEgress.map((e) => ({
         to: [{ ipBlock: { cidr: e.cidr } }],
-        ports: e.ports.length ? e.ports.map((p) => ({ port: p.port, protocol: p.protocol })) : undefined,
+        ports: e.ports.length
+          ? e.ports.map((p) => ({ port: p.port, protocol: p.protocol }))
+          : undefined,
       })),
     });
   }
@@ -183,7 +310,8 @@ function policies(ns: string, labels: Record<string, string>, tenant: string, sp
 
 /** Usage per quota key from the observed ResourceQuota's status, as `kubectl describe quota` shows it. */
 function usage(observed: KubeObject | undefined): Record<string, unknown> | undefined {
-  const st = observed?.status as { used?: Record<string, string>; hard?: Record<string, string> } | undefined;
+  const st = observed?.status as
+    { used?: Record<string, string>; hard?: Record<string, string> } | undefined;
   if (!st?.hard) return undefined;
   const out: Record<string, unknown> = {};
   for (const key in QUOTA_KEYS) {
@@ -194,7 +322,14 @@ function usage(observed: KubeObject | undefined): Record<string, unknown> | unde
     try {
       const u = parseQuantity(used);
       const h = parseQuantity(hard);
-      out[key] = { used: formatQuantity(u, key === "memory" || key === "storage" ? "bytes" : key === "cpu" ? "cpu" : "count"), hard, percent: Math.floor(percent(u, h)) };
+      out[key] = {
+        used: formatQuantity(
+          u,
+          key === "memory" || key === "storage" ? "bytes" : key === "cpu" ? "cpu" : "count",
+        ),
+        hard,
+        percent: Math.floor(percent(u, h)),
+      };
     } catch {
       // A quantity Kubernetes wrote but we cannot read is left out rather than guessed.
     }
@@ -208,7 +343,8 @@ export const vdcXRD: XRDSpec = {
   singular: "vdc",
   scope: "Cluster",
   categories: ["crossvdc"],
-  description: "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
+  description:
+    "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
   spec: vdcSpec,
   status: vdcStatus,
   printerColumns: [
@@ -218,9 +354,13 @@ export const vdcXRD: XRDSpec = {
     { name: "CPU", type: "string", jsonPath: ".spec.quota.cpu" },
     { name: "Memory", type: "string", jsonPath: ".spec.quota.memory" },
     { name: "CPU Used %", type: "integer", jsonPath: ".status.usage.cpu.percent", priority: 1 },
-    { name: "Memory Used %", type: "integer", jsonPath: ".status.usage.memory.percent", priority: 1 },
+    {
+      name: "Memory Used %",
+      type: "integer",
+      jsonPath: ".status.usage.memory.percent",
+      priority: 1,
+    },
     { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };
-

@@ -29,18 +29,32 @@ export const backupSecretKey = (secret: string) => `backup-secret-${secret}`;
 
 /** The backup credentials Secrets of the VDC's databases, so their keys can be checked before a database relies on them. */
 export function databaseRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
-  const secrets = [...new Set(spec.databases.flatMap((d) => (d.backup ? [d.backup.s3CredentialsSecret] : [])))].sort();
-  return Object.fromEntries(secrets.map((name) => [backupSecretKey(name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: name }]));
+  const secrets = [
+    ...new Set(spec.databases.flatMap((d) => (d.backup ? [d.backup.s3CredentialsSecret] : []))),
+  ].sort();
+  return Object.fromEntries(
+    secrets.map((name) => [
+      backupSecretKey(name),
+      { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: name },
+    ]),
+  );
 }
 
 /** What is wrong with a backup credentials Secret, or undefined. Only its key names are read, never its values. */
-function backupCredentialsProblem(ns: string, secretName: string, required: Record<string, KubeObject[]>): string | undefined {
+function backupCredentialsProblem(
+  ns: string,
+  secretName: string,
+  required: Record<string, KubeObject[]>,
+): string | undefined {
   const ref = `Secret ${ns}/${secretName}`;
   const secret = required[backupSecretKey(secretName)]?.[0];
-  if (!secret) return `${ref} does not exist; create it with the keys ${S3_ACCESS_KEY_ID} and ${S3_SECRET_ACCESS_KEY}`;
+  if (!secret)
+    return `${ref} does not exist; create it with the keys ${S3_ACCESS_KEY_ID} and ${S3_SECRET_ACCESS_KEY}`;
   const keys = secretKeys(secret);
   const missing = [S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY].filter((k) => !keys.has(k));
-  return missing.length ? `${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(" and ")}` : undefined;
+  return missing.length
+    ? `${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(" and ")}`
+    : undefined;
 }
 
 /** Composition resource names: stable per database, so Crossplane never sees a rename. */
@@ -72,9 +86,18 @@ export interface Demand {
   storage: bigint;
 }
 
-function sizeDemand(s: { instances: number; cpu: string; memory: string; storage: string }): Demand {
+function sizeDemand(s: {
+  instances: number;
+  cpu: string;
+  memory: string;
+  storage: string;
+}): Demand {
   const n = BigInt(s.instances);
-  return { cpu: n * parseQuantity(s.cpu), memory: n * parseQuantity(s.memory), storage: n * parseQuantity(s.storage) };
+  return {
+    cpu: n * parseQuantity(s.cpu),
+    memory: n * parseQuantity(s.memory),
+    storage: n * parseQuantity(s.storage),
+  };
 }
 
 function add(a: Demand, b: Demand): Demand {
@@ -164,11 +187,15 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     const field = `spec.databases[${i}]`;
     const size = resolveSize(db, tier);
     if (size.backups && !db.backup) {
-      return { fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret` };
+      return {
+        fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret`,
+      };
     }
     for (const [k, max] of PER_INSTANCE_LIMITS) {
       if (parseQuantity(size[k]) > parseQuantity(spec.limits[max])) {
-        return { fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods` };
+        return {
+          fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods`,
+        };
       }
     }
     const current = observed[databaseKey(db.name)];
@@ -177,7 +204,9 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       const had = (current.spec as { storage?: { size?: unknown } } | undefined)?.storage?.size;
       if (typeof had === "string" && parseQuantity(size.storage) < parseQuantity(had)) {
         const source = db.size.storage === undefined ? ` (from the ${size.preset} preset)` : "";
-        return { fatal: `${what}: ${field}.size.storage: cannot shrink from ${had} to ${size.storage}${source}: storage only grows; set size.storage to at least ${had}` };
+        return {
+          fatal: `${what}: ${field}.size.storage: cannot shrink from ${had} to ${size.storage}${source}: storage only grows; set size.storage to at least ${had}`,
+        };
       }
       const major = observedMajor(current);
       if (major !== undefined && db.version < major) {
@@ -188,25 +217,41 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
         }
         // Replace: leave it out so Crossplane deletes it; once it is gone the next reconcile creates the new one.
         replacing.add(db.name);
-        events.push({ severity: "Warning", reason: "DatabaseReplaced", message: `Database ${db.name}: ${why}; deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup` });
+        events.push({
+          severity: "Warning",
+          reason: "DatabaseReplaced",
+          message: `Database ${db.name}: ${why}; deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup`,
+        });
         charges.push(charge); // what it will take once recreated
         continue;
       }
     }
     charges.push(charge);
-    const problem = db.backup ? backupCredentialsProblem(ns, db.backup.s3CredentialsSecret, required) : undefined;
+    const problem = db.backup
+      ? backupCredentialsProblem(ns, db.backup.s3CredentialsSecret, required)
+      : undefined;
     if (problem) credentials.set(db.name, problem);
     if (problem && !current) {
       // Created now, it would take data it could not back up: it waits, its quota reserved.
       waiting.add(db.name);
       continue;
     }
-    resources[databaseKey(db.name)] = clusterComposed(cluster(ns, labels, db, size, spec.backend.storageClass, current), current);
-    if (db.backup) resources[backupKey(db.name)] = existing(scheduledBackup(ns, labels, db.name, db.backup.schedule), observed[backupKey(db.name)]);
+    resources[databaseKey(db.name)] = clusterComposed(
+      cluster(ns, labels, db, size, spec.backend.storageClass, current),
+      current,
+    );
+    if (db.backup)
+      resources[backupKey(db.name)] = existing(
+        scheduledBackup(ns, labels, db.name, db.backup.schedule),
+        observed[backupKey(db.name)],
+      );
   }
 
   kept.sort((a, b) => compareText(a.name, b.name));
-  const keptCharges: Charge[] = kept.map((k) => ({ label: `kept database ${k.name}`, demand: observedDemand(k.observed) }));
+  const keptCharges: Charge[] = kept.map((k) => ({
+    label: `kept database ${k.name}`,
+    demand: observedDemand(k.observed),
+  }));
   for (const k of kept) {
     resources[databaseKey(k.name)] = clusterComposed(asDesired(k.observed), k.observed);
     const backup = observed[backupKey(k.name)];
@@ -216,10 +261,16 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   const over = quotaProblem(spec, [...keptCharges, ...charges]);
   if (over) return { fatal: `${what}: ${over}` };
 
-  const names = [...spec.databases.map((d) => d.name).filter((n) => !replacing.has(n)), ...kept.map((k) => k.name)];
+  const names = [
+    ...spec.databases.map((d) => d.name).filter((n) => !replacing.has(n)),
+    ...kept.map((k) => k.name),
+  ];
   const unique = [...new Set(names)].sort();
   if (unique.length && spec.network.isolation === "isolated") {
-    resources["netpol-allow-databases"] = existing(databasePolicy(ns, labels, unique), observed["netpol-allow-databases"]);
+    resources["netpol-allow-databases"] = existing(
+      databasePolicy(ns, labels, unique),
+      observed["netpol-allow-databases"],
+    );
   }
 
   const keptBy = new Map(kept.map((k) => [k.name, k]));
@@ -228,10 +279,15 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       const k = keptBy.get(db.name);
       if (k) return keptStatus(k, ns);
       const backups = db.backup !== undefined;
-      if (replacing.has(db.name)) return databaseStatus(db.name, ns, undefined, backups, { phase: "Replacing" });
+      if (replacing.has(db.name))
+        return databaseStatus(db.name, ns, undefined, backups, { phase: "Replacing" });
       const problem = credentials.get(db.name);
       const current = observed[databaseKey(db.name)];
-      if (waiting.has(db.name)) return databaseStatus(db.name, ns, current, backups, { phase: "WaitingForBackupCredentials", backupCredentials: problem });
+      if (waiting.has(db.name))
+        return databaseStatus(db.name, ns, current, backups, {
+          phase: "WaitingForBackupCredentials",
+          backupCredentials: problem,
+        });
       return databaseStatus(db.name, ns, current, backups, { backupCredentials: problem });
     }),
     ...kept.filter((k) => !inSpec.has(k.name)).map((k) => keptStatus(k, ns)),
@@ -247,21 +303,42 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
             reason: "KeptByDeletionProtection",
             message: `Kept by deletionProtection: ${kept.map((k) => `${k.name} (${k.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
           }
-        : { type: "DatabasesProtected", status: "False", reason: "NoneKept", message: "No database is kept against the spec" },
+        : {
+            type: "DatabasesProtected",
+            status: "False",
+            reason: "NoneKept",
+            message: "No database is kept against the spec",
+          },
     );
   }
-  const withBackups = spec.databases.filter((d) => d.backup && !replacing.has(d.name) && !keptBy.has(d.name));
+  const withBackups = spec.databases.filter(
+    (d) => d.backup && !replacing.has(d.name) && !keptBy.has(d.name),
+  );
   if (withBackups.length) {
     const list = (names: string[]) => names.map((n) => `${n} (${credentials.get(n)})`).join("; ");
-    const running = withBackups.map((d) => d.name).filter((n) => credentials.has(n) && !waiting.has(n));
+    const running = withBackups
+      .map((d) => d.name)
+      .filter((n) => credentials.has(n) && !waiting.has(n));
     const parts = [
-      ...(waiting.size ? [`not created until their backup credentials are in place: ${list([...waiting])}`] : []),
+      ...(waiting.size
+        ? [`not created until their backup credentials are in place: ${list([...waiting])}`]
+        : []),
       ...(running.length ? [`running without working backups: ${list(running)}`] : []),
     ];
     conditions.push(
       parts.length
-        ? { type: "BackupCredentialsReady", status: "False", reason: waiting.size ? "WaitingForSecrets" : "SecretsIncomplete", message: `Databases ${parts.join("; ")}` }
-        : { type: "BackupCredentialsReady", status: "True", reason: "SecretsFound", message: `Backup credentials found for ${withBackups.length} database(s)` },
+        ? {
+            type: "BackupCredentialsReady",
+            status: "False",
+            reason: waiting.size ? "WaitingForSecrets" : "SecretsIncomplete",
+            message: `Databases ${parts.join("; ")}`,
+          }
+        : {
+            type: "BackupCredentialsReady",
+            status: "True",
+            reason: "SecretsFound",
+            message: `Backup credentials found for ${withBackups.length} database(s)`,
+          },
     );
   }
   // Results become events on every reconcile, so warn when a database starts being
@@ -281,7 +358,11 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     status: statuses.length
       ? {
           databases: statuses,
-          databaseDemand: { cpu: formatQuantity(total.cpu, "cpu"), memory: formatQuantity(total.memory, "bytes"), storage: formatQuantity(total.storage, "bytes") },
+          databaseDemand: {
+            cpu: formatQuantity(total.cpu, "cpu"),
+            memory: formatQuantity(total.memory, "bytes"),
+            storage: formatQuantity(total.storage, "bytes"),
+          },
         }
       : {},
     conditions,
@@ -289,11 +370,23 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   };
 }
 
-function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, size: DatabaseSize, storageClass: string | undefined, current: KubeObject | undefined): KubeObject {
+function cluster(
+  ns: string,
+  labels: Record<string, string>,
+  db: DatabaseSpec,
+  size: DatabaseSize,
+  storageClass: string | undefined,
+  current: KubeObject | undefined,
+): KubeObject {
   // A storage class is fixed when the volumes are made: a running cluster keeps its own
   // even when spec.backend.storageClass (the default for new databases) changes.
-  const currentClass = (current?.spec as { storage?: { storageClass?: unknown } } | undefined)?.storage?.storageClass;
-  const klass = current ? (typeof currentClass === "string" ? currentClass : undefined) : storageClass;
+  const currentClass = (current?.spec as { storage?: { storageClass?: unknown } } | undefined)
+    ?.storage?.storageClass;
+  const klass = current
+    ? typeof currentClass === "string"
+      ? currentClass
+      : undefined
+    : storageClass;
   const resources = { cpu: size.cpu, memory: size.memory };
   const b = db.backup;
   return {
@@ -315,7 +408,14 @@ function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, s
       resources: { requests: resources, limits: resources },
       // Deprecated upstream in favour of a hand-made PodMonitor, still honoured by 1.30 and a no-op without the Prometheus Operator.
       monitoring: { enablePodMonitor: true },
-      affinity: size.instances > 1 ? { enablePodAntiAffinity: true, topologyKey: "kubernetes.io/hostname", podAntiAffinityType: size.antiAffinity } : undefined,
+      affinity:
+        size.instances > 1
+          ? {
+              enablePodAntiAffinity: true,
+              topologyKey: "kubernetes.io/hostname",
+              podAntiAffinityType: size.antiAffinity,
+            }
+          : undefined,
       backup: b
         ? {
             retentionPolicy: `${b.retentionDays}d`,
@@ -337,13 +437,24 @@ function cluster(ns: string, labels: Record<string, string>, db: DatabaseSpec, s
   };
 }
 
-function scheduledBackup(ns: string, labels: Record<string, string>, name: string, schedule: string): KubeObject {
+function scheduledBackup(
+  ns: string,
+  labels: Record<string, string>,
+  name: string,
+  schedule: string,
+): KubeObject {
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "ScheduledBackup",
     metadata: { name, namespace: ns, labels: withLabels(labels, { [LABEL_TYPE]: "database" }) },
     // The first base backup right away; Backup objects go with the ScheduledBackup, their data stays in the object store.
-    spec: { cluster: { name }, schedule, method: "barmanObjectStore", immediate: true, backupOwnerReference: "self" },
+    spec: {
+      cluster: { name },
+      schedule,
+      method: "barmanObjectStore",
+      immediate: true,
+      backupOwnerReference: "self",
+    },
   };
 }
 
@@ -367,7 +478,11 @@ function databaseStatus(
   backups: boolean,
   more: { phase?: string; backupCredentials?: string; kept?: true } = {},
 ): Record<string, unknown> {
-  const st = (observed?.status ?? {}) as { phase?: unknown; instances?: unknown; readyInstances?: unknown };
+  const st = (observed?.status ?? {}) as {
+    phase?: unknown;
+    instances?: unknown;
+    readyInstances?: unknown;
+  };
   return {
     name,
     ready: clusterReady(observed),
@@ -383,7 +498,13 @@ function databaseStatus(
 }
 
 function keptStatus(k: Kept, ns: string): Record<string, unknown> {
-  return databaseStatus(k.name, ns, k.observed, (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined, { kept: true });
+  return databaseStatus(
+    k.name,
+    ns,
+    k.observed,
+    (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined,
+    { kept: true },
+  );
 }
 
 /** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */
@@ -410,9 +531,17 @@ function observedDemand(obj: KubeObject): Demand {
       return 0n;
     }
   };
-  const n = BigInt(typeof spec.instances === "number" && Number.isInteger(spec.instances) && spec.instances > 0 ? spec.instances : 1);
+  const n = BigInt(
+    typeof spec.instances === "number" && Number.isInteger(spec.instances) && spec.instances > 0
+      ? spec.instances
+      : 1,
+  );
   const res = (k: string) => q(spec.resources?.requests?.[k] ?? spec.resources?.limits?.[k]);
-  return { cpu: n * res("cpu"), memory: n * res("memory"), storage: n * (q(spec.storage?.size) + q(spec.walStorage?.size)) };
+  return {
+    cpu: n * res("cpu"),
+    memory: n * res("memory"),
+    storage: n * (q(spec.storage?.size) + q(spec.walStorage?.size)),
+  };
 }
 
 const FIGURES = [
@@ -423,17 +552,25 @@ const FIGURES = [
 
 /** The first database, in charging order (kept ones first), that takes the databases past spec.quota. */
 function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
-  const quota: Demand = { cpu: parseQuantity(spec.quota.cpu), memory: parseQuantity(spec.quota.memory), storage: parseQuantity(spec.quota.storage) };
+  const quota: Demand = {
+    cpu: parseQuantity(spec.quota.cpu),
+    memory: parseQuantity(spec.quota.memory),
+    storage: parseQuantity(spec.quota.storage),
+  };
   let sum = NONE;
   for (const c of charges) {
     sum = add(sum, c.demand);
     const over = FIGURES.filter(([k]) => sum[k] > quota[k]);
     if (!over.length) continue;
     const details = over.map(([k, unit]) => {
-      const mine = c.each ? `this one ${c.each.instances} × ${c.each[k]}` : `it holds ${formatQuantity(c.demand[k], unit)}`;
+      const mine = c.each
+        ? `this one ${c.each.instances} × ${c.each[k]}`
+        : `it holds ${formatQuantity(c.demand[k], unit)}`;
       return `${k}: the databases need ${formatQuantity(sum[k], unit)} (${mine}) but spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over by ${formatQuantity(sum[k] - quota[k], unit)}`;
     });
-    const where = c.each ? `${c.label}: over the VDC quota` : `spec.quota: below what the ${c.label} holds`;
+    const where = c.each
+      ? `${c.label}: over the VDC quota`
+      : `spec.quota: below what the ${c.label} holds`;
     return `${where}: ${details.join("; ")}`;
   }
   return undefined;
@@ -446,7 +583,12 @@ function databasePolicy(ns: string, labels: Record<string, string>, names: strin
     policyTypes: ["Ingress", "Egress"],
     ingress: [
       {
-        from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: CNPG_OPERATOR_NAMESPACE } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } } }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { [NAME_LABEL]: CNPG_OPERATOR_NAMESPACE } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } },
+          },
+        ],
         ports: [
           { protocol: "TCP", port: 8000 },
           { protocol: "TCP", port: 5432 },

@@ -8,7 +8,12 @@ import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { compareText, isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
 import { asDesired, secretKeys, withLabels } from "../k8s.js";
-import { DESTINATION_PROVIDER, type MigrationSourceSpec, type MigrationSourceType, type VDCSpec } from "./api.js";
+import {
+  DESTINATION_PROVIDER,
+  type MigrationSourceSpec,
+  type MigrationSourceType,
+  type VDCSpec,
+} from "./api.js";
 
 export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
 
@@ -23,7 +28,13 @@ export interface MigrationNames {
 }
 
 export function migrationNames(vdc: string, source: string): MigrationNames {
-  return { namespace: vdc, sourceProvider: source, destinationProvider: DESTINATION_PROVIDER, networkMap: `${source}-network`, storageMap: `${source}-storage` };
+  return {
+    namespace: vdc,
+    sourceProvider: source,
+    destinationProvider: DESTINATION_PROVIDER,
+    networkMap: `${source}-network`,
+    storageMap: `${source}-storage`,
+  };
 }
 
 /** Composition resource names. */
@@ -44,10 +55,30 @@ export const PLANS_KEY = "migration-plans";
  * our VirtualMachines compose: a tenant may plan a migration by hand or in the
  * MTV console, against the same Provider.
  */
-export function migrationRequirements(ns: string, spec: VDCSpec, status: Record<string, unknown> = {}): Record<string, ResourceSelector> {
-  const secrets = spec.migration.sources.map((s) => [secretRequirementKey(s.name), { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name }]);
+export function migrationRequirements(
+  ns: string,
+  spec: VDCSpec,
+  status: Record<string, unknown> = {},
+): Record<string, ResourceSelector> {
+  const secrets = spec.migration.sources.map((s) => [
+    secretRequirementKey(s.name),
+    { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name },
+  ]);
   const had = ((status.migration as { sources?: unknown } | undefined)?.sources ?? []) as unknown[];
-  const plans = spec.migration.sources.length || had.length ? [[PLANS_KEY, { apiVersion: FORKLIFT_API_VERSION, kind: "Plan", namespace: ns, matchLabels: { labels: {} } }]] : [];
+  const plans =
+    spec.migration.sources.length || had.length
+      ? [
+          [
+            PLANS_KEY,
+            {
+              apiVersion: FORKLIFT_API_VERSION,
+              kind: "Plan",
+              namespace: ns,
+              matchLabels: { labels: {} },
+            },
+          ],
+        ]
+      : [];
   return Object.fromEntries([...secrets, ...plans]);
 }
 
@@ -61,7 +92,9 @@ function planFinished(plan: KubeObject): boolean {
 function plansUsing(plans: KubeObject[], provider: string, ns: string): string[] {
   return plans
     .filter((p) => {
-      const source = (p.spec as { provider?: { source?: { name?: unknown; namespace?: unknown } } } | undefined)?.provider?.source;
+      const source = (
+        p.spec as { provider?: { source?: { name?: unknown; namespace?: unknown } } } | undefined
+      )?.provider?.source;
       // A reference without a namespace means the Plan's own.
       const sourceNs = source?.namespace || p.metadata?.namespace;
       return source?.name === provider && sourceNs === ns && !planFinished(p);
@@ -86,7 +119,11 @@ const q = (k: string) => `"${k}"`;
 const anyOf = (keys: Set<string>, ...alts: string[]) => alts.some((a) => keys.has(a));
 
 /** What a Secret lacks for a source type: one entry per missing key, or per missing choice of keys; empty when complete. */
-export function missingCredentials(type: MigrationSourceType, keys: Set<string>, insecureSkipVerify: boolean): string[] {
+export function missingCredentials(
+  type: MigrationSourceType,
+  keys: Set<string>,
+  insecureSkipVerify: boolean,
+): string[] {
   const need = (...all: string[]) => all.filter((k) => !keys.has(k)).map(q);
   switch (type) {
     case "openshift":
@@ -94,22 +131,34 @@ export function missingCredentials(type: MigrationSourceType, keys: Set<string>,
     case "vsphere":
       return need("user", "password");
     case "ovirt":
-      return [...need("user", "password"), ...(insecureSkipVerify ? [] : need("cacert").map((k) => `${k} (unless insecureSkipVerify is "true")`))];
+      return [
+        ...need("user", "password"),
+        ...(insecureSkipVerify
+          ? []
+          : need("cacert").map((k) => `${k} (unless insecureSkipVerify is "true")`)),
+      ];
     case "ova":
       return need("url");
     case "openstack": {
       // An application credential stands on its own: its secret plus its ID, or its name with the user it belongs to.
-      if (keys.has("applicationCredentialSecret") && (keys.has("applicationCredentialID") || (keys.has("applicationCredentialName") && anyOf(keys, "userID", "username")))) return [];
+      if (
+        keys.has("applicationCredentialSecret") &&
+        (keys.has("applicationCredentialID") ||
+          (keys.has("applicationCredentialName") && anyOf(keys, "userID", "username")))
+      )
+        return [];
       const missing = need("username", "password");
       if (!anyOf(keys, "projectName", "projectID")) missing.push(`"projectName" or "projectID"`);
-      if (!anyOf(keys, "userDomainName", "userDomainID")) missing.push(`"userDomainName" or "userDomainID"`);
+      if (!anyOf(keys, "userDomainName", "userDomainID"))
+        missing.push(`"userDomainName" or "userDomainID"`);
       return missing;
     }
   }
 }
 
 const ALTERNATIVES: Partial<Record<MigrationSourceType, string>> = {
-  openstack: '; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
+  openstack:
+    '; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
 };
 
 export interface MigrationInput {
@@ -172,13 +221,23 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
         reason: "KeptForRunningMigrations",
         message: `Removed from spec.migration.sources but kept while migrations from them run: ${kept.map((k) => `${k.name} (Plan${k.plans.length > 1 ? "s" : ""} ${k.plans.join(", ")})`).join("; ")}`,
       }
-    : { type: "MigrationSourcesProtected", status: "False", reason: "NoneKept", message: "No migration source is kept against the spec" };
+    : {
+        type: "MigrationSourcesProtected",
+        status: "False",
+        reason: "NoneKept",
+        message: "No migration source is kept against the spec",
+      };
 
   if (sources.length === 0) {
     if (!kept.length) return { resources: {}, status: {}, conditions: [] };
     const destination = observed[DESTINATION_KEY];
-    if (destination) resources[DESTINATION_KEY] = forkliftComposed(asDesired(destination), destination);
-    return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: keptStatuses } }, conditions: [protectedCondition] };
+    if (destination)
+      resources[DESTINATION_KEY] = forkliftComposed(asDesired(destination), destination);
+    return {
+      resources,
+      status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: keptStatuses } },
+      conditions: [protectedCondition],
+    };
   }
   const labels = withLabels(input.labels, { [LABEL_TYPE]: "migration" });
   const waiting: string[] = [];
@@ -189,7 +248,11 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     const names = migrationNames(vdc, src.name);
     const ref = `Secret ${ns}/${src.secretRef.name}`;
     const secret = required[secretRequirementKey(src.name)]?.[0];
-    const status = (ready: boolean, connected: boolean, more: { phase?: string; waiting?: string }) => ({
+    const status = (
+      ready: boolean,
+      connected: boolean,
+      more: { phase?: string; waiting?: string },
+    ) => ({
       name: src.name,
       type: src.type,
       networkMap: names.networkMap,
@@ -202,7 +265,9 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     if (!secret) {
       // A Provider that exists is not dropped for want of its Secret: Fatal keeps it and says why.
       if (observed[sourceProviderKey(src.name)]) {
-        return { fatal: `VDC ${vdc}: ${field}.secretRef.name: ${ref} no longer exists; restore it, or remove the source to delete its Provider` };
+        return {
+          fatal: `VDC ${vdc}: ${field}.secretRef.name: ${ref} no longer exists; restore it, or remove the source to delete its Provider`,
+        };
       }
       // A new source waits: the tenant can only create the Secret once the VDC namespace exists.
       const why = `waiting for ${ref}: create it with the ${src.type} credentials`;
@@ -210,27 +275,73 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
       statuses.push(status(false, false, { waiting: why }));
       continue;
     }
-    const missing = missingCredentials(src.type, secretKeys(secret), secretFlag(secret, "insecureSkipVerify"));
+    const missing = missingCredentials(
+      src.type,
+      secretKeys(secret),
+      secretFlag(secret, "insecureSkipVerify"),
+    );
     if (missing.length) {
-      return { fatal: `VDC ${vdc}: ${field} (${src.name}): ${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${src.type} providers need${ALTERNATIVES[src.type] ?? ""}` };
+      return {
+        fatal: `VDC ${vdc}: ${field} (${src.name}): ${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${src.type} providers need${ALTERNATIVES[src.type] ?? ""}`,
+      };
     }
     const provider = observed[sourceProviderKey(src.name)];
-    resources[sourceProviderKey(src.name)] = forkliftComposed(sourceProvider(ns, labels, src), provider);
-    resources[networkMapKey(src.name)] = forkliftComposed(networkMap(ns, labels, names, src), observed[networkMapKey(src.name)]);
-    resources[storageMapKey(src.name)] = forkliftComposed(storageMap(ns, labels, names, src, spec.backend.storageClass), observed[storageMapKey(src.name)]);
+    resources[sourceProviderKey(src.name)] = forkliftComposed(
+      sourceProvider(ns, labels, src),
+      provider,
+    );
+    resources[networkMapKey(src.name)] = forkliftComposed(
+      networkMap(ns, labels, names, src),
+      observed[networkMapKey(src.name)],
+    );
+    resources[storageMapKey(src.name)] = forkliftComposed(
+      storageMap(ns, labels, names, src, spec.backend.storageClass),
+      observed[storageMapKey(src.name)],
+    );
     const phase = (provider?.status as { phase?: unknown } | undefined)?.phase;
     const ready = isConditionTrue(provider, "Ready");
     if (!ready) notReady.push(src.name);
-    statuses.push(status(ready, isConditionTrue(provider, "ConnectionTestSucceeded"), { phase: typeof phase === "string" ? phase : undefined }));
+    statuses.push(
+      status(ready, isConditionTrue(provider, "ConnectionTestSucceeded"), {
+        phase: typeof phase === "string" ? phase : undefined,
+      }),
+    );
   }
-  resources[DESTINATION_KEY] = forkliftComposed(destinationProvider(ns, labels), observed[DESTINATION_KEY]);
+  resources[DESTINATION_KEY] = forkliftComposed(
+    destinationProvider(ns, labels),
+    observed[DESTINATION_KEY],
+  );
 
   const condition: XRCondition = waiting.length
-    ? { type: "MigrationSourcesReady", status: "False", reason: "WaitingForSecrets", message: `Not composed yet: ${waiting.join("; ")}` }
+    ? {
+        type: "MigrationSourcesReady",
+        status: "False",
+        reason: "WaitingForSecrets",
+        message: `Not composed yet: ${waiting.join("; ")}`,
+      }
     : notReady.length
-      ? { type: "MigrationSourcesReady", status: "False", reason: "ProvidersNotReady", message: `Forklift has not validated and connected the providers of: ${notReady.join(", ")}` }
-      : { type: "MigrationSourcesReady", status: "True", reason: "ProvidersReady", message: `${sources.length} source(s) ready` };
-  return { resources, status: { migration: { destinationProvider: DESTINATION_PROVIDER, sources: [...statuses, ...keptStatuses] } }, conditions: [condition, protectedCondition] };
+      ? {
+          type: "MigrationSourcesReady",
+          status: "False",
+          reason: "ProvidersNotReady",
+          message: `Forklift has not validated and connected the providers of: ${notReady.join(", ")}`,
+        }
+      : {
+          type: "MigrationSourcesReady",
+          status: "True",
+          reason: "ProvidersReady",
+          message: `${sources.length} source(s) ready`,
+        };
+  return {
+    resources,
+    status: {
+      migration: {
+        destinationProvider: DESTINATION_PROVIDER,
+        sources: [...statuses, ...keptStatuses],
+      },
+    },
+    conditions: [condition, protectedCondition],
+  };
 }
 
 /** Forklift's Provider and maps report a Ready condition once validated (and, for providers, connected). */
@@ -238,7 +349,11 @@ function forkliftComposed(resource: KubeObject, observed: KubeObject | undefined
   return { resource, ready: isConditionTrue(observed, "Ready") };
 }
 
-function sourceProvider(ns: string, labels: Record<string, string>, src: MigrationSourceSpec): KubeObject {
+function sourceProvider(
+  ns: string,
+  labels: Record<string, string>,
+  src: MigrationSourceSpec,
+): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Provider",
@@ -247,7 +362,9 @@ function sourceProvider(ns: string, labels: Record<string, string>, src: Migrati
       type: src.type,
       url: src.url,
       secret: { name: src.secretRef.name, namespace: ns },
-      settings: Object.keys(src.settings).length ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => compareText(a, b))) : undefined,
+      settings: Object.keys(src.settings).length
+        ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => compareText(a, b)))
+        : undefined,
     },
   };
 }
@@ -263,10 +380,18 @@ function destinationProvider(ns: string, labels: Record<string, string>): KubeOb
 }
 
 function providers(ns: string, names: MigrationNames) {
-  return { source: { name: names.sourceProvider, namespace: ns }, destination: { name: names.destinationProvider, namespace: ns } };
+  return {
+    source: { name: names.sourceProvider, namespace: ns },
+    destination: { name: names.destinationProvider, namespace: ns },
+  };
 }
 
-function networkMap(ns: string, labels: Record<string, string>, names: MigrationNames, src: MigrationSourceSpec): KubeObject {
+function networkMap(
+  ns: string,
+  labels: Record<string, string>,
+  names: MigrationNames,
+  src: MigrationSourceSpec,
+): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "NetworkMap",
@@ -276,13 +401,22 @@ function networkMap(ns: string, labels: Record<string, string>, names: Migration
       map: src.networkMap.map((m) => ({
         source: m.source,
         // Multus networks come from the VDC's own namespace only: a tenant cannot attach VMs to another's network.
-        destination: m.destination.type === "multus" ? { type: "multus", name: m.destination.name, namespace: ns } : { type: m.destination.type },
+        destination:
+          m.destination.type === "multus"
+            ? { type: "multus", name: m.destination.name, namespace: ns }
+            : { type: m.destination.type },
       })),
     },
   };
 }
 
-function storageMap(ns: string, labels: Record<string, string>, names: MigrationNames, src: MigrationSourceSpec, storageClass: string | undefined): KubeObject {
+function storageMap(
+  ns: string,
+  labels: Record<string, string>,
+  names: MigrationNames,
+  src: MigrationSourceSpec,
+  storageClass: string | undefined,
+): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "StorageMap",
@@ -292,7 +426,11 @@ function storageMap(ns: string, labels: Record<string, string>, names: Migration
       map: src.storageMap.map((m) => ({
         source: m.source,
         // The spec refuses an entry without a class when the VDC has no default, so one of the two is set.
-        destination: { storageClass: m.storageClass ?? storageClass, accessMode: m.accessMode || undefined, volumeMode: m.volumeMode || undefined },
+        destination: {
+          storageClass: m.storageClass ?? storageClass,
+          accessMode: m.accessMode || undefined,
+          volumeMode: m.volumeMode || undefined,
+        },
       })),
     },
   };

@@ -11,7 +11,8 @@ const KEYS_FIELD = "ssh_authorized_keys";
 const YAML_OUT = { lineWidth: 0 };
 
 /** An OpenSSH public key on one line: type, base64 blob, optional comment. */
-export const SSH_KEY_PATTERN = "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
+export const SSH_KEY_PATTERN =
+  "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
 
 /** Why user data cannot be used, or undefined. Messages name the rule, never the content. */
 export function userDataProblem(userData: string): string | undefined {
@@ -23,7 +24,8 @@ const problemCached = memo((userData: string) => findProblem(userData) ?? "", 64
 
 function findProblem(userData: string): string | undefined {
   if (userData.startsWith("#!")) return undefined;
-  if (!CLOUD_CONFIG_HEADER.test(userData)) return "must start with #cloud-config (a cloud-config YAML document) or #! (a script)";
+  if (!CLOUD_CONFIG_HEADER.test(userData))
+    return "must start with #cloud-config (a cloud-config YAML document) or #! (a script)";
   const doc = parseDocument(userData);
   const err = doc.errors[0];
   if (err) {
@@ -32,7 +34,8 @@ function findProblem(userData: string): string | undefined {
   }
   const top = doc.contents;
   if (top !== null && !isMap(top)) return "must be a YAML mapping after #cloud-config";
-  if (top && top.has(KEYS_FIELD) && !isSeq(top.get(KEYS_FIELD))) return `${KEYS_FIELD} must be a list`;
+  if (top && top.has(KEYS_FIELD) && !isSeq(top.get(KEYS_FIELD)))
+    return `${KEYS_FIELD} must be a list`;
   return undefined;
 }
 
@@ -53,9 +56,13 @@ const mergedCached = memo((key: string) => {
 
 function merge(userData: string | undefined, keys: readonly string[]): string {
   const wanted = [...new Set(keys)];
-  if (userData === undefined) return wanted.length ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}` : "#cloud-config\n";
+  if (userData === undefined)
+    return wanted.length
+      ? `#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}`
+      : "#cloud-config\n";
   if (wanted.length === 0) return userData;
-  if (userData.startsWith("#!")) return multipart(`#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}`, userData);
+  if (userData.startsWith("#!"))
+    return multipart(`#cloud-config\n${stringify({ [KEYS_FIELD]: wanted }, YAML_OUT)}`, userData);
   const doc = parseDocument(userData);
   // userDataProblem allowed only a mapping or an empty document: Document.set handles both.
   const existing = doc.get(KEYS_FIELD);

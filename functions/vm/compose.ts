@@ -3,7 +3,17 @@
 // checks: the VDC and backend, nothing lost, quota; any refusal is Fatal, so
 // Crossplane changes nothing that exists.
 import { API_VERSION, type XRDSpec } from "../api.js";
-import { composer, conditionOf, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed, type Event, type KubeObject, type XRCondition } from "../compose.js";
+import {
+  composer,
+  conditionOf,
+  phaseEvents,
+  TTL_SETTLING,
+  TTL_STEADY,
+  type Composed,
+  type Event,
+  type KubeObject,
+  type XRCondition,
+} from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { vdcSpec } from "../vdc/api.js";
@@ -11,7 +21,14 @@ import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
 import type { BuildContext, Observed } from "./common.js";
 import { kubevirtObserved, kubevirtResources, limitRangeProblem, sizeChanged } from "./kubevirt.js";
-import { composeMigration, isMigratedFrom, MIGRATED_KEY, migratedRequirement, migrationStarted, type MigrationOutput } from "./migration.js";
+import {
+  composeMigration,
+  isMigratedFrom,
+  MIGRATED_KEY,
+  migratedRequirement,
+  migrationStarted,
+  type MigrationOutput,
+} from "./migration.js";
 import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
 import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
 import { checkQuota, quotaOf } from "./quota.js";
@@ -19,7 +36,10 @@ import { checkQuota, quotaOf } from "./quota.js";
 export const QUOTA_CONDITION = "QuotaAdmitted";
 const KIND = "VirtualMachine";
 /** The kind each backend composes as "vm", to notice a VDC that switched backends. */
-const BACKEND_KIND = { kubevirt: "kubevirt.io/v1/VirtualMachine", proxmox: "virtualenvironmentvm.proxmoxbpg.m.crossplane.io/v1alpha1/EnvironmentVM" } as const;
+const BACKEND_KIND = {
+  kubevirt: "kubevirt.io/v1/VirtualMachine",
+  proxmox: "virtualenvironmentvm.proxmoxbpg.m.crossplane.io/v1alpha1/EnvironmentVM",
+} as const;
 
 export const vm = composer({
   apiVersion: API_VERSION,
@@ -28,16 +48,26 @@ export const vm = composer({
 
   requirements: (xr) => {
     const ns = xr.metadata.namespace;
-    if (!ns) throw new Error("metadata.namespace: required: a VirtualMachine lives in its VDC's namespace");
+    if (!ns)
+      throw new Error(
+        "metadata.namespace: required: a VirtualMachine lives in its VDC's namespace",
+      );
     return {
       // The VDC that owns the namespace has the namespace's name.
       vdc: { apiVersion: API_VERSION, kind: "VDC", matchName: ns },
       // Every VirtualMachine of the namespace, to charge the quota; a label could be left off.
       vms: { apiVersion: API_VERSION, kind: KIND, namespace: ns, matchLabels: { labels: {} } },
       // KubeVirt reports addresses and node on the instance, not the VM. Empty on Proxmox.
-      vmi: { apiVersion: "kubevirt.io/v1", kind: "VirtualMachineInstance", namespace: ns, matchName: xr.metadata.name },
+      vmi: {
+        apiVersion: "kubevirt.io/v1",
+        kind: "VirtualMachineInstance",
+        namespace: ns,
+        matchName: xr.metadata.name,
+      },
       // The VM Forklift creates for a migration: adopted (read), never composed.
-      ...(xr.spec.source?.migration ? { [MIGRATED_KEY]: migratedRequirement(ns, xr.metadata.name) } : {}),
+      ...(xr.spec.source?.migration
+        ? { [MIGRATED_KEY]: migratedRequirement(ns, xr.metadata.name) }
+        : {}),
     };
   },
 
@@ -45,17 +75,29 @@ export const vm = composer({
     const name = xr.metadata.name;
     const ns = xr.metadata.namespace ?? "";
     // The API server only lets DNS labels through as namespaces; anything else is not worth echoing.
-    if (!isDnsLabel(ns)) return { fatal: `${KIND} ${name.slice(0, 253)}: metadata.namespace: must be a DNS-1123 label` };
+    if (!isDnsLabel(ns))
+      return {
+        fatal: `${KIND} ${name.slice(0, 253)}: metadata.namespace: must be a DNS-1123 label`,
+      };
     const what = `${KIND} ${ns}/${name}`;
     const spec = xr.spec;
 
     // The name becomes the guest's hostname, the Proxmox VM name and a label value.
-    if (!isDnsLabel(name)) return { fatal: `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname` };
+    if (!isDnsLabel(name))
+      return {
+        fatal: `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname`,
+      };
     // Only the VDC named like the namespace owns it, whatever else was handed to us.
     const vdcObj = (required.vdc ?? []).find((v) => v.metadata?.name === ns);
-    if (!vdcObj) return { fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run` };
+    if (!vdcObj)
+      return {
+        fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run`,
+      };
     const parsed = parseCached(vdcSpec, vdcObj.spec ?? {});
-    if (!parsed.success) return { fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first` };
+    if (!parsed.success)
+      return {
+        fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first`,
+      };
     const vdc = { name: ns, spec: parsed.data };
     const backend = vdc.spec.backend.type;
 
@@ -87,21 +129,49 @@ export const vm = composer({
     if (refused.length) return { fatal: `${what}: ${refused.join("; ")}; nothing was changed` };
 
     const size = sizeOf(spec.size);
-    const verdict = checkQuota({ name, creationTimestamp: xr.metadata.creationTimestamp, size }, (required.vms ?? []).filter((v) => v.metadata?.namespace === ns), quotaOf(vdcObj, vdc.spec), vdc.spec);
+    const verdict = checkQuota(
+      { name, creationTimestamp: xr.metadata.creationTimestamp, size },
+      (required.vms ?? []).filter((v) => v.metadata?.namespace === ns),
+      quotaOf(vdcObj, vdc.spec),
+      vdc.spec,
+    );
     // A migration that has started, or the VM an earlier one made, counts as an existing VM: the quota never stops it half-way.
-    const migratedVM = migrating ? (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name) : undefined;
-    const exists = migrating ? started || (migratedVM !== undefined && isMigratedFrom(migratedVM, migrating)) : prev !== undefined;
+    const migratedVM = migrating
+      ? (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name)
+      : undefined;
+    const exists = migrating
+      ? started || (migratedVM !== undefined && isMigratedFrom(migratedVM, migrating))
+      : prev !== undefined;
     const events: Event[] = [];
     let quota: XRCondition;
     if (verdict.fits) {
-      quota = { type: QUOTA_CONDITION, status: "True", reason: "WithinQuota", message: `VDC ${ns} has ${verdict.left} left for VMs` };
+      quota = {
+        type: QUOTA_CONDITION,
+        status: "True",
+        reason: "WithinQuota",
+        message: `VDC ${ns} has ${verdict.left} left for VMs`,
+      };
     } else if (!exists) {
-      return { fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota` };
+      return {
+        fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`,
+      };
     } else {
       // An existing VM is never removed by the quota: say so, once, and keep it.
-      quota = { type: QUOTA_CONDITION, status: "False", reason: "OverQuota", message: `${verdict.details}; the VM exists and is kept` };
-      if (conditionOf({ apiVersion: "", kind: "", status: xr.status }, QUOTA_CONDITION)?.status !== "False") {
-        events.push({ severity: "Warning", reason: "OverQuota", message: `${what} is over the quota of VDC ${ns}: ${verdict.details}; it is kept` });
+      quota = {
+        type: QUOTA_CONDITION,
+        status: "False",
+        reason: "OverQuota",
+        message: `${verdict.details}; the VM exists and is kept`,
+      };
+      if (
+        conditionOf({ apiVersion: "", kind: "", status: xr.status }, QUOTA_CONDITION)?.status !==
+        "False"
+      ) {
+        events.push({
+          severity: "Warning",
+          reason: "OverQuota",
+          message: `${what} is over the quota of VDC ${ns}: ${verdict.details}; it is kept`,
+        });
       }
     }
 
@@ -109,9 +179,12 @@ export const vm = composer({
     // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
     const checked = backend === "kubevirt" && fromImage(spec);
     const resized = checked && prev !== undefined && sizeChanged(prev, size);
-    const unstartable = checked && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
+    const unstartable =
+      checked && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
     if (unstartable) {
-      const after = resized ? "nothing was changed: keep the VM's size" : "nothing is composed: choose a smaller size";
+      const after = resized
+        ? "nothing was changed: keep the VM's size"
+        : "nothing is composed: choose a smaller size";
       return { fatal: `${what}: ${unstartable}; ${after}, or raise the VDC's spec.limits` };
     }
 
@@ -134,22 +207,54 @@ export const vm = composer({
       migrated = out;
       resources = out.resources;
       seen = out.seen;
-      events.push(...migrationEvents(what, (xr.status.migration as { phase?: unknown } | undefined)?.phase, out.migration, migrating.source));
+      events.push(
+        ...migrationEvents(
+          what,
+          (xr.status.migration as { phase?: unknown } | undefined)?.phase,
+          out.migration,
+          migrating.source,
+        ),
+      );
     } else if (!fromImage(spec)) {
       // The spec schema requires one of image and source.migration; a request that got past it is not composed.
-      return { fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)` };
+      return {
+        fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)`,
+      };
     } else {
-      const ctx: BuildContext = { name, namespace: ns, labels, spec, size, vdc, userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys) };
+      const ctx: BuildContext = {
+        name,
+        namespace: ns,
+        labels,
+        spec,
+        size,
+        vdc,
+        userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys),
+      };
       if (backend === "kubevirt") {
         const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
         seen = kubevirtObserved(prev, vmi, spec.running);
-        resources = kubevirtResources(ctx, ledgerAnnotations(ledgerOf(spec, ns)), observed, seen.ready);
+        resources = kubevirtResources(
+          ctx,
+          ledgerAnnotations(ledgerOf(spec, ns)),
+          observed,
+          seen.ready,
+        );
       } else {
-        const slots = diskSlots(spec.disks.map((d) => d.name), was);
+        const slots = diskSlots(
+          spec.disks.map((d) => d.name),
+          was,
+        );
         if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
-        const built = proxmoxResources(ctx, ledgerAnnotations(ledgerOf(spec, ns, slots)), slots, observed);
+        const built = proxmoxResources(
+          ctx,
+          ledgerAnnotations(ledgerOf(spec, ns, slots)),
+          slots,
+          observed,
+        );
         resources = built.resources;
-        seen = built.waiting ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] } : proxmoxObserved(prev, spec.running);
+        seen = built.waiting
+          ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] }
+          : proxmoxObserved(prev, spec.running);
       }
     }
 
@@ -171,39 +276,78 @@ export const vm = composer({
         ...phaseEvents(xr.status.phase, seen.phase, {
           Running: { severity: "Normal", reason: "Running", message: `${what} is running` },
           Stopped: { severity: "Normal", reason: "Stopped", message: `${what} is stopped` },
-          Failed: { severity: "Warning", reason: "Failed", message: `${what} failed: ${seen.state ?? "see the composed VM"}` },
+          Failed: {
+            severity: "Warning",
+            reason: "Failed",
+            message: `${what} failed: ${seen.state ?? "see the composed VM"}`,
+          },
         }),
       );
     }
     // Required resources (the VMI, an adopted VM) are not watched: poll until the VM settles, migrations included.
     const settled = seen.ready && (seen.phase === "Running" || seen.phase === "Stopped");
-    return { resources, status, conditions: [quota], events, ttlSeconds: settled ? TTL_STEADY : TTL_SETTLING };
+    return {
+      resources,
+      status,
+      conditions: [quota],
+      events,
+      ttlSeconds: settled ? TTL_STEADY : TTL_SETTLING,
+    };
   },
 });
 
 /** Events on the migration's transitions only; a failure says why, in Forklift's words. */
-function migrationEvents(what: string, previous: unknown, now: MigrationOutput["migration"], source: string): Event[] {
+function migrationEvents(
+  what: string,
+  previous: unknown,
+  now: MigrationOutput["migration"],
+  source: string,
+): Event[] {
   return phaseEvents(previous, now.phase, {
-    Executing: { severity: "Normal", reason: "MigrationStarted", message: `${what}: Forklift is migrating the VM from source ${source}` },
-    Succeeded: { severity: "Normal", reason: "MigrationSucceeded", message: `${what}: migrated from source ${source}; the migrated VM is adopted` },
-    Failed: { severity: "Warning", reason: "MigrationFailed", message: `${what}: the migration from source ${source} failed: ${now.message ?? "see Plan " + now.plan}` },
-    Canceled: { severity: "Warning", reason: "MigrationCanceled", message: `${what}: the migration from source ${source} was canceled: ${now.message ?? "see Plan " + now.plan}` },
+    Executing: {
+      severity: "Normal",
+      reason: "MigrationStarted",
+      message: `${what}: Forklift is migrating the VM from source ${source}`,
+    },
+    Succeeded: {
+      severity: "Normal",
+      reason: "MigrationSucceeded",
+      message: `${what}: migrated from source ${source}; the migrated VM is adopted`,
+    },
+    Failed: {
+      severity: "Warning",
+      reason: "MigrationFailed",
+      message: `${what}: the migration from source ${source} failed: ${now.message ?? "see Plan " + now.plan}`,
+    },
+    Canceled: {
+      severity: "Warning",
+      reason: "MigrationCanceled",
+      message: `${what}: the migration from source ${source} was canceled: ${now.message ?? "see Plan " + now.plan}`,
+    },
   });
 }
 
 /** What this spec asks that the VDC's backend cannot do; app teams do not choose the backend, so say which it is. */
-function backendProblem(spec: VMSpec, backend: "kubevirt" | "proxmox", vdc: string): string | undefined {
+function backendProblem(
+  spec: VMSpec,
+  backend: "kubevirt" | "proxmox",
+  vdc: string,
+): string | undefined {
   if (spec.source?.migration && backend !== "kubevirt") {
     return `spec.source.migration: VDC ${vdc} runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate into a KubeVirt VDC`;
   }
   const img = spec.image ?? {};
   if (backend === "kubevirt") {
-    if (img.proxmoxTemplate) return `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource`;
-    if (spec.network.vlan !== undefined) return `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only`;
+    if (img.proxmoxTemplate)
+      return `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource`;
+    if (spec.network.vlan !== undefined)
+      return `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only`;
     return undefined;
   }
-  if (img.containerDisk !== undefined) return `spec.image.containerDisk: VDC ${vdc} runs VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate`;
-  if (img.dataSource) return `spec.image.dataSource: VDC ${vdc} runs VMs on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate`;
+  if (img.containerDisk !== undefined)
+    return `spec.image.containerDisk: VDC ${vdc} runs VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate`;
+  if (img.dataSource)
+    return `spec.image.dataSource: VDC ${vdc} runs VMs on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate`;
   return undefined;
 }
 

@@ -20,11 +20,18 @@ const USERDATA_KEY = "userdata";
  * refused: how large the overhead is depends on KubeVirt's version and the
  * VM's devices (the README says how much room to leave).
  */
-export function limitRangeProblem(size: Size, vdc: string, limits: VDCSpec["limits"]): string | undefined {
+export function limitRangeProblem(
+  size: Size,
+  vdc: string,
+  limits: VDCSpec["limits"],
+): string | undefined {
   const over: string[] = [];
-  if (parseQuantity(size.cpu) > parseQuantity(limits.maxCpu)) over.push(`cpu ${size.cpu} is over VDC ${vdc}'s spec.limits.maxCpu (${limits.maxCpu})`);
+  if (parseQuantity(size.cpu) > parseQuantity(limits.maxCpu))
+    over.push(`cpu ${size.cpu} is over VDC ${vdc}'s spec.limits.maxCpu (${limits.maxCpu})`);
   if (parseQuantity(size.memory) >= parseQuantity(limits.maxMemory)) {
-    over.push(`memory ${size.memory} leaves no room under VDC ${vdc}'s spec.limits.maxMemory (${limits.maxMemory}) for KubeVirt's memory overhead`);
+    over.push(
+      `memory ${size.memory} leaves no room under VDC ${vdc}'s spec.limits.maxMemory (${limits.maxMemory}) for KubeVirt's memory overhead`,
+    );
   }
   if (over.length === 0) return undefined;
   return `spec.size: ${over.join("; ")}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start`;
@@ -36,11 +43,22 @@ export function limitRangeProblem(size: Size, vdc: string, limits: VDCSpec["limi
  * limits check then leaves the VM alone rather than block it.
  */
 export function sizeChanged(vm: KubeObject, size: Size): boolean {
-  const limits = (vm.spec as { template?: { spec?: { domain?: { resources?: { limits?: { cpu?: unknown; memory?: unknown } } } } } } | undefined)?.template?.spec?.domain?.resources?.limits;
+  const limits = (
+    vm.spec as
+      | {
+          template?: {
+            spec?: { domain?: { resources?: { limits?: { cpu?: unknown; memory?: unknown } } } };
+          };
+        }
+      | undefined
+  )?.template?.spec?.domain?.resources?.limits;
   const cpu = limits?.cpu;
   const memory = limits?.memory;
   if (!isQuantity(cpu) || !isQuantity(memory)) return false;
-  return parseQuantity(cpu) !== parseQuantity(size.cpu) || parseQuantity(memory) !== parseQuantity(size.memory);
+  return (
+    parseQuantity(cpu) !== parseQuantity(size.cpu) ||
+    parseQuantity(memory) !== parseQuantity(size.memory)
+  );
 }
 
 // The subset of kubevirt.io/v1 and cdi.kubevirt.io/v1beta1 we write; the tests
@@ -65,7 +83,12 @@ interface Volume {
   cloudInitNoCloud?: { secretRef: { name: string } };
 }
 interface VirtualMachine extends KubeObject {
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
   spec: {
     runStrategy: "Always" | "Halted";
     dataVolumeTemplates?: DataVolumeTemplate[];
@@ -74,8 +97,14 @@ interface VirtualMachine extends KubeObject {
       spec: {
         domain: {
           cpu: { cores: number; sockets: number; threads: number };
-          resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
-          devices: { disks: Disk[]; interfaces: { name: string; masquerade: Record<string, never> }[] };
+          resources: {
+            requests: { cpu: string; memory: string };
+            limits: { cpu: string; memory: string };
+          };
+          devices: {
+            disks: Disk[];
+            interfaces: { name: string; masquerade: Record<string, never> }[];
+          };
         };
         networks: { name: string; pod: Record<string, never> }[];
         volumes: Volume[];
@@ -89,7 +118,12 @@ export function cloudInitSecretName(vm: string): string {
 }
 
 /** The VM and its cloud-init Secret, keyed by composition resource name. */
-export function kubevirtResources(c: BuildContext, annotations: Record<string, string>, observed: Record<string, KubeObject>, ready: boolean): Record<string, Composed> {
+export function kubevirtResources(
+  c: BuildContext,
+  annotations: Record<string, string>,
+  observed: Record<string, KubeObject>,
+  ready: boolean,
+): Record<string, Composed> {
   const secret = build(Secret, {
     metadata: { name: cloudInitSecretName(c.name), namespace: c.namespace, labels: c.labels },
     type: "Opaque",
@@ -115,19 +149,38 @@ function virtualMachine(c: BuildContext, annotations: Record<string, string>): V
     const name = dnsName(c.name, "root");
     const source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef"> =
       img.dataSource !== undefined
-        ? { sourceRef: { kind: "DataSource", name: img.dataSource.name, namespace: img.dataSource.namespace ?? c.namespace } }
+        ? {
+            sourceRef: {
+              kind: "DataSource",
+              name: img.dataSource.name,
+              namespace: img.dataSource.namespace ?? c.namespace,
+            },
+          }
         : { source: { http: { url: img.url! } } };
-    templates.push(dataVolume(name, labels, source, spec.rootDisk.size, storageClass(spec.rootDisk.storageClass)));
+    templates.push(
+      dataVolume(
+        name,
+        labels,
+        source,
+        spec.rootDisk.size,
+        storageClass(spec.rootDisk.storageClass),
+      ),
+    );
     volumes.push({ name: "root", dataVolume: { name } });
   }
   for (const d of spec.disks) {
     const name = dnsName(c.name, "disk", d.name);
-    templates.push(dataVolume(name, labels, { source: { blank: {} } }, d.size, storageClass(d.storageClass)));
+    templates.push(
+      dataVolume(name, labels, { source: { blank: {} } }, d.size, storageClass(d.storageClass)),
+    );
     disks.push({ name: `disk-${d.name}`, disk: { bus: "virtio" } });
     volumes.push({ name: `disk-${d.name}`, dataVolume: { name } });
   }
   disks.push({ name: "cloudinit", disk: { bus: "virtio" } });
-  volumes.push({ name: "cloudinit", cloudInitNoCloud: { secretRef: { name: cloudInitSecretName(c.name) } } });
+  volumes.push({
+    name: "cloudinit",
+    cloudInitNoCloud: { secretRef: { name: cloudInitSecretName(c.name) } },
+  });
 
   const cpu = String(size.cpu);
   return {
@@ -144,7 +197,10 @@ function virtualMachine(c: BuildContext, annotations: Record<string, string>): V
             cpu: { cores: size.cpu, sockets: 1, threads: 1 },
             // Limits equal to requests: the VDC's LimitRange would otherwise give the
             // launcher pod its default limits, below what the VM requests.
-            resources: { requests: { cpu, memory: size.memory }, limits: { cpu, memory: size.memory } },
+            resources: {
+              requests: { cpu, memory: size.memory },
+              limits: { cpu, memory: size.memory },
+            },
             devices: { disks, interfaces: [{ name: "default", masquerade: {} }] },
           },
           networks: [{ name: "default", pod: {} }],
@@ -165,15 +221,32 @@ function dataVolume(
   return {
     metadata: { name, labels },
     // Not `{ ...source, storage }`: Node 20's V8 copies that in its runtime (see withLabels).
-    spec: Object.assign({}, source, { storage: { resources: { requests: { storage: size } }, storageClassName: storageClassName || undefined } }),
+    spec: Object.assign({}, source, {
+      storage: {
+        resources: { requests: { storage: size } },
+        storageClassName: storageClassName || undefined,
+      },
+    }),
   };
 }
 
 // printableStatus values that will not get better by waiting.
-const FAILED = new Set(["CrashLoopBackOff", "ErrorUnschedulable", "ErrImagePull", "ImagePullBackOff", "ErrorPvcNotFound", "ErrorDataVolumeNotFound", "DataVolumeError"]);
+const FAILED = new Set([
+  "CrashLoopBackOff",
+  "ErrorUnschedulable",
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "ErrorPvcNotFound",
+  "ErrorDataVolumeNotFound",
+  "DataVolumeError",
+]);
 
 /** Status from the observed VirtualMachine and, when running, its VirtualMachineInstance. */
-export function kubevirtObserved(vm: KubeObject | undefined, vmi: KubeObject | undefined, running: boolean): Observed {
+export function kubevirtObserved(
+  vm: KubeObject | undefined,
+  vmi: KubeObject | undefined,
+  running: boolean,
+): Observed {
   if (!vm) return { phase: "Provisioning", ready: false, ipAddresses: [] };
   const st = (vm.status ?? {}) as { printableStatus?: unknown; ready?: unknown };
   const state = typeof st.printableStatus === "string" ? st.printableStatus : undefined;
@@ -189,7 +262,13 @@ export function kubevirtObserved(vm: KubeObject | undefined, vmi: KubeObject | u
   }
   const node = running && typeof vmiStatus.nodeName === "string" ? vmiStatus.nodeName : undefined;
   const why = state ?? conditionOf(vm, "Ready")?.reason;
-  return { phase, ...(why ? { state: why } : {}), ready, ipAddresses: guestAddresses(ips), ...(node ? { node } : {}) };
+  return {
+    phase,
+    ...(why ? { state: why } : {}),
+    ready,
+    ipAddresses: guestAddresses(ips),
+    ...(node ? { node } : {}),
+  };
 }
 
 function phaseOf(state: string | undefined, running: boolean): Phase {

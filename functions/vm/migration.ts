@@ -31,7 +31,11 @@ export const MIGRATED_KEY = "migrated";
 const WARM_SOURCES = new Set(["vsphere", "ovirt"]);
 const MAX_MESSAGE = 1024;
 /** Our words for Forklift's target power states (see TARGET_POWER_STATES). */
-const FORKLIFT_POWER: Record<TargetPowerState, string> = { running: "on", stopped: "off", auto: "auto" };
+const FORKLIFT_POWER: Record<TargetPowerState, string> = {
+  running: "on",
+  stopped: "off",
+  auto: "auto",
+};
 const OUR_POWER: Record<string, string> = { on: "running", off: "stopped", auto: "auto" };
 
 export function migratedRequirement(ns: string, name: string): ResourceSelector {
@@ -49,7 +53,11 @@ interface Identity {
 function identityOf(m: MigrationSpec): Identity {
   return {
     source: m.source,
-    vm: { ...(m.vm.id !== undefined ? { id: m.vm.id } : {}), ...(m.vm.name !== undefined ? { name: m.vm.name } : {}), ...(m.vm.namespace !== undefined ? { namespace: m.vm.namespace } : {}) },
+    vm: {
+      ...(m.vm.id !== undefined ? { id: m.vm.id } : {}),
+      ...(m.vm.name !== undefined ? { name: m.vm.name } : {}),
+      ...(m.vm.namespace !== undefined ? { namespace: m.vm.namespace } : {}),
+    },
     warm: m.warm,
     ...(m.targetPowerState !== undefined ? { targetPowerState: m.targetPowerState } : {}),
   };
@@ -57,9 +65,19 @@ function identityOf(m: MigrationSpec): Identity {
 
 /** The identity a Plan was composed with, read back from its spec; undefined when it cannot be read. */
 function identityOfPlan(plan: KubeObject | undefined): Identity | undefined {
-  const spec = plan?.spec as { provider?: { source?: { name?: unknown } }; vms?: unknown; type?: unknown; warm?: unknown; targetPowerState?: unknown } | undefined;
+  const spec = plan?.spec as
+    | {
+        provider?: { source?: { name?: unknown } };
+        vms?: unknown;
+        type?: unknown;
+        warm?: unknown;
+        targetPowerState?: unknown;
+      }
+    | undefined;
   const source = spec?.provider?.source?.name;
-  const vm = Array.isArray(spec?.vms) ? (spec.vms[0] as Record<string, unknown> | undefined) : undefined;
+  const vm = Array.isArray(spec?.vms)
+    ? (spec.vms[0] as Record<string, unknown> | undefined)
+    : undefined;
   if (typeof source !== "string" || !vm || typeof vm !== "object") return undefined;
   const str = (k: string) => (typeof vm[k] === "string" ? { [k]: vm[k] as string } : {});
   return {
@@ -67,7 +85,9 @@ function identityOfPlan(plan: KubeObject | undefined): Identity | undefined {
     vm: { ...str("id"), ...str("name"), ...str("namespace") },
     // Forklift: type supersedes the deprecated warm flag when set.
     warm: typeof spec?.type === "string" ? spec.type === "warm" : spec?.warm === true,
-    ...(typeof spec?.targetPowerState === "string" ? { targetPowerState: OUR_POWER[spec.targetPowerState] ?? spec.targetPowerState } : {}),
+    ...(typeof spec?.targetPowerState === "string"
+      ? { targetPowerState: OUR_POWER[spec.targetPowerState] ?? spec.targetPowerState }
+      : {}),
   };
 }
 
@@ -75,7 +95,10 @@ const sameIdentity = (a: Identity, b: Identity) => JSON.stringify(a) === JSON.st
 
 /** One line for messages: `VM id vm-2041 from source vcenter, warm, target power state running`. */
 function described(i: Identity): string {
-  const ref = i.vm.id !== undefined ? `id ${i.vm.id}` : `name ${i.vm.namespace ? `${i.vm.namespace}/` : ""}${i.vm.name}`;
+  const ref =
+    i.vm.id !== undefined
+      ? `id ${i.vm.id}`
+      : `name ${i.vm.namespace ? `${i.vm.namespace}/` : ""}${i.vm.name}`;
   return `VM ${ref} from source ${i.source}, ${i.warm ? "warm" : "cold"}${i.targetPowerState ? `, target power state ${i.targetPowerState}` : ""}`;
 }
 
@@ -95,7 +118,14 @@ export interface MigrationInput {
 export interface MigrationOutput {
   resources: Record<string, Composed>;
   /** status.migration */
-  migration: { phase: MigrationPhase; message?: string; plan: string; migration?: string; started?: string; completed?: string };
+  migration: {
+    phase: MigrationPhase;
+    message?: string;
+    plan: string;
+    migration?: string;
+    started?: string;
+    completed?: string;
+  };
   /** The XR's phase, state, readiness and addresses: from the adopted VM once the migration succeeded. */
   seen: Observed;
   /** Whether the migrated VM is adopted (the Plan succeeded and the VM was found). */
@@ -111,14 +141,23 @@ const AFTER_START = new Set(["Executing", "Succeeded", "Failed", "Canceled"]);
  * gone). Such an XR never becomes a VM made from an image, and never gets a
  * Plan or Migration again: Forklift would run it anew.
  */
-export function migrationStarted(observed: Record<string, KubeObject>, status: Record<string, unknown>): boolean {
+export function migrationStarted(
+  observed: Record<string, KubeObject>,
+  status: Record<string, unknown>,
+): boolean {
   const was = status.migration as { started?: unknown; phase?: unknown } | undefined;
-  return observed[MIGRATION_KEY] !== undefined || planRan(observed[PLAN_KEY]) || typeof was?.started === "string" || (typeof was?.phase === "string" && AFTER_START.has(was.phase));
+  return (
+    observed[MIGRATION_KEY] !== undefined ||
+    planRan(observed[PLAN_KEY]) ||
+    typeof was?.started === "string" ||
+    (typeof was?.phase === "string" && AFTER_START.has(was.phase))
+  );
 }
 
 /** Whether Forklift ran the Plan: it records every run in status.migration. */
 function planRan(plan: KubeObject | undefined): boolean {
-  const m = (plan?.status as { migration?: { started?: unknown; history?: unknown } } | undefined)?.migration;
+  const m = (plan?.status as { migration?: { started?: unknown; history?: unknown } } | undefined)
+    ?.migration;
   return typeof m?.started === "string" || (Array.isArray(m?.history) && m.history.length > 0);
 }
 
@@ -154,12 +193,19 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
 
   const resources: Record<string, Composed> = {};
   // Once started, what exists is re-emitted as observed (Forklift cancels a run whose Plan changes) and nothing is created again.
-  const plan = started ? (observedPlan ? asObserved(observedPlan, labels) : undefined) : earlier || !source ? undefined : planOf(name, ns, labels, spec, source);
+  const plan = started
+    ? observedPlan
+      ? asObserved(observedPlan, labels)
+      : undefined
+    : earlier || !source
+      ? undefined
+      : planOf(name, ns, labels, spec, source);
   let migration: KubeObject | undefined;
   if (observedMigration) {
     migration = asObserved(observedMigration, labels);
     // The cutover of a warm migration is the one change a running migration takes.
-    if (spec.cutover !== undefined) migration.spec = { ...(migration.spec as Record<string, unknown>), cutover: spec.cutover };
+    if (spec.cutover !== undefined)
+      migration.spec = { ...(migration.spec as Record<string, unknown>), cutover: spec.cutover };
   } else if (!started && !taken && planSettled(observedPlan, identity)) {
     migration = migrationOf(name, ns, labels, spec);
   }
@@ -167,34 +213,55 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
   let state = migrationState(observedPlan, observedMigration, spec);
   if (earlier || (started && !observedPlan && !observedMigration)) {
     // Nothing of the migration is left to report on: only the VM it made, if any.
-    const prev = typeof input.previous?.phase === "string" && AFTER_START.has(input.previous.phase) ? (input.previous.phase as MigrationPhase) : "Failed";
+    const prev =
+      typeof input.previous?.phase === "string" && AFTER_START.has(input.previous.phase)
+        ? (input.previous.phase as MigrationPhase)
+        : "Failed";
     state = vm
-      ? { phase: "Succeeded", message: `Adopted the VM Forklift migrated${spec.vm.id !== undefined ? ` from ${spec.vm.id}` : ""}; its Plan and Migration are gone` }
-      : { phase: prev === "Succeeded" || prev === "Executing" ? "Failed" : prev, message: `The Plan and Migration are gone, and no VM ${ns}/${name} exists` };
+      ? {
+          phase: "Succeeded",
+          message: `Adopted the VM Forklift migrated${spec.vm.id !== undefined ? ` from ${spec.vm.id}` : ""}; its Plan and Migration are gone`,
+        }
+      : {
+          phase: prev === "Succeeded" || prev === "Executing" ? "Failed" : prev,
+          message: `The Plan and Migration are gone, and no VM ${ns}/${name} exists`,
+        };
   } else if (taken) {
-    const forklift = state.phase === "Pending" && state.message ? `; Forklift: ${state.message}` : "";
+    const forklift =
+      state.phase === "Pending" && state.message ? `; Forklift: ${state.message}` : "";
     state = {
       phase: "Pending",
       message: `A KubeVirt VirtualMachine ${ns}/${name} exists that Forklift did not migrate from this source VM, and the migrated VM is created under this VirtualMachine's name: the Migration waits until the name is free. If it is the VM an earlier VirtualMachine migrated, refer to the source VM by vm.id to adopt it${forklift}`,
     };
   } else if (state.phase === "Ready" && !migration) {
     // Ready for an earlier spec of the Plan: not yet for the one just composed.
-    state = { phase: "Pending", message: "Forklift has not yet validated the Plan as it is now composed" };
+    state = {
+      phase: "Pending",
+      message: "Forklift has not yet validated the Plan as it is now composed",
+    };
   }
   let seen: Observed;
   let adopted = false;
   if (state.phase === "Succeeded") {
     adopted = vm !== undefined;
-    seen = vm ? kubevirtObserved(vm, vmi, runningOf(vm)) : { phase: "Provisioning", state: "WaitingForMigratedVM", ready: false, ipAddresses: [] };
+    seen = vm
+      ? kubevirtObserved(vm, vmi, runningOf(vm))
+      : { phase: "Provisioning", state: "WaitingForMigratedVM", ready: false, ipAddresses: [] };
   } else {
-    seen = { phase: state.phase === "Failed" || state.phase === "Canceled" ? "Failed" : "Provisioning", state: `Migration${state.phase}`, ready: false, ipAddresses: [] };
+    seen = {
+      phase: state.phase === "Failed" || state.phase === "Canceled" ? "Failed" : "Provisioning",
+      state: `Migration${state.phase}`,
+      ready: false,
+      ipAddresses: [],
+    };
   }
   // Ready only when the VM it brought is: Crossplane makes the XR Ready when every composed resource is.
   const ready = adopted && seen.ready;
   if (plan) resources[PLAN_KEY] = { resource: plan, ready };
   if (migration) resources[MIGRATION_KEY] = { resource: migration, ready };
 
-  const prevStarted = typeof input.previous?.started === "string" ? input.previous.started : undefined;
+  const prevStarted =
+    typeof input.previous?.started === "string" ? input.previous.started : undefined;
   const startedAt = state.started ?? prevStarted;
   const message = state.message ?? pendingMessage(spec.source, source, vdc.status, observedPlan);
   return {
@@ -215,11 +282,18 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
 /** Whether Forklift made this KubeVirt VM from the source VM the spec names: its labels carry the Plan and the source VM's ID. */
 export function isMigratedFrom(vm: KubeObject, spec: MigrationSpec): boolean {
   const l = vm.metadata?.labels ?? {};
-  return spec.vm.id !== undefined && l.vmID === spec.vm.id && typeof l.plan === "string" && l.plan !== "";
+  return (
+    spec.vm.id !== undefined && l.vmID === spec.vm.id && typeof l.plan === "string" && l.plan !== ""
+  );
 }
 
 /** Why a migration cannot be planned from this source; undefined when it can. */
-function sourceProblem(spec: MigrationSpec, source: MigrationSourceSpec | undefined, vdc: VDCSpec, ns: string): string | undefined {
+function sourceProblem(
+  spec: MigrationSpec,
+  source: MigrationSourceSpec | undefined,
+  vdc: VDCSpec,
+  ns: string,
+): string | undefined {
   if (!source) {
     const known = vdc.migration.sources.map((s) => s.name);
     return known.length
@@ -232,7 +306,11 @@ function sourceProblem(spec: MigrationSpec, source: MigrationSourceSpec | undefi
   if (spec.vm.namespace !== undefined && source.type !== "openshift") {
     return `spec.source.migration.vm.namespace: source ${source.name} is ${source.type}; a VM namespace applies to openshift sources only`;
   }
-  if (spec.vm.name !== undefined && spec.vm.namespace === undefined && source.type === "openshift") {
+  if (
+    spec.vm.name !== undefined &&
+    spec.vm.namespace === undefined &&
+    source.type === "openshift"
+  ) {
     return `spec.source.migration.vm.namespace: source ${source.name} is openshift, whose VMs are named within a namespace: set vm.namespace with vm.name, or use vm.id`;
   }
   return undefined;
@@ -244,16 +322,28 @@ function planSettled(plan: KubeObject | undefined, identity: Identity): boolean 
   const was = identityOfPlan(plan);
   if (!was || !sameIdentity(was, identity)) return false;
   const generation = plan.metadata?.generation;
-  const seenGeneration = (plan.status as { observedGeneration?: unknown } | undefined)?.observedGeneration;
+  const seenGeneration = (plan.status as { observedGeneration?: unknown } | undefined)
+    ?.observedGeneration;
   return typeof generation !== "number" || generation === seenGeneration;
 }
 
 /** A composed resource as observed, without what the API server and controllers added: applied again, it changes nothing. */
 function asObserved(o: KubeObject, labels: Record<string, string>): KubeObject {
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, labels }, spec: structuredClone(o.spec ?? {}) };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, labels },
+    spec: structuredClone(o.spec ?? {}),
+  };
 }
 
-function planOf(name: string, ns: string, labels: Record<string, string>, spec: MigrationSpec, source: MigrationSourceSpec): KubeObject {
+function planOf(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  spec: MigrationSpec,
+  source: MigrationSourceSpec,
+): KubeObject {
   const names = migrationNames(ns, source.name);
   const vm = spec.vm;
   return {
@@ -262,20 +352,33 @@ function planOf(name: string, ns: string, labels: Record<string, string>, spec: 
     metadata: { name: dnsName(name), namespace: ns, labels },
     spec: {
       description: `VirtualMachine ${ns}/${name}, composed by crossvdc`,
-      provider: { source: { name: names.sourceProvider, namespace: ns }, destination: { name: names.destinationProvider, namespace: ns } },
-      map: { network: { name: names.networkMap, namespace: ns }, storage: { name: names.storageMap, namespace: ns } },
+      provider: {
+        source: { name: names.sourceProvider, namespace: ns },
+        destination: { name: names.destinationProvider, namespace: ns },
+      },
+      map: {
+        network: { name: names.networkMap, namespace: ns },
+        storage: { name: names.storageMap, namespace: ns },
+      },
       targetNamespace: ns,
       // type is Forklift's current field; warm, deprecated, is what releases before it read. They always agree.
       type: spec.warm ? "warm" : "cold",
       warm: spec.warm,
-      ...(spec.targetPowerState !== undefined ? { targetPowerState: FORKLIFT_POWER[spec.targetPowerState] } : {}),
+      ...(spec.targetPowerState !== undefined
+        ? { targetPowerState: FORKLIFT_POWER[spec.targetPowerState] }
+        : {}),
       // A failed attempt leaves no VM under the XR's name, so a new VirtualMachine can try again.
       deleteVmOnFailMigration: true,
       // On the VM's template, so its instance and launcher pod carry the labels VMs made from an image do.
       targetLabels: labels,
       vms: [
         {
-          ...(vm.id !== undefined ? { id: vm.id } : { name: vm.name, ...(vm.namespace !== undefined ? { namespace: vm.namespace } : {}) }),
+          ...(vm.id !== undefined
+            ? { id: vm.id }
+            : {
+                name: vm.name,
+                ...(vm.namespace !== undefined ? { namespace: vm.namespace } : {}),
+              }),
           // Without it Forklift names the VM after the source VM (made DNS-safe); with it, exactly this, or it fails.
           targetName: name,
         },
@@ -284,12 +387,20 @@ function planOf(name: string, ns: string, labels: Record<string, string>, spec: 
   };
 }
 
-function migrationOf(name: string, ns: string, labels: Record<string, string>, spec: MigrationSpec): KubeObject {
+function migrationOf(
+  name: string,
+  ns: string,
+  labels: Record<string, string>,
+  spec: MigrationSpec,
+): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Migration",
     metadata: { name: dnsName(name), namespace: ns, labels },
-    spec: { plan: { name: dnsName(name), namespace: ns }, ...(spec.cutover !== undefined ? { cutover: spec.cutover } : {}) },
+    spec: {
+      plan: { name: dnsName(name), namespace: ns },
+      ...(spec.cutover !== undefined ? { cutover: spec.cutover } : {}),
+    },
   };
 }
 
@@ -297,7 +408,13 @@ interface ForkliftVM {
   phase?: unknown;
   error?: { phase?: unknown; reasons?: unknown };
   conditions?: unknown;
-  pipeline?: { name?: unknown; description?: unknown; phase?: unknown; progress?: { completed?: unknown; total?: unknown }; annotations?: { unit?: unknown } }[];
+  pipeline?: {
+    name?: unknown;
+    description?: unknown;
+    phase?: unknown;
+    progress?: { completed?: unknown; total?: unknown };
+    annotations?: { unit?: unknown };
+  }[];
 }
 
 interface State {
@@ -314,41 +431,89 @@ interface State {
  * them once set. The messages come from the VM's own status, where Forklift
  * says what failed or what it is doing; the Plan's say only that it did.
  */
-export function migrationState(plan: KubeObject | undefined, migration: KubeObject | undefined, spec: Pick<MigrationSpec, "warm" | "cutover">): State {
-  const planMigration = (plan?.status as { migration?: { started?: unknown; completed?: unknown; vms?: unknown } } | undefined)?.migration;
-  const migrationStatus = migration?.status as { started?: unknown; completed?: unknown; vms?: unknown } | undefined;
+export function migrationState(
+  plan: KubeObject | undefined,
+  migration: KubeObject | undefined,
+  spec: Pick<MigrationSpec, "warm" | "cutover">,
+): State {
+  const planMigration = (
+    plan?.status as
+      { migration?: { started?: unknown; completed?: unknown; vms?: unknown } } | undefined
+  )?.migration;
+  const migrationStatus = migration?.status as
+    { started?: unknown; completed?: unknown; vms?: unknown } | undefined;
   const vm = firstVM(planMigration?.vms) ?? firstVM(migrationStatus?.vms);
   const str = (...vs: unknown[]) => vs.find((v): v is string => typeof v === "string");
   const startedAt = str(planMigration?.started, migrationStatus?.started);
   const times = startedAt ? { started: startedAt } : {};
   const completed = str(planMigration?.completed, migrationStatus?.completed);
   const either = (type: string) => isConditionTrue(plan, type) || isConditionTrue(migration, type);
-  const said = (type: string) => str(conditionOf(plan, type)?.message, conditionOf(migration, type)?.message);
+  const said = (type: string) =>
+    str(conditionOf(plan, type)?.message, conditionOf(migration, type)?.message);
 
-  if (either("Failed")) return { phase: "Failed", message: clean(failureOf(vm) ?? said("Failed") ?? "Forklift reports the migration failed"), ...times, ...(completed ? { completed } : {}) };
-  if (either("Canceled")) return { phase: "Canceled", message: clean(str(conditionOf(vmAsObject(vm), "Canceled")?.message) ?? said("Canceled") ?? "The migration was canceled"), ...times, ...(completed ? { completed } : {}) };
-  if (either("Succeeded")) return { phase: "Succeeded", message: clean(said("Succeeded") ?? "The migration succeeded"), ...times, ...(completed ? { completed } : {}) };
-  if (isConditionTrue(plan, "Executing") || isConditionTrue(migration, "Running")) return { phase: "Executing", message: clean(progressOf(vm, spec)), ...times };
-  if (isConditionTrue(plan, "Ready")) return { phase: "Ready", message: migration ? "The Plan is ready; Forklift is starting the Migration" : "The Plan is ready; the Migration is being created", ...times };
+  if (either("Failed"))
+    return {
+      phase: "Failed",
+      message: clean(failureOf(vm) ?? said("Failed") ?? "Forklift reports the migration failed"),
+      ...times,
+      ...(completed ? { completed } : {}),
+    };
+  if (either("Canceled"))
+    return {
+      phase: "Canceled",
+      message: clean(
+        str(conditionOf(vmAsObject(vm), "Canceled")?.message) ??
+          said("Canceled") ??
+          "The migration was canceled",
+      ),
+      ...times,
+      ...(completed ? { completed } : {}),
+    };
+  if (either("Succeeded"))
+    return {
+      phase: "Succeeded",
+      message: clean(said("Succeeded") ?? "The migration succeeded"),
+      ...times,
+      ...(completed ? { completed } : {}),
+    };
+  if (isConditionTrue(plan, "Executing") || isConditionTrue(migration, "Running"))
+    return { phase: "Executing", message: clean(progressOf(vm, spec)), ...times };
+  if (isConditionTrue(plan, "Ready"))
+    return {
+      phase: "Ready",
+      message: migration
+        ? "The Plan is ready; Forklift is starting the Migration"
+        : "The Plan is ready; the Migration is being created",
+      ...times,
+    };
   // Nothing to say from Forklift yet: the caller says what it knows (the VDC's word on the source).
   const blockers = blockersOf(plan);
   return { phase: "Pending", ...(blockers ? { message: clean(blockers) } : {}), ...times };
 }
 
 function firstVM(vms: unknown): ForkliftVM | undefined {
-  return Array.isArray(vms) && vms[0] && typeof vms[0] === "object" ? (vms[0] as ForkliftVM) : undefined;
+  return Array.isArray(vms) && vms[0] && typeof vms[0] === "object"
+    ? (vms[0] as ForkliftVM)
+    : undefined;
 }
-const vmAsObject = (vm: ForkliftVM | undefined): KubeObject | undefined => (vm ? { apiVersion: "", kind: "", status: { conditions: vm.conditions } } : undefined);
+const vmAsObject = (vm: ForkliftVM | undefined): KubeObject | undefined =>
+  vm ? { apiVersion: "", kind: "", status: { conditions: vm.conditions } } : undefined;
 
 /** Forklift records a VM's failure as the phase it failed in and its reasons. */
 function failureOf(vm: ForkliftVM | undefined): string | undefined {
-  const reasons = Array.isArray(vm?.error?.reasons) ? vm.error.reasons.filter((r): r is string => typeof r === "string" && r !== "") : [];
-  if (reasons.length) return `${typeof vm?.error?.phase === "string" ? `${vm.error.phase}: ` : ""}${reasons.join("; ")}`;
+  const reasons = Array.isArray(vm?.error?.reasons)
+    ? vm.error.reasons.filter((r): r is string => typeof r === "string" && r !== "")
+    : [];
+  if (reasons.length)
+    return `${typeof vm?.error?.phase === "string" ? `${vm.error.phase}: ` : ""}${reasons.join("; ")}`;
   return conditionOf(vmAsObject(vm), "Failed")?.message;
 }
 
 /** The VM's current step and how far it got, e.g. `CopyDisks: Transfer disks. 20480/61440 MB`. */
-function progressOf(vm: ForkliftVM | undefined, spec: Pick<MigrationSpec, "warm" | "cutover">): string {
+function progressOf(
+  vm: ForkliftVM | undefined,
+  spec: Pick<MigrationSpec, "warm" | "cutover">,
+): string {
   const phase = typeof vm?.phase === "string" ? vm.phase : undefined;
   if (!phase) return "The migration is running";
   if (spec.warm && phase === "CopyingPaused") {
@@ -370,20 +535,44 @@ function blockersOf(plan: KubeObject | undefined): string | undefined {
   const conditions = (plan?.status as { conditions?: unknown } | undefined)?.conditions;
   if (!Array.isArray(conditions)) return undefined;
   const out: string[] = [];
-  for (const c of conditions as { type?: unknown; status?: unknown; category?: unknown; message?: unknown; items?: unknown }[]) {
+  for (const c of conditions as {
+    type?: unknown;
+    status?: unknown;
+    category?: unknown;
+    message?: unknown;
+    items?: unknown;
+  }[]) {
     if (c?.status !== "True" || (c.category !== "Critical" && c.category !== "Error")) continue;
-    const items = Array.isArray(c.items) ? c.items.filter((i): i is string => typeof i === "string").map((i) => i.trim()) : [];
-    out.push(`${String(c.type)}: ${typeof c.message === "string" ? c.message : ""}${items.length ? ` (${items.join(", ")})` : ""}`);
+    const items = Array.isArray(c.items)
+      ? c.items.filter((i): i is string => typeof i === "string").map((i) => i.trim())
+      : [];
+    out.push(
+      `${String(c.type)}: ${typeof c.message === "string" ? c.message : ""}${items.length ? ` (${items.join(", ")})` : ""}`,
+    );
   }
   return out.length ? out.join("; ") : undefined;
 }
 
 /** Before Forklift has a Plan to report on: what the VDC says about the source, if anything is missing there. */
-function pendingMessage(name: string, source: MigrationSourceSpec | undefined, vdcStatus: unknown, plan: KubeObject | undefined): string {
-  const sources = (vdcStatus as { migration?: { sources?: unknown } } | undefined)?.migration?.sources;
-  const st = Array.isArray(sources) ? (sources as { name?: unknown; waiting?: unknown; ready?: unknown }[]).find((s) => s?.name === name) : undefined;
-  if (source && typeof st?.waiting === "string") return clean(`migration source ${name} of the VDC is ${st.waiting}`);
-  if (source && st?.ready === false) return clean(`migration source ${name} of the VDC: Forklift has not validated and connected its Provider yet`);
+function pendingMessage(
+  name: string,
+  source: MigrationSourceSpec | undefined,
+  vdcStatus: unknown,
+  plan: KubeObject | undefined,
+): string {
+  const sources = (vdcStatus as { migration?: { sources?: unknown } } | undefined)?.migration
+    ?.sources;
+  const st = Array.isArray(sources)
+    ? (sources as { name?: unknown; waiting?: unknown; ready?: unknown }[]).find(
+        (s) => s?.name === name,
+      )
+    : undefined;
+  if (source && typeof st?.waiting === "string")
+    return clean(`migration source ${name} of the VDC is ${st.waiting}`);
+  if (source && st?.ready === false)
+    return clean(
+      `migration source ${name} of the VDC: Forklift has not validated and connected its Provider yet`,
+    );
   return plan ? "Forklift is validating the Plan" : "The Plan is being created";
 }
 

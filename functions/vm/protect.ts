@@ -27,21 +27,35 @@ export interface DiskLedger {
 export function imageKey(image: ImageSpec, ns: string): string {
   if (image.containerDisk !== undefined) return `containerDisk:${image.containerDisk}`;
   if (image.url !== undefined) return `url:${image.url}`;
-  if (image.dataSource !== undefined) return `dataSource:${image.dataSource.namespace ?? ns}/${image.dataSource.name}`;
+  if (image.dataSource !== undefined)
+    return `dataSource:${image.dataSource.namespace ?? ns}/${image.dataSource.name}`;
   // Proxmox VM IDs are unique in the cluster, so the node is not part of the template's identity.
   if (image.proxmoxTemplate !== undefined) return `proxmoxTemplate:${image.proxmoxTemplate.vmId}`;
   return "none";
 }
 
 /** The ledger of what is being composed now. */
-export function ledgerOf(spec: ImageVMSpec, ns: string, slots: Record<string, string> = {}): DiskLedger {
+export function ledgerOf(
+  spec: ImageVMSpec,
+  ns: string,
+  slots: Record<string, string> = {},
+): DiskLedger {
   const disks: Record<string, DiskRecord> = {};
-  for (const d of spec.disks) disks[d.name] = { size: d.size, ...(slots[d.name] ? { slot: slots[d.name] } : {}) };
-  return { image: imageKey(spec.image, ns), ...(spec.image.containerDisk === undefined ? { rootSize: spec.rootDisk.size } : {}), disks };
+  for (const d of spec.disks)
+    disks[d.name] = { size: d.size, ...(slots[d.name] ? { slot: slots[d.name] } : {}) };
+  return {
+    image: imageKey(spec.image, ns),
+    ...(spec.image.containerDisk === undefined ? { rootSize: spec.rootDisk.size } : {}),
+    disks,
+  };
 }
 
 export function ledgerAnnotations(l: DiskLedger): Record<string, string> {
-  const disks = Object.fromEntries(Object.keys(l.disks).sort().map((k) => [k, l.disks[k]!]));
+  const disks = Object.fromEntries(
+    Object.keys(l.disks)
+      .sort()
+      .map((k) => [k, l.disks[k]!]),
+  );
   return {
     [ANNOTATION_ROOT_IMAGE]: l.image,
     ...(l.rootSize !== undefined ? { [ANNOTATION_ROOT_SIZE]: l.rootSize } : {}),
@@ -60,7 +74,11 @@ export function readLedger(obj: KubeObject | undefined): DiskLedger | undefined 
     if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
       for (const [name, r] of Object.entries(parsed as Record<string, unknown>)) {
         const rec = r as { size?: unknown; slot?: unknown };
-        if (typeof rec?.size === "string") disks[name] = { size: rec.size, ...(typeof rec.slot === "string" ? { slot: rec.slot } : {}) };
+        if (typeof rec?.size === "string")
+          disks[name] = {
+            size: rec.size,
+            ...(typeof rec.slot === "string" ? { slot: rec.slot } : {}),
+          };
       }
     }
   } catch {
@@ -80,18 +98,28 @@ export function refusals(spec: ImageVMSpec, ns: string, was: DiskLedger): string
       `spec.image: the root disk was made from ${shown(was.image)} and cannot be replaced by ${shown(now)}: a new image means a new root disk and the data on the current one would be lost. Keep spec.image as it was, or create a new VirtualMachine from the new image and delete this one once its data is no longer needed`,
     );
   }
-  if (was.rootSize !== undefined && spec.image.containerDisk === undefined && smaller(spec.rootDisk.size, was.rootSize)) {
-    out.push(`spec.rootDisk.size: cannot shrink from ${was.rootSize} to ${spec.rootDisk.size}: disks only grow, set it to ${was.rootSize} or more`);
+  if (
+    was.rootSize !== undefined &&
+    spec.image.containerDisk === undefined &&
+    smaller(spec.rootDisk.size, was.rootSize)
+  ) {
+    out.push(
+      `spec.rootDisk.size: cannot shrink from ${was.rootSize} to ${spec.rootDisk.size}: disks only grow, set it to ${was.rootSize} or more`,
+    );
   }
   for (const name of Object.keys(was.disks).sort()) {
     const before = was.disks[name]!;
     const i = spec.disks.findIndex((d) => d.name === name);
     if (i < 0) {
       if (!spec.deleteDisks.includes(name)) {
-        out.push(`spec.disks: disk "${name}" (${before.size}) was removed, which would delete its data: add it back, or confirm the deletion by listing "${name}" in spec.deleteDisks`);
+        out.push(
+          `spec.disks: disk "${name}" (${before.size}) was removed, which would delete its data: add it back, or confirm the deletion by listing "${name}" in spec.deleteDisks`,
+        );
       }
     } else if (smaller(spec.disks[i]!.size, before.size)) {
-      out.push(`spec.disks[${i}].size: cannot shrink disk "${name}" from ${before.size} to ${spec.disks[i]!.size}: disks only grow, set it to ${before.size} or more`);
+      out.push(
+        `spec.disks[${i}].size: cannot shrink disk "${name}" from ${before.size} to ${spec.disks[i]!.size}: disks only grow, set it to ${before.size} or more`,
+      );
     }
   }
   return out;

@@ -26,7 +26,12 @@ interface ProviderConfigRef {
   kind: string;
 }
 interface Managed<ForProvider> extends KubeObject {
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: { forProvider: ForProvider; providerConfigRef: ProviderConfigRef };
 }
 interface VMDisk {
@@ -77,7 +82,10 @@ interface FileParameters {
  * (from the observed ledger), so reordering spec.disks moves no data; a new
  * disk takes a slot above every recorded one, never one a removed disk had.
  */
-export function diskSlots(names: string[], was: DiskLedger | undefined): Record<string, string> | { fatal: string } {
+export function diskSlots(
+  names: string[],
+  was: DiskLedger | undefined,
+): Record<string, string> | { fatal: string } {
   const slots: Record<string, string> = {};
   let next = 1;
   for (const r of Object.values(was?.disks ?? {})) {
@@ -90,7 +98,10 @@ export function diskSlots(names: string[], was: DiskLedger | undefined): Record<
       slots[name] = kept;
       continue;
     }
-    if (next > MAX_DISKS + 1) return { fatal: `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to virtio${MAX_DISKS + 1} have all been used by this VM` };
+    if (next > MAX_DISKS + 1)
+      return {
+        fatal: `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to virtio${MAX_DISKS + 1} have all been used by this VM`,
+      };
     slots[name] = `virtio${next++}`;
   }
   return slots;
@@ -107,13 +118,17 @@ export function proxmoxResources(
   const node = was.node ?? b.node!;
   const datastore = b.datastore!;
   const diskDatastore = (iface: string) => was.disks[iface] ?? datastore;
-  const ref: ProviderConfigRef = { name: b.providerConfigRef!.name, kind: b.providerConfigRef!.kind };
+  const ref: ProviderConfigRef = {
+    name: b.providerConfigRef!.name,
+    kind: b.providerConfigRef!.kind,
+  };
   const meta = (name: string) => ({ name, namespace: c.namespace, labels: c.labels });
   const out: Record<string, Composed> = {};
   const img = c.spec.image;
 
   // A file that exists stays on its datastore; a new one goes where the VDC puts files today.
-  const fileDatastore = (key: "image" | "cloudinit") => was.files[key] ?? b.fileDatastore ?? DEFAULT_FILE_DATASTORE;
+  const fileDatastore = (key: "image" | "cloudinit") =>
+    was.files[key] ?? b.fileDatastore ?? DEFAULT_FILE_DATASTORE;
 
   // Proxmox file names are shared by every VDC on the node: the namespace keeps them apart.
   let importFrom: string | undefined;
@@ -126,7 +141,17 @@ export function proxmoxResources(
       kind: "EnvironmentDownloadFile",
       metadata: meta(dnsName(c.name, "image")),
       // overwrite false: the file is never replaced under a VM that was made from it.
-      spec: { forProvider: { nodeName: node, datastoreId: store, contentType: "import", url: img.url, fileName, overwrite: false }, providerConfigRef: ref },
+      spec: {
+        forProvider: {
+          nodeName: node,
+          datastoreId: store,
+          contentType: "import",
+          url: img.url,
+          fileName,
+          overwrite: false,
+        },
+        providerConfigRef: ref,
+      },
     };
     out.image = managed(download, observed.image);
   }
@@ -141,7 +166,15 @@ export function proxmoxResources(
       apiVersion: `virtualenvironmentfile.${GROUP}/v1alpha1`,
       kind: "EnvironmentFile",
       metadata: meta(dnsName(c.name, "cloudinit")),
-      spec: { forProvider: { nodeName: node, datastoreId: store, contentType: "snippets", sourceRaw: [{ data: c.userData, fileName }] }, providerConfigRef: ref },
+      spec: {
+        forProvider: {
+          nodeName: node,
+          datastoreId: store,
+          contentType: "snippets",
+          sourceRaw: [{ data: c.userData, fileName }],
+        },
+        providerConfigRef: ref,
+      },
     };
     out.cloudinit = managed(file, observed.cloudinit);
   }
@@ -149,8 +182,17 @@ export function proxmoxResources(
   const tpl = img.proxmoxTemplate;
   const rootInterface = tpl ? tpl.diskInterface : "virtio0";
   const disks: VMDisk[] = [
-    { interface: rootInterface, datastoreId: diskDatastore(rootInterface), size: gib(c.spec.rootDisk.size), ...(importFrom ? { importFrom } : {}) },
-    ...c.spec.disks.map((d) => ({ interface: slots[d.name]!, datastoreId: diskDatastore(slots[d.name]!), size: gib(d.size) })),
+    {
+      interface: rootInterface,
+      datastoreId: diskDatastore(rootInterface),
+      size: gib(c.spec.rootDisk.size),
+      ...(importFrom ? { importFrom } : {}),
+    },
+    ...c.spec.disks.map((d) => ({
+      interface: slots[d.name]!,
+      datastoreId: diskDatastore(slots[d.name]!),
+      size: gib(d.size),
+    })),
   ];
   const vlan = c.spec.network.vlan ?? b.vlan;
   const vm: Managed<EnvironmentVMParameters> = {
@@ -173,14 +215,31 @@ export function proxmoxResources(
         agent: [{ enabled: true }],
         cpu: [{ cores: c.size.cpu, type: CPU_TYPE }],
         memory: [{ dedicated: Number(parseQuantity(c.size.memory) / MIB) }],
-        ...(tpl ? { clone: [{ vmId: tpl.vmId, ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}), datastoreId: diskDatastore(rootInterface), full: true }] } : {}),
+        ...(tpl
+          ? {
+              clone: [
+                {
+                  vmId: tpl.vmId,
+                  ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}),
+                  datastoreId: diskDatastore(rootInterface),
+                  full: true,
+                },
+              ],
+            }
+          : {}),
         disk: disks,
-        networkDevice: [{ bridge: b.bridge!, model: "virtio", ...(vlan !== undefined ? { vlanId: vlan } : {}) }],
+        networkDevice: [
+          { bridge: b.bridge!, model: "virtio", ...(vlan !== undefined ? { vlanId: vlan } : {}) },
+        ],
         initialization: [
           {
             datastoreId: was.cloudInit ?? datastore,
             ipConfig: [{ ipv4: [{ address: "dhcp" }] }],
-            ...(userDataFileId ? { userDataFileId } : c.spec.cloudInit.sshKeys.length ? { userAccount: [{ keys: [...new Set(c.spec.cloudInit.sshKeys)] }] } : {}),
+            ...(userDataFileId
+              ? { userDataFileId }
+              : c.spec.cloudInit.sshKeys.length
+                ? { userAccount: [{ keys: [...new Set(c.spec.cloudInit.sshKeys)] }] }
+                : {}),
           },
         ],
       },
@@ -203,18 +262,33 @@ export function proxmoxResources(
  * changed node would move the VM, a changed datastore its disks, for every VM
  * of the VDC at once.
  */
-function placement(observed: Record<string, KubeObject>): { node?: string; disks: Record<string, string>; cloudInit?: string; files: Partial<Record<"image" | "cloudinit", string>> } {
-  const forProvider = (o: KubeObject | undefined) => ((o?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as Record<string, unknown>;
+function placement(observed: Record<string, KubeObject>): {
+  node?: string;
+  disks: Record<string, string>;
+  cloudInit?: string;
+  files: Partial<Record<"image" | "cloudinit", string>>;
+} {
+  const forProvider = (o: KubeObject | undefined) =>
+    ((o?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as Record<
+      string,
+      unknown
+    >;
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
   const fp = forProvider(observed.vm);
-  const at = ((observed.vm?.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as { nodeName?: unknown };
+  const at = ((observed.vm?.status as { atProvider?: unknown } | undefined)?.atProvider ?? {}) as {
+    nodeName?: unknown;
+  };
   const disks: Record<string, string> = {};
-  for (const d of Array.isArray(fp.disk) ? (fp.disk as { interface?: unknown; datastoreId?: unknown }[]) : []) {
+  for (const d of Array.isArray(fp.disk)
+    ? (fp.disk as { interface?: unknown; datastoreId?: unknown }[])
+    : []) {
     const iface = text(d?.interface);
     const store = text(d?.datastoreId);
     if (iface && store) disks[iface] = store;
   }
-  const init = Array.isArray(fp.initialization) ? (fp.initialization[0] as { datastoreId?: unknown } | undefined) : undefined;
+  const init = Array.isArray(fp.initialization)
+    ? (fp.initialization[0] as { datastoreId?: unknown } | undefined)
+    : undefined;
   const files: Partial<Record<"image" | "cloudinit", string>> = {};
   for (const key of ["image", "cloudinit"] as const) {
     const store = text(forProvider(observed[key]).datastoreId);
@@ -231,7 +305,10 @@ function gib(q: string): number {
 
 /** A managed resource is ready when the provider says it is Ready and Synced. */
 function managed(resource: KubeObject, observed: KubeObject | undefined): Composed {
-  return { resource, ready: isConditionTrue(observed, "Ready") && isConditionTrue(observed, "Synced") };
+  return {
+    resource,
+    ready: isConditionTrue(observed, "Ready") && isConditionTrue(observed, "Synced"),
+  };
 }
 
 /** Status from the observed EnvironmentVM. */
@@ -261,8 +338,12 @@ export function proxmoxObserved(vm: KubeObject | undefined, running: boolean): O
     state = readyCond?.reason;
   }
   // One list per NIC, as the QEMU agent reports them.
-  const flat = (v: unknown) => (Array.isArray(v) ? v.flatMap((nic) => (Array.isArray(nic) ? nic : [])) : []);
-  const nodeName = typeof at.nodeName === "string" ? at.nodeName : (vm.spec as { forProvider?: { nodeName?: unknown } } | undefined)?.forProvider?.nodeName;
+  const flat = (v: unknown) =>
+    Array.isArray(v) ? v.flatMap((nic) => (Array.isArray(nic) ? nic : [])) : [];
+  const nodeName =
+    typeof at.nodeName === "string"
+      ? at.nodeName
+      : (vm.spec as { forProvider?: { nodeName?: unknown } } | undefined)?.forProvider?.nodeName;
   return {
     phase,
     ...(state ? { state } : {}),

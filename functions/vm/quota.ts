@@ -15,11 +15,19 @@ export const QUOTA_KEYS = ["vms", "cpu", "memory"] as const;
 export type QuotaKey = (typeof QUOTA_KEYS)[number];
 export type Amounts = Record<QuotaKey, bigint>;
 
-const UNIT: Record<QuotaKey, "count" | "cpu" | "bytes"> = { vms: "count", cpu: "cpu", memory: "bytes" };
+const UNIT: Record<QuotaKey, "count" | "cpu" | "bytes"> = {
+  vms: "count",
+  cpu: "cpu",
+  memory: "bytes",
+};
 const MAX_NAMES = 10;
 
 export function demandOf(size: Size): Amounts {
-  return { vms: parseQuantity(1), cpu: parseQuantity(size.cpu), memory: parseQuantity(size.memory) };
+  return {
+    vms: parseQuantity(1),
+    cpu: parseQuantity(size.cpu),
+    memory: parseQuantity(size.memory),
+  };
 }
 
 /** What another VirtualMachine holds; one whose size cannot be read counts as a VM without cpu or memory (its own composer refuses it). */
@@ -44,7 +52,8 @@ export interface VDCQuota {
 
 export function quotaOf(vdc: KubeObject, spec: VDCSpec): VDCQuota {
   const databases: Partial<Amounts> = {};
-  const dd = (vdc.status as { databaseDemand?: Record<string, unknown> } | undefined)?.databaseDemand;
+  const dd = (vdc.status as { databaseDemand?: Record<string, unknown> } | undefined)
+    ?.databaseDemand;
   for (const k of ["cpu", "memory"] as const) {
     const v = dd?.[k];
     if (typeof v !== "string" && typeof v !== "number") continue;
@@ -55,7 +64,11 @@ export function quotaOf(vdc: KubeObject, spec: VDCSpec): VDCQuota {
       // An unreadable figure in a status is left out rather than guessed.
     }
   }
-  const limit: Amounts = { vms: parseQuantity(spec.quota.vms), cpu: parseQuantity(spec.quota.cpu), memory: parseQuantity(spec.quota.memory) };
+  const limit: Amounts = {
+    vms: parseQuantity(spec.quota.vms),
+    cpu: parseQuantity(spec.quota.cpu),
+    memory: parseQuantity(spec.quota.memory),
+  };
   for (const k of QUOTA_KEYS) {
     const taken = databases[k] ?? 0n;
     limit[k] = limit[k] > taken ? limit[k] - taken : 0n;
@@ -66,8 +79,20 @@ export function quotaOf(vdc: KubeObject, spec: VDCSpec): VDCQuota {
 export type Verdict = { fits: true; left: string } | { fits: false; details: string };
 
 /** Whether this VM fits after the namespace's older VMs are charged. `siblings` may include the VM itself. */
-export function checkQuota(self: { name: string; creationTimestamp?: string; size: Size }, siblings: KubeObject[], quota: VDCQuota, spec: VDCSpec): Verdict {
-  const me: KubeObject = { apiVersion: "", kind: "", metadata: { name: self.name, ...(self.creationTimestamp ? { creationTimestamp: self.creationTimestamp } : {}) } };
+export function checkQuota(
+  self: { name: string; creationTimestamp?: string; size: Size },
+  siblings: KubeObject[],
+  quota: VDCQuota,
+  spec: VDCSpec,
+): Verdict {
+  const me: KubeObject = {
+    apiVersion: "",
+    kind: "",
+    metadata: {
+      name: self.name,
+      ...(self.creationTimestamp ? { creationTimestamp: self.creationTimestamp } : {}),
+    },
+  };
   const others = siblings.filter((v) => v.metadata?.name !== self.name);
   const order = creationOrder([...others, me]);
   const demand = (v: KubeObject) => (v === me ? demandOf(self.size) : siblingDemand(v));
@@ -77,9 +102,14 @@ export function checkQuota(self: { name: string; creationTimestamp?: string; siz
   const over = overLimit(QUOTA_KEYS, before.allocated, mine, quota.limit);
   if (over.length === 0) {
     // The walk goes on after this VM against what is left, so each sibling is charged once.
-    const rest = Object.fromEntries(QUOTA_KEYS.map((k) => [k, quota.limit[k] - before.allocated[k] - mine[k]])) as Amounts;
+    const rest = Object.fromEntries(
+      QUOTA_KEYS.map((k) => [k, quota.limit[k] - before.allocated[k] - mine[k]]),
+    ) as Amounts;
     const later = admitInOrder(order.slice(at + 1), QUOTA_KEYS, demand, rest).allocated;
-    return { fits: true, left: QUOTA_KEYS.map((k) => `${k} ${fmt(k, rest[k] - later[k])}`).join(", ") };
+    return {
+      fits: true,
+      left: QUOTA_KEYS.map((k) => `${k} ${fmt(k, rest[k] - later[k])}`).join(", "),
+    };
   }
   const details = over.map((k) => {
     const figure = `spec.quota.${k}`;
@@ -88,8 +118,13 @@ export function checkQuota(self: { name: string; creationTimestamp?: string; siz
     const asks = k === "vms" ? "asks 1 more VM" : `asks ${fmt(k, mine[k])}`;
     return `${k}: ${asks}, but VDC ${quota.name}'s ${figure} is ${hard}${db} and VMs use ${fmt(k, before.allocated[k])}: over by ${fmt(k, before.allocated[k] + mine[k] - quota.limit[k])}`;
   });
-  const users = before.admitted.map((v) => v.metadata?.name).filter((n): n is string => typeof n === "string" && n !== "");
-  if (users.length) details.push(`in use by ${users.slice(0, MAX_NAMES).join(", ")}${users.length > MAX_NAMES ? ` and ${users.length - MAX_NAMES} more` : ""}`);
+  const users = before.admitted
+    .map((v) => v.metadata?.name)
+    .filter((n): n is string => typeof n === "string" && n !== "");
+  if (users.length)
+    details.push(
+      `in use by ${users.slice(0, MAX_NAMES).join(", ")}${users.length > MAX_NAMES ? ` and ${users.length - MAX_NAMES} more` : ""}`,
+    );
   return { fits: false, details: details.join("; ") };
 }
 

@@ -70,7 +70,9 @@ var protoFields = 0;
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
   // Always a Buffer (grpc-js hands one over; a Uint8Array is wrapped, not copied),
   // so element reads see one array shape and toString("utf8") exists.
-  buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  buf = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   pos = 0;
   len = buf.length;
   view = new DataView(buf.buffer, buf.byteOffset, len);
@@ -218,25 +220,47 @@ function resource(end: number, depth: number): Resource {
 }
 
 function resources(end: number, depth: number): Resources {
-  return withField<Resources>({ items: [] }, end, depth, 10, (msg) => msg.items.push(resource(sub(), depth + 1)));
+  return withField<Resources>({ items: [] }, end, depth, 10, (msg) =>
+    msg.items.push(resource(sub(), depth + 1)),
+  );
 }
 
 function credentials(end: number, depth: number): Credentials {
-  return withField<Credentials>({ credentialData: undefined }, end, depth, 10, (msg) => (msg.credentialData = credentialData(sub(), depth + 1)));
+  return withField<Credentials>(
+    { credentialData: undefined },
+    end,
+    depth,
+    10,
+    (msg) => (msg.credentialData = credentialData(sub(), depth + 1)),
+  );
 }
 
 function credentialData(end: number, depth: number): CredentialData {
-  const msg = withField<CredentialData>({ data: {} }, end, depth, 10, (msg) => bytesEntry(msg.data, sub(), depth + 1));
+  const msg = withField<CredentialData>({ data: {} }, end, depth, 10, (msg) =>
+    bytesEntry(msg.data, sub(), depth + 1),
+  );
   msg.data = inOrder(msg.data);
   return msg;
 }
 
 function schema(end: number, depth: number): Schema {
-  return withField<Schema>({ openapiV3: undefined }, end, depth, 10, (msg) => (msg.openapiV3 = struct(sub(), depth + 1)));
+  return withField<Schema>(
+    { openapiV3: undefined },
+    end,
+    depth,
+    10,
+    (msg) => (msg.openapiV3 = struct(sub(), depth + 1)),
+  );
 }
 
 /** A message with one known field: `read` it at each `tag`, skip anything else. */
-function withField<M>(msg: M, end: number, depth: number, tag: number, read: (msg: M) => unknown): M {
+function withField<M>(
+  msg: M,
+  end: number,
+  depth: number,
+  tag: number,
+  read: (msg: M) => unknown,
+): M {
   enter(depth);
   while (pos < end) {
     const t = varint32();
@@ -278,7 +302,13 @@ var entryVal: unknown = undefined;
  * with the value's end; the last of each wins. `key` and `val` are what was
  * read of the entry before the cursor. Leaves them in entryKey and entryVal.
  */
-function entry(end: number, depth: number, read: (end: number, depth: number) => unknown, key = "", val: unknown = undefined): void {
+function entry(
+  end: number,
+  depth: number,
+  read: (end: number, depth: number) => unknown,
+  key = "",
+  val: unknown = undefined,
+): void {
   enter(depth);
   while (pos < end) {
     const tag = varint32();
@@ -305,7 +335,12 @@ function takeEntryVal(): unknown {
 }
 
 /** A map<string, Message> entry; a missing value leaves the map as it was. */
-function mapEntry<T>(map: Record<string, T>, end: number, depth: number, value: (end: number, depth: number) => T): void {
+function mapEntry<T>(
+  map: Record<string, T>,
+  end: number,
+  depth: number,
+  value: (end: number, depth: number) => T,
+): void {
   entry(end, depth, value);
   const val = takeEntryVal() as T | undefined;
   if (val !== undefined) map[entryKey] = val;
@@ -418,7 +453,9 @@ function sortFields(base: number, n: number): void {
     }
     return;
   }
-  const order = Array.from({ length: n }, (_, i) => base + i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+  const order = Array.from({ length: n }, (_, i) => base + i).sort((a, b) =>
+    keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b,
+  );
   const k = order.map((i) => keys[i]!);
   const v = order.map((i) => vals[i]);
   for (let i = 0; i < n; i++) {
@@ -567,7 +604,12 @@ function single(end: number, depth: number): unknown {
  * The general case: the last of each kind read wins, then the first kind
  * present by the SDK's priority. `obj` or `arr` is a first field already read.
  */
-function valueFields(end: number, depth: number, obj: JsonObject | undefined, arr: unknown[] | undefined): unknown {
+function valueFields(
+  end: number,
+  depth: number,
+  obj: JsonObject | undefined,
+  arr: unknown[] | undefined,
+): unknown {
   let str: string | undefined;
   let num: number | undefined;
   let bool: boolean | undefined;
@@ -727,7 +769,9 @@ const CACHE_BITS = 12;
 const CACHE_SLOTS = 1 << CACHE_BITS;
 /** Longer strings are rarely repeated and cost more to compare. */
 const CACHE_MAX = 128;
-const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
+const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(
+  undefined,
+);
 /** Per slot: length (-1 when empty), head, tail, unused; side by side so a lookup touches one cache line. */
 const cacheMeta = new Int32Array(CACHE_SLOTS * 4).fill(-1);
 const cacheBytes = new Uint8Array(CACHE_SLOTS * CACHE_MAX);
@@ -756,9 +800,11 @@ function text(start: number, n: number): string {
   if (n < 4 || n > 8) return otherText(start, n);
   const head = view.getInt32(start, true);
   const tail = view.getInt32(start + n - 4, true);
-  const slot = (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ n, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
+  const slot =
+    (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ n, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
   const m = slot * 4;
-  if (cacheMeta[m + 1] === head && cacheMeta[m + 2] === tail && cacheMeta[m] === n) return cacheStrings[slot]!;
+  if (cacheMeta[m + 1] === head && cacheMeta[m + 2] === tail && cacheMeta[m] === n)
+    return cacheStrings[slot]!;
   return lookup(slot, start, n, head, tail);
 }
 
@@ -774,9 +820,11 @@ function otherText(start: number, n: number): string {
     head = view.getInt32(start, true);
     tail = view.getInt32(start + n - 4, true);
     // Strings that differ only in the middle (timestamps, camelCase variants) must not share a slot.
-    for (let i = 4; i < n - 4; i += 4) h = Math.imul(h ^ view.getInt32(start + i, true), 0xcc9e2d51);
+    for (let i = 4; i < n - 4; i += 4)
+      h = Math.imul(h ^ view.getInt32(start + i, true), 0xcc9e2d51);
   }
-  const slot = (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ h, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
+  const slot =
+    (Math.imul(head ^ Math.imul(tail, 0x85ebca6b) ^ h, 0x9e3779b1) >>> (32 - CACHE_BITS)) & ~1;
   return lookup(slot, start, n, head, tail);
 }
 
@@ -808,7 +856,8 @@ function cached(slot: number, start: number, n: number, head: number, tail: numb
   if (cacheMeta[m] !== n || cacheMeta[m + 1] !== head || cacheMeta[m + 2] !== tail) return false;
   // Head and tail cover 8 bytes; compare the middle of longer strings four bytes at a time.
   const base = slot * CACHE_MAX;
-  for (let i = 4; i < n - 4; i += 4) if (view.getInt32(start + i, true) !== cacheView.getInt32(base + i, true)) return false;
+  for (let i = 4; i < n - 4; i += 4)
+    if (view.getInt32(start + i, true) !== cacheView.getInt32(base + i, true)) return false;
   return true;
 }
 
@@ -870,7 +919,8 @@ function skipGroup(fieldNo: number | undefined, groupDepth: number): void {
     const start = pos;
     const tag = varint32();
     // BinaryReader.tag() is stricter than the uint32 read of a message loop.
-    if (pos - start > 5 || (pos - start === 5 && buf[pos - 1]! > 0x0f)) throw new Error("illegal tag: varint overflows uint32");
+    if (pos - start > 5 || (pos - start === 5 && buf[pos - 1]! > 0x0f))
+      throw new Error("illegal tag: varint overflows uint32");
     const fn = tag >>> 3;
     const wt = tag & 7;
     if (fn <= 0 || wt > 5) throw new Error(`illegal tag: field no ${fn} wire type ${wt}`);

@@ -16,7 +16,11 @@ export interface Issued {
 let serial = 1;
 
 /** Issues a certificate signed by `issuer` (self-signed when undefined). RSA 2048: slow in pure JS, so issue few. */
-export function issue(cn: string, issuer: Issued | undefined, kind: "ca" | "server" | "client"): Issued {
+export function issue(
+  cn: string,
+  issuer: Issued | undefined,
+  kind: "ca" | "server" | "client",
+): Issued {
   const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -31,15 +35,30 @@ export function issue(cn: string, issuer: Issued | undefined, kind: "ca" | "serv
     exts.push({ name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true });
   } else {
     exts.push({ name: "keyUsage", digitalSignature: true, keyEncipherment: true });
-    exts.push({ name: "extKeyUsage", serverAuth: kind === "server", clientAuth: kind === "client" });
+    exts.push({
+      name: "extKeyUsage",
+      serverAuth: kind === "server",
+      clientAuth: kind === "client",
+    });
   }
   if (kind === "server") {
-    exts.push({ name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }] });
+    exts.push({
+      name: "subjectAltName",
+      altNames: [
+        { type: 2, value: "localhost" },
+        { type: 7, ip: "127.0.0.1" },
+      ],
+    });
   }
   exts.push({ name: "subjectKeyIdentifier" });
   cert.setExtensions(exts);
   cert.sign((issuer ?? { keys }).keys.privateKey, forge.md.sha256.create());
-  return { cert, keys, certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  return {
+    cert,
+    keys,
+    certPem: forge.pki.certificateToPem(cert),
+    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+  };
 }
 
 export interface TestPKI {

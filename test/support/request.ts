@@ -1,6 +1,12 @@
 // Builds RunFunctionRequests the way Crossplane sends them and reads responses
 // back as plain objects, so tests state input and expected output in full.
-import { Ready, RunFunctionRequest, RunFunctionResponse, Severity, Status } from "@crossplane-org/function-sdk-typescript";
+import {
+  Ready,
+  RunFunctionRequest,
+  RunFunctionResponse,
+  Severity,
+  Status,
+} from "@crossplane-org/function-sdk-typescript";
 import type { KubeObject } from "../../functions/compose.js";
 import { Fn } from "../../functions/fn.js";
 import { composers } from "../../functions/registry.js";
@@ -21,10 +27,21 @@ export function request(p: RequestParts): RunFunctionRequest {
     meta: { tag: p.tag ?? "test" },
     observed: {
       composite: { resource: p.xr },
-      resources: Object.fromEntries(Object.entries(p.observed ?? {}).map(([k, v]) => [k, { resource: v }])),
+      resources: Object.fromEntries(
+        Object.entries(p.observed ?? {}).map(([k, v]) => [k, { resource: v }]),
+      ),
     },
-    desired: { resources: Object.fromEntries(Object.entries(p.desired ?? {}).map(([k, v]) => [k, { resource: v }])) },
-    requiredResources: Object.fromEntries(Object.entries(p.required ?? {}).map(([k, items]) => [k, { items: items.map((resource) => ({ resource })) }])),
+    desired: {
+      resources: Object.fromEntries(
+        Object.entries(p.desired ?? {}).map(([k, v]) => [k, { resource: v }]),
+      ),
+    },
+    requiredResources: Object.fromEntries(
+      Object.entries(p.required ?? {}).map(([k, items]) => [
+        k,
+        { items: items.map((resource) => ({ resource })) },
+      ]),
+    ),
   });
 }
 
@@ -43,13 +60,26 @@ export function plain(rsp: RunFunctionResponse): Plain {
   const wire = RunFunctionResponse.decode(RunFunctionResponse.encode(rsp).finish());
   const res = wire.desired?.resources ?? {};
   return {
-    resources: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v.resource as KubeObject])),
-    ready: Object.fromEntries(Object.entries(res).map(([k, v]) => [k, v.ready === Ready.READY_TRUE])),
+    resources: Object.fromEntries(
+      Object.entries(res).map(([k, v]) => [k, v.resource as KubeObject]),
+    ),
+    ready: Object.fromEntries(
+      Object.entries(res).map(([k, v]) => [k, v.ready === Ready.READY_TRUE]),
+    ),
     status: wire.desired?.composite?.resource?.status as Record<string, unknown> | undefined,
-    results: wire.results.map((r) => ({ severity: Severity[r.severity].replace("SEVERITY_", ""), ...(r.reason ? { reason: r.reason } : {}), message: r.message })),
+    results: wire.results.map((r) => ({
+      severity: Severity[r.severity].replace("SEVERITY_", ""),
+      ...(r.reason ? { reason: r.reason } : {}),
+      message: r.message,
+    })),
     conditions: wire.conditions.map((c) => ({
       type: c.type,
-      status: c.status === Status.STATUS_CONDITION_TRUE ? "True" : c.status === Status.STATUS_CONDITION_FALSE ? "False" : "Unknown",
+      status:
+        c.status === Status.STATUS_CONDITION_TRUE
+          ? "True"
+          : c.status === Status.STATUS_CONDITION_FALSE
+            ? "False"
+            : "Unknown",
       reason: c.reason,
       ...(c.message ? { message: c.message } : {}),
     })),

@@ -148,13 +148,30 @@ function describe(v: unknown): string {
 // ---------------------------------------------------------------- Ajv errors -> issues
 
 const VALUE_KEYWORDS = new Set([
-  "type", "format", "pattern", "enum", "const", "minLength", "maxLength",
-  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+  "type",
+  "format",
+  "pattern",
+  "enum",
+  "const",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
 ]);
 
-function ajvIssues(errors: readonly ErrorObject[] | null | undefined, data: unknown): SchemaIssue[] {
+function ajvIssues(
+  errors: readonly ErrorObject[] | null | undefined,
+  data: unknown,
+): SchemaIssue[] {
   if (!errors) return [];
-  interface Pending { instancePath: string; keyword: string; issue: SchemaIssue }
+  interface Pending {
+    instancePath: string;
+    keyword: string;
+    issue: SchemaIssue;
+  }
   const out: Pending[] = [];
   for (const e of errors) {
     const segs = pointerToSegs(e.instancePath, data);
@@ -170,7 +187,9 @@ function ajvIssues(errors: readonly ErrorObject[] | null | undefined, data: unkn
         message = `missing required field "${String(p.missingProperty)}"`;
         break;
       case "type": {
-        const t = Array.isArray(p.type) ? p.type.join(" or ") : String(p.type).split(",").join(" or ");
+        const t = Array.isArray(p.type)
+          ? p.type.join(" or ")
+          : String(p.type).split(",").join(" or ");
         message = `must be ${t} (got ${describe(value)})`;
         break;
       }
@@ -199,7 +218,11 @@ function ajvIssues(errors: readonly ErrorObject[] | null | undefined, data: unkn
       default:
         message = `${e.message ?? e.keyword}${VALUE_KEYWORDS.has(e.keyword) ? ` (got ${describe(value)})` : ""}`;
     }
-    out.push({ instancePath: e.instancePath, keyword: e.keyword, issue: { path: formatPath(segs), message } });
+    out.push({
+      instancePath: e.instancePath,
+      keyword: e.keyword,
+      issue: { path: formatPath(segs), message },
+    });
   }
   const seen = new Set<string>();
   return out
@@ -270,7 +293,8 @@ interface MetaRules {
 function checkMetadata(meta: unknown, rules: MetaRules): SchemaIssue[] {
   if (!isObject(meta)) return [];
   const out: SchemaIssue[] = [];
-  const add = (segs: Seg[], message: string) => out.push({ path: formatPath(["metadata", ...segs]), message });
+  const add = (segs: Seg[], message: string) =>
+    out.push({ path: formatPath(["metadata", ...segs]), message });
   if (typeof meta.name === "string") {
     const err = meta.name === "" ? "must not be empty" : checkName(meta.name, rules.nameRule);
     if (err) add(["name"], `${quote(meta.name)} ${err}`);
@@ -295,7 +319,10 @@ function checkMetadata(meta: unknown, rules: MetaRules): SchemaIssue[] {
       if (typeof v === "string" && v !== "") {
         if (v.length > 63) add(["labels", k], "label value must be no more than 63 characters");
         else if (!QUALIFIED_NAME_PART.test(v)) {
-          add(["labels", k], `invalid label value ${JSON.stringify(v)}: must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`);
+          add(
+            ["labels", k],
+            `invalid label value ${JSON.stringify(v)}: must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+          );
         }
       }
     }
@@ -307,7 +334,8 @@ function checkMetadata(meta: unknown, rules: MetaRules): SchemaIssue[] {
       if (kerr) add(["annotations", k], `invalid annotation key: ${kerr}`);
       size += k.length + (typeof v === "string" ? v.length : 0);
     }
-    if (size > 256 * 1024) add(["annotations"], "total size of annotations must be no more than 256 KiB");
+    if (size > 256 * 1024)
+      add(["annotations"], "total size of annotations must be no more than 256 KiB");
   }
   return out;
 }
@@ -323,18 +351,44 @@ function nameRuleFor(apiVersion: string, kind: string): NameRule {
 
 // Cluster-scoped kinds among those kubernetes-models ships (everything else is namespaced).
 const CLUSTER_SCOPED_CORE = new Set([
-  "Namespace", "Node", "PersistentVolume", "ComponentStatus",
-  "ClusterRole", "ClusterRoleBinding",
-  "StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass", "StorageVersionMigration",
-  "PriorityClass", "RuntimeClass", "IngressClass", "IPAddress", "ServiceCIDR",
-  "CustomResourceDefinition", "APIService",
-  "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-  "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
-  "CertificateSigningRequest", "ClusterTrustBundle",
-  "FlowSchema", "PriorityLevelConfiguration", "StorageVersion",
-  "DeviceClass", "ResourceSlice", "PodSecurityPolicy",
-  "TokenReview", "SelfSubjectReview", "SubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview",
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "ComponentStatus",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "StorageClass",
+  "CSIDriver",
+  "CSINode",
+  "VolumeAttachment",
+  "VolumeAttributesClass",
+  "StorageVersionMigration",
+  "PriorityClass",
+  "RuntimeClass",
+  "IngressClass",
+  "IPAddress",
+  "ServiceCIDR",
+  "CustomResourceDefinition",
+  "APIService",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "MutatingAdmissionPolicy",
+  "MutatingAdmissionPolicyBinding",
+  "CertificateSigningRequest",
+  "ClusterTrustBundle",
+  "FlowSchema",
+  "PriorityLevelConfiguration",
+  "StorageVersion",
+  "DeviceClass",
+  "ResourceSlice",
+  "PodSecurityPolicy",
+  "TokenReview",
+  "SelfSubjectReview",
+  "SubjectAccessReview",
+  "SelfSubjectAccessReview",
+  "SelfSubjectRulesReview",
 ]);
 
 interface ModelClass {
@@ -346,8 +400,11 @@ interface ModelClass {
 function isModelClass(v: unknown): v is ModelClass {
   if (typeof v !== "function") return false;
   const c = v as unknown as Record<string, unknown>;
-  return typeof c.apiVersion === "string" && typeof c.kind === "string" &&
-    typeof (c.prototype as Record<string, unknown> | undefined)?.validate === "function";
+  return (
+    typeof c.apiVersion === "string" &&
+    typeof c.kind === "string" &&
+    typeof (c.prototype as Record<string, unknown> | undefined)?.validate === "function"
+  );
 }
 
 let modelIndex: Map<string, ModelClass> | undefined;
@@ -408,7 +465,12 @@ function tracked(root: object): { proxy: object; accessed: WeakMap<object, Set<s
  * did inspect is not in the schema. Objects the validator never looked into
  * (free-form RawExtension/FieldsV1) are not checked.
  */
-function unknownCoreFields(v: unknown, segs: Seg[], accessed: WeakMap<object, Set<string>>, out: SchemaIssue[]): void {
+function unknownCoreFields(
+  v: unknown,
+  segs: Seg[],
+  accessed: WeakMap<object, Set<string>>,
+  out: SchemaIssue[],
+): void {
   if (Array.isArray(v)) {
     v.forEach((e, i) => unknownCoreFields(e, [...segs, i], accessed, out));
     return;
@@ -432,7 +494,8 @@ function coreValidator(apiVersion: string, kind: string, model: ModelClass): Com
     namespaced,
     validate(obj: unknown): SchemaIssue[] {
       const data = normalize(obj);
-      if (!isObject(data)) return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
+      if (!isObject(data))
+        return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
       const { proxy, accessed } = tracked(data);
       const issues: SchemaIssue[] = [];
       try {
@@ -475,7 +538,11 @@ function crdIndexLoad(): Map<string, SchemaEntry> {
     .filter((d) => d !== KUBEVIRT_DIR)
     .map((d) => path.join(crdsDir, d));
   const apisDir = path.join(projectRoot, "apis");
-  dirs.push(...readdirSync(apisDir).sort().map((d) => path.join(apisDir, d)));
+  dirs.push(
+    ...readdirSync(apisDir)
+      .sort()
+      .map((d) => path.join(apisDir, d)),
+  );
   for (const full of dirs) {
     if (!statSync(full).isDirectory()) continue;
     for (const f of readdirSync(full).sort()) {
@@ -483,7 +550,12 @@ function crdIndexLoad(): Map<string, SchemaEntry> {
       const file = path.join(full, f);
       for (const doc of YAML.parseAllDocuments(readFileSync(file, "utf8"))) {
         const crd: unknown = doc.toJS();
-        if (!isObject(crd) || (crd.kind !== "CustomResourceDefinition" && crd.kind !== "CompositeResourceDefinition") || !isObject(crd.spec)) continue;
+        if (
+          !isObject(crd) ||
+          (crd.kind !== "CustomResourceDefinition" && crd.kind !== "CompositeResourceDefinition") ||
+          !isObject(crd.spec)
+        )
+          continue;
         const spec = crd.spec;
         const names = spec.names as Json;
         const group = String(spec.group);
@@ -585,15 +657,40 @@ function objectMetaSchema(nullable: boolean): Json {
 }
 
 // Formats Kubernetes checks and Ajv knows with the same meaning; others are ignored like the API server does.
-const KEPT_FORMATS = new Set(["int32", "int64", "float", "double", "byte", "date-time", "date", "ipv4", "ipv6", "uuid", "duration"]);
+const KEPT_FORMATS = new Set([
+  "int32",
+  "int64",
+  "float",
+  "double",
+  "byte",
+  "date-time",
+  "date",
+  "ipv4",
+  "ipv6",
+  "uuid",
+  "duration",
+]);
 const COPIED = [
-  "pattern", "minLength", "maxLength", "minimum", "maximum", "multipleOf",
-  "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties", "required", "const",
+  "pattern",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "multipleOf",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties",
+  "required",
+  "const",
 ] as const;
 
 function isIntOrStringAnyOf(v: unknown): boolean {
   if (!Array.isArray(v) || v.length !== 2) return false;
-  const types = v.map((x) => (isObject(x) && Object.keys(x).length === 1 ? x.type : undefined)).sort();
+  const types = v
+    .map((x) => (isObject(x) && Object.keys(x).length === 1 ? x.type : undefined))
+    .sort();
   return types[0] === "integer" && types[1] === "string";
 }
 
@@ -615,7 +712,10 @@ function convert(node: Json, ctx: ConvertCtx): Json {
   if (Array.isArray(node.enum)) out.enum = nullable ? [...node.enum, null] : node.enum;
 
   // OpenAPI 3.0 boolean exclusive bounds -> JSON Schema numeric ones.
-  for (const [ex, bound] of [["exclusiveMinimum", "minimum"], ["exclusiveMaximum", "maximum"]] as const) {
+  for (const [ex, bound] of [
+    ["exclusiveMinimum", "minimum"],
+    ["exclusiveMaximum", "maximum"],
+  ] as const) {
     const e = node[ex];
     if (e === true && typeof node[bound] === "number") {
       out[ex] = node[bound];
@@ -629,8 +729,13 @@ function convert(node: Json, ctx: ConvertCtx): Json {
       if (!isObject(child)) continue;
       // A template's free-form metadata (KubeVirt spec.template.metadata,
       // dataVolumeTemplates[].metadata) is an ObjectMeta: check it as one.
-      if (k === "metadata" && !ctx.logic && isObject(node.properties.spec) && !isObject(child.properties) &&
-          child["x-kubernetes-preserve-unknown-fields"] === true) {
+      if (
+        k === "metadata" &&
+        !ctx.logic &&
+        isObject(node.properties.spec) &&
+        !isObject(child.properties) &&
+        child["x-kubernetes-preserve-unknown-fields"] === true
+      ) {
         props[k] = objectMetaSchema(child.nullable === true);
       } else {
         props[k] = convert(child, { logic: ctx.logic });
@@ -639,9 +744,12 @@ function convert(node: Json, ctx: ConvertCtx): Json {
     out.properties = props;
   }
   if (isObject(node.items)) out.items = convert(node.items, { logic: ctx.logic });
-  else if (Array.isArray(node.items)) out.items = node.items.map((i) => convert(i as Json, { logic: ctx.logic }));
-  if (isObject(node.additionalProperties)) out.additionalProperties = convert(node.additionalProperties, { logic: ctx.logic });
-  else if (typeof node.additionalProperties === "boolean") out.additionalProperties = node.additionalProperties;
+  else if (Array.isArray(node.items))
+    out.items = node.items.map((i) => convert(i as Json, { logic: ctx.logic }));
+  if (isObject(node.additionalProperties))
+    out.additionalProperties = convert(node.additionalProperties, { logic: ctx.logic });
+  else if (typeof node.additionalProperties === "boolean")
+    out.additionalProperties = node.additionalProperties;
   for (const k of ["anyOf", "oneOf", "allOf"] as const) {
     const v = node[k];
     if (Array.isArray(v)) out[k] = v.map((x) => convert(x as Json, { logic: true }));
@@ -663,12 +771,15 @@ function convert(node: Json, ctx: ConvertCtx): Json {
       kind: props.kind ?? { type: "string", minLength: 1 },
       metadata: objectMetaSchema(false),
     };
-    out.required = [...new Set([...((out.required as string[] | undefined) ?? []), "apiVersion", "kind"])];
+    out.required = [
+      ...new Set([...((out.required as string[] | undefined) ?? []), "apiVersion", "kind"]),
+    ];
   }
 
   if (nullable) {
     if (typeof out.type === "string") out.type = [out.type, "null"];
-    else if (Array.isArray(out.type) && !out.type.includes("null")) out.type = [...out.type, "null"];
+    else if (Array.isArray(out.type) && !out.type.includes("null"))
+      out.type = [...out.type, "null"];
   }
 
   // Kubernetes prunes fields a structural schema does not declare; report them instead.
@@ -684,7 +795,10 @@ function rootJsonSchema(entry: SchemaEntry, schema: Json): Json {
   const props = { ...((out.properties as Json | undefined) ?? {}) };
   const meta = objectMetaSchema(false);
   // Keep any name constraints the CRD declares on its root metadata.
-  const declared = isObject(schema.properties) && isObject(schema.properties.metadata) ? schema.properties.metadata : undefined;
+  const declared =
+    isObject(schema.properties) && isObject(schema.properties.metadata)
+      ? schema.properties.metadata
+      : undefined;
   if (declared && isObject(declared.properties)) {
     const mp = meta.properties as Json;
     for (const k of ["name", "generateName", "namespace"]) {
@@ -697,7 +811,9 @@ function rootJsonSchema(entry: SchemaEntry, schema: Json): Json {
   props.metadata = meta;
   out.type = "object";
   out.properties = props;
-  out.required = [...new Set([...((out.required as string[] | undefined) ?? []), "apiVersion", "kind"])];
+  out.required = [
+    ...new Set([...((out.required as string[] | undefined) ?? []), "apiVersion", "kind"]),
+  ];
   if (out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
 }
@@ -708,11 +824,19 @@ let ajvInstance: Ajv | undefined;
 
 function ajv(): Ajv {
   if (ajvInstance) return ajvInstance;
-  const a = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false, validateFormats: true });
+  const a = new Ajv({
+    strict: false,
+    allErrors: true,
+    unicodeRegExp: false,
+    validateFormats: true,
+  });
   const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
   addFormats(a);
   // Kubernetes' "duration" is a Go duration (1h30m), not ISO 8601.
-  a.addFormat("duration", /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$|^0$/);
+  a.addFormat(
+    "duration",
+    /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*$|^0$/,
+  );
   ajvInstance = a;
   return a;
 }
@@ -724,13 +848,46 @@ type CelFn = (bindings: Record<string, CelInput>) => CelResult;
 
 // Parser-level operators and macros that are not looked up as functions.
 const CEL_INTRINSICS = new Set([
-  "_&&_", "_||_", "_?_:_", "!_", "-_", "@in", "@not_strictly_false", "_[_]", "_[?_]", "_?._",
-  "has", "all", "exists", "exists_one", "map", "filter",
+  "_&&_",
+  "_||_",
+  "_?_:_",
+  "!_",
+  "-_",
+  "@in",
+  "@not_strictly_false",
+  "_[_]",
+  "_[?_]",
+  "_?._",
+  "has",
+  "all",
+  "exists",
+  "exists_one",
+  "map",
+  "filter",
 ]);
 // https://kubernetes.io/docs/reference/using-api/cel/#escaping
 const CEL_RESERVED = new Set([
-  "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function",
-  "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
+  "true",
+  "false",
+  "null",
+  "in",
+  "as",
+  "break",
+  "const",
+  "continue",
+  "else",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "loop",
+  "package",
+  "namespace",
+  "return",
+  "var",
+  "void",
+  "while",
 ]);
 
 function celPropertyName(name: string): string | undefined {
@@ -828,7 +985,8 @@ function toCel(schema: Json | undefined, v: unknown): CelInput {
         if (name !== undefined) m.set(name, toCel(ps, val));
       }
       if (schema?.["x-kubernetes-preserve-unknown-fields"] === true) {
-        for (const [k, val] of Object.entries(v)) if (!(k in props)) m.set(k, toCel(undefined, val));
+        for (const [k, val] of Object.entries(v))
+          if (!(k in props)) m.set(k, toCel(undefined, val));
       }
     } else {
       const ap = isObject(schema?.additionalProperties) ? schema.additionalProperties : undefined;
@@ -848,7 +1006,8 @@ const walkNeeded = new WeakMap<Json, boolean>();
 
 function childSchemas(node: Json): Json[] {
   const out: Json[] = [];
-  if (isObject(node.properties)) for (const c of Object.values(node.properties)) if (isObject(c)) out.push(c);
+  if (isObject(node.properties))
+    for (const c of Object.values(node.properties)) if (isObject(c)) out.push(c);
   if (isObject(node.items)) out.push(node.items);
   if (isObject(node.additionalProperties)) out.push(node.additionalProperties);
   return out;
@@ -859,7 +1018,8 @@ function needsWalk(node: Json): boolean {
   const cached = walkNeeded.get(node);
   if (cached !== undefined) return cached;
   walkNeeded.set(node, false); // guards against cycles
-  const own = Array.isArray(node["x-kubernetes-validations"]) || node["x-kubernetes-list-type"] === "map";
+  const own =
+    Array.isArray(node["x-kubernetes-validations"]) || node["x-kubernetes-list-type"] === "map";
   const result = own || childSchemas(node).some(needsWalk);
   walkNeeded.set(node, result);
   return result;
@@ -870,7 +1030,13 @@ function needsWalk(node: Json): boolean {
  * checks the uniqueness of x-kubernetes-list-type: map keys.
  * `deferred` collects CEL runtime errors (reported only when the schema passed).
  */
-function structuralWalk(schema: Json, v: unknown, segs: Seg[], out: SchemaIssue[], deferred: SchemaIssue[]): void {
+function structuralWalk(
+  schema: Json,
+  v: unknown,
+  segs: Seg[],
+  out: SchemaIssue[],
+  deferred: SchemaIssue[],
+): void {
   if (v === undefined || v === null || !needsWalk(schema)) return;
   const rules = rulesOf(schema);
   if (rules.length > 0) {
@@ -896,7 +1062,8 @@ function structuralWalk(schema: Json, v: unknown, segs: Seg[], out: SchemaIssue[
         out.push({ path: where, message: r.message });
         continue;
       }
-      const msg = isCelError(res) || res instanceof Error ? res.message : `non-boolean result ${String(res)}`;
+      const msg =
+        isCelError(res) || res instanceof Error ? res.message : `non-boolean result ${String(res)}`;
       if (/unbound function/i.test(msg)) {
         // A function the static check did not catch: skip the rule from now on.
         r.status = "unsupported";
@@ -906,25 +1073,37 @@ function structuralWalk(schema: Json, v: unknown, segs: Seg[], out: SchemaIssue[
       // The API server rejects an object when a rule errors (e.g. "no such key"
       // on an absent field without default); reported if the schema passed.
       runtime.runtimeErrors++;
-      deferred.push({ path: where, message: `${r.message} (rule \`${r.rule}\` could not be evaluated: ${msg})` });
+      deferred.push({
+        path: where,
+        message: `${r.message} (rule \`${r.rule}\` could not be evaluated: ${msg})`,
+      });
     }
   }
   if (Array.isArray(v)) {
-    if (schema["x-kubernetes-list-type"] === "map" && Array.isArray(schema["x-kubernetes-list-map-keys"])) {
+    if (
+      schema["x-kubernetes-list-type"] === "map" &&
+      Array.isArray(schema["x-kubernetes-list-map-keys"])
+    ) {
       const keys = schema["x-kubernetes-list-map-keys"] as string[];
       const items = isObject(schema.items) ? schema.items : undefined;
       const seen = new Map<string, number>();
       v.forEach((e, i) => {
         if (!isObject(e)) return;
         const tuple = keys.map((k) => {
-          const d = items && isObject(items.properties) && isObject(items.properties[k]) ? items.properties[k].default : undefined;
+          const d =
+            items && isObject(items.properties) && isObject(items.properties[k])
+              ? items.properties[k].default
+              : undefined;
           return e[k] !== undefined ? e[k] : d;
         });
         const id = JSON.stringify(tuple);
         const first = seen.get(id);
         if (first !== undefined) {
           const desc = keys.map((k, j) => `${k}=${JSON.stringify(tuple[j])}`).join(", ");
-          out.push({ path: formatPath([...segs, i]), message: `duplicate entry with key (${desc}), same as ${formatPath([...segs, first])}` });
+          out.push({
+            path: formatPath([...segs, i]),
+            message: `duplicate entry with key (${desc}), same as ${formatPath([...segs, first])}`,
+          });
         } else seen.set(id, i);
       });
     }
@@ -945,12 +1124,20 @@ function structuralWalk(schema: Json, v: unknown, segs: Seg[], out: SchemaIssue[
   }
 }
 
-let staticStats: Omit<CelStats, "evaluations" | "failures" | "runtimeErrors" | "runtimeSkips"> | undefined;
+let staticStats:
+  Omit<CelStats, "evaluations" | "failures" | "runtimeErrors" | "runtimeSkips"> | undefined;
 
 /** Counts the CEL rules of every CRD (all versions) by how they are handled, plus runtime counters. */
 export function celStats(): CelStats {
   if (!staticStats) {
-    const s = { total: 0, evaluated: 0, skippedTransition: 0, skippedUnsupported: 0, skippedParseError: 0, unsupportedFunctions: [] as string[] };
+    const s = {
+      total: 0,
+      evaluated: 0,
+      skippedTransition: 0,
+      skippedUnsupported: 0,
+      skippedParseError: 0,
+      unsupportedFunctions: [] as string[],
+    };
     const fns = new Set<string>();
     const visit = (node: Json) => {
       for (const r of rulesOf(node)) {
@@ -968,17 +1155,25 @@ export function celStats(): CelStats {
     s.unsupportedFunctions = [...fns].sort();
     staticStats = s;
   }
-  return { ...staticStats, unsupportedFunctions: [...staticStats.unsupportedFunctions], ...runtime };
+  return {
+    ...staticStats,
+    unsupportedFunctions: [...staticStats.unsupportedFunctions],
+    ...runtime,
+  };
 }
 
 // ---------------------------------------------------------------- CRD / KubeVirt validators
 
 // provider-kubernetes Objects carry a whole resource in spec.forProvider.manifest: validate it too.
-const EMBEDDED_MANIFEST_KINDS = new Set(["kubernetes.crossplane.io|Object", "kubernetes.m.crossplane.io|Object"]);
+const EMBEDDED_MANIFEST_KINDS = new Set([
+  "kubernetes.crossplane.io|Object",
+  "kubernetes.m.crossplane.io|Object",
+]);
 
 function schemaValidator(entry: SchemaEntry): CompiledValidator {
   let schema = entry.schema;
-  if (entry.source === "kubevirt-jsonschema") schema = JSON.parse(readFileSync(entry.file, "utf8")) as Json;
+  if (entry.source === "kubevirt-jsonschema")
+    schema = JSON.parse(readFileSync(entry.file, "utf8")) as Json;
   const jsonSchema = schema ? rootJsonSchema(entry, schema) : undefined;
   const fn: ValidateFunction | undefined = jsonSchema ? ajv().compile(jsonSchema) : undefined;
   const metaRules: MetaRules = { nameRule: "dns1123-subdomain", namespaced: entry.namespaced };
@@ -993,11 +1188,19 @@ function schemaValidator(entry: SchemaEntry): CompiledValidator {
     ...(jsonSchema ? { jsonSchema } : {}),
     validate(obj: unknown): SchemaIssue[] {
       const data = normalize(obj);
-      if (!isObject(data)) return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
+      if (!isObject(data))
+        return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
       const issues: SchemaIssue[] = [];
-      if (!entry.served) issues.push({ path: "apiVersion", message: `version ${entry.version} is not served by the CRD` });
+      if (!entry.served)
+        issues.push({
+          path: "apiVersion",
+          message: `version ${entry.version} is not served by the CRD`,
+        });
       if (!fn || !structural) {
-        issues.push({ path: "(root)", message: `the CRD declares no schema for ${entry.apiVersion} ${entry.kind}` });
+        issues.push({
+          path: "(root)",
+          message: `the CRD declares no schema for ${entry.apiVersion} ${entry.kind}`,
+        });
         return issues;
       }
       if (!fn(data)) issues.push(...ajvIssues(fn.errors, data));
@@ -1010,9 +1213,19 @@ function schemaValidator(entry: SchemaEntry): CompiledValidator {
         const fp = isObject(data.spec) ? data.spec.forProvider : undefined;
         const manifest = isObject(fp) ? fp.manifest : undefined;
         // (a manifest without apiVersion/kind is already reported by the schema)
-        if (isObject(manifest) && typeof manifest.apiVersion === "string" && typeof manifest.kind === "string") {
+        if (
+          isObject(manifest) &&
+          typeof manifest.apiVersion === "string" &&
+          typeof manifest.kind === "string"
+        ) {
           for (const i of resourceIssues(manifest)) {
-            issues.push({ path: i.path === "(root)" ? "spec.forProvider.manifest" : `spec.forProvider.manifest.${i.path}`, message: i.message });
+            issues.push({
+              path:
+                i.path === "(root)"
+                  ? "spec.forProvider.manifest"
+                  : `spec.forProvider.manifest.${i.path}`,
+              message: i.message,
+            });
           }
         }
       }
@@ -1058,9 +1271,15 @@ export function knownKinds(): string[] {
 /** The problems found in one object, without the `<apiVersion> <kind> <name>:` prefix. */
 export function resourceIssues(obj: unknown): SchemaIssue[] {
   const data = normalize(obj);
-  if (!isObject(data)) return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
+  if (!isObject(data))
+    return [{ path: "(root)", message: `must be an object (got ${describe(data)})` }];
   const { apiVersion, kind } = data;
-  if (typeof apiVersion !== "string" || apiVersion === "" || typeof kind !== "string" || kind === "") {
+  if (
+    typeof apiVersion !== "string" ||
+    apiVersion === "" ||
+    typeof kind !== "string" ||
+    kind === ""
+  ) {
     return [{ path: "(root)", message: "apiVersion and kind must be non-empty strings" }];
   }
   const v = schemaFor(apiVersion, kind);
@@ -1075,12 +1294,16 @@ export function resourceIssues(obj: unknown): SchemaIssue[] {
  */
 export function validateResource(obj: unknown): string[] {
   const o = isObject(obj) ? obj : {};
-  const apiVersion = typeof o.apiVersion === "string" && o.apiVersion !== "" ? o.apiVersion : "<no apiVersion>";
+  const apiVersion =
+    typeof o.apiVersion === "string" && o.apiVersion !== "" ? o.apiVersion : "<no apiVersion>";
   const kind = typeof o.kind === "string" && o.kind !== "" ? o.kind : "<no kind>";
   const meta = isObject(o.metadata) ? o.metadata : {};
-  const name = typeof meta.name === "string" && meta.name !== ""
-    ? meta.name
-    : typeof meta.generateName === "string" && meta.generateName !== "" ? `${meta.generateName}*` : "<unnamed>";
+  const name =
+    typeof meta.name === "string" && meta.name !== ""
+      ? meta.name
+      : typeof meta.generateName === "string" && meta.generateName !== ""
+        ? `${meta.generateName}*`
+        : "<unnamed>";
   return resourceIssues(obj).map((i) =>
     i.message.startsWith("no schema for ") && i.path === "(root)"
       ? `${apiVersion} ${kind} ${name}: ${i.message}`

@@ -1,0 +1,15 @@
+// One linter for the whole tree: typescript-eslint's recommended type-checked rules, as
+// function-template-typescript pins them beside a Prettier width of 100.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", ".render/", ".scratch/", ".package/", "eslint.config.js"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+);
