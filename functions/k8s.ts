@@ -32,14 +32,32 @@ export function withLabels(
   return Object.assign({}, labels, more);
 }
 
-export function namespace(
-  name: string,
-  labels: Record<string, string>,
-  observed: KubeObject | undefined,
-): Composed {
+/** Properties of a namespaced object a composer makes: where it lives and how it is labelled. */
+export interface NamespacedProps {
+  /** metadata.namespace: the XR's own namespace (a VDC's, a tenant's). */
+  readonly namespace: string;
+  /** metadata.labels: the composer's labels (crossvdc.io/tenant, crossvdc.io/vdc, ...), never input. */
+  readonly labels: Record<string, string>;
+}
+
+/** Properties of `namespace()`. */
+export interface NamespaceProps {
+  /** metadata.name: the namespace's name. */
+  readonly name: string;
+  /** metadata.labels. */
+  readonly labels: Record<string, string>;
+  /**
+   * The namespace as observed, for its readiness.
+   * @default - not yet created: not ready
+   */
+  readonly observed?: KubeObject;
+}
+
+/** A Namespace, ready once Active: Terminating or missing is not ready. */
+export function namespace(props: NamespaceProps): Composed {
+  const { name, labels } = props;
   const resource = build(Namespace, { metadata: { name, labels } });
-  // A Namespace is usable once Active; Terminating or missing is not ready.
-  const phase = (observed?.status as { phase?: unknown } | undefined)?.phase;
+  const phase = (props.observed?.status as { phase?: unknown } | undefined)?.phase;
   return { resource, ready: phase === "Active" };
 }
 
@@ -84,17 +102,26 @@ export function subjectsOf(...lists: Subjects[]): ISubject[] {
   return out;
 }
 
-export function roleBinding(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  clusterRole: string,
-  subjects: ISubject[],
-): KubeObject {
+/** Properties of `roleBinding()`. */
+export interface RoleBindingProps extends NamespacedProps {
+  /** metadata.name of the RoleBinding. */
+  readonly name: string;
+  /** The ClusterRole granted in the namespace: `admin`, `edit` or `view`. */
+  readonly clusterRole: string;
+  /** Who is granted it, as `subjectsOf()` lists them. */
+  readonly subjects: ISubject[];
+}
+
+/** A RoleBinding that grants a ClusterRole in one namespace. */
+export function roleBinding(props: RoleBindingProps): KubeObject {
   return build(RoleBinding, {
-    metadata: { name, namespace: ns, labels },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
-    subjects,
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    roleRef: {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: props.clusterRole,
+    },
+    subjects: props.subjects,
   });
 }
 

@@ -48,11 +48,17 @@ export const tenant = composer({
       };
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
     const resources: Record<string, Composed> = {
-      namespace: namespace(ns, labels, observed.namespace),
+      namespace: namespace({ name: ns, labels, observed: observed.namespace }),
     };
     const admins = subjectsOf(xr.spec.admins);
     resources["rolebinding-admins"] = existing(
-      roleBinding("tenant-admins", ns, labels, "admin", admins),
+      roleBinding({
+        name: "tenant-admins",
+        namespace: ns,
+        labels,
+        clusterRole: "admin",
+        subjects: admins,
+      }),
       observed["rolebinding-admins"],
     );
     if (xr.spec.networkIsolation) {

@@ -32,6 +32,7 @@ import {
   subjectsOf,
   build,
   withLabels,
+  type NamespacedProps,
 } from "../k8s.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
@@ -68,16 +69,22 @@ export const vdc = composer({
     const ns = name;
     const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
     const resources: Record<string, Composed> = {
-      namespace: namespace(
-        ns,
-        withLabels(labels, {
+      namespace: namespace({
+        name: ns,
+        labels: withLabels(labels, {
           [LABEL_TYPE]: "vdc",
           [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio,
         }),
-        observed.namespace,
+        observed: observed.namespace,
+      }),
+      quota: existing(
+        resourceQuota({ namespace: ns, labels, quota: xr.spec.quota }),
+        observed.quota,
       ),
-      quota: existing(quota(ns, labels, xr.spec), observed.quota),
-      limits: existing(limitRange(ns, labels, xr.spec), observed.limits),
+      limits: existing(
+        limitRange({ namespace: ns, labels, limits: xr.spec.limits }),
+        observed.limits,
+      ),
     };
     const netpols = policies(ns, labels, tenantName, xr.spec);
     for (const key in netpols) resources[key] = existing(netpols[key]!, observed[key]);
@@ -92,7 +99,7 @@ export const vdc = composer({
       if (subjects.length === 0) continue;
       const key = `rolebinding-${role}`;
       resources[key] = existing(
-        roleBinding(`vdc-${role}`, ns, labels, role, subjects),
+        roleBinding({ name: `vdc-${role}`, namespace: ns, labels, clusterRole: role, subjects }),
         observed[key],
       );
     }
@@ -253,27 +260,41 @@ function admit(
   return { tenantSpec: parsed.data, remaining };
 }
 
-function quota(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
+/** Properties of the VDC's ResourceQuota. */
+interface ResourceQuotaProps extends NamespacedProps {
+  /** spec.quota: one hard limit per quota key. */
+  readonly quota: VDCSpec["quota"];
+}
+
+/** ResourceQuota `vdc-quota`: spec.quota as the ResourceQuota's hard limits. */
+function resourceQuota(props: ResourceQuotaProps): KubeObject {
   const hard: Record<string, string> = {};
   for (const key in QUOTA_KEYS)
-    hard[QUOTA_KEYS[key as QuotaKey]] = String(spec.quota[key as QuotaKey]);
+    hard[QUOTA_KEYS[key as QuotaKey]] = String(props.quota[key as QuotaKey]);
   return build(ResourceQuota, {
-    metadata: { name: "vdc-quota", namespace: ns, labels },
+    metadata: { name: "vdc-quota", namespace: props.namespace, labels: props.labels },
     spec: { hard },
   });
 }
 
-function limitRange(ns: string, labels: Record<string, string>, spec: VDCSpec): KubeObject {
-  const l = spec.limits;
+/** Properties of the VDC's LimitRange. */
+interface LimitRangeProps extends NamespacedProps {
+  /** spec.limits: container defaults and maxima. */
+  readonly limits: VDCSpec["limits"];
+}
+
+/** LimitRange `vdc-limits`: spec.limits for every container of the VDC. */
+function limitRange(props: LimitRangeProps): KubeObject {
+  const limits = props.limits;
   return build(LimitRange, {
-    metadata: { name: "vdc-limits", namespace: ns, labels },
+    metadata: { name: "vdc-limits", namespace: props.namespace, labels: props.labels },
     spec: {
       limits: [
         {
           type: "Container",
-          default: { cpu: l.defaultCpu, memory: l.defaultMemory },
-          defaultRequest: { cpu: l.defaultRequestCpu, memory: l.defaultRequestMemory },
-          max: { cpu: l.maxCpu, memory: l.maxMemory },
+          default: { cpu: limits.defaultCpu, memory: limits.defaultMemory },
+          defaultRequest: { cpu: limits.defaultRequestCpu, memory: limits.defaultRequestMemory },
+          max: { cpu: limits.maxCpu, memory: limits.maxMemory },
         },
       ],
     },
