@@ -3,16 +3,17 @@
 // Dispatch on apiVersion + kind:
 //  - core Kubernetes kinds: the `kubernetes-models` package's own validators
 //    (every model class kubernetes-models ships), plus an unknown-field check;
-//  - CRD kinds: every CustomResourceDefinition under ../shared/crds, turned into
-//    JSON Schema for Ajv, plus the CEL rules (`x-kubernetes-validations`)
-//    evaluated with @bufbuild/cel;
-//  - KubeVirt / CDI / instancetype kinds: ../shared/crds/kubevirt-jsonschema;
+//  - CRD kinds: every CustomResourceDefinition pinned in schemas/upstream.yaml, read
+//    from ../shared/crds where it exists, else from the cache `npm run schemas` fills
+//    (.cache/crds), turned into JSON Schema for Ajv, plus the CEL rules
+//    (`x-kubernetes-validations`) evaluated with @bufbuild/cel;
+//  - KubeVirt / CDI / instancetype kinds: the pinned kubevirt-jsonschema/ files;
 //  - anything else: an error ("no schema for ...") — never a silent pass.
 //
 // On top of the schema, every object's metadata gets the API server's checks:
 // name format for the kind, namespace only on namespaced kinds, label and
 // annotation key/value syntax.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
@@ -21,13 +22,31 @@ import YAML from "yaml";
 import * as kubernetesModels from "kubernetes-models";
 import { celEnv, isCelError, parse, plan, type CelInput, type CelResult } from "@bufbuild/cel";
 import { strings as celStrings } from "@bufbuild/cel/ext";
+import { missingMessage, pins, schemaDir, schemaLocations } from "../../scripts/schemas.js";
 
 // ---------------------------------------------------------------- locations
 
 /** The project root (this file lives in <root>/test/support). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** Absolute path of the shared upstream schemas (never copied into the project). */
-export const crdsDir = path.resolve(projectRoot, "../shared/crds");
+const locations = schemaLocations();
+/**
+ * Absolute path of the upstream schemas in use: ../shared/crds where it exists, else the
+ * ignored cache `npm run schemas` fills (.cache/crds). Never copied into the project.
+ */
+export const crdsDir = schemaDir(locations) ?? locations.shared;
+
+/** The schema folder, or the one-line error saying what is missing and what to run. */
+function requireCrds(): string {
+  const dir = schemaDir(locations);
+  const missing = dir ? pins().filter((p) => !existsSync(path.join(dir, p.file))) : pins();
+  if (!dir || missing.length > 0) {
+    const why = dir ? `${missing.length} pinned file(s) missing from ${dir}` : undefined;
+    const err = new Error(missingMessage(locations, why));
+    err.stack = err.message; // one line, not a trace into this loader
+    throw err;
+  }
+  return dir;
+}
 const KUBEVIRT_DIR = "kubevirt-jsonschema";
 
 // ---------------------------------------------------------------- public types
@@ -531,55 +550,52 @@ let crdIndex: Map<string, SchemaEntry> | undefined;
 function crdIndexLoad(): Map<string, SchemaEntry> {
   if (crdIndex) return crdIndex;
   const idx = new Map<string, SchemaEntry>();
-  // The upstream CRDs, and this project's own generated XRDs (apis/*/definition.yaml)
+  // The pinned upstream CRDs, then this project's own generated XRDs (apis/*/definition.yaml)
   // so XRs are checked against what the API server will enforce.
-  const dirs = readdirSync(crdsDir)
-    .sort()
-    .filter((d) => d !== KUBEVIRT_DIR)
-    .map((d) => path.join(crdsDir, d));
+  const dir = requireCrds();
+  const files = pins()
+    .filter((p) => !p.file.startsWith(`${KUBEVIRT_DIR}/`) && /\.ya?ml$/.test(p.file))
+    .map((p) => path.join(dir, p.file));
   const apisDir = path.join(projectRoot, "apis");
-  dirs.push(
-    ...readdirSync(apisDir)
-      .sort()
-      .map((d) => path.join(apisDir, d)),
-  );
-  for (const full of dirs) {
+  for (const d of readdirSync(apisDir).sort()) {
+    const full = path.join(apisDir, d);
     if (!statSync(full).isDirectory()) continue;
-    for (const f of readdirSync(full).sort()) {
-      if (!/\.ya?ml$/.test(f)) continue;
-      const file = path.join(full, f);
-      for (const doc of YAML.parseAllDocuments(readFileSync(file, "utf8"))) {
-        const crd: unknown = doc.toJS();
-        if (
-          !isObject(crd) ||
-          (crd.kind !== "CustomResourceDefinition" && crd.kind !== "CompositeResourceDefinition") ||
-          !isObject(crd.spec)
-        )
-          continue;
-        const spec = crd.spec;
-        const names = spec.names as Json;
-        const group = String(spec.group);
-        const kind = String(names.kind);
-        for (const v of (spec.versions as Json[] | undefined) ?? []) {
-          const apiVersion = `${group}/${String(v.name)}`;
-          idx.set(gvkKey(apiVersion, kind), {
-            apiVersion,
-            kind,
-            group,
-            version: String(v.name),
-            served: v.served !== false,
-            namespaced: spec.scope !== "Cluster",
-            file,
-            source: "crd",
-            schema: (v.schema as Json | undefined)?.openAPIV3Schema as Json | undefined,
-          });
-        }
+    for (const f of readdirSync(full).sort())
+      if (/\.ya?ml$/.test(f)) files.push(path.join(full, f));
+  }
+  for (const file of files) {
+    for (const doc of YAML.parseAllDocuments(readFileSync(file, "utf8"))) {
+      const crd: unknown = doc.toJS();
+      if (
+        !isObject(crd) ||
+        (crd.kind !== "CustomResourceDefinition" && crd.kind !== "CompositeResourceDefinition") ||
+        !isObject(crd.spec)
+      )
+        continue;
+      const spec = crd.spec;
+      const names = spec.names as Json;
+      const group = String(spec.group);
+      const kind = String(names.kind);
+      for (const v of (spec.versions as Json[] | undefined) ?? []) {
+        const apiVersion = `${group}/${String(v.name)}`;
+        idx.set(gvkKey(apiVersion, kind), {
+          apiVersion,
+          kind,
+          group,
+          version: String(v.name),
+          served: v.served !== false,
+          namespaced: spec.scope !== "Cluster",
+          file,
+          source: "crd",
+          schema: (v.schema as Json | undefined)?.openAPIV3Schema as Json | undefined,
+        });
       }
     }
   }
   // KubeVirt JSON Schemas: <group>_<kind lowercase>_<version>.json
-  const kvDir = path.join(crdsDir, KUBEVIRT_DIR);
-  for (const f of readdirSync(kvDir).sort()) {
+  const kvDir = path.join(dir, KUBEVIRT_DIR);
+  for (const pin of pins().filter((p) => p.file.startsWith(`${KUBEVIRT_DIR}/`))) {
+    const f = path.basename(pin.file);
     const m = /^(.+)_([a-z0-9]+)_([a-z0-9]+)\.json$/.exec(f);
     if (!m) continue;
     const [, group, lowerKind, version] = m as unknown as [string, string, string, string];
