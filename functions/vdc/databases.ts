@@ -6,7 +6,15 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
 import { compareText, conditionOf } from "../compose.js";
-import { asDesired, existing, NAME_LABEL, networkPolicy, secretKeys, withLabels } from "../k8s.js";
+import {
+  asDesired,
+  existing,
+  NAME_LABEL,
+  networkPolicy,
+  secretKeys,
+  withLabels,
+  type NamespacedProps,
+} from "../k8s.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
@@ -237,25 +245,38 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
       continue;
     }
     resources[databaseKey(db.name)] = clusterComposed(
-      cluster(ns, labels, db, size, spec.backend.storageClass, current),
+      databaseCluster({
+        namespace: ns,
+        labels,
+        database: db,
+        size,
+        storageClass: spec.backend.storageClass,
+        observed: current,
+      }),
       current,
     );
     if (db.backup)
       resources[backupKey(db.name)] = existing(
-        scheduledBackup(ns, labels, db.name, db.backup.schedule),
+        scheduledBackup({
+          namespace: ns,
+          labels,
+          cluster: db.name,
+          schedule: db.backup.schedule,
+        }),
         observed[backupKey(db.name)],
       );
   }
 
   kept.sort((a, b) => compareText(a.name, b.name));
-  const keptCharges: Charge[] = kept.map((k) => ({
-    label: `kept database ${k.name}`,
-    demand: observedDemand(k.observed),
+  const keptCharges: Charge[] = kept.map((keptDatabase) => ({
+    label: `kept database ${keptDatabase.name}`,
+    demand: observedDemand(keptDatabase.observed),
   }));
-  for (const k of kept) {
-    resources[databaseKey(k.name)] = clusterComposed(asDesired(k.observed), k.observed);
-    const backup = observed[backupKey(k.name)];
-    if (backup) resources[backupKey(k.name)] = existing(asDesired(backup), backup);
+  for (const keptDatabase of kept) {
+    const { name, observed: keptCluster } = keptDatabase;
+    resources[databaseKey(name)] = clusterComposed(asDesired(keptCluster), keptCluster);
+    const backup = observed[backupKey(name)];
+    if (backup) resources[backupKey(name)] = existing(asDesired(backup), backup);
   }
 
   const over = quotaProblem(spec, [...keptCharges, ...charges]);
@@ -276,21 +297,33 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   const keptBy = new Map(kept.map((k) => [k.name, k]));
   const statuses = [
     ...spec.databases.map((db) => {
-      const k = keptBy.get(db.name);
-      if (k) return keptStatus(k, ns);
+      const keptDatabase = keptBy.get(db.name);
+      if (keptDatabase) return keptStatus(keptDatabase, ns);
       const backups = db.backup !== undefined;
       if (replacing.has(db.name))
-        return databaseStatus(db.name, ns, undefined, backups, { phase: "Replacing" });
+        return databaseStatus({ name: db.name, namespace: ns, backups, phase: "Replacing" });
       const problem = credentials.get(db.name);
       const current = observed[databaseKey(db.name)];
       if (waiting.has(db.name))
-        return databaseStatus(db.name, ns, current, backups, {
+        return databaseStatus({
+          name: db.name,
+          namespace: ns,
+          observed: current,
+          backups,
           phase: "WaitingForBackupCredentials",
           backupCredentials: problem,
         });
-      return databaseStatus(db.name, ns, current, backups, { backupCredentials: problem });
+      return databaseStatus({
+        name: db.name,
+        namespace: ns,
+        observed: current,
+        backups,
+        backupCredentials: problem,
+      });
     }),
-    ...kept.filter((k) => !inSpec.has(k.name)).map((k) => keptStatus(k, ns)),
+    ...kept
+      .filter((keptDatabase) => !inSpec.has(keptDatabase.name))
+      .map((keptDatabase) => keptStatus(keptDatabase, ns)),
   ];
 
   const conditions: XRCondition[] = [];
@@ -301,7 +334,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
             type: "DatabasesProtected",
             status: "True",
             reason: "KeptByDeletionProtection",
-            message: `Kept by deletionProtection: ${kept.map((k) => `${k.name} (${k.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
+            message: `Kept by deletionProtection: ${kept.map((keptDatabase) => `${keptDatabase.name} (${keptDatabase.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
           }
         : {
             type: "DatabasesProtected",
@@ -343,16 +376,16 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   }
   // Results become events on every reconcile, so warn when a database starts being
   // kept; the DatabasesProtected condition and status.databases[].kept say it for as long as it lasts.
-  for (const k of kept) {
-    if (previouslyKept.has(k.name)) continue;
+  for (const keptDatabase of kept) {
+    if (previouslyKept.has(keptDatabase.name)) continue;
     events.push({
       severity: "Warning",
       reason: "DatabaseKept",
-      message: `Database ${k.name} is kept: ${k.why}, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry`,
+      message: `Database ${keptDatabase.name} is kept: ${keptDatabase.why}, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry`,
     });
   }
 
-  const total = [...keptCharges, ...charges].reduce((sum, c) => add(sum, c.demand), NONE);
+  const total = [...keptCharges, ...charges].reduce((sum, charge) => add(sum, charge.demand), NONE);
   return {
     resources,
     status: statuses.length
@@ -370,40 +403,54 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   };
 }
 
-function cluster(
-  ns: string,
-  labels: Record<string, string>,
-  db: DatabaseSpec,
-  size: DatabaseSize,
-  storageClass: string | undefined,
-  current: KubeObject | undefined,
-): KubeObject {
+/** Properties of `databaseCluster()`. */
+interface DatabaseClusterProps extends NamespacedProps {
+  /** The spec.databases entry: its name, PostgreSQL major, backup and deletionProtection. */
+  readonly database: DatabaseSpec;
+  /** Its effective size: the preset with the entry's own figures on top. */
+  readonly size: DatabaseSize;
+  /**
+   * The StorageClass of a new cluster's volumes: spec.backend.storageClass.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+  /**
+   * The Cluster as observed: a running one keeps the StorageClass it was made with.
+   * @default - none: the database is new
+   */
+  readonly observed?: KubeObject;
+}
+
+/** The CloudNativePG Cluster of one database: initdb, Guaranteed QoS, monitoring, backups if asked. */
+function databaseCluster(props: DatabaseClusterProps): KubeObject {
+  const { database, size, labels } = props;
   // A storage class is fixed when the volumes are made: a running cluster keeps its own
   // even when spec.backend.storageClass (the default for new databases) changes.
-  const currentClass = (current?.spec as { storage?: { storageClass?: unknown } } | undefined)
-    ?.storage?.storageClass;
-  const klass = current
-    ? typeof currentClass === "string"
-      ? currentClass
+  const observedClass = (
+    props.observed?.spec as { storage?: { storageClass?: unknown } } | undefined
+  )?.storage?.storageClass;
+  const storageClass = props.observed
+    ? typeof observedClass === "string"
+      ? observedClass
       : undefined
-    : storageClass;
+    : props.storageClass;
   const resources = { cpu: size.cpu, memory: size.memory };
-  const b = db.backup;
+  const backup = database.backup;
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "Cluster",
     metadata: {
-      name: db.name,
-      namespace: ns,
+      name: database.name,
+      namespace: props.namespace,
       labels: withLabels(labels, { [LABEL_TYPE]: "database" }),
-      annotations: { [PROTECTION_ANNOTATION]: String(db.deletionProtection) },
+      annotations: { [PROTECTION_ANNOTATION]: String(database.deletionProtection) },
     },
     spec: {
       instances: size.instances,
-      imageName: `${POSTGRES_IMAGE}:${db.version}`,
+      imageName: `${POSTGRES_IMAGE}:${database.version}`,
       inheritedMetadata: { labels },
       bootstrap: { initdb: { database: "app", owner: "app" } },
-      storage: { size: size.storage, storageClass: klass || undefined },
+      storage: { size: size.storage, storageClass: storageClass || undefined },
       // Requests equal to limits: Guaranteed QoS, as CloudNativePG recommends for PostgreSQL.
       resources: { requests: resources, limits: resources },
       // Deprecated upstream in favour of a hand-made PodMonitor, still honoured by 1.30 and a no-op without the Prometheus Operator.
@@ -416,17 +463,17 @@ function cluster(
               podAntiAffinityType: size.antiAffinity,
             }
           : undefined,
-      backup: b
+      backup: backup
         ? {
-            retentionPolicy: `${b.retentionDays}d`,
+            retentionPolicy: `${backup.retentionDays}d`,
             barmanObjectStore: {
-              destinationPath: b.destinationPath,
-              endpointURL: b.endpointURL || undefined,
+              destinationPath: backup.destinationPath,
+              endpointURL: backup.endpointURL || undefined,
               // Per major: a database recreated at another version must not find the old WAL archive (barman refuses a non-empty one).
-              serverName: `${db.name}-pg${db.version}`,
+              serverName: `${database.name}-pg${database.version}`,
               s3Credentials: {
-                accessKeyId: { name: b.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
-                secretAccessKey: { name: b.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
+                accessKeyId: { name: backup.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
+                secretAccessKey: { name: backup.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
               },
               wal: { compression: "gzip" },
               data: { compression: "gzip" },
@@ -437,20 +484,25 @@ function cluster(
   };
 }
 
-function scheduledBackup(
-  ns: string,
-  labels: Record<string, string>,
-  name: string,
-  schedule: string,
-): KubeObject {
+/** Properties of `scheduledBackup()`. */
+interface ScheduledBackupProps extends NamespacedProps {
+  /** The Cluster it backs up; the ScheduledBackup has its name. */
+  readonly cluster: string;
+  /** When: a six-field cron expression (seconds first), as CloudNativePG reads it. */
+  readonly schedule: string;
+}
+
+/** The ScheduledBackup of a database with a backup. */
+function scheduledBackup(props: ScheduledBackupProps): KubeObject {
+  const { cluster: name, namespace } = props;
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "ScheduledBackup",
-    metadata: { name, namespace: ns, labels: withLabels(labels, { [LABEL_TYPE]: "database" }) },
+    metadata: { name, namespace, labels: withLabels(props.labels, { [LABEL_TYPE]: "database" }) },
     // The first base backup right away; Backup objects go with the ScheduledBackup, their data stays in the object store.
     spec: {
       cluster: { name },
-      schedule,
+      schedule: props.schedule,
       method: "barmanObjectStore",
       immediate: true,
       backupOwnerReference: "self",
@@ -470,14 +522,39 @@ export function clusterReady(observed: KubeObject | undefined): boolean {
   return (observed.status as { phase?: unknown } | undefined)?.phase === HEALTHY_PHASE;
 }
 
-/** What status.databases[] says of one database; `more` overrides the observed phase and adds what the spec alone cannot tell. */
-function databaseStatus(
-  name: string,
-  ns: string,
-  observed: KubeObject | undefined,
-  backups: boolean,
-  more: { phase?: string; backupCredentials?: string; kept?: true } = {},
-): Record<string, unknown> {
+/** Properties of `databaseStatus()`: the observed Cluster, and what the spec alone cannot tell. */
+interface DatabaseStatusProps {
+  /** The database's name, which its Cluster has. */
+  readonly name: string;
+  /** The VDC namespace, for the host name. */
+  readonly namespace: string;
+  /**
+   * The Cluster as observed.
+   * @default - not created yet: not ready, no phase or instance counts
+   */
+  readonly observed?: KubeObject;
+  /** Whether it has backups. */
+  readonly backups: boolean;
+  /**
+   * The phase to report over the observed one.
+   * @default - the observed Cluster's phase
+   */
+  readonly phase?: string;
+  /**
+   * What is wrong with its backup credentials Secret.
+   * @default - nothing
+   */
+  readonly backupCredentials?: string;
+  /**
+   * Whether deletionProtection keeps it against the spec.
+   * @default - not kept
+   */
+  readonly kept?: true;
+}
+
+/** What status.databases[] says of one database. */
+function databaseStatus(props: DatabaseStatusProps): Record<string, unknown> {
+  const { name, observed } = props;
   const st = (observed?.status ?? {}) as {
     phase?: unknown;
     instances?: unknown;
@@ -486,25 +563,25 @@ function databaseStatus(
   return {
     name,
     ready: clusterReady(observed),
-    phase: more.phase ?? (typeof st.phase === "string" ? st.phase : undefined),
+    phase: props.phase ?? (typeof st.phase === "string" ? st.phase : undefined),
     instances: typeof st.instances === "number" ? st.instances : undefined,
     readyInstances: typeof st.readyInstances === "number" ? st.readyInstances : undefined,
-    host: `${name}-rw.${ns}.svc`,
+    host: `${name}-rw.${props.namespace}.svc`,
     secretName: `${name}-app`,
-    backups,
-    backupCredentials: more.backupCredentials,
-    kept: more.kept,
+    backups: props.backups,
+    backupCredentials: props.backupCredentials,
+    kept: props.kept,
   };
 }
 
-function keptStatus(k: Kept, ns: string): Record<string, unknown> {
-  return databaseStatus(
-    k.name,
-    ns,
-    k.observed,
-    (k.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined,
-    { kept: true },
-  );
+function keptStatus(keptDatabase: Kept, ns: string): Record<string, unknown> {
+  return databaseStatus({
+    name: keptDatabase.name,
+    namespace: ns,
+    observed: keptDatabase.observed,
+    backups: (keptDatabase.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined,
+    kept: true,
+  });
 }
 
 /** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */
