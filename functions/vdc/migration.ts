@@ -7,7 +7,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, XRCondition } from "../compose.js";
 import { compareText, isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
-import { asDesired, secretKeys, withLabels } from "../k8s.js";
+import { asDesired, secretKeys, withLabels, type NamespacedProps } from "../k8s.js";
 import {
   DESTINATION_PROVIDER,
   type MigrationSourceSpec,
@@ -195,23 +195,23 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     const using = plansUsing(plans, name, ns);
     if (!using.length) continue;
     kept.push({ name, plans: using });
-    for (const k of [sourceProviderKey(name), networkMapKey(name), storageMapKey(name)]) {
-      const obj = observed[k];
-      if (obj) resources[k] = forkliftComposed(asDesired(obj), obj);
+    for (const key of [sourceProviderKey(name), networkMapKey(name), storageMapKey(name)]) {
+      const keptObject = observed[key];
+      if (keptObject) resources[key] = forkliftComposed(asDesired(keptObject), keptObject);
     }
   }
   kept.sort((a, b) => compareText(a.name, b.name));
-  const keptStatuses = kept.map((k) => {
-    const provider = observed[sourceProviderKey(k.name)]!;
-    const names = migrationNames(vdc, k.name);
+  const keptStatuses = kept.map((keptSource) => {
+    const provider = observed[sourceProviderKey(keptSource.name)]!;
+    const names = migrationNames(vdc, keptSource.name);
     return {
-      name: k.name,
+      name: keptSource.name,
       type: String((provider.spec as { type?: unknown } | undefined)?.type ?? ""),
       ready: isConditionTrue(provider, "Ready"),
       connected: isConditionTrue(provider, "ConnectionTestSucceeded"),
       networkMap: names.networkMap,
       storageMap: names.storageMap,
-      keptFor: k.plans,
+      keptFor: keptSource.plans,
     };
   });
   const protectedCondition: XRCondition = kept.length
@@ -219,7 +219,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
         type: "MigrationSourcesProtected",
         status: "True",
         reason: "KeptForRunningMigrations",
-        message: `Removed from spec.migration.sources but kept while migrations from them run: ${kept.map((k) => `${k.name} (Plan${k.plans.length > 1 ? "s" : ""} ${k.plans.join(", ")})`).join("; ")}`,
+        message: `Removed from spec.migration.sources but kept while migrations from them run: ${kept.map((keptSource) => `${keptSource.name} (Plan${keptSource.plans.length > 1 ? "s" : ""} ${keptSource.plans.join(", ")})`).join("; ")}`,
       }
     : {
         type: "MigrationSourcesProtected",
@@ -243,18 +243,18 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
   const waiting: string[] = [];
   const notReady: string[] = [];
 
-  for (const [i, src] of sources.entries()) {
+  for (const [i, source] of sources.entries()) {
     const field = `spec.migration.sources[${i}]`;
-    const names = migrationNames(vdc, src.name);
-    const ref = `Secret ${ns}/${src.secretRef.name}`;
-    const secret = required[secretRequirementKey(src.name)]?.[0];
-    const status = (
+    const names = migrationNames(vdc, source.name);
+    const namedSecret = `Secret ${ns}/${source.secretRef.name}`;
+    const secret = required[secretRequirementKey(source.name)]?.[0];
+    const sourceStatus = (
       ready: boolean,
       connected: boolean,
       more: { phase?: string; waiting?: string },
     ) => ({
-      name: src.name,
-      type: src.type,
+      name: source.name,
+      type: source.type,
       networkMap: names.networkMap,
       storageMap: names.storageMap,
       ready,
@@ -264,51 +264,51 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     });
     if (!secret) {
       // A Provider that exists is not dropped for want of its Secret: Fatal keeps it and says why.
-      if (observed[sourceProviderKey(src.name)]) {
+      if (observed[sourceProviderKey(source.name)]) {
         return {
-          fatal: `VDC ${vdc}: ${field}.secretRef.name: ${ref} no longer exists; restore it, or remove the source to delete its Provider`,
+          fatal: `VDC ${vdc}: ${field}.secretRef.name: ${namedSecret} no longer exists; restore it, or remove the source to delete its Provider`,
         };
       }
       // A new source waits: the tenant can only create the Secret once the VDC namespace exists.
-      const why = `waiting for ${ref}: create it with the ${src.type} credentials`;
-      waiting.push(`${src.name} (${why})`);
-      statuses.push(status(false, false, { waiting: why }));
+      const why = `waiting for ${namedSecret}: create it with the ${source.type} credentials`;
+      waiting.push(`${source.name} (${why})`);
+      statuses.push(sourceStatus(false, false, { waiting: why }));
       continue;
     }
     const missing = missingCredentials(
-      src.type,
+      source.type,
       secretKeys(secret),
       secretFlag(secret, "insecureSkipVerify"),
     );
     if (missing.length) {
       return {
-        fatal: `VDC ${vdc}: ${field} (${src.name}): ${ref} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${src.type} providers need${ALTERNATIVES[src.type] ?? ""}`,
+        fatal: `VDC ${vdc}: ${field} (${source.name}): ${namedSecret} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${source.type} providers need${ALTERNATIVES[source.type] ?? ""}`,
       };
     }
-    const provider = observed[sourceProviderKey(src.name)];
-    resources[sourceProviderKey(src.name)] = forkliftComposed(
-      sourceProvider(ns, labels, src),
+    const provider = observed[sourceProviderKey(source.name)];
+    resources[sourceProviderKey(source.name)] = forkliftComposed(
+      sourceProvider({ namespace: ns, labels, source }),
       provider,
     );
-    resources[networkMapKey(src.name)] = forkliftComposed(
-      networkMap(ns, labels, names, src),
-      observed[networkMapKey(src.name)],
+    resources[networkMapKey(source.name)] = forkliftComposed(
+      networkMap({ namespace: ns, labels, names, source }),
+      observed[networkMapKey(source.name)],
     );
-    resources[storageMapKey(src.name)] = forkliftComposed(
-      storageMap(ns, labels, names, src, spec.backend.storageClass),
-      observed[storageMapKey(src.name)],
+    resources[storageMapKey(source.name)] = forkliftComposed(
+      storageMap({ namespace: ns, labels, names, source, storageClass: spec.backend.storageClass }),
+      observed[storageMapKey(source.name)],
     );
     const phase = (provider?.status as { phase?: unknown } | undefined)?.phase;
     const ready = isConditionTrue(provider, "Ready");
-    if (!ready) notReady.push(src.name);
+    if (!ready) notReady.push(source.name);
     statuses.push(
-      status(ready, isConditionTrue(provider, "ConnectionTestSucceeded"), {
+      sourceStatus(ready, isConditionTrue(provider, "ConnectionTestSucceeded"), {
         phase: typeof phase === "string" ? phase : undefined,
       }),
     );
   }
   resources[DESTINATION_KEY] = forkliftComposed(
-    destinationProvider(ns, labels),
+    destinationProvider({ namespace: ns, labels }),
     observed[DESTINATION_KEY],
   );
 
@@ -349,32 +349,36 @@ function forkliftComposed(resource: KubeObject, observed: KubeObject | undefined
   return { resource, ready: isConditionTrue(observed, "Ready") };
 }
 
-function sourceProvider(
-  ns: string,
-  labels: Record<string, string>,
-  src: MigrationSourceSpec,
-): KubeObject {
+/** Properties of a source's Provider. */
+interface SourceProviderProps extends NamespacedProps {
+  /** The spec.migration.sources entry: name, type, URL, credentials Secret, settings. */
+  readonly source: MigrationSourceSpec;
+}
+
+/** The Forklift Provider of a source, with the tenant's credentials Secret in the VDC namespace. */
+function sourceProvider(props: SourceProviderProps): KubeObject {
+  const { namespace, source } = props;
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Provider",
-    metadata: { name: src.name, namespace: ns, labels },
+    metadata: { name: source.name, namespace, labels: props.labels },
     spec: {
-      type: src.type,
-      url: src.url,
-      secret: { name: src.secretRef.name, namespace: ns },
-      settings: Object.keys(src.settings).length
-        ? Object.fromEntries(Object.entries(src.settings).sort(([a], [b]) => compareText(a, b)))
+      type: source.type,
+      url: source.url,
+      secret: { name: source.secretRef.name, namespace },
+      settings: Object.keys(source.settings).length
+        ? Object.fromEntries(Object.entries(source.settings).sort(([a], [b]) => compareText(a, b)))
         : undefined,
     },
   };
 }
 
 /** This cluster as Forklift's destination: type openshift with an empty URL, which needs no credentials. */
-function destinationProvider(ns: string, labels: Record<string, string>): KubeObject {
+function destinationProvider(props: NamespacedProps): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Provider",
-    metadata: { name: DESTINATION_PROVIDER, namespace: ns, labels },
+    metadata: { name: DESTINATION_PROVIDER, namespace: props.namespace, labels: props.labels },
     spec: { type: "openshift", url: "", secret: {} },
   };
 }
@@ -386,48 +390,58 @@ function providers(ns: string, names: MigrationNames) {
   };
 }
 
-function networkMap(
-  ns: string,
-  labels: Record<string, string>,
-  names: MigrationNames,
-  src: MigrationSourceSpec,
-): KubeObject {
+/** Properties of a source's NetworkMap and StorageMap. */
+interface MigrationMapProps extends NamespacedProps {
+  /** The names of the source's Forklift objects. */
+  readonly names: MigrationNames;
+  /** The spec.migration.sources entry, with its network and storage map. */
+  readonly source: MigrationSourceSpec;
+}
+
+/** The NetworkMap of a source: its networks onto the pod network or the VDC's own Multus networks. */
+function networkMap(props: MigrationMapProps): KubeObject {
+  const { namespace, names } = props;
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "NetworkMap",
-    metadata: { name: names.networkMap, namespace: ns, labels },
+    metadata: { name: names.networkMap, namespace, labels: props.labels },
     spec: {
-      provider: providers(ns, names),
-      map: src.networkMap.map((m) => ({
+      provider: providers(namespace, names),
+      map: props.source.networkMap.map((m) => ({
         source: m.source,
         // Multus networks come from the VDC's own namespace only: a tenant cannot attach VMs to another's network.
         destination:
           m.destination.type === "multus"
-            ? { type: "multus", name: m.destination.name, namespace: ns }
+            ? { type: "multus", name: m.destination.name, namespace }
             : { type: m.destination.type },
       })),
     },
   };
 }
 
-function storageMap(
-  ns: string,
-  labels: Record<string, string>,
-  names: MigrationNames,
-  src: MigrationSourceSpec,
-  storageClass: string | undefined,
-): KubeObject {
+/** Properties of a source's StorageMap. */
+interface StorageMapProps extends MigrationMapProps {
+  /**
+   * The StorageClass of entries that name none: spec.backend.storageClass.
+   * @default - none: then the spec requires every entry to name one
+   */
+  readonly storageClass?: string;
+}
+
+/** The StorageMap of a source: its datastores onto the VDC's StorageClasses. */
+function storageMap(props: StorageMapProps): KubeObject {
+  const { namespace, names } = props;
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "StorageMap",
-    metadata: { name: names.storageMap, namespace: ns, labels },
+    metadata: { name: names.storageMap, namespace, labels: props.labels },
     spec: {
-      provider: providers(ns, names),
-      map: src.storageMap.map((m) => ({
+      provider: providers(namespace, names),
+      map: props.source.storageMap.map((m) => ({
         source: m.source,
         // The spec refuses an entry without a class when the VDC has no default, so one of the two is set.
         destination: {
-          storageClass: m.storageClass ?? storageClass,
+          storageClass: m.storageClass ?? props.storageClass,
           accessMode: m.accessMode || undefined,
           volumeMode: m.volumeMode || undefined,
         },
