@@ -62,8 +62,53 @@ export interface Event {
   message: string;
 }
 
+/**
+ * What class of failure a Fatal result reports: its `reason`, and the reason of any
+ * condition that reports the same failure. One exported list, each with what it
+ * means to the user; a new Fatal picks one of these (the README's Troubleshooting
+ * table lists them, and a test keeps the two equal). Named like Crossplane's and
+ * Kubernetes' own reasons (PascalCase, saying what is wrong, not where).
+ */
+export const FAILURE_REASONS = {
+  InvalidSpec:
+    "The XR's spec or metadata breaks a rule the schema cannot express; fix the field the message names.",
+  OverBudget:
+    "A VDC asks for more than its tenant's budget has left after older VDCs; shrink the VDC's spec.quota, delete VDCs, or raise the tenant's spec.quota or tier.",
+  OverQuota:
+    "A VM or database does not fit in its VDC's spec.quota or spec.limits; choose a smaller size, delete VMs, or raise the VDC's quota or limits.",
+  WaitingForDependency:
+    "Something the XR needs does not exist or is not usable yet (its Tenant or VDC, a Secret or its keys, a ManagedCluster); create or fix it, and the next reconcile composes.",
+  Conflict:
+    "The spec is valid on its own but would replace or lose what exists (a started migration, a disk, a database's storage, the backend of a VM); put the field back, or follow the message's steps.",
+  InternalError:
+    "The function failed, not the XR: a composer bug, or a request Crossplane should not send (a Composition for a kind this function does not compose); report it with the function's logs.",
+} as const;
+export type FailureReason = keyof typeof FAILURE_REASONS;
+
+/** A refusal: one Fatal result with this message and reason; the desired state stays as it came in. */
+export interface Refusal {
+  fatal: string;
+  reason: FailureReason;
+}
+
+/** Whether a sub-composer's output is a refusal (for outputs that "fatal" in cannot narrow, such as a Record). */
+export function isRefusal(out: object): out is Refusal {
+  return "fatal" in out;
+}
+
+/** Thrown from `requirements`, which returns no output to refuse with; anything else thrown is an InternalError. */
+export class RefusalError extends Error {
+  override name = "RefusalError";
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export type ComposeOutput =
-  | { fatal: string }
+  | Refusal
   | {
       resources: Record<string, Composed>;
       status: Record<string, unknown>;

@@ -14,8 +14,8 @@ import {
   type Result,
   type ResourceSelector,
 } from "@crossplane-org/function-sdk-typescript";
-import type { Composer, KubeObject, XR } from "./compose.js";
-import { fieldPath } from "./compose.js";
+import type { Composer, FailureReason, KubeObject, Refusal, XR } from "./compose.js";
+import { fieldPath, RefusalError } from "./compose.js";
 import { parseCached } from "./parse.js";
 
 const MAX_REPORTED_ISSUES = 5;
@@ -30,24 +30,27 @@ export class Fn {
   run(req: RunFunctionRequest): RunFunctionResponse {
     const observed = req.observed?.composite?.resource as KubeObject | undefined;
     if (!observed || typeof observed !== "object")
-      return fatal(req, "the request has no observed composite resource");
+      return fatal(req, "InternalError", "the request has no observed composite resource");
     const type = `${String(observed.apiVersion)}/${String(observed.kind)}`;
     const c = this.byType.get(type);
     if (!c) {
       return fatal(
         req,
+        "InternalError",
         `no composer for kind ${short(type)}: this function composes ${[...this.byType.keys()].join(", ")}`,
       );
     }
     const parsed = parseXR(c, observed);
-    if ("fatal" in parsed) return fatal(req, parsed.fatal);
+    if ("fatal" in parsed) return fatal(req, parsed.reason, parsed.fatal);
     const xr = parsed.xr;
 
     let requirements: Record<string, ResourceSelector>;
     try {
       requirements = c.requirements(xr);
     } catch (err) {
-      return fatal(req, `${c.kind} ${xr.metadata.name}: ${errorMessage(err)}`);
+      // A RefusalError says what is wrong with the XR; anything else is a bug.
+      const reason = err instanceof RefusalError ? err.reason : "InternalError";
+      return fatal(req, reason, `${c.kind} ${xr.metadata.name}: ${errorMessage(err)}`);
     }
     const got = req.requiredResources ?? {};
     // Crossplane calls again with what we asked for; until then, change nothing.
@@ -74,11 +77,12 @@ export class Fn {
       // A composer bug must not become an empty desired state: Fatal keeps what exists.
       return fatal(
         req,
+        "InternalError",
         `${c.kind} ${xr.metadata.name}: internal error: ${errorMessage(err)}`,
         requirements,
       );
     }
-    if ("fatal" in out) return fatal(req, out.fatal, requirements);
+    if ("fatal" in out) return fatal(req, out.reason, out.fatal, requirements);
 
     // Composers put no undefined in a list (the schema tests would fail), and the
     // encoder omits undefined object fields as the SDK's does: no copy to clean them.
@@ -136,11 +140,11 @@ function resource(obj: KubeObject, ready: Ready): Resource {
   return { resource: obj, connectionDetails: {}, ready };
 }
 
-function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: string } {
+function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | Refusal {
   const md = obj.metadata;
   const name = md?.name;
   if (typeof name !== "string" || name === "")
-    return { fatal: `${c.kind}: metadata.name: required` };
+    return { fatal: `${c.kind}: metadata.name: required`, reason: "InvalidSpec" };
   const what = `${c.kind} ${short(name)}`;
   const r = parseCached(c.spec, obj.spec ?? {});
   if (!r.success) {
@@ -151,7 +155,7 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
       r.error.issues.length > MAX_REPORTED_ISSUES
         ? ` (and ${r.error.issues.length - MAX_REPORTED_ISSUES} more)`
         : "";
-    return { fatal: `${what}: invalid spec: ${issues.join("; ")}${more}` };
+    return { fatal: `${what}: invalid spec: ${issues.join("; ")}${more}`, reason: "InvalidSpec" };
   }
   const status =
     obj.status && typeof obj.status === "object" && !Array.isArray(obj.status)
@@ -178,14 +182,11 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | { fatal: s
 /** Fatal: one result, the desired state the request came in with, nothing new. */
 export function fatal(
   req: RunFunctionRequest,
+  reason: FailureReason,
   message: string,
   requirements?: Record<string, ResourceSelector>,
 ): RunFunctionResponse {
-  return unchanged(
-    req,
-    [{ severity: Severity.SEVERITY_FATAL, reason: "InvalidInput", message }],
-    requirements,
-  );
+  return unchanged(req, [{ severity: Severity.SEVERITY_FATAL, reason, message }], requirements);
 }
 
 function passThrough(

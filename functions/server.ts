@@ -326,7 +326,7 @@ function logCall(
     );
   } else if (fatal) {
     log.warn(
-      { kind: xr.kind, name: md.name, message: fatal.message },
+      { kind: xr.kind, name: md.name, reason: fatal.reason, message: fatal.message },
       "RunFunction returned a fatal result",
     );
   }

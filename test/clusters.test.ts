@@ -210,7 +210,7 @@ describe("Tenant managed clusters", () => {
     expect(out.conditions).toContainEqual({
       type: "ClusterProvidersReady",
       status: "False",
-      reason: "Waiting",
+      reason: "WaitingForDependency",
       message:
         "Not ready: edge-1 (waiting for the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
     });
@@ -415,7 +415,7 @@ describe("Tenant managed clusters", () => {
       condition: {
         type: "ClusterProvidersReady",
         status: "False",
-        reason: "Waiting",
+        reason: "WaitingForDependency",
         message: "Not ready: edge-1 (Provider tenant-globex/edge-1-mtv not ready yet)",
       },
     },

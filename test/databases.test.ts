@@ -382,7 +382,7 @@ describe("VDC databases", () => {
         expect(out.conditions).toContainEqual({
           type: "BackupCredentialsReady",
           status: "False",
-          reason: "WaitingForSecrets",
+          reason: "WaitingForDependency",
           message: `Databases not created until their backup credentials are in place: orders (${problem})`,
         });
       },

@@ -706,7 +706,7 @@ describe("VDC migration sources", () => {
       expect(out.conditions).toContainEqual({
         type: "MigrationSourcesReady",
         status: "False",
-        reason: "WaitingForSecrets",
+        reason: "WaitingForDependency",
         message:
           "Not composed yet: vcenter (waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials)",
       });

@@ -234,7 +234,7 @@ describe("Tenant composer", () => {
           {
             type: "BudgetAvailable",
             status: "False",
-            reason: "VDCsRefused",
+            reason: "OverBudget",
             message: "VDCs over the budget and refused: acme-big (cpu)",
           },
         ],
@@ -249,6 +249,7 @@ describe("Tenant composer", () => {
         results: [
           fatal(
             "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
+            "InvalidSpec",
           ),
         ],
       },
@@ -262,6 +263,7 @@ describe("Tenant composer", () => {
         results: [
           fatal(
             'Tenant acme: invalid spec: spec.tier: Invalid option: expected one of "demo"|"free"|"professional"|"enterprise"',
+            "InvalidSpec",
           ),
         ],
       },
@@ -271,14 +273,14 @@ describe("Tenant composer", () => {
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.cpu"))] },
+      want: { results: [fatal(quantity("spec.quota.cpu"), "InvalidSpec")] },
     },
     MemoryNotAQuantity: {
       reason: "Memory must be a Kubernetes quantity",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.memory"))] },
+      want: { results: [fatal(quantity("spec.quota.memory"), "InvalidSpec")] },
     },
     FractionalVMs: {
       reason: "A number of VMs is whole",
@@ -289,6 +291,7 @@ describe("Tenant composer", () => {
         results: [
           fatal(
             "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, received number",
+            "InvalidSpec",
           ),
         ],
       },
@@ -300,7 +303,10 @@ describe("Tenant composer", () => {
       desired: kept,
       want: {
         results: [
-          fatal("Tenant acme: invalid spec: spec: Invalid input: expected object, received string"),
+          fatal(
+            "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",
+            "InvalidSpec",
+          ),
         ],
       },
     },
@@ -312,6 +318,7 @@ describe("Tenant composer", () => {
         results: [
           fatal(
             `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
+            "InvalidSpec",
           ),
         ],
       },

@@ -1562,7 +1562,7 @@ describe("refusals", () => {
     expect(out.results).toEqual([
       {
         severity: "FATAL",
-        reason: "InvalidInput",
+        reason: "InvalidSpec",
         message: `VirtualMachine legacy-erp: invalid spec: ${zod}`,
       },
     ]);

@@ -392,7 +392,7 @@ describe("VirtualMachine on KubeVirt", () => {
     expect(out.results).toEqual([
       {
         severity: "FATAL",
-        reason: "InvalidInput",
+        reason: "InvalidSpec",
         message: `VirtualMachine web: invalid spec: ${message}`,
       },
     ]);
@@ -1198,7 +1198,7 @@ describe("what the VDC's backend cannot do is refused, naming the backend", () =
     expect(out.results).toEqual([
       {
         severity: "FATAL",
-        reason: "InvalidInput",
+        reason: "WaitingForDependency",
         message:
           "VirtualMachine default/web: metadata.namespace: namespace default belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run",
       },
@@ -1324,6 +1324,7 @@ describe("quota: vms, cpu and memory of the VDC, charged in creation order", () 
       const name = self.metadata!.name!;
       expect(direct(self, siblings)).toEqual({
         fatal: `VirtualMachine acme-dev/${name}: over the quota of VDC acme-dev: ${details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`,
+        reason: "OverQuota",
       });
     },
   );
@@ -1341,6 +1342,7 @@ describe("quota: vms, cpu and memory of the VDC, charged in creation order", () 
     expect(out).toEqual({
       fatal:
         "VirtualMachine acme-dev/c: over the quota of VDC acme-dev: cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 (databases take 2) and VMs use 4: over by 2; in use by a; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota",
+      reason: "OverQuota",
     });
   });
 
@@ -1557,7 +1559,7 @@ describe("nothing lost: refused changes", () => {
     expect(out.results).toEqual([
       {
         severity: "FATAL",
-        reason: "InvalidInput",
+        reason: "Conflict",
         message: `VirtualMachine acme-dev/web: ${message}${tail}`,
       },
     ]);

@@ -19,7 +19,7 @@
 // Plans (in its VDC namespaces) reference the Provider by namespace and name,
 // while other tenants can neither read the token nor use the Provider.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import type { Composed, KubeObject, XRCondition } from "../compose.js";
+import type { Composed, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { dnsName, LABEL_TYPE } from "../names.js";
 import { asDesired, withLabels } from "../k8s.js";
@@ -108,7 +108,7 @@ export interface ClustersOutput {
   conditions: XRCondition[];
 }
 
-export function composeClusters(input: ClustersInput): { fatal: string } | ClustersOutput {
+export function composeClusters(input: ClustersInput): Refusal | ClustersOutput {
   const { tenant, ns, clusters, observed, required } = input;
   if (clusters.length === 0) return { resources: {}, status: {}, conditions: [] };
   const labels = withLabels(input.labels, { [LABEL_TYPE]: "migration" });
@@ -123,12 +123,14 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
     if (foreign >= 0) {
       return {
         fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${c.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces`,
+        reason: "InvalidSpec",
       };
     }
     const managed = required[managedClusterRequirement(c.name)]?.[0];
     if (!managed)
       return {
         fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${c.name}" is not registered in Open Cluster Management`,
+        reason: "WaitingForDependency",
       };
     const url = c.apiServerURL ?? clientConfigURL(managed);
     const namespaces = [...new Set([...input.vdcNamespaces, ...c.namespaces])].sort();
@@ -204,7 +206,7 @@ export function composeClusters(input: ClustersInput): { fatal: string } | Clust
         ? {
             type: "ClusterProvidersReady",
             status: "False",
-            reason: "Waiting",
+            reason: "WaitingForDependency",
             message: `Not ready: ${waiting.join("; ")}`,
           }
         : {

@@ -40,11 +40,13 @@ export const tenant = composer({
     if (ns.length > MAX_NAME) {
       return {
         fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name`,
+        reason: "InvalidSpec",
       };
     }
     if (!isDnsLabel(ns))
       return {
         fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name`,
+        reason: "InvalidSpec",
       };
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
     const resources: Record<string, Composed> = {
@@ -71,7 +73,10 @@ export const tenant = composer({
     try {
       amounts = parseBudget(budget);
     } catch (err) {
-      return { fatal: `Tenant ${name}: spec.quota: ${(err as Error).message}` };
+      return {
+        fatal: `Tenant ${name}: spec.quota: ${(err as Error).message}`,
+        reason: "InvalidSpec",
+      };
     }
     const alloc = allocate(required.vdcs ?? [], name, amounts);
     const remaining = zero();
@@ -120,7 +125,7 @@ export const tenant = composer({
           ? {
               type: "BudgetAvailable",
               status: "False",
-              reason: "VDCsRefused",
+              reason: "OverBudget",
               message: `VDCs over the budget and refused: ${refused.join("; ")}`,
             }
           : {

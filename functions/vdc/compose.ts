@@ -20,6 +20,7 @@ import {
   TTL_STEADY,
   type Composed,
   type KubeObject,
+  type Refusal,
 } from "../compose.js";
 import {
   allowFromNamespaces,
@@ -180,8 +181,7 @@ function keptBefore(status: Record<string, unknown>): Set<string> {
   );
 }
 
-type Admission =
-  { fatal: string } | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
+type Admission = Refusal | { tenantSpec: ReturnType<typeof tenantSpec.parse>; remaining: string };
 
 /** Name, tenant and budget checks; any failure is Fatal so nothing existing is touched. */
 function admit(
@@ -195,23 +195,30 @@ function admit(
   if (!name.startsWith(`${tenantName}-`) || name.length === tenantName.length + 1) {
     return {
       fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names`,
+      reason: "InvalidSpec",
     };
   }
   if (name.length > MAX_NAME)
     return {
       fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace`,
+      reason: "InvalidSpec",
     };
   if (!isDnsLabel(name))
     return {
       fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace`,
+      reason: "InvalidSpec",
     };
   const owner = required.tenant?.[0];
   if (!owner)
-    return { fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist` };
+    return {
+      fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist`,
+      reason: "WaitingForDependency",
+    };
   const parsed = parseCached(tenantSpec, owner.spec ?? {});
   if (!parsed.success)
     return {
       fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first`,
+      reason: "WaitingForDependency",
     };
   let budget: Amounts;
   try {
@@ -219,6 +226,7 @@ function admit(
   } catch (err) {
     return {
       fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" spec.quota: ${(err as Error).message}`,
+      reason: "WaitingForDependency",
     };
   }
   // Charge the VDCs created before this one, then this one: older VDCs keep their share.
@@ -248,7 +256,10 @@ function admit(
       const figure = k === "vdcs" ? "number of VDCs" : `spec.quota.${k}`;
       return `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left (held by ${admitted.join(", ") || "no other VDC"}); over by ${formatOne(k, excess)}`;
     });
-    return { fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}` };
+    return {
+      fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}`,
+      reason: "OverBudget",
+    };
   }
   // What the tenant has left once every admitted VDC, older or newer, is charged.
   const rest = zero();

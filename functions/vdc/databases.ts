@@ -4,7 +4,7 @@
 // accident: a database the spec drops, or changes in a way that would replace
 // it, stays composed as observed while its deletionProtection holds.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import type { Composed, Event, KubeObject, XRCondition } from "../compose.js";
+import type { Composed, Event, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { compareText, conditionOf } from "../compose.js";
 import {
   asDesired,
@@ -167,7 +167,7 @@ const PER_INSTANCE_LIMITS = [
   ["memory", "maxMemory"],
 ] as const;
 
-export function composeDatabases(input: DatabasesInput): { fatal: string } | DatabasesOutput {
+export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutput {
   const { vdc, ns, labels, spec, tier, observed, required, previouslyKept } = input;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
@@ -197,12 +197,14 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
     if (size.backups && !db.backup) {
       return {
         fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret`,
+        reason: "InvalidSpec",
       };
     }
     for (const [k, max] of PER_INSTANCE_LIMITS) {
       if (parseQuantity(size[k]) > parseQuantity(spec.limits[max])) {
         return {
           fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods`,
+          reason: "OverQuota",
         };
       }
     }
@@ -214,6 +216,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
         const source = db.size.storage === undefined ? ` (from the ${size.preset} preset)` : "";
         return {
           fatal: `${what}: ${field}.size.storage: cannot shrink from ${had} to ${size.storage}${source}: storage only grows; set size.storage to at least ${had}`,
+          reason: "Conflict",
         };
       }
       const major = observedMajor(current);
@@ -280,7 +283,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
   }
 
   const over = quotaProblem(spec, [...keptCharges, ...charges]);
-  if (over) return { fatal: `${what}: ${over}` };
+  if (over) return { fatal: `${what}: ${over}`, reason: "OverQuota" };
 
   const names = [
     ...spec.databases.map((d) => d.name).filter((n) => !replacing.has(n)),
@@ -363,7 +366,7 @@ export function composeDatabases(input: DatabasesInput): { fatal: string } | Dat
         ? {
             type: "BackupCredentialsReady",
             status: "False",
-            reason: waiting.size ? "WaitingForSecrets" : "SecretsIncomplete",
+            reason: waiting.size ? "WaitingForDependency" : "SecretsIncomplete",
             message: `Databases ${parts.join("; ")}`,
           }
         : {

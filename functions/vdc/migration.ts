@@ -4,7 +4,7 @@
 // only once the tenant's credentials Secret holds the keys its type needs;
 // the Secret is read for its key names, never for its credentials.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import type { Composed, KubeObject, XRCondition } from "../compose.js";
+import type { Composed, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { compareText, isConditionTrue } from "../compose.js";
 import { LABEL_TYPE } from "../names.js";
 import { asDesired, secretKeys, withLabels, type NamespacedProps } from "../k8s.js";
@@ -176,7 +176,7 @@ export interface MigrationOutput {
   conditions: XRCondition[];
 }
 
-export function composeMigration(input: MigrationInput): { fatal: string } | MigrationOutput {
+export function composeMigration(input: MigrationInput): Refusal | MigrationOutput {
   const { vdc, ns, spec, observed, required } = input;
   const sources = spec.migration.sources;
   const resources: Record<string, Composed> = {};
@@ -267,6 +267,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
       if (observed[sourceProviderKey(source.name)]) {
         return {
           fatal: `VDC ${vdc}: ${field}.secretRef.name: ${namedSecret} no longer exists; restore it, or remove the source to delete its Provider`,
+          reason: "WaitingForDependency",
         };
       }
       // A new source waits: the tenant can only create the Secret once the VDC namespace exists.
@@ -283,6 +284,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     if (missing.length) {
       return {
         fatal: `VDC ${vdc}: ${field} (${source.name}): ${namedSecret} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${source.type} providers need${ALTERNATIVES[source.type] ?? ""}`,
+        reason: "WaitingForDependency",
       };
     }
     const provider = observed[sourceProviderKey(source.name)];
@@ -316,7 +318,7 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     ? {
         type: "MigrationSourcesReady",
         status: "False",
-        reason: "WaitingForSecrets",
+        reason: "WaitingForDependency",
         message: `Not composed yet: ${waiting.join("; ")}`,
       }
     : notReady.length

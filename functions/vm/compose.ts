@@ -6,10 +6,13 @@ import { API_VERSION, type XRDSpec } from "../api.js";
 import {
   composer,
   conditionOf,
+  isRefusal,
   phaseEvents,
+  RefusalError,
   TTL_SETTLING,
   TTL_STEADY,
   type Composed,
+  type ComposeOutput,
   type Event,
   type KubeObject,
   type XRCondition,
@@ -49,7 +52,8 @@ export const vm = composer({
   requirements: (xr) => {
     const ns = xr.metadata.namespace;
     if (!ns)
-      throw new Error(
+      throw new RefusalError(
+        "InvalidSpec",
         "metadata.namespace: required: a VirtualMachine lives in its VDC's namespace",
       );
     return {
@@ -71,13 +75,14 @@ export const vm = composer({
     };
   },
 
-  compose({ xr, observed, required }) {
+  compose({ xr, observed, required }): ComposeOutput {
     const name = xr.metadata.name;
     const ns = xr.metadata.namespace ?? "";
     // The API server only lets DNS labels through as namespaces; anything else is not worth echoing.
     if (!isDnsLabel(ns))
       return {
         fatal: `${KIND} ${name.slice(0, 253)}: metadata.namespace: must be a DNS-1123 label`,
+        reason: "InvalidSpec",
       };
     const what = `${KIND} ${ns}/${name}`;
     const spec = xr.spec;
@@ -86,28 +91,32 @@ export const vm = composer({
     if (!isDnsLabel(name))
       return {
         fatal: `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname`,
+        reason: "InvalidSpec",
       };
     // Only the VDC named like the namespace owns it, whatever else was handed to us.
     const vdcObj = (required.vdc ?? []).find((v) => v.metadata?.name === ns);
     if (!vdcObj)
       return {
         fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run`,
+        reason: "WaitingForDependency",
       };
     const parsed = parseCached(vdcSpec, vdcObj.spec ?? {});
     if (!parsed.success)
       return {
         fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first`,
+        reason: "WaitingForDependency",
       };
     const vdc = { name: ns, spec: parsed.data };
     const backend = vdc.spec.backend.type;
 
     const unfit = backendProblem(spec, backend, ns);
-    if (unfit) return { fatal: `${what}: ${unfit}` };
+    if (unfit) return { fatal: `${what}: ${unfit}`, reason: "InvalidSpec" };
     const prev = observed.vm;
     const other = backend === "kubevirt" ? "proxmox" : "kubevirt";
     if (prev && `${prev.apiVersion}/${prev.kind}` === BACKEND_KIND[other]) {
       return {
         fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${prev.kind} (${prev.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
+        reason: "Conflict",
       };
     }
     const migrating = spec.source?.migration;
@@ -116,6 +125,7 @@ export const vm = composer({
       // Composing a migration instead would delete the VM this XR made, disks and all.
       return {
         fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${was ? was.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
+        reason: "Conflict",
       };
     }
     const started = migrationStarted(observed, xr.status);
@@ -123,10 +133,12 @@ export const vm = composer({
       // Its VM is Forklift's: a VM made from spec.image would be composed under its name, over it.
       return {
         fatal: `${what}: spec.source.migration: this VirtualMachine's VM was migrated by Forklift (Migration ${ns}/${name}) and a started migration cannot be removed: a VM made from spec.image would be composed over the migrated one. Put spec.source.migration back as it was; create a new VirtualMachine for a VM made from an image`,
+        reason: "Conflict",
       };
     }
     const refused = was && fromImage(spec) ? refusals(spec, ns, was) : [];
-    if (refused.length) return { fatal: `${what}: ${refused.join("; ")}; nothing was changed` };
+    if (refused.length)
+      return { fatal: `${what}: ${refused.join("; ")}; nothing was changed`, reason: "Conflict" };
 
     const size = sizeOf(spec.size);
     const verdict = checkQuota(
@@ -154,6 +166,7 @@ export const vm = composer({
     } else if (!exists) {
       return {
         fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`,
+        reason: "OverQuota",
       };
     } else {
       // An existing VM is never removed by the quota: say so, once, and keep it.
@@ -185,7 +198,10 @@ export const vm = composer({
       const after = resized
         ? "nothing was changed: keep the VM's size"
         : "nothing is composed: choose a smaller size";
-      return { fatal: `${what}: ${unstartable}; ${after}, or raise the VDC's spec.limits` };
+      return {
+        fatal: `${what}: ${unstartable}; ${after}, or raise the VDC's spec.limits`,
+        reason: "OverQuota",
+      };
     }
 
     const labels = { [LABEL_TENANT]: vdc.spec.tenantRef.name, [LABEL_VDC]: ns, [LABEL_VM]: name };
@@ -203,7 +219,7 @@ export const vm = composer({
         required,
         previous: xr.status.migration as MigrationOutput["migration"] | undefined,
       });
-      if ("fatal" in out) return { fatal: `${what}: ${out.fatal}` };
+      if ("fatal" in out) return { fatal: `${what}: ${out.fatal}`, reason: out.reason };
       migrated = out;
       resources = out.resources;
       seen = out.seen;
@@ -219,6 +235,7 @@ export const vm = composer({
       // The spec schema requires one of image and source.migration; a request that got past it is not composed.
       return {
         fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)`,
+        reason: "InvalidSpec",
       };
     } else {
       const ctx: BuildContext = {
@@ -244,7 +261,7 @@ export const vm = composer({
           spec.disks.map((d) => d.name),
           was,
         );
-        if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
+        if (isRefusal(slots)) return { fatal: `${what}: ${slots.fatal}`, reason: slots.reason };
         const built = proxmoxResources(
           ctx,
           ledgerAnnotations(ledgerOf(spec, ns, slots)),

@@ -13,7 +13,13 @@
 // after its deletion (which keeps the migrated VM) adopts the VM Forklift made
 // from the same source VM rather than migrating it twice.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import { conditionOf, isConditionTrue, type Composed, type KubeObject } from "../compose.js";
+import {
+  conditionOf,
+  isConditionTrue,
+  type Composed,
+  type KubeObject,
+  type Refusal,
+} from "../compose.js";
 import { dnsName } from "../names.js";
 import type { MigrationSourceSpec, VDCSpec } from "../vdc/api.js";
 import { FORKLIFT_API_VERSION, migrationNames } from "../vdc/migration.js";
@@ -161,7 +167,7 @@ function planRan(plan: KubeObject | undefined): boolean {
   return typeof m?.started === "string" || (Array.isArray(m?.history) && m.history.length > 0);
 }
 
-export function composeMigration(input: MigrationInput): { fatal: string } | MigrationOutput {
+export function composeMigration(input: MigrationInput): Refusal | MigrationOutput {
   const { name, ns, labels, spec, vdc, observed, required } = input;
   const planName = dnsName(name);
   const observedPlan = observed[PLAN_KEY];
@@ -182,11 +188,12 @@ export function composeMigration(input: MigrationInput): { fatal: string } | Mig
     if (was && !sameIdentity(was, identity)) {
       return {
         fatal: `spec.source.migration: a started migration cannot be changed: this VirtualMachine migrates ${described(was)}, not ${described(identity)}. Only cutover may still change: put the rest back as it was, and create a new VirtualMachine to migrate another VM`,
+        reason: "Conflict",
       };
     }
   } else if (!earlier) {
     const problem = sourceProblem(spec, source, vdc.spec, ns);
-    if (problem) return { fatal: problem };
+    if (problem) return { fatal: problem, reason: "InvalidSpec" };
     // Forklift creates the VM under the XR's name (targetName): another VM there means no Migration yet.
     taken = vm !== undefined;
   }

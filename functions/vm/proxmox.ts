@@ -1,7 +1,13 @@
 // The Proxmox backend, through provider-proxmox-bpg's namespaced managed
 // resources: an EnvironmentVM named like the XR, an EnvironmentDownloadFile for
 // an image URL, and an EnvironmentFile with the cloud-init user data.
-import { conditionOf, isConditionTrue, type Composed, type KubeObject } from "../compose.js";
+import {
+  conditionOf,
+  isConditionTrue,
+  type Composed,
+  type KubeObject,
+  type Refusal,
+} from "../compose.js";
 import { dnsName } from "../names.js";
 import { parseQuantity } from "../quantity.js";
 import { MAX_DISKS } from "./api.js";
@@ -85,7 +91,7 @@ interface FileParameters {
 export function diskSlots(
   names: string[],
   was: DiskLedger | undefined,
-): Record<string, string> | { fatal: string } {
+): Record<string, string> | Refusal {
   const slots: Record<string, string> = {};
   let next = 1;
   for (const r of Object.values(was?.disks ?? {})) {
@@ -101,6 +107,7 @@ export function diskSlots(
     if (next > MAX_DISKS + 1)
       return {
         fatal: `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to virtio${MAX_DISKS + 1} have all been used by this VM`,
+        reason: "Conflict",
       };
     slots[name] = `virtio${next++}`;
   }

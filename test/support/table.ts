@@ -5,7 +5,7 @@
 // composed object is valid for its upstream schema, and a Fatal result returns the desired
 // state as it came in (Crossplane deletes what a function stops returning).
 import { expect, it } from "vitest";
-import type { KubeObject } from "../../functions/compose.js";
+import type { FailureReason, KubeObject } from "../../functions/compose.js";
 import { bytes, run, type Plain, type RequestParts } from "./request.js";
 import { validateResource } from "./schemas.js";
 
@@ -36,7 +36,7 @@ export interface Case<F extends Facets = Facets> extends RequestParts {
 }
 
 /** The one Fatal result a refused request returns. */
-export function fatal(message: string, reason = "InvalidInput"): Plain["results"][number] {
+export function fatal(message: string, reason: FailureReason): Plain["results"][number] {
   return { severity: "FATAL", reason, message };
 }
 
