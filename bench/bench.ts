@@ -185,7 +185,13 @@ function serverArgs(built: Built, target: Target, transport: Transport, pki: Tes
 function functionFlags(transport: Transport, pki: TestPKI): string[] {
   const tls = transport === "insecure" ? ["--insecure"] : ["--tls-server-certs-dir", pki.serverDir];
   // Both accept up to 64 MiB, so the 10,000-object requests fit (see the scaling notes).
-  return ["--address", "127.0.0.1:0", ...tls, "--max-recv-message-size", String(MAX_MESSAGE)];
+  return [
+    "--address",
+    "127.0.0.1:0",
+    ...tls,
+    "--max-recv-message-size",
+    String(MAX_MESSAGE / (1024 * 1024)),
+  ];
 }
 
 function credsFor(transport: Transport, pki: TestPKI): grpc.ChannelCredentials {

@@ -6,7 +6,7 @@
 // message-size options as ours (getServer takes none, so we register the
 // service ourselves: same implementation, same grpc-js call).
 //
-//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR) [--max-recv-message-size BYTES] [--answer FILE]
+//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR) [--max-recv-message-size MB] [--answer FILE]
 //
 // With `--answer FILE` it is the answer-only server instead: every call gets
 // the bytes in FILE, with no protobuf decoding or encoding at all (grpc-js
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     address: { type: "string", default: "127.0.0.1:0" },
     insecure: { type: "boolean", default: false },
     "tls-server-certs-dir": { type: "string", default: "/tls/server" },
-    "max-recv-message-size": { type: "string", default: String(4 * 1024 * 1024) },
+    "max-recv-message-size": { type: "string", default: "4" },
     answer: { type: "string" },
   },
 });
@@ -49,7 +49,8 @@ const handler: FunctionHandler = {
 };
 
 const runner = new FunctionRunner(handler, log);
-const maxRecv = Number(values["max-recv-message-size"]);
+// In MB, as ours and the Go SDK take it.
+const maxRecv = Number(values["max-recv-message-size"]) * 1024 * 1024;
 const server = new grpc.Server({
   "grpc.max_receive_message_length": maxRecv,
   "grpc.max_send_message_length": Math.max(maxRecv, 4 * 1024 * 1024),

@@ -15,21 +15,32 @@ import {
   Severity,
   type RunFunctionRequest,
 } from "@crossplane-org/function-sdk-typescript";
-import { decodeRunFunctionRequest } from "./wire/decode.js";
-import { encodeRunFunctionResponse } from "./wire/encode.js";
+import { CODECS, DEFAULT_CODEC, type CodecName } from "./codec.js";
 
-export const DEFAULT_ADDRESS = "0.0.0.0:9443";
-export const DEFAULT_TLS_SERVER_CERTS_DIR = "/tls/server";
-export const DEFAULT_MAX_RECV_MESSAGE_SIZE = 4 * 1024 * 1024;
+// Flags, defaults and units are those of Crossplane's Go functions
+// (function-sdk-go's CLI and function-template-go's main.go).
+export const DEFAULT_ADDRESS = ":9443";
+/** Where Crossplane mounts the certificates, for a server started without TLS_SERVER_CERTS_DIR. */
+export const DEFAULT_TLS_CERTS_DIR = "/tls/server";
+/** In MB, as the Go SDK's --max-recv-message-size: gRPC's own default. */
+export const DEFAULT_MAX_RECV_MESSAGE_SIZE_MB = 4;
+const MB = 1024 * 1024;
+/** The same, in bytes. */
+export const DEFAULT_MAX_RECV_MESSAGE_SIZE = DEFAULT_MAX_RECV_MESSAGE_SIZE_MB * MB;
+/** grpc-js takes the limit as a signed 32-bit number of bytes. */
+const MAX_MESSAGE_SIZE_MB = Math.floor((2 ** 31 - 1) / MB);
 /** How long SIGTERM waits for in-flight calls before cancelling them. */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 export interface Flags {
+  /** host:port, or :port for every address of every family, as Go's net.Listen takes it. */
   address: string;
   insecure: boolean;
-  tlsServerCertsDir: string;
+  tlsCertsDir: string;
   debug: boolean;
+  /** In bytes; the flag is in MB. */
   maxRecvMessageSize: number;
+  codec: CodecName;
 }
 
 export type ParsedFlags =
@@ -37,16 +48,20 @@ export type ParsedFlags =
 
 export const USAGE = `Usage: crossvdc [flags]
 
-Crossplane composition function for Tenant and VDC composite resources.
+Crossplane composition function for Tenant, VDC and VirtualMachine composite resources.
 
 Flags:
-  --help                            Show this help and exit.
-  -d, --debug                       Emit debug logs in addition to info logs.
-  --address=STRING                  Address at which to listen for gRPC connections (default "${DEFAULT_ADDRESS}").
-  --tls-server-certs-dir=STRING     Directory containing tls.crt, tls.key and ca.crt for mutual TLS
-                                    ($TLS_SERVER_CERTS_DIR, default "${DEFAULT_TLS_SERVER_CERTS_DIR}").
-  --insecure                        Run without mutual TLS.
-  --max-recv-message-size=BYTES     Maximum size of a received gRPC message (default ${DEFAULT_MAX_RECV_MESSAGE_SIZE}).
+  --help                         Show this help and exit.
+  -d, --debug                    Emit debug logs in addition to info logs.
+  --address=STRING               Address at which to listen for gRPC connections (default "${DEFAULT_ADDRESS}":
+                                 port 9443 on every address of every family).
+  --tls-certs-dir=STRING         Directory containing server certs (tls.key, tls.crt) and the CA used to verify
+                                 client certificates (ca.crt) ($TLS_SERVER_CERTS_DIR, else "${DEFAULT_TLS_CERTS_DIR}").
+                                 --tls-server-certs-dir is the same flag.
+  --insecure                     Run without mTLS credentials; --tls-certs-dir is then ignored.
+  --max-recv-message-size=INT    Maximum size of received messages in MB (default ${DEFAULT_MAX_RECV_MESSAGE_SIZE_MB}).
+  --codec=sdk|fast               Protobuf codec: the SDK's, or functions/wire/'s one-pass codec (default "${DEFAULT_CODEC}").
+                                 Both give the same answers; fast costs less per call.
 `;
 
 /** Parse the command line like Crossplane's Go functions do. Never exits; main decides. */
@@ -61,9 +76,11 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
         help: { type: "boolean" },
         debug: { type: "boolean", short: "d" },
         address: { type: "string" },
+        "tls-certs-dir": { type: "string" },
         "tls-server-certs-dir": { type: "string" },
         insecure: { type: "boolean" },
         "max-recv-message-size": { type: "string" },
+        codec: { type: "string" },
       },
     }));
   } catch (err) {
@@ -74,63 +91,65 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
   let maxRecvMessageSize = DEFAULT_MAX_RECV_MESSAGE_SIZE;
   const rawMax = values["max-recv-message-size"];
   if (rawMax !== undefined) {
-    if (
-      !/^[0-9]+$/.test(rawMax) ||
-      !Number.isSafeInteger(Number(rawMax)) ||
-      Number(rawMax) <= 0 ||
-      Number(rawMax) > 2 ** 31 - 1
-    ) {
+    // An integer, as Go's flag parser takes it; zero or less would refuse every request.
+    const mb = /^[-+]?[0-9]+$/.test(rawMax) ? Number(rawMax) : NaN;
+    if (!(mb >= 1 && mb <= MAX_MESSAGE_SIZE_MB)) {
       return {
         kind: "error",
-        message: `--max-recv-message-size: expected a positive number of bytes, got "${rawMax}"`,
+        message: `--max-recv-message-size: expected a whole number of MB from 1 to ${MAX_MESSAGE_SIZE_MB}, got "${rawMax}"`,
       };
     }
-    maxRecvMessageSize = Number(rawMax);
+    maxRecvMessageSize = mb * MB;
   }
 
-  let address = values.address ?? DEFAULT_ADDRESS;
-  // Go accepts ":9443" for every interface; grpc-js needs a host.
-  if (address.startsWith(":")) address = `0.0.0.0${address}`;
+  const address = values.address ?? DEFAULT_ADDRESS;
   if (
-    !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/.test(address) ||
+    !/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):[0-9]{1,5}$/.test(address) ||
     Number(address.slice(address.lastIndexOf(":") + 1)) > 65535
   ) {
-    return { kind: "error", message: `--address: expected host:port, got "${values.address}"` };
+    return { kind: "error", message: `--address: expected host:port or :port, got "${address}"` };
+  }
+
+  const codec = values.codec ?? DEFAULT_CODEC;
+  if (!Object.hasOwn(CODECS, codec)) {
+    return {
+      kind: "error",
+      message: `--codec: expected ${Object.keys(CODECS).join(" or ")}, got "${codec}"`,
+    };
   }
 
   const certsDir =
-    values["tls-server-certs-dir"] ?? (env.TLS_SERVER_CERTS_DIR || DEFAULT_TLS_SERVER_CERTS_DIR);
+    values["tls-certs-dir"] ??
+    values["tls-server-certs-dir"] ??
+    (env.TLS_SERVER_CERTS_DIR || DEFAULT_TLS_CERTS_DIR);
   return {
     kind: "run",
     flags: {
       address,
       insecure: values.insecure ?? false,
-      tlsServerCertsDir: certsDir,
+      tlsCertsDir: certsDir,
       debug: values.debug ?? false,
       maxRecvMessageSize,
+      codec: codec as CodecName,
     },
   };
 }
 
 /**
- * The SDK's service definition with our one-pass protobuf codec: it decodes to
- * what the SDK decodes and encodes the bytes the SDK encodes, without the
- * intermediate Struct and Value objects that cost more than composing does.
- *
- * grpc-js gets the request as bytes; the handler decodes it. grpc-js would
- * decode a request when its data arrives and run the handler only after the
- * end of the stream, so under load decoded requests outlived a young-generation
- * collection and were promoted, to be collected by a full GC. Decoded in the
- * handler, a request is garbage before the next collection
- * (docs/performance.md has the measurement).
+ * The SDK's service definition with the chosen codec. grpc-js hands the
+ * request over as bytes and the handler decodes it, so a request that is not
+ * a RunFunctionRequest gets the same answer from either codec (and see
+ * functions/wire/index.ts for why the fast codec wants it decoded there).
  */
-const SERVICE = {
-  runFunction: {
-    ...FunctionRunnerServiceService.runFunction,
-    requestDeserialize: (bytes: Buffer): Buffer => bytes,
-    responseSerialize: encodeRunFunctionResponse,
-  },
-};
+function service(codec: CodecName) {
+  return {
+    runFunction: {
+      ...FunctionRunnerServiceService.runFunction,
+      requestDeserialize: (bytes: Buffer): Buffer => bytes,
+      responseSerialize: CODECS[codec].encode,
+    },
+  };
+}
 
 /** The part of `Fn` the server needs; tests may pass anything with `run`. */
 export interface Runner {
@@ -155,8 +174,20 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/**
+ * JSON lines with the level as a word ("level":"info"), as Crossplane's Go
+ * functions log. Written synchronously, so lines are in the order things
+ * happened and none is lost when the process exits.
+ */
 export function newLogger(debug: boolean): Logger {
-  return pino({ level: debug ? "debug" : "info", timestamp: pino.stdTimeFunctions.isoTime });
+  return pino(
+    {
+      level: debug ? "debug" : "info",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 1, sync: true }),
+  );
 }
 
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
@@ -164,11 +195,12 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const insecure = opts.insecure ?? false;
   const debug = opts.debug ?? false;
   const maxRecv = opts.maxRecvMessageSize ?? DEFAULT_MAX_RECV_MESSAGE_SIZE;
+  const codec = opts.codec ?? DEFAULT_CODEC;
   const log = opts.logger ?? newLogger(debug);
 
   const creds = insecure
     ? grpc.ServerCredentials.createInsecure()
-    : serverCredentials(opts.tlsServerCertsDir ?? DEFAULT_TLS_SERVER_CERTS_DIR);
+    : serverCredentials(opts.tlsCertsDir ?? DEFAULT_TLS_CERTS_DIR);
 
   const server = new grpc.Server({
     "grpc.max_receive_message_length": maxRecv,
@@ -176,15 +208,18 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     // nor less than the gRPC default Crossplane's client accepts.
     "grpc.max_send_message_length": Math.max(maxRecv, DEFAULT_MAX_RECV_MESSAGE_SIZE),
   });
-  server.addService(SERVICE, { runFunction: handler(opts.fn, log, debug) });
+  server.addService(service(codec), { runFunction: handler(opts.fn, log, debug, codec) });
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, creds, (err, p) =>
-      err ? reject(new StartupError(`cannot listen on ${address}: ${err.message}`)) : resolve(p),
-    );
-  });
+  const port = await listen(server, address, creds);
   log.info(
-    { address, port, tls: insecure ? "insecure" : "mTLS", maxRecvMessageSize: maxRecv, debug },
+    {
+      address,
+      port,
+      tls: insecure ? "insecure" : "mTLS",
+      maxRecvMessageSize: maxRecv,
+      codec,
+      debug,
+    },
     "function server started",
   );
 
@@ -197,6 +232,32 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
         server.tryShutdown((err) => (err ? reject(err) : resolve())),
       )),
   };
+}
+
+/**
+ * Binds `address`. Go's ":9443" listens on every address of every family; the
+ * same from grpc-js is "[::]:9443", which Node binds dual-stack (IPv4 clients
+ * arrive as ::ffff:a.b.c.d), or "0.0.0.0:9443" on a host without IPv6.
+ */
+async function listen(
+  server: grpc.Server,
+  address: string,
+  creds: grpc.ServerCredentials,
+): Promise<number> {
+  const bind = (target: string) =>
+    new Promise<number>((resolve, reject) =>
+      server.bindAsync(target, creds, (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  try {
+    if (!address.startsWith(":")) return await bind(address);
+    try {
+      return await bind(`[::]${address}`);
+    } catch {
+      return await bind(`0.0.0.0${address}`);
+    }
+  } catch (err) {
+    throw new StartupError(`cannot listen on ${address}: ${errorMessage(err)}`);
+  }
 }
 
 function serverCredentials(dir: string): grpc.ServerCredentials {
@@ -244,12 +305,14 @@ function handler(
   fn: Runner,
   log: Logger,
   debug: boolean,
+  codec: CodecName,
 ): grpc.handleUnaryCall<Buffer, RunFunctionResponse> {
+  const decode = CODECS[codec].decode;
   return (call, callback) => {
     const start = process.hrtime.bigint();
     let req: RunFunctionRequest;
     try {
-      req = decodeRunFunctionRequest(call.request);
+      req = decode(call.request);
     } catch {
       // What grpc-js answers when a deserializer throws; the bytes may hold a Secret, so nothing of them is logged or echoed.
       log.warn(
@@ -304,20 +367,26 @@ function logCall(
   rsp: RunFunctionResponse,
   durationMs: number,
 ): void {
-  const xr = (req.observed?.composite?.resource ?? {}) as Record<string, any>;
-  const md = (xr.metadata ?? {}) as Record<string, unknown>;
   const results = rsp.results ?? [];
   const fatal = results.find((r) => r.severity === Severity.SEVERITY_FATAL);
+  if (!debug && !fatal) return;
+  const xr = (req.observed?.composite?.resource ?? {}) as Record<string, unknown>;
+  const md = (xr.metadata ?? {}) as Record<string, unknown>;
+  // The XR as kubectl names it: a namespaced one with its namespace, on every line about it.
+  const who = {
+    kind: xr.kind,
+    name: md.name,
+    ...(typeof md.namespace === "string" && md.namespace ? { namespace: md.namespace } : {}),
+  };
   if (debug) {
     log[fatal ? "warn" : "debug"](
       {
         apiVersion: xr.apiVersion,
-        kind: xr.kind,
-        name: md.name,
-        namespace: md.namespace,
+        ...who,
         spec: redact(xr.spec),
         results: results.map((r) => ({
           severity: SEVERITY_NAMES[r.severity] ?? String(r.severity),
+          reason: r.reason,
           message: r.message,
         })),
         durationMs,
@@ -326,7 +395,7 @@ function logCall(
     );
   } else if (fatal) {
     log.warn(
-      { kind: xr.kind, name: md.name, reason: fatal.reason, message: fatal.message },
+      { ...who, reason: fatal.reason, message: fatal.message },
       "RunFunction returned a fatal result",
     );
   }
@@ -350,7 +419,8 @@ export function redact(v: unknown): unknown {
  * then log and exit 0. A second signal, or SHUTDOWN_TIMEOUT_MS passing, cancels
  * whatever is still running (forceShutdown) and exits: 0 unless the graceful
  * shutdown itself reported an error, then 1. Cancelled calls are not failures:
- * Crossplane retries them on the next reconcile.
+ * Crossplane retries them on the next reconcile. Each step is logged as it
+ * happens, the last line just before the process exits.
  */
 export function handleSignals(
   h: ServerHandle,
@@ -387,8 +457,13 @@ export function handleSignals(
       timeoutMs,
     );
     h.shutdown().then(
-      () => finish(0),
+      () => {
+        if (done) return;
+        log.info("in-flight calls finished");
+        finish(0);
+      },
       (err: unknown) => {
+        if (done) return;
         log.error({ err: errorMessage(err) }, "graceful shutdown failed");
         h.server.forceShutdown();
         finish(1);

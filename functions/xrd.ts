@@ -5,7 +5,27 @@ import { API_VERSION, DEFAULT_META, FUNCTION_NAME, GROUP, VERSION, type XRDSpec 
 
 type Schema = Record<string, unknown>;
 
+/**
+ * The printer columns Crossplane adds to the CRD of every XR (CompositeResourcePrinterColumns
+ * in crossplane's internal/xcrd/schemas.go: SYNCED, READY, COMPOSITION, COMPOSITIONREVISION,
+ * AGE, after the XRD's own); an XRD that names one again shows it twice.
+ */
+export const CROSSPLANE_PRINTER_COLUMNS = [
+  "SYNCED",
+  "READY",
+  "COMPOSITION",
+  "COMPOSITIONREVISION",
+  "AGE",
+];
+
 export function xrdFor(x: XRDSpec): Schema {
+  const twice = x.printerColumns.filter((c) =>
+    CROSSPLANE_PRINTER_COLUMNS.includes(c.name.toUpperCase()),
+  );
+  if (twice.length)
+    throw new Error(
+      `${x.kind}: printer column ${twice.map((c) => c.name).join(", ")}: Crossplane adds it already`,
+    );
   return {
     apiVersion: "apiextensions.crossplane.io/v2",
     kind: "CompositeResourceDefinition",

@@ -1,4 +1,5 @@
 // The example renders listed in examples/renders.yaml, shared by `npm run demo` and the golden tests.
+import type { CodecName } from "../functions/codec.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +29,11 @@ export function commandFor(e: ExampleRender): string {
   return `npm run render -- ${[e.xr, ...flags].join(" ")}`;
 }
 
-export function renderExample(e: ExampleRender, includeFunctionResults = true): Promise<Rendered> {
+export function renderExample(
+  e: ExampleRender,
+  includeFunctionResults = true,
+  codec?: CodecName,
+): Promise<Rendered> {
   const [xr] = loadObjects(join(root, e.xr));
   return render({
     xr: xr!,
@@ -36,5 +41,6 @@ export function renderExample(e: ExampleRender, includeFunctionResults = true): 
     required: (e.required ?? []).flatMap((p) => loadObjects(join(root, p))),
     observed: (e.observed ?? []).flatMap((p) => loadObjects(join(root, p))),
     includeFunctionResults,
+    codec,
   });
 }

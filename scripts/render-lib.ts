@@ -18,6 +18,7 @@ import { newClient, runFunction } from "../functions/client.js";
 import type { KubeObject } from "../functions/compose.js";
 import { Fn } from "../functions/fn.js";
 import { composers } from "../functions/registry.js";
+import type { CodecName } from "../functions/codec.js";
 import { startServer } from "../functions/server.js";
 
 export const RESOURCE_NAME_ANNOTATION = "crossplane.io/composition-resource-name";
@@ -30,6 +31,8 @@ export interface RenderOptions {
   required?: KubeObject[];
   includeFunctionResults?: boolean;
   includeFullXR?: boolean;
+  /** The server's protobuf codec (--codec); the default unless a test asks for another. */
+  codec?: CodecName;
 }
 
 export class RenderError extends Error {}
@@ -94,6 +97,7 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
   const handle = await startServer({
     address: "127.0.0.1:0",
     insecure: true,
+    codec: opts.codec,
     fn: new Fn(composers),
     logger: pino({ level: "silent" }),
   });

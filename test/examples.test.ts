@@ -3,17 +3,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CODECS, type CodecName } from "../functions/codec.js";
 import { exampleRenders, renderExample, root } from "../scripts/examples.js";
 import { toYamlStream } from "../scripts/yaml.js";
 import { validateResource } from "./support/schemas.js";
 
 const goldenDir = join(root, "test/golden");
 
-describe("examples", () => {
+// Each codec in turn: removing functions/wire/ must change nothing here.
+describe.each(Object.keys(CODECS) as CodecName[])("examples, --codec=%s", (codec) => {
   it.each(exampleRenders().map((e) => [e.name, e]))(
     "%s renders as its golden file, and every composed resource is valid",
     async (_, e) => {
-      const out = await renderExample(e);
+      const out = await renderExample(e, true, codec);
       const text =
         out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);
       const file = join(goldenDir, `${e.name}.yaml`);

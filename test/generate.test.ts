@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { xrds as xrdSpecs } from "../functions/registry.js";
+import { CROSSPLANE_PRINTER_COLUMNS, xrdFor } from "../functions/xrd.js";
 import { generated } from "../scripts/generate.js";
 import { exampleRenders, root } from "../scripts/examples.js";
 import { validateResource } from "./support/schemas.js";
@@ -42,6 +44,33 @@ function structuralErrors(node: Node, path: string, out: string[]): string[] {
     structuralErrors(node.additionalProperties, `${path}{}`, out);
   return out;
 }
+
+describe("printer columns", () => {
+  it.each(xrdSpecs.map((x) => ({ kind: x.kind, columns: x.printerColumns.map((c) => c.name) })))(
+    "$kind adds none of the columns Crossplane adds to every XR (READY, SYNCED, AGE, ...)",
+    ({ columns }) => {
+      expect(columns.filter((c) => CROSSPLANE_PRINTER_COLUMNS.includes(c.toUpperCase()))).toEqual(
+        [],
+      );
+      expect(columns.length).toBeGreaterThan(0);
+    },
+  );
+  it("xrdFor refuses an XRD that names one of them again", () => {
+    const x = xrdSpecs[0]!;
+    const again = {
+      ...x,
+      printerColumns: [
+        ...x.printerColumns,
+        {
+          name: "Ready",
+          type: "string",
+          jsonPath: ".status.conditions[?(@.type=='Ready')].status",
+        },
+      ],
+    };
+    expect(() => xrdFor(again)).toThrow("printer column Ready: Crossplane adds it already");
+  });
+});
 
 describe("XRD schemas", () => {
   const xrds = Object.entries(generated()).filter(([f]) => f.startsWith("apis/"));

@@ -104,7 +104,7 @@ describe("Crossplane packages", () => {
     expect(d.apiVersion).toBe("pkg.crossplane.io/v1beta1");
     expect(d.spec.deploymentTemplate.spec.replicas).toBe(2);
     expect(d.spec.deploymentTemplate.spec.template.spec.containers[0].args).toEqual([
-      "--max-recv-message-size=33554432",
+      "--max-recv-message-size=32",
     ]);
   });
 

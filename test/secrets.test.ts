@@ -29,6 +29,7 @@ import {
 } from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject } from "../functions/compose.js";
 import { newClient, runFunction, type FunctionClient } from "../functions/client.js";
+import { CODECS } from "../functions/codec.js";
 import { composers } from "../functions/registry.js";
 import { root } from "../scripts/examples.js";
 import { RESOURCE_NAME_ANNOTATION, loadObjects, matches } from "../scripts/render-lib.js";
@@ -347,40 +348,50 @@ const skipped: string[] = [];
 // ---- the server, the calls, the scan -------------------------------------------------------------
 
 const ROOT = root;
-let proc: ServerProc;
-let client: FunctionClient;
-const answers: { c: Case; rsp?: RunFunctionResponse; err?: grpc.ServiceError }[] = [];
-
-beforeAll(async () => {
-  proc = await startProc(
-    ["--import", "tsx", "functions/main.ts", "--insecure", "--address", "127.0.0.1:0", "--debug"],
-    {
-      cwd: ROOT,
-      env: { ...process.env, TLS_SERVER_CERTS_DIR: "" },
-      timeoutMs: 60_000,
-    },
-  );
-  client = newClient(`127.0.0.1:${proc.port}`);
-  for (const c of cases) {
-    try {
-      answers.push({ c, rsp: await runFunction(client, c.req) });
-    } catch (err) {
-      answers.push({ c, err: err as grpc.ServiceError });
-    }
-  }
-  // Logging is asynchronous: stop the server so every line is flushed.
-  client.close();
-  await proc.stop();
-}, 120_000);
-
-afterAll(() => {
-  if (proc && proc.child.exitCode === null && proc.child.signalCode === null)
-    proc.child.kill("SIGKILL");
-});
-
 const fmt = (ps: Planted[]) => ps.map((p) => p.label).join(", ");
 
-describe("secrets", () => {
+// Each codec in turn: removing functions/wire/ must change nothing here.
+describe.each(Object.keys(CODECS))("secrets, --codec=%s", (codec) => {
+  let proc: ServerProc;
+  let client: FunctionClient;
+  const answers: { c: Case; rsp?: RunFunctionResponse; err?: grpc.ServiceError }[] = [];
+
+  beforeAll(async () => {
+    proc = await startProc(
+      [
+        "--import",
+        "tsx",
+        "functions/main.ts",
+        "--insecure",
+        "--address",
+        "127.0.0.1:0",
+        "--debug",
+        `--codec=${codec}`,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TLS_SERVER_CERTS_DIR: "" },
+        timeoutMs: 60_000,
+      },
+    );
+    client = newClient(`127.0.0.1:${proc.port}`);
+    for (const c of cases) {
+      try {
+        answers.push({ c, rsp: await runFunction(client, c.req) });
+      } catch (err) {
+        answers.push({ c, err: err as grpc.ServiceError });
+      }
+    }
+    // Logging is asynchronous: stop the server so every line is flushed.
+    client.close();
+    await proc.stop();
+  }, 120_000);
+
+  afterAll(() => {
+    if (proc && proc.child.exitCode === null && proc.child.signalCode === null)
+      proc.child.kill("SIGKILL");
+  });
+
   it("the cases ran: every planted place the API has today", () => {
     for (const s of skipped) console.warn(`secrets.test: skipped: ${s}`);
     expect(cases.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@
 // the CLI's startup errors and graceful shutdown.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,7 @@ import {
   Severity,
   type RunFunctionResponse,
 } from "@crossplane-org/function-sdk-typescript";
+import { CODECS, type CodecName } from "../functions/codec.js";
 import { Fn } from "../functions/fn.js";
 import { startServer, parseFlags, redact, type ServerHandle } from "../functions/server.js";
 import { issue, type Issued } from "./support/certs.js";
@@ -90,39 +92,86 @@ afterAll(() => {
 // ---- in-process server ---------------------------------------------------
 
 describe("parseFlags", () => {
-  it("uses Crossplane's defaults and the TLS_SERVER_CERTS_DIR env", () => {
-    expect(parseFlags([], {})).toEqual({
-      kind: "run",
-      flags: {
-        address: "0.0.0.0:9443",
-        insecure: false,
-        tlsServerCertsDir: "/tls/server",
-        debug: false,
-        maxRecvMessageSize: 4194304,
-      },
-    });
-    const r = parseFlags(
-      ["--max-recv-message-size=1048576", "--insecure", "--debug", "--address", "127.0.0.1:0"],
-      {
-        TLS_SERVER_CERTS_DIR: "/certs",
-      },
-    );
-    expect(r).toEqual({
-      kind: "run",
-      flags: {
-        address: "127.0.0.1:0",
-        insecure: true,
-        tlsServerCertsDir: "/certs",
-        debug: true,
-        maxRecvMessageSize: 1048576,
-      },
-    });
-    expect(
-      parseFlags(["--tls-server-certs-dir", "/x"], { TLS_SERVER_CERTS_DIR: "/certs" }),
-    ).toMatchObject({ flags: { tlsServerCertsDir: "/x" } });
+  const MB = 1024 * 1024;
+  const defaults = {
+    address: ":9443",
+    insecure: false,
+    tlsCertsDir: "/tls/server",
+    debug: false,
+    maxRecvMessageSize: 4 * MB,
+    codec: "fast",
+  };
+  // The flags, defaults and units of function-sdk-go's CLI and function-template-go's main.go.
+  it.each([
+    { reason: "Crossplane's defaults: :9443, 4 MB, the fast codec", argv: [], env: {}, want: {} },
+    {
+      reason: "the certificates directory from TLS_SERVER_CERTS_DIR, as Crossplane sets it",
+      argv: [],
+      env: { TLS_SERVER_CERTS_DIR: "/certs" },
+      want: { tlsCertsDir: "/certs" },
+    },
+    {
+      reason: "--tls-certs-dir over the environment",
+      argv: ["--tls-certs-dir", "/x"],
+      env: { TLS_SERVER_CERTS_DIR: "/certs" },
+      want: { tlsCertsDir: "/x" },
+    },
+    {
+      reason: "--tls-server-certs-dir, the name the Go SDK's help text uses, is the same flag",
+      argv: ["--tls-server-certs-dir=/y"],
+      env: {},
+      want: { tlsCertsDir: "/y" },
+    },
+    {
+      reason: "--max-recv-message-size is in MB: =4 is 4 MB",
+      argv: ["--max-recv-message-size=4"],
+      env: {},
+      want: { maxRecvMessageSize: 4 * MB },
+    },
+    {
+      reason: "the largest size grpc-js takes",
+      argv: ["--max-recv-message-size", "2047"],
+      env: {},
+      want: { maxRecvMessageSize: 2047 * MB },
+    },
+    {
+      reason: "every flag at once, -d for --debug",
+      argv: ["--insecure", "-d", "--address", "127.0.0.1:0", "--codec=sdk"],
+      env: {},
+      want: { insecure: true, debug: true, address: "127.0.0.1:0", codec: "sdk" },
+    },
+    {
+      reason: "an IPv6 address",
+      argv: ["--address=[::1]:9443"],
+      env: {},
+      want: { address: "[::1]:9443" },
+    },
+  ])("$reason", ({ argv, env, want }) => {
+    expect(parseFlags(argv, env)).toEqual({ kind: "run", flags: { ...defaults, ...want } });
+  });
+
+  it.each([
+    { reason: "zero MB would refuse every request", argv: ["--max-recv-message-size=0"] },
+    { reason: "a negative size", argv: ["--max-recv-message-size=-1"] },
+    {
+      reason: "a size in bytes, as this flag once took",
+      argv: ["--max-recv-message-size=4194304"],
+    },
+    { reason: "a fraction of a MB", argv: ["--max-recv-message-size=1.5"] },
+    { reason: "not a number", argv: ["--max-recv-message-size", "lots"] },
+    { reason: "a codec that does not exist", argv: ["--codec=protobufjs"] },
+    { reason: "an address without a port", argv: ["--address=localhost"] },
+    { reason: "a port past 65535", argv: ["--address=:70000"] },
+    { reason: "an unknown flag", argv: ["--bogus"] },
+  ])("refuses $reason", ({ argv }) => {
+    const r = parseFlags(argv, {});
+    expect(r.kind).toBe("error");
+    const flag = argv[0]!.replace(/=.*$/, "");
+    expect(r.kind === "error" && r.message).toContain(flag);
+  });
+
+  it("--help", () => {
     expect(parseFlags(["--help"], {})).toEqual({ kind: "help" });
-    expect(parseFlags(["--bogus"], {}).kind).toBe("error");
-    expect(parseFlags(["--max-recv-message-size", "lots"], {}).kind).toBe("error");
   });
 
   it("redacts secret-like keys at any depth", () => {
@@ -156,7 +205,7 @@ describe("mTLS server", () => {
     h = await startServer({
       fn: new Fn([]),
       address: "127.0.0.1:0",
-      tlsServerCertsDir: certsDir,
+      tlsCertsDir: certsDir,
       logger: silent,
     });
     address = `127.0.0.1:${h.port}`;
@@ -206,7 +255,7 @@ describe("mTLS server", () => {
   });
 });
 
-describe("insecure server", () => {
+describe.each(Object.keys(CODECS) as CodecName[])("insecure server, --codec=%s", (codec) => {
   let h: ServerHandle;
   let c: Client;
   beforeAll(async () => {
@@ -215,6 +264,7 @@ describe("insecure server", () => {
       address: "127.0.0.1:0",
       insecure: true,
       maxRecvMessageSize: 1024 * 1024,
+      codec,
       logger: silent,
     });
     c = new ClientCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
@@ -308,6 +358,26 @@ describe("insecure server", () => {
   });
 });
 
+describe("--address :port", () => {
+  const hasIPv6Loopback = Object.values(networkInterfaces())
+    .flat()
+    .some((i) => i?.family === "IPv6" && i.address === "::1");
+  it.each([
+    { reason: "IPv4 clients reach it", target: "127.0.0.1", skip: false },
+    { reason: "IPv6 clients reach it", target: "[::1]", skip: !hasIPv6Loopback },
+  ])("listens on every address family, as Go's :9443 does: $reason", async ({ target, skip }) => {
+    if (skip) return;
+    const h = await startServer({ fn: new Fn([]), address: ":0", insecure: true, logger: silent });
+    const c = new ClientCtor(`${target}:${h.port}`, grpc.credentials.createInsecure());
+    try {
+      expectWidgetFatal(await call(c, widget()));
+    } finally {
+      c.close();
+      await h.shutdown();
+    }
+  });
+});
+
 // ---- the CLI as a child process -------------------------------------------
 
 interface Proc {
@@ -370,7 +440,7 @@ describe("main.ts", () => {
     expect(p.stderr()).toContain("--max-recv-message-size");
   }, 60_000);
 
-  it("serves on an ephemeral port and exits 0 with a shutdown log line after SIGTERM", async () => {
+  it("logs levels as words, the XR's namespace on its lines, and the shutdown in the order it happens", async () => {
     const p = runMain(["--insecure", "--address", "127.0.0.1:0"]);
     try {
       const started = await waitFor(
@@ -381,8 +451,19 @@ describe("main.ts", () => {
       expect(started.port).toBeGreaterThan(0);
       expect(started.tls).toBe("insecure");
       const c = new ClientCtor(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
+      const namespaced = RunFunctionRequest.fromPartial({
+        observed: {
+          composite: {
+            resource: {
+              apiVersion: "example.org/v1",
+              kind: "Widget",
+              metadata: { name: "w", namespace: "team-a" },
+            },
+          },
+        },
+      });
       try {
-        expectWidgetFatal(await call(c, widget()));
+        expectWidgetFatal(await call(c, namespaced));
       } finally {
         c.close();
       }
@@ -391,9 +472,64 @@ describe("main.ts", () => {
       expect(signal).toBeNull();
       expect(code).toBe(0);
       const lines = logLines(p.stdout());
-      expect(lines.some((l) => l.msg === "function server stopped" && l.exitCode === 0)).toBe(true);
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([
+        ["info", "function server started"],
+        ["warn", "RunFunction returned a fatal result"],
+        ["info", "shutting down: refusing new calls, waiting for in-flight calls"],
+        ["info", "in-flight calls finished"],
+        ["info", "function server stopped"],
+      ]);
+      expect(lines[1]).toMatchObject({
+        kind: "Widget",
+        name: "w",
+        namespace: "team-a",
+        reason: "InternalError",
+      });
+      expect(lines[2]).toMatchObject({ signal: "SIGTERM" });
+      expect(lines[4]).toMatchObject({ exitCode: 0 });
     } finally {
       if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    }
+  }, 90_000);
+
+  it("npm start: SIGTERM to npm stops the server too", async () => {
+    const npm = spawn("npm", ["start", "--", "--insecure", "--address", "127.0.0.1:0"], {
+      cwd: ROOT,
+      env: { ...process.env, TLS_SERVER_CERTS_DIR: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    npm.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => npm.on("exit", (code) => resolve(code)));
+    let pid: number | undefined;
+    try {
+      const started = await waitFor(
+        () => logLines(out).find((l) => l.msg === "function server started"),
+        60_000,
+        "the server's startup line",
+      );
+      pid = started.pid as number;
+      expect(pid).not.toBe(npm.pid);
+      npm.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      const alive = () => {
+        try {
+          process.kill(pid!, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(() => (alive() ? undefined : true), 10_000, `server process ${pid} to exit`);
+      expect(logLines(out).at(-1)).toMatchObject({ msg: "function server stopped", exitCode: 0 });
+    } finally {
+      if (npm.exitCode === null && npm.signalCode === null) npm.kill("SIGKILL");
+      if (pid !== undefined)
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone, as it should be
+        }
     }
   }, 90_000);
 });

@@ -159,7 +159,5 @@ export const tenantXRD: XRDSpec = {
     { name: "Phase", type: "string", jsonPath: ".status.phase" },
     { name: "CPU Left", type: "string", jsonPath: ".status.remaining.cpu", priority: 1 },
     { name: "Memory Left", type: "string", jsonPath: ".status.remaining.memory", priority: 1 },
-    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };

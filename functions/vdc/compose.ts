@@ -392,7 +392,5 @@ export const vdcXRD: XRDSpec = {
       jsonPath: ".status.usage.memory.percent",
       priority: 1,
     },
-    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };

@@ -389,7 +389,5 @@ export const vmXRD: XRDSpec = {
     { name: "Memory", type: "string", jsonPath: ".status.memory", priority: 1 },
     { name: "State", type: "string", jsonPath: ".status.state", priority: 1 },
     { name: "Migration", type: "string", jsonPath: ".status.migration.phase", priority: 1 },
-    { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
-    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ],
 };

@@ -4,6 +4,7 @@
 import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
 import { build, existing } from "../k8s.js";
+import { merged } from "../speed.js";
 import { dnsName } from "../names.js";
 import { isQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
@@ -220,8 +221,7 @@ function dataVolume(
 ): DataVolumeTemplate {
   return {
     metadata: { name, labels },
-    // Not `{ ...source, storage }`: Node 20's V8 copies that in its runtime (see withLabels).
-    spec: Object.assign({}, source, {
+    spec: merged(source, {
       storage: {
         resources: { requests: { storage: size } },
         storageClassName: storageClassName || undefined,

@@ -158,7 +158,7 @@ function requestMeta(end: number, depth: number): RequestMeta {
     const tag = varint32();
     switch (tag) {
       case 10:
-        msg.tag = string();
+        msg.tag = uncachedString();
         continue;
       case 16: // unpacked
         msg.capabilities.push(varint32() | 0);
@@ -486,8 +486,8 @@ function canonicalField(end: number, depth: number): boolean {
   let val: unknown;
   const stringLength = n >= 2 ? buf[pos + 1]! : 0x80;
   if (buf[pos] === 26 && stringLength < 0x80 && pos + 2 + stringLength === end) {
-    // A short string, the commonest value, read here rather than in single().
-    val = text(pos + 2, stringLength);
+    // A short string, the commonest value, read here rather than in single(); never cached.
+    val = decodeUtf8(pos + 2, pos + 2 + stringLength);
     pos = end;
   } else {
     val = single(end, depth + 1);
@@ -568,7 +568,7 @@ function single(end: number, depth: number): unknown {
     case 26: {
       const n = varint32();
       if (pos + n !== end) break;
-      const s = text(pos, n);
+      const s = decodeUtf8(pos, end);
       pos = end;
       return s;
     }
@@ -625,7 +625,7 @@ function valueFields(
         num = double();
         continue;
       case 26:
-        str = valueString();
+        str = uncachedString();
         continue;
       case 32:
         bool = boolean();
@@ -757,8 +757,11 @@ function bytesTo(end: number): Buffer {
 
 // ---- strings ----------------------------------------------------------------------
 // Struct keys repeat endlessly (apiVersion, kind, metadata, name...), within a
-// request and from one request to the next. String values are never cached:
-// they include Secret data, which must not outlive the request. A two-way hash table
+// request and from one request to the next. Only keys (of Structs and maps) go
+// through text() and its cache. String values (a Struct's, a list's, the tag)
+// go through uncachedString() or decodeUtf8() and are never cached: they
+// include Secret data, which must not outlive the request
+// (test/codec.test.ts looks in the cache for them). A two-way hash table
 // from a string's bytes to the string decoded last time saves building it
 // again, which is most of what decoding a Struct costs. A slot keeps the
 // string's length, its first and last four bytes (all of it up to 8 bytes; the
@@ -786,8 +789,8 @@ function string(): string {
   return text(start, n);
 }
 
-/** A Struct string value: decoded every time, never kept. */
-function valueString(): string {
+/** A string that is not a key: decoded every time, never kept. */
+function uncachedString(): string {
   const n = varint32();
   const start = pos;
   advance(n);
@@ -848,6 +851,11 @@ function lookup(slot: number, start: number, n: number, head: number, tail: numb
     for (let i = 0; i < n; i++) cacheBytes[base + i] = buf[start + i]!;
   }
   return s;
+}
+
+/** What the key cache holds, for the test that checks no string value is in it. */
+export function cachedStrings(): string[] {
+  return cacheStrings.filter((s): s is string => s !== undefined);
 }
 
 /** Whether `slot` holds buf[start, start+n). */
