@@ -13,7 +13,7 @@ import {
   type ResourceSelector,
   type RunFunctionResponse,
 } from "@crossplane-org/function-sdk-typescript";
-import { FUNCTION_NAME } from "../functions/api.js";
+import { packageName, publishing, REPOSITORIES } from "./publishing.js";
 import { newClient, runFunction } from "../functions/client.js";
 import type { KubeObject } from "../functions/compose.js";
 import { Fn } from "../functions/fn.js";
@@ -103,10 +103,12 @@ export async function render(opts: RenderOptions): Promise<Rendered> {
     const results: KubeObject[] = [];
     const conditions: RunFunctionResponse["conditions"] = [];
     const requirements: ResourceSelector[] = [];
+    // The name the Compositions call the function by, from package.json's crossvdc block.
+    const functionName = packageName(publishing(), REPOSITORIES.function).dependencyName;
     for (const step of pipeline) {
-      if (step.functionRef.name !== FUNCTION_NAME)
+      if (step.functionRef.name !== functionName)
         throw new RenderError(
-          `step ${step.step}: render runs only ${FUNCTION_NAME}, not ${step.functionRef.name}`,
+          `step ${step.step}: render runs only ${functionName}, not ${step.functionRef.name}`,
         );
       let rsp: RunFunctionResponse | undefined;
       let asked = "";
