@@ -12,6 +12,8 @@ import { validateResource } from "./schemas.js";
 /** The outcome a case states; each field given is compared in full, the others are not looked at. */
 export interface Want {
   results?: Plain["results"];
+  /** Shorthand for `results: [fatal(message)]`, or the one Fatal result in full. */
+  fatal?: string | Plain["results"][number];
   resources?: Plain["resources"];
   /** The names of the composed objects, sorted, where the objects are stated by other cases. */
   names?: string[];
@@ -84,7 +86,10 @@ export function runCases<F extends Facets = Facets>(
   facets: F = {} as F,
 ): void {
   it.each(Object.entries(cases))("%s", (_name, c) => {
-    const { sameBytesAs, ...want } = c.want;
+    const { sameBytesAs, fatal: refusal, ...rest } = c.want;
+    const want: Record<string, unknown> = refusal
+      ? { ...rest, results: [typeof refusal === "string" ? fatal(refusal) : refusal] }
+      : rest;
     expect(Object.keys(c.want), "a case states an outcome").not.toEqual([]);
     const out = run(c);
     const got: Record<string, unknown> = {};
