@@ -28,8 +28,8 @@ export interface Want {
   sameBytesAs?: RequestParts[];
 }
 
-/** What a file's own cases may state beside `Want`, each computed from the response. */
-export type Facets = Record<string, (out: Plain) => unknown>;
+/** What a file's own cases may state beside `Want`, each computed from the response (and the request). */
+export type Facets = Record<string, (out: Plain, request: RequestParts) => unknown>;
 
 export interface Case<F extends Facets = Facets> extends RequestParts {
   /** Why the outcome is what it is; printed when the case fails. */
@@ -95,7 +95,7 @@ export function runCases<F extends Facets = Facets>(
     const got: Record<string, unknown> = {};
     for (const key of Object.keys(want)) {
       const facet = facets[key];
-      if (facet) got[key] = facet(out);
+      if (facet) got[key] = facet(out, c);
       else if (key in base) got[key] = base[key]!(out, c.want);
       else if (key in out) got[key] = out[key as keyof Plain];
       else throw new Error(`${key}: not an outcome this table knows`);
