@@ -1,7 +1,7 @@
 import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { tenant, vdc } from "./support/fixtures.js";
-import { fatal, runCases } from "./support/table.js";
+import { runCases } from "./support/table.js";
 
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/type": "tenant" };
 const alice = { admins: { users: ["alice"] } };
@@ -246,11 +246,8 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
-            "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
-          ),
-        ],
+        fatal:
+          "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
       },
     },
     UnknownTier: {
@@ -259,11 +256,8 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
-            'Tenant acme: invalid spec: spec.tier: Invalid option: expected one of "demo"|"free"|"professional"|"enterprise"',
-          ),
-        ],
+        fatal:
+          'Tenant acme: invalid spec: spec.tier: Invalid option: expected one of "demo"|"free"|"professional"|"enterprise"',
       },
     },
     NegativeCPU: {
@@ -271,14 +265,14 @@ describe("Tenant composer", () => {
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.cpu"))] },
+      want: { fatal: quantity("spec.quota.cpu") },
     },
     MemoryNotAQuantity: {
       reason: "Memory must be a Kubernetes quantity",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.memory"))] },
+      want: { fatal: quantity("spec.quota.memory") },
     },
     FractionalVMs: {
       reason: "A number of VMs is whole",
@@ -286,11 +280,8 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
-            "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, received number",
-          ),
-        ],
+        fatal:
+          "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, received number",
       },
     },
     SpecNotAnObject: {
@@ -299,9 +290,7 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal("Tenant acme: invalid spec: spec: Invalid input: expected object, received string"),
-        ],
+        fatal: "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",
       },
     },
     NameTooLong: {
@@ -309,11 +298,7 @@ describe("Tenant composer", () => {
       xr: tenant({ name: longName, spec: { admins: { users: ["a"] } } }),
       required: noVDCs,
       want: {
-        results: [
-          fatal(
-            `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
-          ),
-        ],
+        fatal: `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
       },
     },
     Deterministic: {
