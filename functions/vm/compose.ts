@@ -103,19 +103,19 @@ export const vm = composer({
 
     const unfit = backendProblem(spec, backend, ns);
     if (unfit) return { fatal: `${what}: ${unfit}` };
-    const prev = observed.vm;
+    const observedVM = observed.vm;
     const other = backend === "kubevirt" ? "proxmox" : "kubevirt";
-    if (prev && `${prev.apiVersion}/${prev.kind}` === BACKEND_KIND[other]) {
+    if (observedVM && `${observedVM.apiVersion}/${observedVM.kind}` === BACKEND_KIND[other]) {
       return {
-        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${prev.kind} (${prev.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
+        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${observedVM.kind} (${observedVM.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
       };
     }
     const migrating = spec.source?.migration;
-    const was = readLedger(prev);
-    if (migrating && prev) {
+    const recorded = readLedger(observedVM);
+    if (migrating && observedVM) {
       // Composing a migration instead would delete the VM this XR made, disks and all.
       return {
-        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${was ? was.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
+        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${recorded ? recorded.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
       };
     }
     const started = migrationStarted(observed, xr.status);
@@ -125,7 +125,7 @@ export const vm = composer({
         fatal: `${what}: spec.source.migration: this VirtualMachine's VM was migrated by Forklift (Migration ${ns}/${name}) and a started migration cannot be removed: a VM made from spec.image would be composed over the migrated one. Put spec.source.migration back as it was; create a new VirtualMachine for a VM made from an image`,
       };
     }
-    const refused = was && fromImage(spec) ? refusals(spec, ns, was) : [];
+    const refused = recorded && fromImage(spec) ? refusals(spec, ns, recorded) : [];
     if (refused.length) return { fatal: `${what}: ${refused.join("; ")}; nothing was changed` };
 
     const size = sizeOf(spec.size);
@@ -141,7 +141,7 @@ export const vm = composer({
       : undefined;
     const exists = migrating
       ? started || (migratedVM !== undefined && isMigratedFrom(migratedVM, migrating))
-      : prev !== undefined;
+      : observedVM !== undefined;
     const events: Event[] = [];
     let quota: XRCondition;
     if (verdict.fits) {
@@ -178,7 +178,7 @@ export const vm = composer({
     // The VDC's limits refuse a new VM, or a new size for one that exists, that could never start; like the
     // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
     const checked = backend === "kubevirt" && fromImage(spec);
-    const resized = checked && prev !== undefined && sizeChanged(prev, size);
+    const resized = checked && observedVM !== undefined && sizeChanged(observedVM, size);
     const unstartable =
       checked && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
     if (unstartable) {
@@ -193,7 +193,7 @@ export const vm = composer({
     let seen: Observed;
     let migrated: MigrationOutput | undefined;
     if (migrating) {
-      const out = composeMigration({
+      const composed = composeMigration({
         name,
         ns,
         labels,
@@ -203,15 +203,15 @@ export const vm = composer({
         required,
         previous: xr.status.migration as MigrationOutput["migration"] | undefined,
       });
-      if ("fatal" in out) return { fatal: `${what}: ${out.fatal}` };
-      migrated = out;
-      resources = out.resources;
-      seen = out.seen;
+      if ("fatal" in composed) return { fatal: `${what}: ${composed.fatal}` };
+      migrated = composed;
+      resources = composed.resources;
+      seen = composed.seen;
       events.push(
         ...migrationEvents(
           what,
           (xr.status.migration as { phase?: unknown } | undefined)?.phase,
-          out.migration,
+          composed.migration,
           migrating.source,
         ),
       );
@@ -221,7 +221,7 @@ export const vm = composer({
         fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)`,
       };
     } else {
-      const ctx: BuildContext = {
+      const machine: BuildContext = {
         name,
         namespace: ns,
         labels,
@@ -232,29 +232,29 @@ export const vm = composer({
       };
       if (backend === "kubevirt") {
         const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
-        seen = kubevirtObserved(prev, vmi, spec.running);
-        resources = kubevirtResources(
-          ctx,
-          ledgerAnnotations(ledgerOf(spec, ns)),
+        seen = kubevirtObserved(observedVM, vmi, spec.running);
+        resources = kubevirtResources({
+          machine,
+          annotations: ledgerAnnotations(ledgerOf(spec, ns)),
           observed,
-          seen.ready,
-        );
+          ready: seen.ready,
+        });
       } else {
         const slots = diskSlots(
           spec.disks.map((d) => d.name),
-          was,
+          recorded,
         );
         if ("fatal" in slots) return { fatal: `${what}: ${slots.fatal}` };
-        const built = proxmoxResources(
-          ctx,
-          ledgerAnnotations(ledgerOf(spec, ns, slots)),
+        const built = proxmoxResources({
+          machine,
+          annotations: ledgerAnnotations(ledgerOf(spec, ns, slots)),
           slots,
           observed,
-        );
+        });
         resources = built.resources;
         seen = built.waiting
           ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] }
-          : proxmoxObserved(prev, spec.running);
+          : proxmoxObserved(observedVM, spec.running);
       }
     }
 
