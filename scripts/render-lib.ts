@@ -383,7 +383,7 @@ function assemble(
       : { type: "Ready", status: "False", reason: "Creating" },
   ];
   const head: KubeObject = opts.includeFullXR
-    ? { ...xr, status: { ...((xr.status as object) ?? {}), ...status } }
+    ? { ...xr, status: { ...(xr.status ?? {}), ...status } }
     : {
         apiVersion: xr.apiVersion,
         kind: xr.kind,

@@ -155,7 +155,8 @@ export async function renderRepository(opts: RepositoryOptions): Promise<XRRende
     const status = new Map<Loaded, unknown>(xrs.map((x) => [x, x.object.status]));
     const withStatus = (x: Loaded): KubeObject => {
       const s = status.get(x);
-      const { status: _, ...rest } = x.object;
+      const rest = { ...x.object };
+      delete rest.status;
       return s === undefined ? rest : { ...rest, status: s };
     };
     const renderAll = async (cluster: Cluster) => {

@@ -171,7 +171,7 @@ const cases: Case[] = [
     ok: false,
     check: (_, text) => {
       expect(text).toMatch(
-        /^VDC t-v +composes \d+ resources  UNEXPECTED: it should have been refused$/m,
+        /^VDC t-v +composes \d+ resources {2}UNEXPECTED: it should have been refused$/m,
       );
     },
   },
@@ -310,7 +310,7 @@ describe("render and validate on the command line", () => {
       args: ["examples/invalid/acme-staging.yaml", "-e", "examples/tenants", "-e", "examples/vdcs"],
       status: 1,
       out: /^$/,
-      err: /^VDC acme-staging  REFUSED: VDC acme-staging: over the budget of tenant acme: /,
+      err: /^VDC acme-staging {2}REFUSED: VDC acme-staging: over the budget of tenant acme: /,
     },
     {
       name: "render of an unknown kind",
