@@ -48,10 +48,9 @@ async function main(): Promise<number> {
     }
   }
   files = [...new Set(files)];
-  // Loaded only now: compiling the schemas takes a while, --help should not wait for it.
-  const { knownKinds, resourceIssues, validateResource } =
-    await import("../test/support/schemas.js");
-  const known = knownKinds().map((k) => k.replace("|", " "));
+  // Loaded only when needed: compiling the schemas takes a while, --help should not wait for it.
+  const schemas = files.length ? await import("../test/support/schemas.js") : undefined;
+  const known = schemas ? schemas.knownKinds().map((k) => k.replace("|", " ")) : [];
   let documents = 0;
   for (const file of files) {
     for (const d of readDocuments(file)) {
@@ -63,12 +62,12 @@ async function main(): Promise<number> {
       documents++;
       const { apiVersion, kind } = d.object;
       // An unknown kind is worded as render words it, with the kinds that are known.
-      const unknown = resourceIssues(d.object).some(
-        (i) => i.path === "(root)" && i.message.startsWith("no schema for "),
-      );
+      const unknown = schemas!
+        .resourceIssues(d.object)
+        .some((i) => i.path === "(root)" && i.message.startsWith("no schema for "));
       const problems = unknown
         ? [unknownKind(apiVersion, kind, known)]
-        : validateResource(d.object);
+        : schemas!.validateResource(d.object);
       for (const e of problems) {
         process.stdout.write(`${where(d)}: ${e}\n`);
         errors++;

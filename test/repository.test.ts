@@ -287,23 +287,6 @@ describe("render and validate on the command line", () => {
       out: /^usage: npm run validate -- FILE\|DIR\.\.\.[\s\S]*Exit status/,
     },
     {
-      name: "render of the examples folder",
-      reason: "the gate passes on the examples and exits 0",
-      script: "render",
-      args: ["examples", "--expect-refused", "examples/invalid"],
-      status: 0,
-      out: /\n10 XR\(s\) compose, 2 refused as expected\n$/,
-    },
-    {
-      name: "validate of the examples folder",
-      reason:
-        "every document under examples/, XRs and the cluster's objects alike, is valid against its schema",
-      script: "validate",
-      args: ["examples"],
-      status: 0,
-      out: /, 0 error\(s\)\n$/,
-    },
-    {
       name: "render of one refused XR",
       reason: "one XR's Fatal is worded as the gate's line for it, on stderr, exit 1",
       script: "render",
