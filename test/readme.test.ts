@@ -65,6 +65,13 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
     },
   },
   {
+    pattern: /^npm run package -- --(build|push)$/,
+    how: {
+      cluster:
+        "needs Docker, the Crossplane CLI and a registry login; test/package.test.ts checks the roots and the commands it prints",
+    },
+  },
+  {
     pattern: /^npm run schemas\b/,
     how: { test: "package.json", reason: "npm test runs npm run schemas -- --if-missing first" },
   },
