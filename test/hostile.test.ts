@@ -77,7 +77,7 @@ function baseOf(c: Composer): Base | undefined {
 }
 
 /**
- * A kind without an entry in examples/renders.yaml yet: its first example in
+ * A kind without an entry in test/renders.yaml yet: its first example in
  * examples/<dir>/, with what it requires from examples/<dir>/required and the tenants.
  */
 function layoutExample(kind: string): ExampleRender | undefined {
@@ -534,7 +534,7 @@ const RUNS = { spec: 1500, metadata: 400, garbage: 600 };
 for (const c of composers) {
   const base = baseOf(c);
   describe.skipIf(!base)(
-    `${c.kind}: hostile input${base ? "" : " (no example of this kind in examples/renders.yaml)"}`,
+    `${c.kind}: hostile input${base ? "" : " (no example of this kind in test/renders.yaml)"}`,
     () => {
       const b = base!;
       const valid = wire(b);

@@ -264,7 +264,12 @@ const skipped: string[] = [];
       "VirtualMachine cloudInit: VirtualMachine is not registered or has no example in examples/vms",
     );
   else {
-    const pool = load("examples/tenants", "examples/vdcs", "examples/vms/required");
+    const pool = load(
+      "examples/tenants",
+      "examples/vdcs",
+      "examples/vms/required",
+      "test/fixtures/vms-acme-dev.yaml",
+    );
     const withSecrets = (x: KubeObject, label: string): KubeObject => {
       const c = structuredClone(x);
       const spec = c.spec as { cloudInit?: Record<string, unknown> };

@@ -621,6 +621,7 @@ function crdIndexLoad(): Map<string, SchemaEntry> {
 // The JSON file names carry the kind in lowercase only.
 const KUBEVIRT_KINDS: Record<string, string> = {
   virtualmachine: "VirtualMachine",
+  virtualmachineinstance: "VirtualMachineInstance",
   datavolume: "DataVolume",
   virtualmachineclusterinstancetype: "VirtualMachineClusterInstancetype",
   virtualmachineclusterpreference: "VirtualMachineClusterPreference",
