@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
   },
 });
-const QUICK = args.quick!;
+const QUICK = args.quick;
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = QUICK ? 2 : 4;
 const LATENCY_MS = QUICK ? 800 : 3000;

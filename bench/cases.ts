@@ -402,7 +402,7 @@ export function buildCases(): Cases {
       // Databases count against the VDC quota, which counts against the tenant's budget: make room.
       const why = outcomeOf(req).outcome;
       spec.quota = {
-        ...((spec.quota as object) ?? {}),
+        ...(spec.quota ?? {}),
         cpu: "64",
         memory: "256Gi",
         storage: "8Ti",

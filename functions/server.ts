@@ -304,7 +304,7 @@ function logCall(
   rsp: RunFunctionResponse,
   durationMs: number,
 ): void {
-  const xr = (req.observed?.composite?.resource ?? {}) as Record<string, any>;
+  const xr = (req.observed?.composite?.resource ?? {}) as Record<string, unknown>;
   const md = (xr.metadata ?? {}) as Record<string, unknown>;
   const results = rsp.results ?? [];
   const fatal = results.find((r) => r.severity === Severity.SEVERITY_FATAL);

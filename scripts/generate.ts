@@ -169,7 +169,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     let current = "";
     try {
       current = readFileSync(path, "utf8");
-    } catch {}
+    } catch {
+      // Not generated yet: written below.
+    }
     if (current === text) continue;
     if (args.check) {
       console.error(`${file} is out of date: run npm run generate`);

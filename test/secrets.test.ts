@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as grpc from "@grpc/grpc-js";
 import {
   RunFunctionRequest,
+  Severity,
   type RunFunctionResponse,
 } from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject } from "../functions/compose.js";
@@ -391,7 +392,7 @@ describe("secrets", () => {
     expect(cases.length).toBeGreaterThan(0);
     expect(answers.filter((a) => a.err).map((a) => `${a.c.name}: ${a.err!.message}`)).toEqual([]);
     for (const { c, rsp } of answers) {
-      const fatal = rsp!.results.some((r) => r.severity === 1);
+      const fatal = rsp!.results.some((r) => r.severity === Severity.SEVERITY_FATAL);
       if (c.expect === "composed")
         expect(fatal, `${c.name}: ${rsp!.results.map((r) => r.message).join("; ")}`).toBe(false);
       if (c.expect === "fatal") expect(fatal, c.name).toBe(true);

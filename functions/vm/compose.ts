@@ -11,7 +11,6 @@ import {
   TTL_STEADY,
   type Composed,
   type Event,
-  type KubeObject,
   type XRCondition,
 } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";

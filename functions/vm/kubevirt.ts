@@ -287,7 +287,7 @@ export function kubevirtObserved(
   const ips: unknown[] = [];
   if (running && Array.isArray(vmiStatus.interfaces)) {
     for (const i of vmiStatus.interfaces as { ipAddress?: unknown; ipAddresses?: unknown }[]) {
-      if (Array.isArray(i?.ipAddresses)) ips.push(...i.ipAddresses);
+      if (Array.isArray(i?.ipAddresses)) ips.push(...(i.ipAddresses as unknown[]));
       else ips.push(i?.ipAddress);
     }
   }

@@ -80,7 +80,7 @@ function identityOfPlan(plan: KubeObject | undefined): Identity | undefined {
     ? (spec.vms[0] as Record<string, unknown> | undefined)
     : undefined;
   if (typeof source !== "string" || !vm || typeof vm !== "object") return undefined;
-  const str = (k: string) => (typeof vm[k] === "string" ? { [k]: vm[k] as string } : {});
+  const str = (k: string) => (typeof vm[k] === "string" ? { [k]: vm[k] } : {});
   return {
     source,
     vm: { ...str("id"), ...str("name"), ...str("namespace") },
@@ -542,7 +542,12 @@ function progressOf(
   }
   const step = (Array.isArray(vm?.pipeline) ? vm.pipeline : []).find((s) => s?.phase === "Running");
   if (!step) return phase;
-  const what = typeof step.description === "string" ? step.description : String(step.name ?? "");
+  const what =
+    typeof step.description === "string"
+      ? step.description
+      : typeof step.name === "string"
+        ? step.name
+        : "";
   const done = step.progress?.completed;
   const total = step.progress?.total;
   const unit = typeof step.annotations?.unit === "string" ? ` ${step.annotations.unit}` : "";

@@ -354,8 +354,10 @@ export function proxmoxObserved(vm: KubeObject | undefined, running: boolean): O
     state = readyCond?.reason;
   }
   // One list per NIC, as the QEMU agent reports them.
-  const flat = (v: unknown) =>
-    Array.isArray(v) ? v.flatMap((nic) => (Array.isArray(nic) ? nic : [])) : [];
+  const flat = (v: unknown): unknown[] =>
+    Array.isArray(v)
+      ? (v as unknown[]).flatMap((nic) => (Array.isArray(nic) ? (nic as unknown[]) : []))
+      : [];
   const nodeName =
     typeof at.nodeName === "string"
       ? at.nodeName
