@@ -11,5 +11,13 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    rules: {
+      // `const { status: _, ...rest } = obj` is how an object minus some fields is written,
+      // and `_` names a value a loop or pattern must bind but does not read.
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { ignoreRestSiblings: true, varsIgnorePattern: "^_" },
+      ],
+    },
   },
 );

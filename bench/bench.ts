@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     "no-profile": { type: "boolean", default: false },
   },
 });
-const QUICK = args.quick!;
+const QUICK = args.quick;
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = QUICK ? 2 : 4;
 const LATENCY_MS = QUICK ? 800 : 3000;
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
   for (const s of skipped) log(`SKIPPED ${s.name}: ${s.why}`);
   for (const n of notes) log(`NOTE: ${n}`);
   const tenant = cases.find((c) => c.name === "tenant");
-  if (!tenant) throw new Error("no Tenant case: examples/renders.yaml has no Tenant example");
+  if (!tenant) throw new Error("no Tenant case: test/renders.yaml has no Tenant example");
 
   // ---- in-process cost per call: what the server adds to the floor, before any transport
   log();

@@ -1,4 +1,4 @@
-// The benchmark's inputs, built at run time from examples/renders.yaml and
+// The benchmark's inputs, built at run time from test/renders.yaml and
 // from what the registry composes, so a kind or a field that lands later is
 // picked up without editing the bench. Requests are completed the way
 // Crossplane completes them: run the function in-process, fetch what it asks
@@ -151,7 +151,7 @@ function loadExample(e: ExampleRender): Example {
   };
 }
 
-/** The non-fatal examples of a kind in examples/renders.yaml; else those laid out as examples/<dir>/*.yaml with <dir>/required. */
+/** The non-fatal examples of a kind in test/renders.yaml; else those laid out as examples/<dir>/*.yaml with <dir>/required. */
 function examplesOf(kind: string): Example[] {
   const listed = exampleRenders()
     .filter((e) => !e.fatal)
@@ -402,7 +402,7 @@ export function buildCases(): Cases {
       // Databases count against the VDC quota, which counts against the tenant's budget: make room.
       const why = outcomeOf(req).outcome;
       spec.quota = {
-        ...((spec.quota as object) ?? {}),
+        ...(spec.quota ?? {}),
         cpu: "64",
         memory: "256Gi",
         storage: "8Ti",

@@ -21,7 +21,7 @@ const RawCtor = grpc.makeGenericClientConstructor(
       requestSerialize: (b: Buffer) => b,
       responseDeserialize: (b: Buffer) => b,
     },
-  } as unknown as grpc.ServiceDefinition,
+  },
   "apiextensions.fn.proto.v1.FunctionRunnerService",
 ) as unknown as new (
   address: string,

@@ -43,8 +43,8 @@ const { values } = parseArgs({
 const log = pino({ level: "info", timestamp: pino.stdTimeFunctions.isoTime });
 
 const handler: FunctionHandler = {
-  async RunFunction(req: RunFunctionRequest) {
-    return to(req);
+  RunFunction(req: RunFunctionRequest) {
+    return Promise.resolve(to(req));
   },
 };
 
@@ -62,12 +62,15 @@ if (values.answer !== undefined) {
     requestDeserialize: (b: Buffer) => b,
     responseSerialize: (b: Buffer) => b,
   };
-  server.addService({ runFunction: passThrough } as unknown as grpc.ServiceDefinition, {
-    runFunction: (
-      _call: grpc.ServerUnaryCall<Buffer, Buffer>,
-      callback: grpc.sendUnaryData<Buffer>,
-    ) => callback(null, answer),
-  });
+  server.addService(
+    { runFunction: passThrough },
+    {
+      runFunction: (
+        _call: grpc.ServerUnaryCall<Buffer, Buffer>,
+        callback: grpc.sendUnaryData<Buffer>,
+      ) => callback(null, answer),
+    },
+  );
 } else {
   // The SDK's getServer, verbatim but for the options above.
   server.addService(FunctionRunnerServiceService, {
@@ -88,7 +91,7 @@ if (values.answer !== undefined) {
     },
   });
 }
-const dir = values["tls-server-certs-dir"]!;
+const dir = values["tls-server-certs-dir"];
 const creds = values.insecure
   ? grpc.ServerCredentials.createInsecure()
   : grpc.ServerCredentials.createSsl(
@@ -102,7 +105,7 @@ const creds = values.insecure
       true,
     );
 
-server.bindAsync(values.address!, creds, (err, port) => {
+server.bindAsync(values.address, creds, (err, port) => {
   if (err) {
     process.stderr.write(`noop: cannot listen on ${values.address}: ${err.message}\n`);
     process.exit(1);

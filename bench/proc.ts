@@ -41,15 +41,15 @@ export function startProc(
         ),
       );
     }, opts.timeoutMs ?? 30_000);
-    child.stderr!.on("data", (d) => (err += d));
-    child.stdout!.on("data", (d) => {
+    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d) => {
       out += d;
       if (started) return;
       for (const line of out.split("\n")) {
         if (!line.startsWith("{")) continue;
-        let l: { msg?: string; port?: number };
+        let l: { msg?: unknown; port?: unknown };
         try {
-          l = JSON.parse(line);
+          l = JSON.parse(line) as { msg?: unknown; port?: unknown };
         } catch {
           continue;
         }
@@ -137,13 +137,13 @@ export function resetPeak(pid: number): boolean {
 }
 
 /** The JSON log lines of a captured stream (pino writes one object a line). */
-export function logLines(text: string): Record<string, any>[] {
+export function logLines(text: string): Record<string, unknown>[] {
   return text
     .split("\n")
     .filter((l) => l.trim().startsWith("{"))
     .flatMap((l) => {
       try {
-        return [JSON.parse(l) as Record<string, any>];
+        return [JSON.parse(l) as Record<string, unknown>];
       } catch {
         return [];
       }

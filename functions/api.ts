@@ -8,9 +8,6 @@ import { NON_NEGATIVE_QUANTITY_PATTERN, isQuantity } from "./quantity.js";
 export const GROUP = "crossvdc.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
-/** The function package, and the name Crossplane gives the Function it installs as a Configuration dependency (org-repo). */
-export const FUNCTION_PACKAGE = "xpkg.crossplane.io/crossvdc/function-crossvdc";
-export const FUNCTION_NAME = "crossvdc-function-crossvdc";
 
 /** Bounds that keep a hostile XR from costing us memory; generous for real use. */
 export const MAX_LIST = 256;

@@ -64,17 +64,20 @@ export function creationOrder<T extends KubeObject>(items: T[]): T[] {
   // indexes: admission sorts tens of thousands of objects, and a key object or a
   // joined string per item would be garbage the size of the request.
   const n = items.length;
-  const times: string[] = new Array(n);
-  const names: string[] = new Array(n);
-  const index: number[] = new Array(n);
+  const times: string[] = new Array<string>(n);
+  const names: string[] = new Array<string>(n);
+  const index: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const md = items[i]!.metadata;
+    // Malformed input (a timestamp that is not a string) sorts by its text, as names do:
+    // the order only has to be total and the same every time.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     times[i] = String(md?.creationTimestamp ?? "~");
     names[i] = String(md?.name ?? "");
     index[i] = i;
   }
   index.sort((a, b) => compareText(times[a]!, times[b]!) || compareText(names[a]!, names[b]!));
-  const out: T[] = new Array(n);
+  const out: T[] = new Array<T>(n);
   for (let i = 0; i < n; i++) out[i] = items[index[i]!]!;
   return out;
 }
@@ -142,10 +145,13 @@ export function admitInOrder<K extends string, T>(
       refused.push({ item, over: keys.filter((k) => d[k] > left[k]) });
       continue;
     }
+    // tsc types `Record<K, bigint>[K] - Record<K, bigint>[K]` as number; the rule sees bigint.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     for (const k of keys) left[k] = (left[k] as bigint) - (d[k] as bigint);
     admitted.push(item);
   }
   const allocated = {} as Record<K, bigint>;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as above
   for (const k of keys) allocated[k] = (limit[k] as bigint) - (left[k] as bigint);
   return { admitted, refused, allocated };
 }

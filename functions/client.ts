@@ -15,7 +15,7 @@ export type FunctionClient = grpc.Client & {
 };
 
 const Ctor = grpc.makeGenericClientConstructor(
-  FunctionRunnerServiceService as unknown as grpc.ServiceDefinition,
+  FunctionRunnerServiceService,
   "apiextensions.fn.proto.v1.FunctionRunnerService",
 ) as unknown as new (
   address: string,

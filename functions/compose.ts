@@ -145,8 +145,9 @@ export function conditionOf(
 ): { status?: string; reason?: string; message?: string } | undefined {
   const conditions = (obj?.status as { conditions?: unknown } | undefined)?.conditions;
   if (!Array.isArray(conditions)) return undefined;
-  return conditions.find(
-    (c) => c && typeof c === "object" && (c as { type?: unknown }).type === type,
+  return (conditions as unknown[]).find(
+    (c): c is { status?: string; reason?: string; message?: string } =>
+      typeof c === "object" && c !== null && (c as { type?: unknown }).type === type,
   );
 }
 

@@ -23,7 +23,7 @@ const MAX_REPORTED_ISSUES = 5;
 export class Fn {
   private readonly byType = new Map<string, Composer>();
 
-  constructor(composers: Composer<any>[]) {
+  constructor(composers: Composer[]) {
     for (const c of composers) this.byType.set(`${c.apiVersion}/${c.kind}`, c);
   }
 

@@ -31,7 +31,7 @@ export function parseCached<S extends z.ZodType>(
   const h = hashOf(value);
   if (h === undefined) return schema.safeParse(sorted(value));
   let cache = caches.get(schema);
-  if (!cache) caches.set(schema, (cache = new Map()));
+  if (!cache) caches.set(schema, (cache = new Map<number, Entry[]>()));
   let bucket = cache.get(h);
   if (bucket)
     for (const e of bucket)

@@ -60,7 +60,7 @@ function parse(input: string): bigint {
   const suffix = m[3] ?? "";
   // mantissa as an integer, with `scale` decimal digits after the point
   const mantissa = BigInt((whole + frac).replace(/^0+(?=.)/, "") || "0");
-  let scale = frac.length;
+  const scale = frac.length;
   let multiplier = 1n;
   let exp = 0;
   if (suffix in BINARY) multiplier = BINARY[suffix]!;
@@ -72,7 +72,7 @@ function parse(input: string): bigint {
     exp = e;
   }
   // value = mantissa * multiplier * 10^(exp - scale), in nano-units * 10^9
-  let pow = exp - scale + 9;
+  const pow = exp - scale + 9;
   let value = mantissa * multiplier;
   if (pow >= 0) value *= 10n ** BigInt(pow);
   else {

@@ -6,5 +6,5 @@ import { tenant, tenantXRD } from "./tenant/compose.js";
 import { vdc, vdcXRD } from "./vdc/compose.js";
 import { vm, vmXRD } from "./vm/compose.js";
 
-export const composers: Composer<any>[] = [tenant, vdc, vm];
+export const composers: Composer[] = [tenant, vdc, vm];
 export const xrds: XRDSpec[] = [tenantXRD, vdcXRD, vmXRD];

@@ -9,10 +9,11 @@ import type { KubeObject } from "./compose.js";
  * without the two deep copies its constructor and toJSON make on every call.
  * An undefined field is left for the encoder, which omits it as the SDK's does.
  */
-export function build<
-  M extends (new (data?: any) => unknown) & { apiVersion: string; kind: string },
->(model: M, data: NonNullable<ConstructorParameters<M>[0]>): KubeObject {
-  return { apiVersion: model.apiVersion, kind: model.kind, ...data } as KubeObject;
+export function build<Data extends object>(
+  model: (new (data?: Data) => unknown) & { apiVersion: string; kind: string },
+  data: NoInfer<Data>,
+): KubeObject {
+  return { apiVersion: model.apiVersion, kind: model.kind, ...data };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Generates CompositeResourceDefinitions from the zod schemas, so the API that
 // Kubernetes enforces and the one the function parses cannot drift apart.
 import { z } from "zod";
-import { API_VERSION, DEFAULT_META, FUNCTION_NAME, GROUP, VERSION, type XRDSpec } from "./api.js";
+import { API_VERSION, DEFAULT_META, GROUP, VERSION, type XRDSpec } from "./api.js";
 
 type Schema = Record<string, unknown>;
 
@@ -65,8 +65,17 @@ export function xrdFor(x: XRDSpec): Schema {
   };
 }
 
-/** The Composition of a kind: one pipeline step, our function, which picks the composer by kind. */
-export function compositionFor(x: XRDSpec): Schema {
+/**
+ * The Composition of a kind: one pipeline step, our function, which picks the composer by kind.
+ * functionName is the name Crossplane gives the function package it installs (scripts/publishing.ts).
+ */
+export function compositionFor({
+  xrd: x,
+  functionName,
+}: {
+  xrd: XRDSpec;
+  functionName: string;
+}): Schema {
   return {
     apiVersion: "apiextensions.crossplane.io/v1",
     kind: "Composition",
@@ -74,7 +83,7 @@ export function compositionFor(x: XRDSpec): Schema {
     spec: {
       compositeTypeRef: { apiVersion: API_VERSION, kind: x.kind },
       mode: "Pipeline",
-      pipeline: [{ step: "compose", functionRef: { name: FUNCTION_NAME } }],
+      pipeline: [{ step: "compose", functionRef: { name: functionName } }],
     },
   };
 }

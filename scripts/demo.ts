@@ -1,32 +1,32 @@
-// npm run demo: renders every example offline and prints what each XR becomes.
-import { commandFor, exampleRenders, renderExample } from "./examples.js";
+// npm run demo: renders the examples folder as one GitOps repository, as
+// `npm run render -- examples --expect-refused examples/invalid` does, then
+// shows what each XR becomes: its status and the resources it composes.
+import { join, relative } from "node:path";
+import { root } from "./examples.js";
+import { composedOf, renderRepository, summary } from "./repository.js";
 import { toYamlStream } from "./yaml.js";
 
-let failed = 0;
-for (const e of exampleRenders()) {
-  process.stdout.write(`\n# ${e.name}\n# $ ${commandFor(e)}\n`);
-  const out = await renderExample(e);
-  if (out.fatal !== undefined) {
-    process.stdout.write(`# Fatal (${e.fatal ? "expected" : "UNEXPECTED"}): ${out.fatal}\n`);
-    if (!e.fatal) failed++;
-    continue;
-  }
-  if (e.fatal) {
-    process.stdout.write(
-      "# UNEXPECTED: rendered without the Fatal result this example exists to show\n",
-    );
-    failed++;
-  }
-  const [xr, ...rest] = out.documents;
-  const composed = rest.filter((d) => d.kind !== "Result");
-  process.stdout.write(toYamlStream([xr]));
+export const DEMO_COMMAND = "npm run render -- examples --expect-refused examples/invalid";
+
+const results = await renderRepository({
+  paths: [join(root, "examples")],
+  expectRefused: [join(root, "examples/invalid")],
+  compositionsDir: join(root, "compositions"),
+});
+const { text, ok } = summary(results, root);
+process.stdout.write(`$ ${DEMO_COMMAND}\n${text}`);
+for (const r of results) {
+  if (r.rendered.fatal !== undefined) continue;
+  const composed = composedOf(r.rendered);
+  process.stdout.write(`\n# ${r.label} (${relative(root, r.file)})\n`);
+  process.stdout.write(toYamlStream([r.rendered.documents[0]]));
   process.stdout.write(
     `# composes ${composed.length} resources: ${composed.map((d) => `${d.kind}/${d.metadata?.name}`).join(", ")}\n`,
   );
 }
 process.stdout.write(
-  failed
-    ? `\n${failed} example(s) did not render as expected\n`
-    : "\nall examples rendered as expected\n",
+  ok
+    ? "\nall examples rendered as expected\n"
+    : "\nsome examples did not render as expected (see the lines above)\n",
 );
-process.exitCode = failed ? 1 : 0;
+process.exitCode = ok ? 0 : 1;

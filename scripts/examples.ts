@@ -1,4 +1,4 @@
-// The example renders listed in examples/renders.yaml, shared by `npm run demo` and the golden tests.
+// The example renders listed in test/renders.yaml, rendered one by one for the golden tests.
 import type { CodecName } from "../functions/codec.js";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,16 +17,7 @@ export interface ExampleRender {
 }
 
 export function exampleRenders(): ExampleRender[] {
-  return parse(readFileSync(join(root, "examples/renders.yaml"), "utf8")) as ExampleRender[];
-}
-
-/** The command a user would type to render this example. */
-export function commandFor(e: ExampleRender): string {
-  const flags = [
-    ...(e.required ?? []).map((p) => `--required-resources ${p}`),
-    ...(e.observed ?? []).map((p) => `--observed-resources ${p}`),
-  ];
-  return `npm run render -- ${[e.xr, ...flags].join(" ")}`;
+  return parse(readFileSync(join(root, "test/renders.yaml"), "utf8")) as ExampleRender[];
 }
 
 export function renderExample(

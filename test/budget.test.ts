@@ -76,7 +76,7 @@ describe("creationOrder", () => {
         (rows) => {
           const items = rows.map((r) => obj(r.name, r.ts));
           const key = (o: KubeObject): [string, string] => [
-            String(o.metadata?.creationTimestamp ?? "~"),
+            (o.metadata?.creationTimestamp as string | undefined) ?? "~",
             String(o.metadata?.name ?? ""),
           ];
           const got = creationOrder(items).map(key);

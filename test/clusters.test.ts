@@ -1,24 +1,22 @@
-import { describe, expect, it } from "vitest";
+// Tenant.spec.clusters: Forklift Providers for managed clusters, reached through Open Cluster
+// Management's ManagedServiceAccount and ClusterPermission.
+import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
-import { bytes, run } from "./support/request.js";
-import { validateResource } from "./support/schemas.js";
+import { tenant, vdc } from "./support/fixtures.js";
+import { run, type Plain, type RequestParts } from "./support/request.js";
+import { runCases } from "./support/table.js";
 
-const tenant = (clusters: unknown[], status: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "Tenant",
-  metadata: { name: "globex" },
-  spec: { tier: "enterprise", admins: { groups: ["globex-admins"] }, clusters },
-  status,
-});
-const vdc = (name: string, tenantName = "globex"): KubeObject => ({
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "VDC",
-  metadata: { name, creationTimestamp: "2026-01-01T00:00:00Z" },
-  spec: { tenantRef: { name: tenantName } },
-});
+const globex = (clusters: unknown[]) =>
+  tenant({
+    name: "globex",
+    spec: { tier: "enterprise", admins: { groups: ["globex-admins"] }, clusters },
+  });
+const globexVDC = (name: string, tenantName = "globex") =>
+  vdc({ name, tenant: tenantName, created: "2026-01-01T00:00:00Z" });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VydmljZWFjY291bnQ.c2lnbmF0dXJl";
 const CA = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIEdge1CA\n-----END CERTIFICATE-----\n";
+const URL = "https://api.edge-1.globex.example:6443";
 
 /** A ManagedCluster as the OCM hub reports it once the klusterlet has joined. */
 const managedCluster = (name: string, url?: string): KubeObject => ({
@@ -91,432 +89,470 @@ const tokenSecret = (
 
 const labels = { "crossvdc.io/tenant": "globex", "crossvdc.io/type": "migration" };
 const edge = { name: "edge-1", namespaces: ["globex-edge"] };
-const compose = (
-  xr: KubeObject,
+/** globex with these clusters, its VDCs globex-prod and globex-dev, and acme's acme-dev. */
+const withClusters = (
+  clusters: unknown[],
   required: Record<string, KubeObject[]>,
-  observed: Record<string, KubeObject> = {},
-) =>
-  run({
-    xr,
-    observed,
-    required: {
-      vdcs: [vdc("globex-prod"), vdc("globex-dev"), vdc("acme-dev", "acme")],
-      ...required,
-    },
-  });
+  observed?: Record<string, KubeObject>,
+): RequestParts => ({
+  xr: globex(clusters),
+  ...(observed ? { observed } : {}),
+  required: {
+    vdcs: [globexVDC("globex-prod"), globexVDC("globex-dev"), globexVDC("acme-dev", "acme")],
+    ...required,
+  },
+});
+/** edge-1 joined, with its API URL (none for null) and these token Secrets. */
+const joined = (token: KubeObject[], url: string | null = URL) => ({
+  "cluster-edge-1": [managedCluster("edge-1", url ?? undefined)],
+  "token-edge-1": token,
+});
 const subject = {
   apiGroup: "authentication.open-cluster-management.io",
   kind: "ManagedServiceAccount",
   name: "tenant-globex-mtv",
 };
+const namespaces = ["globex-dev", "globex-edge", "globex-prod"];
+const BUDGET = {
+  type: "BudgetAvailable",
+  status: "True",
+  reason: "WithinBudget",
+  message: "2 VDC(s) within the budget",
+};
+const MSA_AND_PERMISSION = ["cluster-edge-1-msa", "cluster-edge-1-permission"];
+const ALL_FOUR = [...MSA_AND_PERMISSION, "cluster-edge-1-provider", "cluster-edge-1-secret"];
 
-function fatal(out: ReturnType<typeof run>): string {
-  expect(out.results).toHaveLength(1);
-  expect(out.results[0]!.severity).toBe("FATAL");
-  return out.results[0]!.message;
+// The objects composed once the token exists, observed as the API server and Forklift hold them.
+const WITH_TOKEN = run(withClusters([edge], joined([tokenSecret("edge-1")]))).resources;
+const SECRET = WITH_TOKEN["cluster-edge-1-secret"]!;
+const PROVIDER = WITH_TOKEN["cluster-edge-1-provider"]!;
+const observedWithToken = () => ({
+  "cluster-edge-1-secret": {
+    ...SECRET,
+    metadata: { ...SECRET.metadata, uid: "a1", resourceVersion: "9" },
+  },
+  "cluster-edge-1-provider": {
+    ...PROVIDER,
+    status: {
+      phase: "Ready",
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          category: "Required",
+          message: "The provider is ready.",
+          lastTransitionTime: "2026-01-03T00:00:00Z",
+        },
+      ],
+    },
+  },
+});
+/** All four objects observed with these conditions. */
+function observedWith(
+  msa: { type: string; status: string }[],
+  permission: { type: string; status: string }[],
+  provider: { type: string; status: string }[],
+): Record<string, KubeObject> {
+  const at = "2026-01-03T00:00:00Z";
+  const conds = (cs: { type: string; status: string }[]) =>
+    cs.map((c) => ({ ...c, reason: c.type, message: "", lastTransitionTime: at }));
+  return {
+    "cluster-edge-1-msa": {
+      ...WITH_TOKEN["cluster-edge-1-msa"]!,
+      status: {
+        conditions: conds(msa),
+        tokenSecretRef: { name: "tenant-globex-mtv", lastRefreshTimestamp: at },
+      },
+    },
+    "cluster-edge-1-permission": {
+      ...WITH_TOKEN["cluster-edge-1-permission"]!,
+      status: { conditions: conds(permission) },
+    },
+    "cluster-edge-1-secret": SECRET,
+    "cluster-edge-1-provider": {
+      ...PROVIDER,
+      status: { conditions: conds(provider).map((c) => ({ ...c, category: "Required" })) },
+    },
+  };
 }
+/** A refused spec, with the namespace an earlier reconcile composed, which the Fatal must keep. */
+const refused = (clusters: unknown[], required: Record<string, KubeObject[]> = {}) => ({
+  xr: globex(clusters),
+  required: { vdcs: [], "cluster-edge-1": [], "token-edge-1": [], ...required },
+  desired: {
+    namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "tenant-globex" } },
+  },
+});
+
+const facets = {
+  /** The names of what the clusters composed, sorted. */
+  clusterNames: (out: Plain) =>
+    Object.keys(out.resources)
+      .filter((k) => k.startsWith("cluster-"))
+      .sort(),
+  clusters: (out: Plain) => out.status?.clusters,
+  clusterReady: (out: Plain) =>
+    Object.fromEntries(Object.entries(out.ready).filter(([k]) => k.startsWith("cluster-"))),
+  providersReady: (out: Plain) => out.conditions.find((c) => c.type === "ClusterProvidersReady"),
+  grantsClusterAdmin: (out: Plain) => JSON.stringify(out.resources).includes("cluster-admin"),
+  /** The composed objects that hold the token, and whether anything else in the response does. */
+  holdToken: (out: Plain) =>
+    Object.entries(out.resources)
+      .filter(([, r]) => JSON.stringify(r).includes(b64(TOKEN)))
+      .map(([k]) => k),
+  tokenElsewhere: (out: Plain) => {
+    const text = JSON.stringify({ ...out, resources: undefined });
+    return text.includes(TOKEN) || text.includes(b64(TOKEN));
+  },
+};
 
 describe("Tenant managed clusters", () => {
-  it("asks for each cluster's ManagedCluster and its ManagedServiceAccount token Secret", () => {
-    const out = run({ xr: tenant([edge, { name: "edge-2" }]) });
-    expect(out.requirements).toEqual({
-      vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
-      "cluster-edge-1": {
-        apiVersion: "cluster.open-cluster-management.io/v1",
-        kind: "ManagedCluster",
-        matchName: "edge-1",
-      },
-      "token-edge-1": {
-        apiVersion: "v1",
-        kind: "Secret",
-        namespace: "edge-1",
-        matchName: "tenant-globex-mtv",
-      },
-      "cluster-edge-2": {
-        apiVersion: "cluster.open-cluster-management.io/v1",
-        kind: "ManagedCluster",
-        matchName: "edge-2",
-      },
-      "token-edge-2": {
-        apiVersion: "v1",
-        kind: "Secret",
-        namespace: "edge-2",
-        matchName: "tenant-globex-mtv",
-      },
-    });
-    expect(out.resources).toEqual({});
-  });
-
-  it("before the token exists: ManagedServiceAccount and ClusterPermission scoped to the tenant's namespaces, no Secret, no Provider", () => {
-    const out = compose(tenant([edge]), {
-      "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-      "token-edge-1": [],
-    });
-    expect(out.results).toEqual([]);
-    expect(out.resources["cluster-edge-1-msa"]).toEqual({
-      apiVersion: "authentication.open-cluster-management.io/v1beta1",
-      kind: "ManagedServiceAccount",
-      metadata: { name: "tenant-globex-mtv", namespace: "edge-1", labels },
-      spec: { rotation: { enabled: true, validity: "8640h0m0s" } },
-    });
-    expect(out.resources["cluster-edge-1-permission"]).toEqual({
-      apiVersion: "rbac.open-cluster-management.io/v1alpha1",
-      kind: "ClusterPermission",
-      metadata: { name: "tenant-globex-mtv", namespace: "edge-1", labels },
-      spec: {
-        clusterRole: {
-          rules: [
-            { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
-            {
-              apiGroups: ["storage.k8s.io"],
-              resources: ["storageclasses"],
-              verbs: ["get", "list", "watch"],
+  runCases(
+    {
+      AsksForClusterAndToken: {
+        reason:
+          "A tenant asks for each cluster's ManagedCluster and its ManagedServiceAccount token Secret",
+        xr: globex([edge, { name: "edge-2" }]),
+        want: {
+          requirements: {
+            vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+            "cluster-edge-1": {
+              apiVersion: "cluster.open-cluster-management.io/v1",
+              kind: "ManagedCluster",
+              matchName: "edge-1",
             },
-            {
-              apiGroups: ["k8s.cni.cncf.io"],
-              resources: ["network-attachment-definitions"],
-              verbs: ["get", "list", "watch"],
+            "token-edge-1": {
+              apiVersion: "v1",
+              kind: "Secret",
+              namespace: "edge-1",
+              matchName: "tenant-globex-mtv",
             },
+            "cluster-edge-2": {
+              apiVersion: "cluster.open-cluster-management.io/v1",
+              kind: "ManagedCluster",
+              matchName: "edge-2",
+            },
+            "token-edge-2": {
+              apiVersion: "v1",
+              kind: "Secret",
+              namespace: "edge-2",
+              matchName: "tenant-globex-mtv",
+            },
+          },
+          resources: {},
+        },
+      },
+      BeforeToken: {
+        reason:
+          "Before the token exists: a ManagedServiceAccount and a ClusterPermission, admin in the tenant's own namespaces only (its VDCs, not another tenant's, and the one it listed), never cluster-admin; no Secret, no Provider",
+        ...withClusters([edge], joined([])),
+        want: {
+          results: [],
+          clusterNames: MSA_AND_PERMISSION,
+          at: {
+            "cluster-edge-1-msa": {
+              apiVersion: "authentication.open-cluster-management.io/v1beta1",
+              kind: "ManagedServiceAccount",
+              metadata: { name: "tenant-globex-mtv", namespace: "edge-1", labels },
+              spec: { rotation: { enabled: true, validity: "8640h0m0s" } },
+            },
+            "cluster-edge-1-permission": {
+              apiVersion: "rbac.open-cluster-management.io/v1alpha1",
+              kind: "ClusterPermission",
+              metadata: { name: "tenant-globex-mtv", namespace: "edge-1", labels },
+              spec: {
+                clusterRole: {
+                  rules: [
+                    { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+                    {
+                      apiGroups: ["storage.k8s.io"],
+                      resources: ["storageclasses"],
+                      verbs: ["get", "list", "watch"],
+                    },
+                    {
+                      apiGroups: ["k8s.cni.cncf.io"],
+                      resources: ["network-attachment-definitions"],
+                      verbs: ["get", "list", "watch"],
+                    },
+                    {
+                      apiGroups: ["instancetype.kubevirt.io"],
+                      resources: [
+                        "virtualmachineclusterinstancetypes",
+                        "virtualmachineclusterpreferences",
+                      ],
+                      verbs: ["get", "list", "watch"],
+                    },
+                  ],
+                },
+                clusterRoleBinding: { subject },
+                roleBindings: namespaces.map((namespace) => ({
+                  namespace,
+                  roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "admin",
+                  },
+                  subject,
+                })),
+              },
+            },
+          },
+          clusters: [
             {
-              apiGroups: ["instancetype.kubevirt.io"],
-              resources: ["virtualmachineclusterinstancetypes", "virtualmachineclusterpreferences"],
-              verbs: ["get", "list", "watch"],
+              name: "edge-1",
+              url: URL,
+              namespaces,
+              tokenReady: false,
+              ready: false,
+              waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
             },
           ],
-        },
-        clusterRoleBinding: { subject },
-        // admin in the tenant's own namespaces only: its VDCs (not another tenant's) and the extra one it listed.
-        roleBindings: ["globex-dev", "globex-edge", "globex-prod"].map((namespace) => ({
-          namespace,
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
-          subject,
-        })),
-      },
-    });
-    expect(Object.keys(out.resources).filter((k) => k.startsWith("cluster-"))).toEqual([
-      "cluster-edge-1-msa",
-      "cluster-edge-1-permission",
-    ]);
-    expect(out.status?.clusters).toEqual([
-      {
-        name: "edge-1",
-        url: "https://api.edge-1.globex.example:6443",
-        namespaces: ["globex-dev", "globex-edge", "globex-prod"],
-        tokenReady: false,
-        ready: false,
-        waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
-      },
-    ]);
-    expect(out.conditions).toContainEqual({
-      type: "ClusterProvidersReady",
-      status: "False",
-      reason: "WaitingForDependency",
-      message:
-        "Not ready: edge-1 (waiting for the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
-    });
-    for (const [key, r] of Object.entries(out.resources))
-      expect([key, validateResource(r)]).toEqual([key, []]);
-    expect(JSON.stringify(out.resources)).not.toContain("cluster-admin");
-  });
-
-  it("once the token exists: the provider Secret and an openshift Provider in the tenant namespace", () => {
-    const out = compose(tenant([edge]), {
-      "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-      "token-edge-1": [tokenSecret("edge-1")],
-    });
-    expect(out.results).toEqual([]);
-    expect(out.resources["cluster-edge-1-secret"]).toEqual({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name: "edge-1-mtv",
-        namespace: "tenant-globex",
-        labels: {
-          ...labels,
-          createdForProviderType: "openshift",
-          createdForResourceType: "providers",
-        },
-      },
-      type: "Opaque",
-      data: {
-        cacert: b64(CA),
-        insecureSkipVerify: b64("false"),
-        token: b64(TOKEN),
-        url: b64("https://api.edge-1.globex.example:6443"),
-      },
-    });
-    expect(out.resources["cluster-edge-1-provider"]).toEqual({
-      apiVersion: "forklift.konveyor.io/v1beta1",
-      kind: "Provider",
-      metadata: { name: "edge-1-mtv", namespace: "tenant-globex", labels },
-      spec: {
-        type: "openshift",
-        url: "https://api.edge-1.globex.example:6443",
-        secret: { name: "edge-1-mtv", namespace: "tenant-globex" },
-      },
-    });
-    expect(out.status?.clusters).toEqual([
-      {
-        name: "edge-1",
-        url: "https://api.edge-1.globex.example:6443",
-        namespaces: ["globex-dev", "globex-edge", "globex-prod"],
-        tokenReady: true,
-        provider: "edge-1-mtv",
-        ready: false,
-      },
-    ]);
-    for (const [key, r] of Object.entries(out.resources))
-      expect([key, validateResource(r)]).toEqual([key, []]);
-    // The token goes to the provider Secret's desired state and nowhere else.
-    const { resources, ...rest } = out;
-    for (const v of [TOKEN, b64(TOKEN)]) expect(JSON.stringify(rest)).not.toContain(v);
-    expect(
-      Object.entries(resources)
-        .filter(([, r]) => JSON.stringify(r).includes(b64(TOKEN)))
-        .map(([k]) => k),
-    ).toEqual(["cluster-edge-1-secret"]);
-  });
-
-  it.each([
-    { name: "no token Secret", token: [], hasProvider: false },
-    {
-      name: "token Secret without ca.crt",
-      token: [tokenSecret("edge-1", { token: TOKEN })],
-      hasProvider: false,
-    },
-    {
-      name: "token Secret with an empty token",
-      token: [tokenSecret("edge-1", { token: "", "ca.crt": CA })],
-      hasProvider: false,
-    },
-    { name: "token and CA", token: [tokenSecret("edge-1")], hasProvider: true },
-  ])("never emits the Provider before its token: $name", ({ token, hasProvider }) => {
-    const out = compose(tenant([edge]), {
-      "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-      "token-edge-1": token,
-    });
-    expect("cluster-edge-1-provider" in out.resources).toBe(hasProvider);
-    expect("cluster-edge-1-secret" in out.resources).toBe(hasProvider);
-  });
-
-  it("takes spec.clusters[].apiServerURL over the ManagedCluster's, and waits when neither has one", () => {
-    const explicit = compose(
-      tenant([{ ...edge, apiServerURL: "https://api.edge-1.internal:6443" }]),
-      {
-        "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-        "token-edge-1": [tokenSecret("edge-1")],
-      },
-    );
-    expect(
-      (explicit.resources["cluster-edge-1-provider"]!.spec as Record<string, unknown>).url,
-    ).toBe("https://api.edge-1.internal:6443");
-    const none = compose(tenant([edge]), {
-      "cluster-edge-1": [managedCluster("edge-1")],
-      "token-edge-1": [tokenSecret("edge-1")],
-    });
-    expect("cluster-edge-1-provider" in none.resources).toBe(false);
-    expect(none.status?.clusters).toEqual([
-      {
-        name: "edge-1",
-        namespaces: ["globex-dev", "globex-edge", "globex-prod"],
-        tokenReady: true,
-        ready: false,
-        waiting:
-          "the API URL: ManagedCluster edge-1 has no spec.managedClusterClientConfigs[0].url; set spec.clusters[0].apiServerURL",
-      },
-    ]);
-  });
-
-  it("keeps a Provider that exists, as it was, while its token Secret is missing", () => {
-    const first = compose(tenant([edge]), {
-      "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-      "token-edge-1": [tokenSecret("edge-1")],
-    });
-    const observed = {
-      "cluster-edge-1-secret": {
-        ...first.resources["cluster-edge-1-secret"]!,
-        metadata: {
-          ...first.resources["cluster-edge-1-secret"]!.metadata,
-          uid: "a1",
-          resourceVersion: "9",
-        },
-      },
-      "cluster-edge-1-provider": {
-        ...first.resources["cluster-edge-1-provider"]!,
-        status: {
-          phase: "Ready",
           conditions: [
+            BUDGET,
             {
-              type: "Ready",
-              status: "True",
-              category: "Required",
-              message: "The provider is ready.",
-              lastTransitionTime: "2026-01-03T00:00:00Z",
+              type: "ClusterProvidersReady",
+              status: "False",
+              reason: "WaitingForDependency",
+              message:
+                "Not ready: edge-1 (waiting for the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
+            },
+          ],
+          grantsClusterAdmin: false,
+        },
+      },
+      WithToken: {
+        reason:
+          "Once the token exists: the provider Secret and an openshift Provider in the tenant namespace; the token goes to that Secret and nowhere else",
+        ...withClusters([edge], joined([tokenSecret("edge-1")])),
+        want: {
+          results: [],
+          at: {
+            "cluster-edge-1-secret": {
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: {
+                name: "edge-1-mtv",
+                namespace: "tenant-globex",
+                labels: {
+                  ...labels,
+                  createdForProviderType: "openshift",
+                  createdForResourceType: "providers",
+                },
+              },
+              type: "Opaque",
+              data: {
+                cacert: b64(CA),
+                insecureSkipVerify: b64("false"),
+                token: b64(TOKEN),
+                url: b64(URL),
+              },
+            },
+            "cluster-edge-1-provider": {
+              apiVersion: "forklift.konveyor.io/v1beta1",
+              kind: "Provider",
+              metadata: { name: "edge-1-mtv", namespace: "tenant-globex", labels },
+              spec: {
+                type: "openshift",
+                url: URL,
+                secret: { name: "edge-1-mtv", namespace: "tenant-globex" },
+              },
+            },
+          },
+          clusters: [
+            {
+              name: "edge-1",
+              url: URL,
+              namespaces,
+              tokenReady: true,
+              provider: "edge-1-mtv",
+              ready: false,
+            },
+          ],
+          holdToken: ["cluster-edge-1-secret"],
+          tokenElsewhere: false,
+        },
+      },
+      NoProviderWithoutTokenSecret: {
+        reason: "No Provider and no Secret before the token Secret exists",
+        ...withClusters([edge], joined([])),
+        want: { clusterNames: MSA_AND_PERMISSION },
+      },
+      NoProviderWithoutCA: {
+        reason: "No Provider and no Secret while the token Secret has no ca.crt",
+        ...withClusters([edge], joined([tokenSecret("edge-1", { token: TOKEN })])),
+        want: { clusterNames: MSA_AND_PERMISSION },
+      },
+      NoProviderWithEmptyToken: {
+        reason: "No Provider and no Secret while the token is empty",
+        ...withClusters([edge], joined([tokenSecret("edge-1", { token: "", "ca.crt": CA })])),
+        want: { clusterNames: MSA_AND_PERMISSION },
+      },
+      ProviderWithTokenAndCA: {
+        reason: "A token and a CA make the Secret and the Provider",
+        ...withClusters([edge], joined([tokenSecret("edge-1")])),
+        want: { clusterNames: ALL_FOUR },
+      },
+      ExplicitAPIServerURL: {
+        reason: "spec.clusters[].apiServerURL is taken over the ManagedCluster's",
+        ...withClusters(
+          [{ ...edge, apiServerURL: "https://api.edge-1.internal:6443" }],
+          joined([tokenSecret("edge-1")]),
+        ),
+        want: { at: { "cluster-edge-1-provider.spec.url": "https://api.edge-1.internal:6443" } },
+      },
+      NoAPIServerURL: {
+        reason:
+          "Without an API URL from either there is no Provider, and the status says what is missing",
+        ...withClusters([edge], joined([tokenSecret("edge-1")], null)),
+        want: {
+          clusterNames: MSA_AND_PERMISSION,
+          clusters: [
+            {
+              name: "edge-1",
+              namespaces,
+              tokenReady: true,
+              ready: false,
+              waiting:
+                "the API URL: ManagedCluster edge-1 has no spec.managedClusterClientConfigs[0].url; set spec.clusters[0].apiServerURL",
             },
           ],
         },
       },
-    };
-    const out = compose(
-      tenant([edge]),
-      {
-        "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-        "token-edge-1": [],
+      KeepsProviderWithoutToken: {
+        reason: "A Provider that exists is kept, as it was, while its token Secret is missing",
+        ...withClusters([edge], joined([]), observedWithToken()),
+        want: {
+          at: { "cluster-edge-1-secret": SECRET, "cluster-edge-1-provider": PROVIDER },
+          clusters: [
+            {
+              name: "edge-1",
+              url: URL,
+              namespaces,
+              tokenReady: false,
+              provider: "edge-1-mtv",
+              ready: true,
+              waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
+            },
+          ],
+        },
       },
-      observed,
-    );
-    expect(out.resources["cluster-edge-1-secret"]).toEqual(
-      first.resources["cluster-edge-1-secret"],
-    );
-    expect(out.resources["cluster-edge-1-provider"]).toEqual(
-      first.resources["cluster-edge-1-provider"],
-    );
-    expect(out.status?.clusters).toMatchObject([
-      { name: "edge-1", tokenReady: false, provider: "edge-1-mtv", ready: true },
-    ]);
-  });
-
-  it.each([
-    {
-      name: "all observed and ready",
-      msa: [
-        { type: "SecretCreated", status: "True" },
-        { type: "TokenReported", status: "True" },
-      ],
-      permission: [{ type: "AppliedRBACManifestWork", status: "True" }],
-      provider: [{ type: "Ready", status: "True" }],
-      ready: {
-        "cluster-edge-1-msa": true,
-        "cluster-edge-1-permission": true,
-        "cluster-edge-1-secret": true,
-        "cluster-edge-1-provider": true,
-      },
-      condition: {
-        type: "ClusterProvidersReady",
-        status: "True",
-        reason: "ProvidersReady",
-        message: "Forklift Providers of 1 managed cluster(s) ready in namespace tenant-globex",
-      },
-    },
-    {
-      name: "token not reported, RBAC not applied, provider failing",
-      msa: [
-        { type: "SecretCreated", status: "True" },
-        { type: "TokenReported", status: "False" },
-      ],
-      permission: [{ type: "AppliedRBACManifestWork", status: "False" }],
-      provider: [{ type: "ConnectionTestFailed", status: "True" }],
-      ready: {
-        "cluster-edge-1-msa": false,
-        "cluster-edge-1-permission": false,
-        "cluster-edge-1-secret": true,
-        "cluster-edge-1-provider": false,
-      },
-      condition: {
-        type: "ClusterProvidersReady",
-        status: "False",
-        reason: "WaitingForDependency",
-        message: "Not ready: edge-1 (Provider tenant-globex/edge-1-mtv not ready yet)",
-      },
-    },
-  ])(
-    "readiness from the observed objects: $name",
-    ({ msa, permission, provider, ready, condition }) => {
-      const at = "2026-01-03T00:00:00Z";
-      const conds = (cs: { type: string; status: string }[]) =>
-        cs.map((c) => ({ ...c, reason: c.type, message: "", lastTransitionTime: at }));
-      const first = compose(tenant([edge]), {
-        "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-        "token-edge-1": [tokenSecret("edge-1")],
-      });
-      const observed = {
-        "cluster-edge-1-msa": {
-          ...first.resources["cluster-edge-1-msa"]!,
-          status: {
-            conditions: conds(msa),
-            tokenSecretRef: { name: "tenant-globex-mtv", lastRefreshTimestamp: at },
+      AllReady: {
+        reason: "Readiness comes from the observed objects: all ready",
+        ...withClusters(
+          [edge],
+          joined([tokenSecret("edge-1")]),
+          observedWith(
+            [
+              { type: "SecretCreated", status: "True" },
+              { type: "TokenReported", status: "True" },
+            ],
+            [{ type: "AppliedRBACManifestWork", status: "True" }],
+            [{ type: "Ready", status: "True" }],
+          ),
+        ),
+        want: {
+          clusterReady: {
+            "cluster-edge-1-msa": true,
+            "cluster-edge-1-permission": true,
+            "cluster-edge-1-secret": true,
+            "cluster-edge-1-provider": true,
+          },
+          providersReady: {
+            type: "ClusterProvidersReady",
+            status: "True",
+            reason: "ProvidersReady",
+            message: "Forklift Providers of 1 managed cluster(s) ready in namespace tenant-globex",
           },
         },
-        "cluster-edge-1-permission": {
-          ...first.resources["cluster-edge-1-permission"]!,
-          status: { conditions: conds(permission) },
-        },
-        "cluster-edge-1-secret": first.resources["cluster-edge-1-secret"]!,
-        "cluster-edge-1-provider": {
-          ...first.resources["cluster-edge-1-provider"]!,
-          status: { conditions: conds(provider).map((c) => ({ ...c, category: "Required" })) },
-        },
-      };
-      const out = compose(
-        tenant([edge]),
-        {
-          "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-          "token-edge-1": [tokenSecret("edge-1")],
-        },
-        observed,
-      );
-      expect(out.ready).toMatchObject(ready);
-      expect(out.conditions).toContainEqual(condition);
-    },
-  );
-
-  it.each([
-    {
-      name: "cluster not registered",
-      clusters: [edge],
-      required: { "cluster-edge-1": [], "token-edge-1": [] },
-      message:
-        'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not registered in Open Cluster Management',
-    },
-    {
-      name: "another tenant's namespace",
-      clusters: [{ name: "edge-1", namespaces: ["globex-edge", "acme-dev"] }],
-      required: { "cluster-edge-1": [managedCluster("edge-1")], "token-edge-1": [] },
-      message:
-        'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with "globex-": the tenant\'s service account only reaches the tenant\'s own namespaces',
-    },
-    {
-      name: "duplicate cluster",
-      clusters: [edge, edge],
-      required: {},
-      message: 'spec.clusters[1]: duplicate cluster "edge-1" (also at index 0)',
-    },
-    {
-      name: "http API URL",
-      clusters: [{ name: "edge-1", apiServerURL: "http://api.edge-1:6443" }],
-      required: {},
-      message: "spec.clusters[0].apiServerURL: must be an https URL",
-    },
-  ])(
-    "refuses bad input with one Fatal result that keeps what exists: $name",
-    ({ clusters, required, message }) => {
-      const kept = { apiVersion: "v1", kind: "Namespace", metadata: { name: "tenant-globex" } };
-      const out = run({
-        xr: tenant(clusters),
-        required: { vdcs: [], "cluster-edge-1": [], "token-edge-1": [], ...required },
-        desired: { namespace: kept },
-      });
-      expect(fatal(out)).toContain(message);
-      expect(out.resources).toEqual({ namespace: kept });
-    },
-  );
-
-  it("composes nothing of this without clusters", () => {
-    const out = compose(tenant([]), {});
-    expect(Object.keys(out.resources).filter((k) => k.startsWith("cluster-"))).toEqual([]);
-    expect(out.status).not.toHaveProperty("clusters");
-    expect(out.conditions.map((c) => c.type)).toEqual(["BudgetAvailable"]);
-  });
-
-  it("is deterministic", () => {
-    const req = {
-      xr: tenant([edge]),
-      required: {
-        vdcs: [vdc("globex-prod")],
-        "cluster-edge-1": [managedCluster("edge-1", "https://api.edge-1.globex.example:6443")],
-        "token-edge-1": [tokenSecret("edge-1")],
       },
-    };
-    expect(bytes(req).equals(bytes(req))).toBe(true);
-  });
+      NotReady: {
+        reason:
+          "Readiness comes from the observed objects: token not reported, RBAC not applied, provider failing",
+        ...withClusters(
+          [edge],
+          joined([tokenSecret("edge-1")]),
+          observedWith(
+            [
+              { type: "SecretCreated", status: "True" },
+              { type: "TokenReported", status: "False" },
+            ],
+            [{ type: "AppliedRBACManifestWork", status: "False" }],
+            [{ type: "ConnectionTestFailed", status: "True" }],
+          ),
+        ),
+        want: {
+          clusterReady: {
+            "cluster-edge-1-msa": false,
+            "cluster-edge-1-permission": false,
+            "cluster-edge-1-secret": true,
+            "cluster-edge-1-provider": false,
+          },
+          providersReady: {
+            type: "ClusterProvidersReady",
+            status: "False",
+            reason: "WaitingForDependency",
+            message: "Not ready: edge-1 (Provider tenant-globex/edge-1-mtv not ready yet)",
+          },
+        },
+      },
+      RefusesUnregisteredCluster: {
+        reason: "A cluster not registered in OCM is refused; the Fatal keeps what exists",
+        ...refused([edge]),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message:
+              'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not registered in Open Cluster Management',
+          },
+        },
+      },
+      RefusesOtherTenantsNamespace: {
+        reason: "The tenant's service account reaches only the tenant's own namespaces",
+        ...refused([{ name: "edge-1", namespaces: ["globex-edge", "acme-dev"] }], {
+          "cluster-edge-1": [managedCluster("edge-1")],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with "globex-": the tenant\'s service account only reaches the tenant\'s own namespaces',
+          },
+        },
+      },
+      RefusesDuplicateCluster: {
+        reason: "A cluster listed twice is refused",
+        ...refused([edge, edge]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              'Tenant globex: invalid spec: spec.clusters[1]: duplicate cluster "edge-1" (also at index 0)',
+          },
+        },
+      },
+      RefusesHTTPURL: {
+        reason: "An API URL is https",
+        ...refused([{ name: "edge-1", apiServerURL: "http://api.edge-1:6443" }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "Tenant globex: invalid spec: spec.clusters[0].apiServerURL: must be an https URL",
+          },
+        },
+      },
+      NoClusters: {
+        reason: "Without clusters nothing of this is composed, reported or conditioned",
+        ...withClusters([], {}),
+        want: { clusterNames: [], clusters: undefined, conditions: [BUDGET] },
+      },
+      Deterministic: {
+        reason: "The same request gives the same bytes",
+        xr: globex([edge]),
+        required: { vdcs: [globexVDC("globex-prod")], ...joined([tokenSecret("edge-1")]) },
+        want: { sameBytesAs: [] },
+      },
+    },
+    facets,
+  );
 });

@@ -1,29 +1,30 @@
+// VDC.spec.databases: CloudNativePG Clusters and ScheduledBackups, their backup credentials,
+// quota and limits, status, and databases kept or replaced only when the spec allows it.
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { formatQuantity } from "../functions/quantity.js";
 import { vdcSpec } from "../functions/vdc/api.js";
 import { databasesDemand } from "../functions/vdc/databases.js";
-import { bytes, run } from "./support/request.js";
-import { validateResource } from "./support/schemas.js";
+import { tenant, vdc } from "./support/fixtures.js";
+import type { Plain, RequestParts } from "./support/request.js";
+import { runCases } from "./support/table.js";
 
-const tenant = (tier: string): KubeObject => ({
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "Tenant",
-  metadata: { name: "acme" },
-  spec: {
-    tier,
-    admins: { groups: ["acme-admins"] },
-    quota: { cpu: "64", memory: "256Gi", storage: "4Ti", vms: 20, vdcs: 3 },
-  },
-});
+const acme = (tier: string) =>
+  tenant({
+    spec: {
+      tier,
+      admins: { groups: ["acme-admins"] },
+      quota: { cpu: "64", memory: "256Gi", storage: "4Ti", vms: 20, vdcs: 3 },
+    },
+  });
 const quota = { cpu: "16", memory: "64Gi", storage: "1Ti" };
-const vdc = (spec: Record<string, unknown>, status: Record<string, unknown> = {}): KubeObject => ({
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "VDC",
-  metadata: { name: "acme-prod" },
-  spec: { tenantRef: { name: "acme" }, quota, backend: { storageClass: "ceph-rbd" }, ...spec },
-  status,
-});
+/** acme-prod, on storage class ceph-rbd, with `spec` on top. */
+const prod = (spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject =>
+  vdc({
+    name: "acme-prod",
+    spec: { quota, backend: { storageClass: "ceph-rbd" }, ...spec },
+    ...(status ? { status } : {}),
+  });
 /** The backup credentials Secret the tenant created, as the API server returns it: only its key names are read. */
 const s3Secret = (
   data: Record<string, string> = {
@@ -36,17 +37,28 @@ const s3Secret = (
   metadata: { name: "backup-s3", namespace: "acme-prod" },
   data,
 });
-const compose = (
-  xr: KubeObject,
-  tier = "professional",
-  observed: Record<string, KubeObject> = {},
-  secrets: KubeObject[] = [s3Secret()],
-) =>
-  run({
-    xr,
-    observed,
-    required: { tenant: [tenant(tier)], vdcs: [], "backup-secret-backup-s3": secrets },
-  });
+interface With {
+  tier?: string;
+  observed?: Record<string, KubeObject>;
+  /** The backup credentials Secrets found; the complete one unless told. */
+  secrets?: KubeObject[];
+  desired?: Record<string, KubeObject>;
+}
+/** The request once Crossplane has fetched the tenant (professional unless told), the VDCs and the Secret. */
+const databases = (
+  dbs: Record<string, unknown>[],
+  o: With & { spec?: Record<string, unknown> } = {},
+) => request(prod({ ...o.spec, databases: dbs }), o);
+const request = (xr: KubeObject, o: With = {}): RequestParts => ({
+  xr,
+  ...(o.observed ? { observed: o.observed } : {}),
+  ...(o.desired ? { desired: o.desired } : {}),
+  required: {
+    tenant: [acme(o.tier ?? "professional")],
+    vdcs: [],
+    "backup-secret-backup-s3": o.secrets ?? [s3Secret()],
+  },
+});
 
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/vdc": "acme-prod" };
 const backup = { destinationPath: "s3://acme-backups/prod", s3CredentialsSecret: "backup-s3" };
@@ -207,849 +219,938 @@ function running(
 
 /** What the composer emits for a kept database: the observed object without status and server-set metadata. */
 function keptAs(obj: KubeObject): KubeObject {
-  const { status: _, ...rest } = structuredClone(obj);
-  const {
-    uid,
-    resourceVersion,
-    generation,
-    creationTimestamp,
-    managedFields,
-    ownerReferences,
-    finalizers,
-    annotations,
-    ...md
-  } = rest.metadata!;
-  const { ["kubectl.kubernetes.io/last-applied-configuration"]: __, ...kept } = annotations ?? {};
-  return { ...rest, metadata: { ...md, ...(annotations ? { annotations: kept } : {}) } };
+  const o = structuredClone(obj);
+  delete o.status;
+  const metadata = { ...o.metadata };
+  for (const k of [
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "ownerReferences",
+    "finalizers",
+  ])
+    delete metadata[k];
+  if (metadata.annotations) {
+    const annotations = { ...metadata.annotations };
+    delete annotations["kubectl.kubernetes.io/last-applied-configuration"];
+    metadata.annotations = annotations;
+  }
+  return { ...o, metadata };
 }
 
-function expectValid(resources: Record<string, KubeObject>) {
-  for (const [key, r] of Object.entries(resources))
-    expect([key, validateResource(r)]).toEqual([key, []]);
-}
+const dbOnly = <T>(m: Record<string, T>) =>
+  Object.fromEntries(Object.entries(m).filter(([k]) => /^(database|backup)-/.test(k)));
+const facets = {
+  /** The names of the composed Clusters and ScheduledBackups, sorted. */
+  dbNames: (out: Plain) => Object.keys(dbOnly(out.resources)).sort(),
+  dbReady: (out: Plain) => dbOnly(out.ready),
+  databases: (out: Plain) => out.status?.databases,
+  demand: (out: Plain) => out.status?.databaseDemand,
+  /** The conditions about databases (the tenant budget's are the VDC's own cases). */
+  dbConditions: (out: Plain) => out.conditions.filter((c) => c.type !== "BudgetAdmitted"),
+  conditionTypes: (out: Plain) => out.conditions.map((c) => c.type),
+  netpols: (out: Plain) => Object.keys(out.resources).filter((k) => k.startsWith("netpol-")),
+  /** Values of the backup Secret anywhere in the response. */
+  secretShown: (out: Plain) =>
+    [
+      "AKIA-never-shown",
+      "s3cr3t-never-shown",
+      b64("AKIA-never-shown"),
+      b64("s3cr3t-never-shown"),
+    ].filter((v) => JSON.stringify(out).includes(v)),
+};
+const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-function fatal(out: ReturnType<typeof run>): string {
-  expect(out.results).toHaveLength(1);
-  expect(out.results[0]!.severity).toBe("FATAL");
-  return out.results[0]!.message;
-}
+const orders = { name: "orders", backup };
+const ORDERS_STATUS = {
+  name: "orders",
+  ready: false,
+  host: "orders-rw.acme-prod.svc",
+  secretName: "orders-app",
+  backups: true,
+};
+const DEMAND_ONE = { cpu: "2", memory: "4Gi", storage: "50Gi" };
+const NONE_KEPT = {
+  type: "DatabasesProtected",
+  status: "False",
+  reason: "NoneKept",
+  message: "No database is kept against the spec",
+};
+const SECRETS_FOUND = {
+  type: "BackupCredentialsReady",
+  status: "True",
+  reason: "SecretsFound",
+  message: "Backup credentials found for 1 database(s)",
+};
+const MISSING =
+  "Secret acme-prod/backup-s3 does not exist; create it with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY";
+/** A new database waiting for its backup credentials: not created, its quota held, and why. */
+const waiting = (problem: string) => ({
+  results: [],
+  dbNames: [],
+  databases: [
+    { ...ORDERS_STATUS, phase: "WaitingForBackupCredentials", backupCredentials: problem },
+  ],
+  demand: DEMAND_ONE,
+  dbConditions: [
+    NONE_KEPT,
+    {
+      type: "BackupCredentialsReady",
+      status: "False",
+      reason: "WaitingForDependency",
+      message: `Databases not created until their backup credentials are in place: orders (${problem})`,
+    },
+  ],
+});
+const resources = (cpu: string, memory: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu, memory },
+});
+const antiAffinity = (type: string) => ({
+  enablePodAntiAffinity: true,
+  topologyKey: "kubernetes.io/hostname",
+  podAntiAffinityType: type,
+});
+/** The ScheduledBackup of the kept database legacy, as observed. */
+const SCHEDULED: KubeObject = {
+  apiVersion: "postgresql.cnpg.io/v1",
+  kind: "ScheduledBackup",
+  metadata: {
+    name: "legacy",
+    namespace: "acme-prod",
+    uid: "u-2",
+    resourceVersion: "77",
+    generation: 1,
+    creationTimestamp: "2026-01-05T10:00:00Z",
+    labels: { ...labels, "crossvdc.io/type": "database" },
+  },
+  spec: {
+    cluster: { name: "legacy" },
+    schedule: "0 0 2 * * *",
+    method: "barmanObjectStore",
+    immediate: true,
+    backupOwnerReference: "self",
+    suspend: false,
+    target: "prefer-standby",
+  },
+  status: {
+    lastCheckTime: "2026-01-06T02:00:00Z",
+    lastScheduleTime: "2026-01-06T02:00:00Z",
+    nextScheduleTime: "2026-01-07T02:00:00Z",
+  },
+};
+const LEGACY_BACKED_UP = running("legacy", { backup: true });
+const LEGACY = running("legacy");
+const LEGACY_STATUS = {
+  name: "legacy",
+  ready: true,
+  phase: "Cluster in healthy state",
+  instances: 1,
+  readyInstances: 1,
+  host: "legacy-rw.acme-prod.svc",
+  secretName: "legacy-app",
+  backups: true,
+  kept: true,
+};
+const KEPT_WARNING = {
+  severity: "WARNING",
+  reason: "DatabaseKept",
+  message:
+    "Database legacy is kept: removed from spec.databases, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
+};
+const KEPT_CONDITION = {
+  type: "DatabasesProtected",
+  status: "True",
+  reason: "KeptByDeletionProtection",
+  message:
+    "Kept by deletionProtection: legacy (removed from spec.databases). To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry",
+};
+const REPLACING = { name: "orders", version: 16, deletionProtection: false, backup };
+const NOT_READY = (at: string) => ({
+  type: "Ready",
+  status: "False",
+  reason: "ClusterIsNotReady",
+  message: "Cluster Is Not Ready",
+  lastTransitionTime: at,
+});
+/** orders observed with this status. */
+const observedOrders = (status: Record<string, unknown> | undefined) => ({
+  "database-orders": { ...running("orders"), status },
+});
+const shrink = (observed: string, size: Record<string, unknown>, deletionProtection: boolean) =>
+  databases([{ name: "orders", size, deletionProtection, backup }], {
+    observed: { "database-orders": running("orders", { size: observed }) },
+  });
+const SHRINK_EXPLICIT =
+  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 50Gi to 20Gi: storage only grows; set size.storage to at least 50Gi";
+const SHRINK_PRESET =
+  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 200Gi to 50Gi (from the professional preset): storage only grows; set size.storage to at least 200Gi";
+/** The namespace an earlier reconcile composed, which a Fatal must keep. */
+const KEPT_NAMESPACE = {
+  namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-prod" } },
+};
 
 describe("VDC databases", () => {
-  it("composes a professional database with backups: Cluster, ScheduledBackup, operator access, status and demand", () => {
-    const out = compose(vdc({ databases: [{ name: "orders", backup }] }));
-    expect(out.results).toEqual([]);
-    expect(out.resources["database-orders"]).toEqual(cluster({ backup: barman() }));
-    expect(out.resources["backup-orders"]).toEqual({
-      apiVersion: "postgresql.cnpg.io/v1",
-      kind: "ScheduledBackup",
-      metadata: {
-        name: "orders",
-        namespace: "acme-prod",
-        labels: { ...labels, "crossvdc.io/type": "database" },
-      },
-      spec: {
-        cluster: { name: "orders" },
-        schedule: "0 0 2 * * *",
-        method: "barmanObjectStore",
-        immediate: true,
-        backupOwnerReference: "self",
-      },
-    });
-    expect(out.resources["netpol-allow-databases"]).toEqual({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "allow-databases", namespace: "acme-prod", labels },
-      spec: {
-        podSelector: {
-          matchExpressions: [{ key: "cnpg.io/cluster", operator: "In", values: ["orders"] }],
-        },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [
-          {
-            from: [
-              {
-                namespaceSelector: {
-                  matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" },
-                },
-                podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } },
+  runCases(
+    {
+      Professional: {
+        reason:
+          "A professional database with backups: its Cluster, ScheduledBackup, the operator's access, status and demand",
+        ...databases([orders]),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({ backup: barman() }),
+            "backup-orders": {
+              apiVersion: "postgresql.cnpg.io/v1",
+              kind: "ScheduledBackup",
+              metadata: {
+                name: "orders",
+                namespace: "acme-prod",
+                labels: { ...labels, "crossvdc.io/type": "database" },
               },
-            ],
-            ports: [
-              { protocol: "TCP", port: 8000 },
-              { protocol: "TCP", port: 5432 },
-            ],
+              spec: {
+                cluster: { name: "orders" },
+                schedule: "0 0 2 * * *",
+                method: "barmanObjectStore",
+                immediate: true,
+                backupOwnerReference: "self",
+              },
+            },
+            "netpol-allow-databases": {
+              apiVersion: "networking.k8s.io/v1",
+              kind: "NetworkPolicy",
+              metadata: { name: "allow-databases", namespace: "acme-prod", labels },
+              spec: {
+                podSelector: {
+                  matchExpressions: [
+                    { key: "cnpg.io/cluster", operator: "In", values: ["orders"] },
+                  ],
+                },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                  {
+                    from: [
+                      {
+                        namespaceSelector: {
+                          matchLabels: { "kubernetes.io/metadata.name": "cnpg-system" },
+                        },
+                        podSelector: {
+                          matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" },
+                        },
+                      },
+                    ],
+                    ports: [
+                      { protocol: "TCP", port: 8000 },
+                      { protocol: "TCP", port: 5432 },
+                    ],
+                  },
+                ],
+                egress: [
+                  {
+                    ports: [
+                      { protocol: "TCP", port: 443 },
+                      { protocol: "TCP", port: 6443 },
+                    ],
+                  },
+                ],
+              },
+            },
           },
-        ],
-        egress: [
-          {
-            ports: [
-              { protocol: "TCP", port: 443 },
-              { protocol: "TCP", port: 6443 },
-            ],
-          },
-        ],
-      },
-    });
-    expect(out.ready).toMatchObject({ "database-orders": false, "backup-orders": false });
-    expect(out.status).toMatchObject({
-      databases: [
-        {
-          name: "orders",
-          ready: false,
-          host: "orders-rw.acme-prod.svc",
-          secretName: "orders-app",
-          backups: true,
+          dbReady: { "database-orders": false, "backup-orders": false },
+          databases: [ORDERS_STATUS],
+          demand: DEMAND_ONE,
+          dbConditions: [NONE_KEPT, SECRETS_FOUND],
         },
-      ],
-      databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
-    });
-    expect(out.conditions).toContainEqual({
-      type: "DatabasesProtected",
-      status: "False",
-      reason: "NoneKept",
-      message: "No database is kept against the spec",
-    });
-    expect(out.conditions).toContainEqual({
-      type: "BackupCredentialsReady",
-      status: "True",
-      reason: "SecretsFound",
-      message: "Backup credentials found for 1 database(s)",
-    });
-    expectValid(out.resources);
-  });
+      },
 
-  describe("backup credentials", () => {
-    const missing =
-      "Secret acme-prod/backup-s3 does not exist; create it with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY";
-    it("asks for the backup credentials Secret of every database with a backup, once per Secret", () => {
-      const out = run({
-        xr: vdc({
+      // Backup credentials
+      AsksForBackupSecretOnce: {
+        reason:
+          "The backup credentials Secret of every database with a backup is asked for, once per Secret",
+        xr: prod({ databases: [orders, { name: "billing", backup }] }),
+        required: { tenant: [acme("professional")], vdcs: [] },
+        want: {
+          requirements: {
+            tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
+            vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+            "backup-secret-backup-s3": {
+              apiVersion: "v1",
+              kind: "Secret",
+              namespace: "acme-prod",
+              matchName: "backup-s3",
+            },
+          },
+        },
+      },
+      WaitsForMissingSecret: {
+        reason: "A new database waits while its backup Secret does not exist",
+        ...databases([orders], { secrets: [] }),
+        want: waiting(MISSING),
+      },
+      WaitsForSecretKey: {
+        reason: "A new database waits while its backup Secret lacks a key",
+        ...databases([orders], { secrets: [s3Secret({ ACCESS_KEY_ID: "QUtJQS1leGFtcGxl" })] }),
+        want: waiting("Secret acme-prod/backup-s3 lacks the key ACCESS_SECRET_KEY"),
+      },
+      WaitsForSecretKeys: {
+        reason: "A new database waits while its backup Secret has neither key",
+        ...databases([orders], { secrets: [s3Secret({ other: "eA==" })] }),
+        want: waiting(
+          "Secret acme-prod/backup-s3 lacks the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY",
+        ),
+      },
+      RunningKeepsRunningWithoutSecret: {
+        reason:
+          "A running database keeps running when its Secret goes, and the VDC says it has no working backups",
+        ...databases([orders], {
+          secrets: [],
+          observed: {
+            "database-orders": {
+              ...cluster({ backup: barman() }),
+              status: { phase: "Cluster in healthy state" },
+            },
+          },
+        }),
+        want: {
+          at: {
+            "database-orders": cluster({ backup: barman() }),
+            "backup-orders.kind": "ScheduledBackup",
+          },
           databases: [
-            { name: "orders", backup },
-            { name: "billing", backup },
+            {
+              ...ORDERS_STATUS,
+              ready: true,
+              phase: "Cluster in healthy state",
+              backupCredentials: MISSING,
+            },
+          ],
+          dbConditions: [
+            NONE_KEPT,
+            {
+              type: "BackupCredentialsReady",
+              status: "False",
+              reason: "SecretsIncomplete",
+              message: `Databases running without working backups: orders (${MISSING})`,
+            },
+          ],
+        },
+      },
+      NeverReadsSecretValues: {
+        reason: "Only the Secret's key names are read, never its values",
+        ...databases([orders], {
+          secrets: [
+            s3Secret({
+              ACCESS_KEY_ID: b64("AKIA-never-shown"),
+              ACCESS_SECRET_KEY: b64("s3cr3t-never-shown"),
+            }),
           ],
         }),
-        required: { tenant: [tenant("professional")], vdcs: [] },
-      });
-      expect(out.requirements).toMatchObject({
-        "backup-secret-backup-s3": {
-          apiVersion: "v1",
-          kind: "Secret",
-          namespace: "acme-prod",
-          matchName: "backup-s3",
-        },
-      });
-      expect(
-        Object.keys(out.requirements ?? {}).filter((k) => k.startsWith("backup-secret-")),
-      ).toEqual(["backup-secret-backup-s3"]);
-    });
+        want: { secretShown: [] },
+      },
 
-    it.each([
-      { name: "the Secret does not exist", secrets: [], problem: missing },
-      {
-        name: "the Secret lacks a key",
-        secrets: [s3Secret({ ACCESS_KEY_ID: "QUtJQS1leGFtcGxl" })],
-        problem: "Secret acme-prod/backup-s3 lacks the key ACCESS_SECRET_KEY",
+      // Presets follow the tenant's tier
+      PresetDemo: {
+        reason: "demo: one small instance, no backups",
+        ...databases([{ name: "orders" }], { tier: "demo" }),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              storage: { size: "5Gi", storageClass: "ceph-rbd" },
+              resources: resources("500m", "512Mi"),
+            }),
+          },
+          dbNames: ["database-orders"],
+        },
       },
-      {
-        name: "the Secret has neither key",
-        secrets: [s3Secret({ other: "eA==" })],
-        problem: "Secret acme-prod/backup-s3 lacks the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY",
+      PresetFree: {
+        reason: "free: one instance, no backups",
+        ...databases([{ name: "orders" }], { tier: "free" }),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              storage: { size: "10Gi", storageClass: "ceph-rbd" },
+              resources: resources("1", "1Gi"),
+            }),
+          },
+          dbNames: ["database-orders"],
+        },
       },
-    ])(
-      "a new database waits when $name: not created, its quota held, and the VDC says why",
-      ({ secrets, problem }) => {
-        const out = compose(
-          vdc({ databases: [{ name: "orders", backup }] }),
-          "professional",
-          {},
-          secrets,
-        );
-        expect(out.results).toEqual([]);
-        expect(Object.keys(out.resources).filter((k) => /^(database|backup)-/.test(k))).toEqual([]);
-        expect(out.status).toMatchObject({
-          databases: [
+      PresetProfessional: {
+        reason: "professional: one instance with backups",
+        ...databases([orders]),
+        want: {
+          results: [],
+          at: { "database-orders": cluster({ backup: barman() }) },
+          dbNames: ["backup-orders", "database-orders"],
+        },
+      },
+      PresetEnterprise: {
+        reason: "enterprise: three instances, required anti-affinity, backups",
+        ...databases([orders], { tier: "enterprise" }),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              instances: 3,
+              storage: { size: "200Gi", storageClass: "ceph-rbd" },
+              resources: resources("4", "16Gi"),
+              affinity: antiAffinity("required"),
+              backup: barman(),
+            }),
+          },
+          dbNames: ["backup-orders", "database-orders"],
+        },
+      },
+
+      // Explicit values override the preset
+      ExplicitEveryFigure: {
+        reason: "Every figure explicit; more than one instance gets preferred anti-affinity",
+        ...databases([
+          { ...orders, size: { instances: 2, storage: "80Gi", cpu: "1500m", memory: "6Gi" } },
+        ]),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              instances: 2,
+              storage: { size: "80Gi", storageClass: "ceph-rbd" },
+              resources: resources("1500m", "6Gi"),
+              affinity: antiAffinity("preferred"),
+              backup: barman(),
+            }),
+          },
+        },
+      },
+      ExplicitOneFigure: {
+        reason: "One figure explicit, the rest from the preset",
+        ...databases([{ ...orders, size: { memory: "8Gi" } }]),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({ resources: resources("2", "8Gi"), backup: barman() }),
+          },
+        },
+      },
+      ExplicitOtherTiersPreset: {
+        reason: "Another tier's preset: no backups needed, none configured",
+        ...databases([{ name: "orders", size: { preset: "free" } }]),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              storage: { size: "10Gi", storageClass: "ceph-rbd" },
+              resources: resources("1", "1Gi"),
+            }),
+          },
+        },
+      },
+      ExplicitEnterpriseOneInstance: {
+        reason: "The enterprise preset cut to one instance has no anti-affinity",
+        ...databases([{ ...orders, size: { preset: "enterprise", instances: 1 } }]),
+        want: {
+          results: [],
+          at: {
+            "database-orders": cluster({
+              storage: { size: "200Gi", storageClass: "ceph-rbd" },
+              resources: resources("4", "16Gi"),
+              backup: barman(),
+            }),
+          },
+        },
+      },
+      AsGiven: {
+        reason:
+          "The version, schedule, retention and endpoint given are written, and no storage class when the VDC has none",
+        ...databases(
+          [
             {
               name: "orders",
-              ready: false,
-              phase: "WaitingForBackupCredentials",
-              backups: true,
-              backupCredentials: problem,
+              version: 16,
+              backup: {
+                ...backup,
+                schedule: "@daily",
+                retentionDays: 7,
+                endpointURL: "https://minio.acme.example",
+              },
             },
           ],
-          databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
-        });
-        expect(out.conditions).toContainEqual({
-          type: "BackupCredentialsReady",
-          status: "False",
-          reason: "WaitingForDependency",
-          message: `Databases not created until their backup credentials are in place: orders (${problem})`,
-        });
-      },
-    );
-
-    it("a running database keeps running when its Secret goes, and the VDC says it has no working backups", () => {
-      const first = compose(vdc({ databases: [{ name: "orders", backup }] }));
-      const running = {
-        ...structuredClone(first.resources["database-orders"]!),
-        status: { phase: "Cluster in healthy state" },
-      };
-      const out = compose(
-        vdc({ databases: [{ name: "orders", backup }] }),
-        "professional",
-        { "database-orders": running },
-        [],
-      );
-      expect(out.resources["database-orders"]).toEqual(cluster({ backup: barman() }));
-      expect(out.resources["backup-orders"]).toBeDefined();
-      expect(out.status).toMatchObject({
-        databases: [
-          {
-            name: "orders",
-            ready: true,
-            phase: "Cluster in healthy state",
-            backupCredentials: missing,
-          },
-        ],
-      });
-      expect(out.conditions).toContainEqual({
-        type: "BackupCredentialsReady",
-        status: "False",
-        reason: "SecretsIncomplete",
-        message: `Databases running without working backups: orders (${missing})`,
-      });
-    });
-
-    it("never reads the Secret's values", () => {
-      const secret = s3Secret({
-        ACCESS_KEY_ID: Buffer.from("AKIA-never-shown").toString("base64"),
-        ACCESS_SECRET_KEY: Buffer.from("s3cr3t-never-shown").toString("base64"),
-      });
-      const text = JSON.stringify(
-        compose(vdc({ databases: [{ name: "orders", backup }] }), "professional", {}, [secret]),
-      );
-      for (const v of [
-        "AKIA-never-shown",
-        "s3cr3t-never-shown",
-        ...Object.values(secret.data as Record<string, string>),
-      ])
-        expect(text).not.toContain(v);
-    });
-  });
-
-  it.each([
-    {
-      tier: "demo",
-      backup: undefined,
-      spec: {
-        storage: { size: "5Gi", storageClass: "ceph-rbd" },
-        resources: {
-          requests: { cpu: "500m", memory: "512Mi" },
-          limits: { cpu: "500m", memory: "512Mi" },
-        },
-      },
-    },
-    {
-      tier: "free",
-      backup: undefined,
-      spec: {
-        storage: { size: "10Gi", storageClass: "ceph-rbd" },
-        resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-      },
-    },
-    { tier: "professional", backup, spec: { backup: barman() } },
-    {
-      tier: "enterprise",
-      backup,
-      spec: {
-        instances: 3,
-        storage: { size: "200Gi", storageClass: "ceph-rbd" },
-        resources: { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "4", memory: "16Gi" } },
-        affinity: {
-          enablePodAntiAffinity: true,
-          topologyKey: "kubernetes.io/hostname",
-          podAntiAffinityType: "required",
-        },
-        backup: barman(),
-      },
-    },
-  ])("presets follow the tenant's tier: $tier", ({ tier, backup: b, spec }) => {
-    const out = compose(
-      vdc({ databases: [{ name: "orders", ...(b ? { backup: b } : {}) }] }),
-      tier,
-    );
-    expect(out.results).toEqual([]);
-    expect(out.resources["database-orders"]).toEqual(cluster(spec));
-    expect(Object.keys(out.resources).includes("backup-orders")).toBe(b !== undefined);
-    expectValid(out.resources);
-  });
-
-  it.each([
-    {
-      name: "every figure explicit",
-      size: { instances: 2, storage: "80Gi", cpu: "1500m", memory: "6Gi" },
-      spec: {
-        instances: 2,
-        storage: { size: "80Gi", storageClass: "ceph-rbd" },
-        resources: {
-          requests: { cpu: "1500m", memory: "6Gi" },
-          limits: { cpu: "1500m", memory: "6Gi" },
-        },
-        affinity: {
-          enablePodAntiAffinity: true,
-          topologyKey: "kubernetes.io/hostname",
-          podAntiAffinityType: "preferred",
-        },
-        backup: barman(),
-      },
-    },
-    {
-      name: "one figure explicit, the rest from the preset",
-      size: { memory: "8Gi" },
-      spec: {
-        resources: { requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } },
-        backup: barman(),
-      },
-    },
-    {
-      name: "another tier's preset: no backups needed, none configured",
-      size: { preset: "free" },
-      noBackup: true,
-      spec: {
-        storage: { size: "10Gi", storageClass: "ceph-rbd" },
-        resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-      },
-    },
-    {
-      name: "enterprise preset cut to one instance: no anti-affinity",
-      size: { preset: "enterprise", instances: 1 },
-      spec: {
-        storage: { size: "200Gi", storageClass: "ceph-rbd" },
-        resources: { requests: { cpu: "4", memory: "16Gi" }, limits: { cpu: "4", memory: "16Gi" } },
-        backup: barman(),
-      },
-    },
-  ])("explicit values override the preset: $name", ({ size, spec, noBackup }) => {
-    const out = compose(
-      vdc({ databases: [{ name: "orders", size, ...(noBackup ? {} : { backup }) }] }),
-    );
-    expect(out.results).toEqual([]);
-    expect(out.resources["database-orders"]).toEqual(cluster(spec));
-    expectValid(out.resources);
-  });
-
-  it("writes the version, schedule, retention and endpoint it is given, and no storage class when the VDC has none", () => {
-    const out = compose(
-      vdc({
-        backend: {},
-        databases: [
-          {
-            name: "orders",
-            version: 16,
-            backup: {
-              ...backup,
-              schedule: "@daily",
-              retentionDays: 7,
-              endpointURL: "https://minio.acme.example",
-            },
-          },
-        ],
-      }),
-    );
-    const spec = out.resources["database-orders"]!.spec as Record<string, any>;
-    expect(spec.imageName).toBe("ghcr.io/cloudnative-pg/postgresql:16");
-    expect(spec.storage).toEqual({ size: "50Gi" });
-    expect(spec.backup.retentionPolicy).toBe("7d");
-    expect(spec.backup.barmanObjectStore.endpointURL).toBe("https://minio.acme.example");
-    expect(spec.backup.barmanObjectStore.serverName).toBe("orders-pg16");
-    expect((out.resources["backup-orders"]!.spec as Record<string, unknown>).schedule).toBe(
-      "@daily",
-    );
-    expectValid(out.resources);
-  });
-
-  it("composes no policy in an open VDC and nothing at all without databases", () => {
-    const open = compose(
-      vdc({ network: { isolation: "open" }, databases: [{ name: "orders", backup }] }),
-    );
-    expect(Object.keys(open.resources).filter((k) => k.startsWith("netpol-"))).toEqual([]);
-    const none = compose(vdc({}));
-    expect(Object.keys(none.resources).filter((k) => /database|backup/.test(k))).toEqual([]);
-    expect(none.status).not.toHaveProperty("databases");
-    expect(none.conditions.map((c) => c.type)).toEqual(["BudgetAdmitted"]);
-  });
-
-  it("tier professional requires backups: a database without one is Fatal and changes nothing", () => {
-    const kept = { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-prod" } };
-    const out = run({
-      xr: vdc({ databases: [{ name: "orders", backup }, { name: "reports" }] }),
-      required: {
-        tenant: [tenant("professional")],
-        vdcs: [],
-        "backup-secret-backup-s3": [s3Secret()],
-      },
-      desired: { namespace: kept },
-    });
-    expect(fatal(out)).toBe(
-      "VDC acme-prod: spec.databases[1].backup: required: the professional preset includes backups (tenant tier professional); set backup.destinationPath and backup.s3CredentialsSecret",
-    );
-    expect(out.resources).toEqual({ namespace: kept });
-  });
-
-  describe("quota", () => {
-    it.each([
-      {
-        name: "cpu",
-        quota: { cpu: "5", memory: "64Gi", storage: "1Ti" },
-        databases: [
-          { name: "orders", size: { cpu: "2" } },
-          { name: "reports", size: { instances: 2, cpu: "2" } },
-        ],
-        message:
-          "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
-      },
-      {
-        name: "memory and storage at once",
-        quota: { cpu: "16", memory: "10Gi", storage: "100Gi" },
-        databases: [{ name: "orders", size: { instances: 3, memory: "4Gi", storage: "40Gi" } }],
-        message:
-          "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but spec.quota.storage is 100Gi; over by 20Gi",
-      },
-      {
-        name: "exact fit",
-        quota: { cpu: "4", memory: "8Gi", storage: "100Gi" },
-        databases: [
-          { name: "orders", size: { cpu: "2" } },
-          { name: "reports", size: { cpu: "2" } },
-        ],
-        message: undefined,
-      },
-    ])("databases count against spec.quota: $name", ({ quota: q, databases, message }) => {
-      const out = compose(vdc({ quota: q, databases: databases.map((d) => ({ ...d, backup })) }));
-      if (message === undefined) expect(out.results).toEqual([]);
-      else expect(fatal(out)).toBe(message);
-    });
-
-    it("counts a database kept by protection, and refuses a quota lowered below what it holds", () => {
-      const observed = { "database-legacy": running("legacy", { instances: 2 }) };
-      const q = { cpu: "5", memory: "64Gi", storage: "1Ti" };
-      const over = compose(
-        vdc({ quota: q, databases: [{ name: "orders", size: { cpu: "2" }, backup }] }),
-        "professional",
-        observed,
-      );
-      expect(fatal(over)).toBe(
-        "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
-      );
-      const lowered = compose(
-        vdc({ quota: { cpu: "3", memory: "64Gi", storage: "1Ti" } }),
-        "professional",
-        observed,
-      );
-      expect(fatal(lowered)).toBe(
-        "VDC acme-prod: spec.quota: below what the kept database legacy holds: cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
-      );
-    });
-
-    it("refuses a database whose instances the LimitRange would refuse", () => {
-      const out = compose(
-        vdc({
-          limits: { maxMemory: "8Gi" },
-          databases: [{ name: "orders", size: { memory: "16Gi" }, backup }],
-        }),
-      );
-      expect(fatal(out)).toBe(
-        "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's pods",
-      );
-    });
-
-    it("exports the demand for the VirtualMachine composer: sum of instances × figures, presets from the tier", () => {
-      const spec = vdcSpec.parse({
-        tenantRef: { name: "acme" },
-        databases: [
-          { name: "orders", backup },
-          { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
-        ],
-      });
-      const d = databasesDemand(spec.databases, "professional");
-      expect({
-        cpu: formatQuantity(d.cpu, "cpu"),
-        memory: formatQuantity(d.memory, "bytes"),
-        storage: formatQuantity(d.storage, "bytes"),
-      }).toEqual({ cpu: "6500m", memory: "52Gi", storage: "650Gi" });
-      expect(databasesDemand([], "enterprise")).toEqual({ cpu: 0n, memory: 0n, storage: 0n });
-    });
-  });
-
-  describe("nothing lost", () => {
-    it("keeps a protected database that left the spec exactly as observed, with its ScheduledBackup, a Warning and a condition", () => {
-      const legacy = running("legacy", { backup: true });
-      const scheduled: KubeObject = {
-        apiVersion: "postgresql.cnpg.io/v1",
-        kind: "ScheduledBackup",
-        metadata: {
-          name: "legacy",
-          namespace: "acme-prod",
-          uid: "u-2",
-          resourceVersion: "77",
-          generation: 1,
-          creationTimestamp: "2026-01-05T10:00:00Z",
-          labels: { ...labels, "crossvdc.io/type": "database" },
-        },
-        spec: {
-          cluster: { name: "legacy" },
-          schedule: "0 0 2 * * *",
-          method: "barmanObjectStore",
-          immediate: true,
-          backupOwnerReference: "self",
-          suspend: false,
-          target: "prefer-standby",
-        },
-        status: {
-          lastCheckTime: "2026-01-06T02:00:00Z",
-          lastScheduleTime: "2026-01-06T02:00:00Z",
-          nextScheduleTime: "2026-01-07T02:00:00Z",
-        },
-      };
-      const xr = vdc({ databases: [{ name: "orders", backup }] });
-      const out = compose(xr, "professional", {
-        "database-legacy": legacy,
-        "backup-legacy": scheduled,
-      });
-      expect(out.resources["database-legacy"]).toEqual(keptAs(legacy));
-      expect(out.resources["backup-legacy"]).toEqual(keptAs(scheduled));
-      expect(out.ready).toMatchObject({ "database-legacy": true, "backup-legacy": true });
-      expect(
-        (out.resources["netpol-allow-databases"]!.spec as any).podSelector.matchExpressions[0]
-          .values,
-      ).toEqual(["legacy", "orders"]);
-      expect(out.results).toEqual([
-        {
-          severity: "WARNING",
-          reason: "DatabaseKept",
-          message:
-            "Database legacy is kept: removed from spec.databases, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
-        },
-      ]);
-      expect(out.conditions).toContainEqual({
-        type: "DatabasesProtected",
-        status: "True",
-        reason: "KeptByDeletionProtection",
-        message:
-          "Kept by deletionProtection: legacy (removed from spec.databases). To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry",
-      });
-      expect(out.status?.databases).toEqual([
-        {
-          name: "orders",
-          ready: false,
-          host: "orders-rw.acme-prod.svc",
-          secretName: "orders-app",
-          backups: true,
-        },
-        {
-          name: "legacy",
-          ready: true,
-          phase: "Cluster in healthy state",
-          instances: 1,
-          readyInstances: 1,
-          host: "legacy-rw.acme-prod.svc",
-          secretName: "legacy-app",
-          backups: true,
-          kept: true,
-        },
-      ]);
-      expect(out.status?.databaseDemand).toEqual({ cpu: "4", memory: "8Gi", storage: "100Gi" });
-      expectValid(out.resources);
-    });
-
-    it("warns when it starts keeping a database, then says so in the condition and status only", () => {
-      const observed = { "database-legacy": running("legacy") };
-      const first = compose(vdc({}), "professional", observed);
-      expect(first.results.map((r) => r.reason)).toEqual(["DatabaseKept"]);
-      const again = compose(
-        vdc({}, { phase: "Pending", databases: first.status?.databases }),
-        "professional",
-        observed,
-      );
-      expect(again.results).toEqual([]);
-      expect(again.conditions).toContainEqual(
-        expect.objectContaining({ type: "DatabasesProtected", status: "True" }),
-      );
-      expect(again.status?.databases).toContainEqual(
-        expect.objectContaining({ name: "legacy", kept: true }),
-      );
-    });
-
-    it("lets a database go once it was composed with deletionProtection false", () => {
-      const out = compose(vdc({}), "professional", {
-        "database-legacy": running("legacy", { protection: false }),
-      });
-      expect(Object.keys(out.resources).filter((k) => /legacy|databases/.test(k))).toEqual([]);
-      expect(out.results).toEqual([]);
-      expect(out.status).not.toHaveProperty("databases");
-    });
-
-    it("writes the entry's deletionProtection on the Cluster, so it is known once the entry is gone", () => {
-      const out = compose(
-        vdc({ databases: [{ name: "orders", deletionProtection: false, backup }] }),
-      );
-      expect(out.resources["database-orders"]!.metadata!.annotations).toEqual({
-        "crossvdc.io/deletion-protection": "false",
-      });
-    });
-
-    it("keeps a protected database whose new version would replace it", () => {
-      const orders = running("orders", { version: 17, backup: true });
-      const out = compose(
-        vdc({ databases: [{ name: "orders", version: 16, backup }] }),
-        "professional",
-        { "database-orders": orders },
-      );
-      expect(out.resources["database-orders"]).toEqual(keptAs(orders));
-      expect(out.results.map((r) => r.message)).toEqual([
-        "Database orders is kept: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade), and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
-      ]);
-      expect(out.status?.databases).toEqual([
-        {
-          name: "orders",
-          ready: true,
-          phase: "Cluster in healthy state",
-          instances: 1,
-          readyInstances: 1,
-          host: "orders-rw.acme-prod.svc",
-          secretName: "orders-app",
-          backups: true,
-          kept: true,
-        },
-      ]);
-      expectValid(out.resources);
-    });
-
-    it("replaces an unprotected database: left out until it is gone, then composed anew", () => {
-      const xr = vdc({
-        databases: [{ name: "orders", version: 16, deletionProtection: false, backup }],
-      });
-      const deleting = compose(xr, "professional", {
-        "database-orders": running("orders", { version: 17, protection: false }),
-      });
-      expect(Object.keys(deleting.resources).filter((k) => k.includes("orders"))).toEqual([]);
-      expect(deleting.results).toEqual([
-        {
-          severity: "WARNING",
-          reason: "DatabaseReplaced",
-          message:
-            "Database orders: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade); deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup",
-        },
-      ]);
-      expect(deleting.status?.databases).toEqual([
-        {
-          name: "orders",
-          ready: false,
-          host: "orders-rw.acme-prod.svc",
-          secretName: "orders-app",
-          backups: true,
-          phase: "Replacing",
-        },
-      ]);
-      const recreated = compose(xr);
-      expect(recreated.resources["database-orders"]).toEqual(
-        cluster(
-          { imageName: "ghcr.io/cloudnative-pg/postgresql:16", backup: barman("orders-pg16") },
-          false,
+          { spec: { backend: {} } },
         ),
-      );
-    });
-
-    it("upgrades the major version in place", () => {
-      const out = compose(
-        vdc({ databases: [{ name: "orders", version: 18, backup }] }),
-        "professional",
-        { "database-orders": running("orders", { version: 17 }) },
-      );
-      expect(out.results).toEqual([]);
-      expect((out.resources["database-orders"]!.spec as Record<string, unknown>).imageName).toBe(
-        "ghcr.io/cloudnative-pg/postgresql:18",
-      );
-    });
-
-    it.each([
-      {
-        name: "explicit size",
-        observed: "50Gi",
-        size: { storage: "20Gi" },
-        tier: "professional",
-        message:
-          "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 50Gi to 20Gi: storage only grows; set size.storage to at least 50Gi",
+        want: {
+          at: {
+            "database-orders.spec.imageName": "ghcr.io/cloudnative-pg/postgresql:16",
+            "database-orders.spec.storage": { size: "50Gi" },
+            "database-orders.spec.backup.retentionPolicy": "7d",
+            "database-orders.spec.backup.barmanObjectStore.endpointURL":
+              "https://minio.acme.example",
+            "database-orders.spec.backup.barmanObjectStore.serverName": "orders-pg16",
+            "backup-orders.spec.schedule": "@daily",
+          },
+        },
       },
-      {
-        name: "a smaller preset after a tier change",
-        observed: "200Gi",
-        size: {},
-        tier: "professional",
-        message:
-          "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 200Gi to 50Gi (from the professional preset): storage only grows; set size.storage to at least 200Gi",
+      OpenVDC: {
+        reason: "An open VDC gets no database policy",
+        ...databases([orders], { spec: { network: { isolation: "open" } } }),
+        want: { netpols: [] },
       },
-    ])(
-      "refuses a storage decrease, protected or not: $name",
-      ({ observed, size, tier, message }) => {
-        for (const deletionProtection of [true, false]) {
-          const out = compose(
-            vdc({ databases: [{ name: "orders", size, deletionProtection, backup }] }),
-            tier,
-            { "database-orders": running("orders", { size: observed }) },
-          );
-          expect(fatal(out)).toBe(message);
-        }
+      NoDatabases: {
+        reason: "Without databases nothing of this is composed, reported or conditioned",
+        ...request(prod({})),
+        want: {
+          dbNames: [],
+          at: { "netpol-allow-databases": undefined },
+          databases: undefined,
+          conditionTypes: ["BudgetAdmitted"],
+        },
       },
-    );
+      ProfessionalNeedsBackups: {
+        reason:
+          "Tier professional requires backups: a database without one is Fatal and changes nothing",
+        ...databases([orders, { name: "reports" }], { desired: KEPT_NAMESPACE }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-prod: spec.databases[1].backup: required: the professional preset includes backups (tenant tier professional); set backup.destinationPath and backup.s3CredentialsSecret",
+          },
+        },
+      },
 
-    it("grows storage, and keeps the storage class a running database was made with", () => {
-      const out = compose(
-        vdc({
-          backend: { storageClass: "fast-nvme" },
-          databases: [{ name: "orders", size: { storage: "80Gi" }, backup }],
+      // Quota
+      QuotaCPU: {
+        reason: "Databases count against spec.quota: instances × cpu",
+        ...databases(
+          [
+            { ...orders, size: { cpu: "2" } },
+            { name: "reports", size: { instances: 2, cpu: "2" }, backup },
+          ],
+          { spec: { quota: { cpu: "5", memory: "64Gi", storage: "1Ti" } } },
+        ),
+        want: {
+          fatal: {
+            reason: "OverQuota",
+            message:
+              "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
+          },
+        },
+      },
+      QuotaMemoryAndStorage: {
+        reason: "Every figure over the quota is named",
+        ...databases([{ ...orders, size: { instances: 3, memory: "4Gi", storage: "40Gi" } }], {
+          spec: { quota: { cpu: "16", memory: "10Gi", storage: "100Gi" } },
         }),
-        "professional",
-        {
-          "database-orders": running("orders", { size: "50Gi" }),
+        want: {
+          fatal: {
+            reason: "OverQuota",
+            message:
+              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but spec.quota.storage is 100Gi; over by 20Gi",
+          },
         },
-      );
-      expect(out.results).toEqual([]);
-      expect((out.resources["database-orders"]!.spec as Record<string, unknown>).storage).toEqual({
-        size: "80Gi",
-        storageClass: "ceph-rbd",
-      });
-    });
-  });
-
-  describe("status from the observed Cluster", () => {
-    const healthy = running("orders").status;
-    it.each([
-      {
-        name: "Ready condition True",
-        status: healthy,
-        ready: true,
-        extra: { phase: "Cluster in healthy state", instances: 1, readyInstances: 1 },
       },
-      {
-        name: "healthy phase without conditions (older operator)",
-        status: { phase: "Cluster in healthy state", instances: 1, readyInstances: 1 },
-        ready: true,
-        extra: { phase: "Cluster in healthy state", instances: 1, readyInstances: 1 },
-      },
-      {
-        name: "creating",
-        status: {
-          phase: "Setting up primary",
-          phaseReason: "Creating primary instance orders-1",
-          instances: 1,
-          readyInstances: 0,
-          conditions: [
-            {
-              type: "Ready",
-              status: "False",
-              reason: "ClusterIsNotReady",
-              message: "Cluster Is Not Ready",
-              lastTransitionTime: "2026-01-05T10:00:05Z",
-            },
+      QuotaExactFit: {
+        reason: "Databases that take exactly the quota are admitted",
+        ...databases(
+          [
+            { ...orders, size: { cpu: "2" } },
+            { name: "reports", size: { cpu: "2" }, backup },
           ],
-        },
-        ready: false,
-        extra: { phase: "Setting up primary", instances: 1, readyInstances: 0 },
+          { spec: { quota: { cpu: "4", memory: "8Gi", storage: "100Gi" } } },
+        ),
+        want: { results: [] },
       },
-      {
-        name: "a replica down: Ready condition wins over a stale phase",
-        status: {
-          phase: "Cluster in healthy state",
-          instances: 3,
-          readyInstances: 2,
-          conditions: [
-            {
-              type: "Ready",
-              status: "False",
-              reason: "ClusterIsNotReady",
-              message: "Cluster Is Not Ready",
-              lastTransitionTime: "2026-01-05T11:00:00Z",
-            },
-          ],
+      QuotaCountsKept: {
+        reason: "A database kept by protection counts against the quota",
+        ...databases([{ ...orders, size: { cpu: "2" } }], {
+          spec: { quota: { cpu: "5", memory: "64Gi", storage: "1Ti" } },
+          observed: { "database-legacy": running("legacy", { instances: 2 }) },
+        }),
+        want: {
+          fatal: {
+            reason: "OverQuota",
+            message:
+              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
+          },
         },
-        ready: false,
-        extra: { phase: "Cluster in healthy state", instances: 3, readyInstances: 2 },
       },
-    ])("$name", ({ status, ready, extra }) => {
-      const out = compose(vdc({ databases: [{ name: "orders", backup }] }), "professional", {
-        "database-orders": { ...running("orders"), status },
-      });
-      expect(out.ready["database-orders"]).toBe(ready);
-      expect(out.status?.databases).toEqual([
-        {
-          name: "orders",
-          ready,
-          ...extra,
-          host: "orders-rw.acme-prod.svc",
-          secretName: "orders-app",
-          backups: true,
+      QuotaBelowKept: {
+        reason: "A quota lowered below what a kept database holds is refused",
+        ...request(prod({ quota: { cpu: "3", memory: "64Gi", storage: "1Ti" } }), {
+          observed: { "database-legacy": running("legacy", { instances: 2 }) },
+        }),
+        want: {
+          fatal: {
+            reason: "OverQuota",
+            message:
+              "VDC acme-prod: spec.quota: below what the kept database legacy holds: cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
+          },
         },
-      ]);
-    });
-  });
+      },
+      OverLimitRange: {
+        reason: "A database whose instances the LimitRange would refuse is refused",
+        ...databases([{ ...orders, size: { memory: "16Gi" } }], {
+          spec: { limits: { maxMemory: "8Gi" } },
+        }),
+        want: {
+          fatal: {
+            reason: "OverQuota",
+            message:
+              "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's pods",
+          },
+        },
+      },
 
-  it.each([
-    {
-      name: "5-field schedule",
-      db: { name: "orders", backup: { ...backup, schedule: "0 2 * * *" } },
-      message:
-        'spec.databases[0].backup.schedule: has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 0 2 * * *"',
-    },
-    {
-      name: "not an S3 path",
-      db: { name: "orders", backup: { ...backup, destinationPath: "https://bucket" } },
-      message:
-        "spec.databases[0].backup.destinationPath: must be an S3 URL such as s3://bucket/path",
-    },
-    {
-      name: "name starting with a digit",
-      db: { name: "1st" },
-      message: "spec.databases[0].name: must start with a letter",
-    },
-    {
-      name: "unsupported version",
-      db: { name: "orders", version: 12 },
-      message: "spec.databases[0].version",
-    },
-    {
-      name: "negative storage",
-      db: { name: "orders", size: { storage: "-1Gi" } },
-      message: "spec.databases[0].size.storage",
-    },
-  ])("refuses bad input with the field path: $name", ({ db, message }) => {
-    expect(fatal(compose(vdc({ databases: [db] })))).toContain(message);
-  });
-
-  it("refuses two databases of the same name", () => {
-    expect(
-      fatal(
-        compose(
-          vdc({
-            databases: [
-              { name: "orders", backup },
-              { name: "orders", backup },
+      // Nothing lost
+      KeepsProtectedDatabase: {
+        reason:
+          "A protected database that left the spec is kept exactly as observed, with its ScheduledBackup, a Warning and a condition",
+        ...databases([orders], {
+          observed: { "database-legacy": LEGACY_BACKED_UP, "backup-legacy": SCHEDULED },
+        }),
+        want: {
+          at: {
+            "database-legacy": keptAs(LEGACY_BACKED_UP),
+            "backup-legacy": keptAs(SCHEDULED),
+            "netpol-allow-databases.spec.podSelector.matchExpressions.0.values": [
+              "legacy",
+              "orders",
             ],
-          }),
-        ),
-      ),
-    ).toContain('spec.databases[1]: duplicate database "orders" (also at index 0)');
-  });
+          },
+          dbReady: {
+            "backup-legacy": true,
+            "backup-orders": false,
+            "database-legacy": true,
+            "database-orders": false,
+          },
+          results: [KEPT_WARNING],
+          dbConditions: [KEPT_CONDITION, SECRETS_FOUND],
+          databases: [ORDERS_STATUS, LEGACY_STATUS],
+          demand: { cpu: "4", memory: "8Gi", storage: "100Gi" },
+        },
+      },
+      WarnsWhenItStartsKeeping: {
+        reason: "Keeping a database starts with a Warning",
+        ...request(prod({}), { observed: { "database-legacy": LEGACY } }),
+        want: { results: [KEPT_WARNING] },
+      },
+      SaysItKeepsWithoutWarning: {
+        reason: "Once kept, the condition and status say so, without a Warning again",
+        ...request(prod({}, { phase: "Pending", databases: [LEGACY_STATUS] }), {
+          observed: { "database-legacy": LEGACY },
+        }),
+        want: {
+          results: [],
+          dbConditions: [KEPT_CONDITION],
+          databases: [{ ...LEGACY_STATUS, backups: false }],
+        },
+      },
+      LetsUnprotectedGo: {
+        reason: "A database composed with deletionProtection false goes when it leaves the spec",
+        ...request(prod({}), {
+          observed: { "database-legacy": running("legacy", { protection: false }) },
+        }),
+        want: {
+          dbNames: [],
+          at: { "netpol-allow-databases": undefined },
+          results: [],
+          databases: undefined,
+        },
+      },
+      WritesDeletionProtection: {
+        reason:
+          "The entry's deletionProtection is written on the Cluster, so it is known once the entry is gone",
+        ...databases([{ ...orders, deletionProtection: false }]),
+        want: {
+          at: {
+            "database-orders.metadata.annotations": { "crossvdc.io/deletion-protection": "false" },
+          },
+        },
+      },
+      KeepsProtectedAgainstDowngrade: {
+        reason: "A protected database whose new version would replace it is kept",
+        ...databases([{ ...orders, version: 16 }], {
+          observed: { "database-orders": running("orders", { version: 17, backup: true }) },
+        }),
+        want: {
+          at: { "database-orders": keptAs(running("orders", { version: 17, backup: true })) },
+          results: [
+            {
+              severity: "WARNING",
+              reason: "DatabaseKept",
+              message:
+                "Database orders is kept: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade), and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
+            },
+          ],
+          databases: [
+            {
+              ...LEGACY_STATUS,
+              name: "orders",
+              host: "orders-rw.acme-prod.svc",
+              secretName: "orders-app",
+            },
+          ],
+        },
+      },
+      ReplacesUnprotected: {
+        reason:
+          "An unprotected database whose new version would replace it is left out until it is gone, with a Warning",
+        ...databases([REPLACING], {
+          observed: { "database-orders": running("orders", { version: 17, protection: false }) },
+        }),
+        want: {
+          dbNames: [],
+          results: [
+            {
+              severity: "WARNING",
+              reason: "DatabaseReplaced",
+              message:
+                "Database orders: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade); deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup",
+            },
+          ],
+          databases: [{ ...ORDERS_STATUS, phase: "Replacing" }],
+        },
+      },
+      RecreatesReplaced: {
+        reason: "Once it is gone, the replaced database is composed anew",
+        ...databases([REPLACING]),
+        want: {
+          at: {
+            "database-orders": cluster(
+              { imageName: "ghcr.io/cloudnative-pg/postgresql:16", backup: barman("orders-pg16") },
+              false,
+            ),
+          },
+        },
+      },
+      UpgradesInPlace: {
+        reason: "A major version upgrade happens in place",
+        ...databases([{ ...orders, version: 18 }], {
+          observed: { "database-orders": running("orders", { version: 17 }) },
+        }),
+        want: {
+          results: [],
+          at: { "database-orders.spec.imageName": "ghcr.io/cloudnative-pg/postgresql:18" },
+        },
+      },
+      RefusesShrinkProtected: {
+        reason: "Storage only grows, protected or not: an explicit size",
+        ...shrink("50Gi", { storage: "20Gi" }, true),
+        want: { fatal: { reason: "Conflict", message: SHRINK_EXPLICIT } },
+      },
+      RefusesShrinkUnprotected: {
+        reason: "Storage only grows, unprotected too",
+        ...shrink("50Gi", { storage: "20Gi" }, false),
+        want: { fatal: { reason: "Conflict", message: SHRINK_EXPLICIT } },
+      },
+      RefusesSmallerPresetProtected: {
+        reason: "Storage only grows: a smaller preset after a tier change",
+        ...shrink("200Gi", {}, true),
+        want: { fatal: { reason: "Conflict", message: SHRINK_PRESET } },
+      },
+      RefusesSmallerPresetUnprotected: {
+        reason: "Storage only grows: a smaller preset, unprotected",
+        ...shrink("200Gi", {}, false),
+        want: { fatal: { reason: "Conflict", message: SHRINK_PRESET } },
+      },
+      GrowsKeepingStorageClass: {
+        reason: "Storage grows, and keeps the storage class a running database was made with",
+        ...databases([{ ...orders, size: { storage: "80Gi" } }], {
+          spec: { backend: { storageClass: "fast-nvme" } },
+          observed: { "database-orders": running("orders", { size: "50Gi" }) },
+        }),
+        want: {
+          results: [],
+          at: { "database-orders.spec.storage": { size: "80Gi", storageClass: "ceph-rbd" } },
+        },
+      },
 
-  it("is deterministic, whatever order Crossplane lists observed resources in", () => {
-    const xr = vdc({ databases: [{ name: "orders", backup }] });
-    const a = { "database-a": running("a"), "database-b": running("b") };
-    const b = { "database-b": running("b"), "database-a": running("a") };
-    const req = (observed: Record<string, KubeObject>) => ({
-      xr,
-      observed,
-      required: { tenant: [tenant("professional")], vdcs: [] },
+      // Status from the observed Cluster
+      StatusReady: {
+        reason: "A Ready condition True makes the database ready",
+        ...databases([orders], {
+          observed: observedOrders(running("orders").status as Record<string, unknown>),
+        }),
+        want: {
+          dbReady: { "database-orders": true, "backup-orders": false },
+          databases: [
+            {
+              ...ORDERS_STATUS,
+              ready: true,
+              phase: "Cluster in healthy state",
+              instances: 1,
+              readyInstances: 1,
+            },
+          ],
+        },
+      },
+      StatusHealthyPhaseOnly: {
+        reason: "An older operator's healthy phase without conditions makes it ready",
+        ...databases([orders], {
+          observed: observedOrders({
+            phase: "Cluster in healthy state",
+            instances: 1,
+            readyInstances: 1,
+          }),
+        }),
+        want: {
+          dbReady: { "database-orders": true, "backup-orders": false },
+          databases: [
+            {
+              ...ORDERS_STATUS,
+              ready: true,
+              phase: "Cluster in healthy state",
+              instances: 1,
+              readyInstances: 1,
+            },
+          ],
+        },
+      },
+      StatusCreating: {
+        reason: "A Cluster setting up its primary is not ready",
+        ...databases([orders], {
+          observed: observedOrders({
+            phase: "Setting up primary",
+            phaseReason: "Creating primary instance orders-1",
+            instances: 1,
+            readyInstances: 0,
+            conditions: [NOT_READY("2026-01-05T10:00:05Z")],
+          }),
+        }),
+        want: {
+          dbReady: { "database-orders": false, "backup-orders": false },
+          databases: [
+            { ...ORDERS_STATUS, phase: "Setting up primary", instances: 1, readyInstances: 0 },
+          ],
+        },
+      },
+      StatusReplicaDown: {
+        reason: "With a replica down the Ready condition wins over a stale phase",
+        ...databases([orders], {
+          observed: observedOrders({
+            phase: "Cluster in healthy state",
+            instances: 3,
+            readyInstances: 2,
+            conditions: [NOT_READY("2026-01-05T11:00:00Z")],
+          }),
+        }),
+        want: {
+          dbReady: { "database-orders": false, "backup-orders": false },
+          databases: [
+            {
+              ...ORDERS_STATUS,
+              phase: "Cluster in healthy state",
+              instances: 3,
+              readyInstances: 2,
+            },
+          ],
+        },
+      },
+
+      // Bad input, refused with the field path
+      RefusesFiveFieldSchedule: {
+        reason: "CloudNativePG schedules have a seconds field",
+        ...databases([{ ...orders, backup: { ...backup, schedule: "0 2 * * *" } }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              'VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 0 2 * * *"',
+          },
+        },
+      },
+      RefusesNotS3: {
+        reason: "The backup destination is an S3 URL",
+        ...databases([{ ...orders, backup: { ...backup, destinationPath: "https://bucket" } }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: must be an S3 URL such as s3://bucket/path",
+          },
+        },
+      },
+      RefusesNameStartingWithDigit: {
+        reason: "A database name names its services",
+        ...databases([{ name: "1st" }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a letter and contain only lower case alphanumerics and '-' (it names the services <name>-rw, <name>-ro)",
+          },
+        },
+      },
+      RefusesUnsupportedVersion: {
+        reason: "PostgreSQL before 14 is not supported",
+        ...databases([{ name: "orders", version: 12 }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: expected number to be >=14",
+          },
+        },
+      },
+      RefusesNegativeStorage: {
+        reason: "Storage is a non-negative quantity",
+        ...databases([{ name: "orders", size: { storage: "-1Gi" } }]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid string: must match pattern /^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; spec.databases[0].size.storage: must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)",
+          },
+        },
+      },
+      RefusesDuplicateName: {
+        reason: "Two databases of the same name are refused",
+        ...databases([orders, orders]),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              'VDC acme-prod: invalid spec: spec.databases[1]: duplicate database "orders" (also at index 0)',
+          },
+        },
+      },
+      Deterministic: {
+        reason: "The same bytes whatever order Crossplane lists observed resources in",
+        xr: prod({ databases: [orders] }),
+        observed: { "database-a": running("a"), "database-b": running("b") },
+        required: { tenant: [acme("professional")], vdcs: [] },
+        want: {
+          sameBytesAs: [
+            {
+              xr: prod({ databases: [orders] }),
+              observed: { "database-b": running("b"), "database-a": running("a") },
+              required: { tenant: [acme("professional")], vdcs: [] },
+            },
+          ],
+        },
+      },
+    },
+    facets,
+  );
+
+  // Not a composer case: the figure the VDC exports for the VirtualMachine composer.
+  it("exports the demand for the VirtualMachine composer: sum of instances × figures, presets from the tier", () => {
+    const spec = vdcSpec.parse({
+      tenantRef: { name: "acme" },
+      databases: [
+        orders,
+        { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
+      ],
     });
-    expect(bytes(req(a)).equals(bytes(req(b)))).toBe(true);
+    const d = databasesDemand(spec.databases, "professional");
+    expect({
+      cpu: formatQuantity(d.cpu, "cpu"),
+      memory: formatQuantity(d.memory, "bytes"),
+      storage: formatQuantity(d.storage, "bytes"),
+    }).toEqual({ cpu: "6500m", memory: "52Gi", storage: "650Gi" });
+    expect(databasesDemand([], "enterprise")).toEqual({ cpu: 0n, memory: 0n, storage: 0n });
   });
 });

@@ -1,4 +1,4 @@
-// Golden renders of every example in examples/renders.yaml. Set UPDATE_GOLDEN=1
+// Golden renders of every example in test/renders.yaml. Set UPDATE_GOLDEN=1
 // to rewrite test/golden/ after an intended change, then review the diff.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

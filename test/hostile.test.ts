@@ -78,7 +78,7 @@ function baseOf(c: Composer): Base | undefined {
 }
 
 /**
- * A kind without an entry in examples/renders.yaml yet: its first example in
+ * A kind without an entry in test/renders.yaml yet: its first example in
  * examples/<dir>/, with what it requires from examples/<dir>/required and the tenants.
  */
 function layoutExample(kind: string): ExampleRender | undefined {
@@ -150,7 +150,7 @@ function pathsOf(c: Composer, xr: KubeObject): Seg[][] {
       out.push(p);
     }
   };
-  schemaPaths(structural(c.spec as never)).forEach(add);
+  schemaPaths(structural(c.spec)).forEach(add);
   const walk = (v: Json, p: Seg[]) => {
     add(p);
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
@@ -193,7 +193,8 @@ function setAt(obj: Record<string, unknown>, path: Seg[], value: Json): void {
 /** A hostile value with a short label, so a failing case prints readably (values can be 100 kB). */
 interface Hostile {
   label: string;
-  value: Json | typeof DELETE | typeof DUPLICATE;
+  /** A JSON value, or DELETE or DUPLICATE. */
+  value: unknown;
 }
 const DELETE = Symbol("delete");
 const DUPLICATE = Symbol("duplicate");
@@ -343,15 +344,17 @@ function mutate(xr: KubeObject, where: "spec" | "metadata", ms: Mutation[]): Kub
   for (const m of ms) {
     const path: Seg[] = [where, ...m.path];
     const v = m.hostile.value;
-    if (v === DELETE) setAt(out as Record<string, unknown>, path, undefined);
+    if (v === DELETE) setAt(out, path, undefined);
     else if (v === DUPLICATE) {
       const cur = getAt(out, path);
       setAt(
-        out as Record<string, unknown>,
+        out,
         path,
-        Array.isArray(cur) && cur.length ? [...cur, ...structuredClone(cur)] : [cur, cur],
+        Array.isArray(cur) && cur.length
+          ? [...(cur as unknown[]), ...structuredClone(cur as unknown[])]
+          : [cur, cur],
       );
-    } else setAt(out as Record<string, unknown>, path, structuredClone(v));
+    } else setAt(out, path, structuredClone(v));
   }
   return out;
 }
@@ -372,7 +375,7 @@ function check(
   try {
     rsp = fn.run(req);
   } catch (err) {
-    throw new Error(`Fn.run threw: ${(err as Error).stack ?? String(err)}`);
+    throw new Error(`Fn.run threw: ${(err as Error).stack ?? String(err)}`, { cause: err });
   }
   const fatals = rsp.results.filter((r) => r.severity === Severity.SEVERITY_FATAL);
   let outcome: Outcome;
@@ -516,7 +519,7 @@ function withGarbage(base: Base, g: Garbage, codec: Codec): RunFunctionRequest {
   for (const [k, i, v] of g.required) {
     const key = reqKeys.length ? reqKeys[k % reqKeys.length]! : `garbage-${k}`;
     const items = (req.requiredResources[key] ??= { items: [] }).items;
-    const value = structuredClone(v) as { [key: string]: any };
+    const value = structuredClone(v) as Record<string, unknown>;
     if (i < 0 || i >= items.length) items.push({ resource: value } as never);
     else items[i] = { resource: value } as never;
   }
@@ -525,7 +528,7 @@ function withGarbage(base: Base, g: Garbage, codec: Codec): RunFunctionRequest {
     const key = k < 0 || k >= obsKeys.length ? `garbage-${k}` : obsKeys[k]!;
     req.observed!.resources[key] = {
       ...(req.observed!.resources[key] ?? {}),
-      resource: structuredClone(v) as { [key: string]: any },
+      resource: structuredClone(v) as Record<string, unknown>,
     } as never;
   }
   return req;
@@ -536,11 +539,11 @@ function withGarbage(base: Base, g: Garbage, codec: Codec): RunFunctionRequest {
 const RUNS = { spec: 1500, metadata: 400, garbage: 600 };
 
 // Each codec in turn: removing functions/wire/ must change nothing here.
-for (const [codecName, codec] of Object.entries(CODECS) as [string, Codec][])
+for (const [codecName, codec] of Object.entries<Codec>(CODECS))
   for (const c of composers) {
     const base = baseOf(c);
     describe.skipIf(!base)(
-      `${c.kind}, --codec=${codecName}: hostile input${base ? "" : " (no example of this kind in examples/renders.yaml)"}`,
+      `${c.kind}, --codec=${codecName}: hostile input${base ? "" : " (no example of this kind in test/renders.yaml)"}`,
       () => {
         const b = base!;
         const valid = wire(b, codec);

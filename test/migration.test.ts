@@ -1,26 +1,18 @@
+// VDC.spec.migration.sources: Forklift Providers, NetworkMaps and StorageMaps into the VDC,
+// the credentials contract of each provider type, and sources kept while a Plan runs from them.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { migrationNames } from "../functions/vdc/migration.js";
 import { matches } from "../scripts/render-lib.js";
-import { bytes, run } from "./support/request.js";
-import { validateResource } from "./support/schemas.js";
+import { tenant, vdc } from "./support/fixtures.js";
+import { run, type Plain, type RequestParts } from "./support/request.js";
+import { runCases } from "./support/table.js";
 
-const tenant: KubeObject = {
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "Tenant",
-  metadata: { name: "acme" },
-  spec: { tier: "professional", admins: { groups: ["acme-admins"] } },
-};
-const vdc = (
-  migration: Record<string, unknown>,
-  spec: Record<string, unknown> = {},
-): KubeObject => ({
-  apiVersion: "crossvdc.io/v1alpha1",
-  kind: "VDC",
-  metadata: { name: "acme-dev" },
-  spec: { tenantRef: { name: "acme" }, backend: { storageClass: "ceph-rbd" }, migration, ...spec },
-});
+const TENANT = tenant({ spec: { tier: "professional", admins: { groups: ["acme-admins"] } } });
+/** acme-dev with these migration settings, on KubeVirt with storage class ceph-rbd unless `spec` says otherwise. */
+const migrating = (migration: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
+  vdc({ spec: { backend: { storageClass: "ceph-rbd" }, migration, ...spec } });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 /** Values no output may ever contain. */
 const SECRET_VALUES = ["hunter2-vsphere", "s3cr3t-token-value", "-----BEGIN CERTIFICATE-----MIIB"];
@@ -42,12 +34,12 @@ const secret = (
   data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   ...(stringData ? { stringData } : {}),
 });
-const vcenterSecret = secret("vcenter-credentials", {
+const VCENTER_SECRET = secret("vcenter-credentials", {
   user: "svc-mtv@vsphere.local",
   password: SECRET_VALUES[0]!,
   cacert: SECRET_VALUES[2]!,
 });
-const vcenter = {
+const VCENTER = {
   name: "vcenter",
   type: "vsphere",
   url: "https://vcenter.acme.example/sdk",
@@ -73,25 +65,21 @@ const labels = {
   "crossvdc.io/vdc": "acme-dev",
   "crossvdc.io/type": "migration",
 };
-const compose = (
+/** The request once Crossplane has fetched the tenant, the VDCs, these Secrets and the Plans. */
+const withSecrets = (
   xr: KubeObject,
   secrets: Record<string, KubeObject[]>,
-  observed: Record<string, KubeObject> = {},
+  observed?: Record<string, KubeObject>,
   plans: KubeObject[] = [],
-) =>
-  run({
-    xr,
-    observed,
-    required: { tenant: [tenant], vdcs: [], "migration-plans": plans, ...secrets },
-  });
+): RequestParts => ({
+  xr,
+  ...(observed ? { observed } : {}),
+  required: { tenant: [TENANT], vdcs: [], "migration-plans": plans, ...secrets },
+});
+const WITH_VCENTER = withSecrets(migrating({ sources: [VCENTER] }), {
+  "secret-vcenter": [VCENTER_SECRET],
+});
 
-function fatal(out: ReturnType<typeof run>): string {
-  expect(out.results).toHaveLength(1);
-  expect(out.results[0]!.severity).toBe("FATAL");
-  return out.results[0]!.message;
-}
-
-/** A Forklift Provider as the controller reports it. */
 function observedProvider(name: string, status: "ready" | "connectionFailed"): KubeObject {
   const conditions =
     status === "ready"
@@ -169,11 +157,9 @@ function observedProvider(name: string, status: "ready" | "connectionFailed"): K
     },
   };
 }
-const readyMap = (kind: string, name: string): KubeObject => ({
-  apiVersion: "forklift.konveyor.io/v1beta1",
-  kind,
-  metadata: { name, namespace: "acme-dev" },
-  spec: {},
+/** A map as composed, once Forklift has validated it. */
+const readyMap = (composed: KubeObject): KubeObject => ({
+  ...structuredClone(composed),
   status: {
     conditions: [
       {
@@ -188,673 +174,801 @@ const readyMap = (kind: string, name: string): KubeObject => ({
   },
 });
 
-describe("VDC migration sources", () => {
-  it("composes the source Provider, NetworkMap and StorageMap into the VDC, and the destination Provider", () => {
-    const out = compose(vdc({ sources: [vcenter] }), { "secret-vcenter": [vcenterSecret] });
-    expect(out.results).toEqual([]);
-    const provider = {
+// What the VDC had while vcenter was in its spec: Provider, maps and the destination, as observed.
+const COMPOSED = run(WITH_VCENTER).resources;
+const HAD = {
+  "migration-provider-vcenter": observedProvider("vcenter", "ready"),
+  "migration-networkmap-vcenter": readyMap(COMPOSED["migration-networkmap-vcenter"]!),
+  "migration-storagemap-vcenter": readyMap(COMPOSED["migration-storagemap-vcenter"]!),
+  "migration-destination": {
+    ...observedProvider("host", "ready"),
+    spec: { type: "openshift", url: "", secret: {} },
+  },
+};
+/** HAD as composed: what the API server and Forklift added taken off. */
+const HAD_AS_COMPOSED = Object.fromEntries(
+  Object.entries(HAD).map(([k, v]: [string, KubeObject]) => {
+    const o = structuredClone(v);
+    delete o.status;
+    const metadata = { ...o.metadata };
+    delete metadata.uid;
+    delete metadata.generation;
+    return [k, { ...o, metadata }];
+  }),
+);
+const plan = (name: string, conditions: Record<string, unknown>[]): KubeObject => ({
+  apiVersion: "forklift.konveyor.io/v1beta1",
+  kind: "Plan",
+  metadata: {
+    name,
+    namespace: "acme-dev",
+    labels: { "crossvdc.io/vdc": "acme-dev", "crossvdc.io/vm": name },
+  },
+  spec: {
+    provider: {
       source: { name: "vcenter", namespace: "acme-dev" },
       destination: { name: "host", namespace: "acme-dev" },
-    };
-    expect(
-      Object.fromEntries(Object.entries(out.resources).filter(([k]) => k.startsWith("migration-"))),
-    ).toEqual({
-      "migration-provider-vcenter": {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "Provider",
-        metadata: { name: "vcenter", namespace: "acme-dev", labels },
-        spec: {
-          type: "vsphere",
-          url: "https://vcenter.acme.example/sdk",
-          secret: { name: "vcenter-credentials", namespace: "acme-dev" },
-          settings: { sdkEndpoint: "vcenter", vddkInitImage: "registry.acme.example/vddk:8.0.3" },
-        },
-      },
-      "migration-networkmap-vcenter": {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "NetworkMap",
-        metadata: { name: "vcenter-network", namespace: "acme-dev", labels },
-        spec: {
-          provider,
-          map: [
-            { source: { name: "VM Network" }, destination: { type: "pod" } },
-            {
-              source: { id: "dvportgroup-1043" },
-              destination: { type: "multus", name: "vlan-120", namespace: "acme-dev" },
-            },
-            { source: { name: "backup-net" }, destination: { type: "ignored" } },
-          ],
-        },
-      },
-      "migration-storagemap-vcenter": {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "StorageMap",
-        metadata: { name: "vcenter-storage", namespace: "acme-dev", labels },
-        spec: {
-          provider,
-          map: [
-            { source: { name: "datastore-ssd" }, destination: { storageClass: "ceph-rbd" } },
-            {
-              source: { id: "datastore-21" },
-              destination: {
-                storageClass: "ceph-rbd-slow",
-                accessMode: "ReadWriteMany",
-                volumeMode: "Block",
-              },
-            },
-          ],
-        },
-      },
-      "migration-destination": {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "Provider",
-        metadata: { name: "host", namespace: "acme-dev", labels },
-        spec: { type: "openshift", url: "", secret: {} },
-      },
-    });
-    expect(out.status?.migration).toEqual({
-      destinationProvider: "host",
-      sources: [
-        {
-          name: "vcenter",
-          type: "vsphere",
-          ready: false,
-          connected: false,
-          networkMap: "vcenter-network",
-          storageMap: "vcenter-storage",
-        },
-      ],
-    });
-    expect(out.conditions).toContainEqual({
-      type: "MigrationSourcesReady",
-      status: "False",
-      reason: "ProvidersNotReady",
-      message: "Forklift has not validated and connected the providers of: vcenter",
-    });
-    for (const [key, r] of Object.entries(out.resources))
-      expect([key, validateResource(r)]).toEqual([key, []]);
-  });
+    },
+    targetNamespace: "acme-dev",
+    vms: [{ id: "vm-1", targetName: name }],
+  },
+  status: { conditions },
+});
+const planCondition = (type: string, category: string, message: string) => ({
+  type,
+  status: "True",
+  category,
+  message,
+  lastTransitionTime: "2026-01-05T22:00:00Z",
+});
+const EXECUTING = plan("erp", [planCondition("Executing", "Advisory", "The plan is EXECUTING.")]);
+const SUCCEEDED = plan("crm", [
+  planCondition("Succeeded", "Advisory", "The plan execution has SUCCEEDED."),
+]);
+const FAILED = plan("old", [planCondition("Failed", "Critical", "failed")]);
+/** The same Plan run from a Provider named vcenter in another namespace. */
+const ELSEWHERE = {
+  ...EXECUTING,
+  spec: {
+    ...(EXECUTING.spec as object),
+    provider: {
+      source: { name: "vcenter", namespace: "openshift-mtv" },
+      destination: { name: "host", namespace: "acme-dev" },
+    },
+  },
+};
+/** A Plan as the MTV console makes it: no labels of ours, the provider reference without a namespace. */
+const BY_HAND: KubeObject = {
+  apiVersion: "forklift.konveyor.io/v1beta1",
+  kind: "Plan",
+  metadata: { name: "wave-1", namespace: "acme-dev" },
+  spec: {
+    provider: { source: { name: "vcenter" }, destination: { name: "host" } },
+    targetNamespace: "acme-dev",
+    vms: [{ id: "vm-7" }],
+  },
+  status: {
+    conditions: [planCondition("Ready", "Required", "The migration plan is ready.")],
+  },
+};
+/** A VDC whose sources are all gone, whose status still lists vcenter. */
+const EMPTIED = {
+  ...migrating({ sources: [] }),
+  status: { migration: { destinationProvider: "host", sources: [{ name: "vcenter" }] } },
+};
+const RHV = {
+  name: "rhv",
+  type: "ovirt",
+  url: "https://rhv.acme.example/ovirt-engine/api",
+  secretRef: { name: "rhv-credentials" },
+};
 
-  it("gives the names a Plan (and the VirtualMachine composer) references", () => {
-    expect(migrationNames("acme-dev", "vcenter")).toEqual({
-      namespace: "acme-dev",
-      sourceProvider: "vcenter",
-      destinationProvider: "host",
+// The credentials contract: one source src of each type, its Secret creds with these keys.
+const URLS: Record<string, string> = {
+  vsphere: "https://vcenter.acme.example/sdk",
+  ovirt: "https://rhv.acme.example/ovirt-engine/api",
+  openstack: "https://keystone.acme.example:5000/v3",
+  openshift: "https://api.old.acme.example:6443",
+  ova: "nfs.acme.example:/exports/ova",
+};
+const src = (type: string, keys: Record<string, string>, stringData?: Record<string, string>) =>
+  withSecrets(
+    migrating({ sources: [{ name: "src", type, url: URLS[type], secretRef: { name: "creds" } }] }),
+    { "secret-src": [secret("creds", keys, stringData)] },
+  );
+/** What a source whose Secret has the keys it needs composes. */
+const accepted = (type: string) => ({
+  results: [],
+  at: {
+    "migration-provider-src.spec": {
+      type,
+      url: URLS[type],
+      secret: { name: "creds", namespace: "acme-dev" },
+    },
+  },
+});
+const lacks = (missing: string) =>
+  `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`;
+const OPENSTACK_OR =
+  'which openstack providers need; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"';
+
+const vcenterStatus = (more: Record<string, unknown>) => ({
+  destinationProvider: "host",
+  sources: [
+    {
+      name: "vcenter",
+      type: "vsphere",
+      ...more,
       networkMap: "vcenter-network",
       storageMap: "vcenter-storage",
-    });
-    const out = compose(vdc({ sources: [vcenter] }), { "secret-vcenter": [vcenterSecret] });
-    const n = migrationNames("acme-dev", "vcenter");
-    expect(out.resources["migration-provider-vcenter"]!.metadata).toMatchObject({
-      name: n.sourceProvider,
-      namespace: n.namespace,
-    });
-    expect(out.resources["migration-destination"]!.metadata).toMatchObject({
-      name: n.destinationProvider,
-      namespace: n.namespace,
-    });
-    expect(out.resources["migration-networkmap-vcenter"]!.metadata).toMatchObject({
-      name: n.networkMap,
-      namespace: n.namespace,
-    });
-    expect(out.resources["migration-storagemap-vcenter"]!.metadata).toMatchObject({
-      name: n.storageMap,
-      namespace: n.namespace,
-    });
-  });
+    },
+  ],
+});
+const sourcesReady = (status: string, reason: string, message: string) => ({
+  type: "MigrationSourcesReady",
+  status,
+  reason,
+  message,
+});
+const NOT_CONNECTED = sourcesReady(
+  "False",
+  "ProvidersNotReady",
+  "Forklift has not validated and connected the providers of: vcenter",
+);
+const NONE_KEPT = {
+  type: "MigrationSourcesProtected",
+  status: "False",
+  reason: "NoneKept",
+  message: "No migration source is kept against the spec",
+};
+/** vcenter in the spec, everything observed, the Provider as given. */
+const observedWith = (provider: KubeObject) =>
+  withSecrets(
+    migrating({ sources: [VCENTER] }),
+    { "secret-vcenter": [VCENTER_SECRET] },
+    {
+      ...HAD,
+      "migration-provider-vcenter": provider,
+    },
+  );
 
-  it("asks for each source's Secret in the VDC namespace under a deterministic key", () => {
-    const out = run({
-      xr: vdc({
-        sources: [
-          vcenter,
-          {
-            name: "rhv",
-            type: "ovirt",
-            url: "https://rhv.acme.example/ovirt-engine/api",
-            secretRef: { name: "rhv-credentials" },
+const migrationOnly = <T>(m: Record<string, T>) =>
+  Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith("migration-")));
+const facets = {
+  /** The composed migration objects. */
+  migration: (out: Plain) => migrationOnly(out.resources),
+  /** Their names, sorted. */
+  migrationNames: (out: Plain) => Object.keys(migrationOnly(out.resources)).sort(),
+  migrationReady: (out: Plain) => migrationOnly(out.ready),
+  migrationStatus: (out: Plain) => out.status?.migration,
+  migrationConditions: (out: Plain) => out.conditions.filter((c) => c.type.startsWith("Migration")),
+  /** The names a Plan (and the VirtualMachine composer) references. */
+  namesForPlans: () => migrationNames("acme-dev", "vcenter"),
+  /** Which of the Plans in the cluster match what the VDC asks for, as Crossplane fetches them. */
+  fetchedPlans: (out: Plain) =>
+    [BY_HAND, SUCCEEDED, { ...BY_HAND, metadata: { name: "wave-1", namespace: "acme-prod" } }]
+      .filter((p) => matches(out.requirements["migration-plans"] as ResourceSelector, p))
+      .map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`),
+  /** Credential values anywhere in the response, as written or in base64. */
+  leaked: (out: Plain) => {
+    const text = JSON.stringify(out) + JSON.stringify(out).replace(/\\"/g, '"');
+    return SECRET_VALUES.filter((v) => text.includes(v) || text.includes(b64(v)));
+  },
+};
+const PLANS_SELECTOR = {
+  apiVersion: "forklift.konveyor.io/v1beta1",
+  kind: "Plan",
+  namespace: "acme-dev",
+  matchLabels: { labels: {} },
+};
+const TENANT_AND_VDCS = {
+  tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
+  vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+};
+const provider = {
+  source: { name: "vcenter", namespace: "acme-dev" },
+  destination: { name: "host", namespace: "acme-dev" },
+};
+
+describe("VDC migration sources", () => {
+  runCases(
+    {
+      Composes: {
+        reason:
+          "A source becomes a Provider, NetworkMap and StorageMap into the VDC, beside the destination Provider",
+        ...WITH_VCENTER,
+        want: {
+          results: [],
+          migration: {
+            "migration-provider-vcenter": {
+              apiVersion: "forklift.konveyor.io/v1beta1",
+              kind: "Provider",
+              metadata: { name: "vcenter", namespace: "acme-dev", labels },
+              spec: {
+                type: "vsphere",
+                url: "https://vcenter.acme.example/sdk",
+                secret: { name: "vcenter-credentials", namespace: "acme-dev" },
+                settings: {
+                  sdkEndpoint: "vcenter",
+                  vddkInitImage: "registry.acme.example/vddk:8.0.3",
+                },
+              },
+            },
+            "migration-networkmap-vcenter": {
+              apiVersion: "forklift.konveyor.io/v1beta1",
+              kind: "NetworkMap",
+              metadata: { name: "vcenter-network", namespace: "acme-dev", labels },
+              spec: {
+                provider,
+                map: [
+                  { source: { name: "VM Network" }, destination: { type: "pod" } },
+                  {
+                    source: { id: "dvportgroup-1043" },
+                    destination: { type: "multus", name: "vlan-120", namespace: "acme-dev" },
+                  },
+                  { source: { name: "backup-net" }, destination: { type: "ignored" } },
+                ],
+              },
+            },
+            "migration-storagemap-vcenter": {
+              apiVersion: "forklift.konveyor.io/v1beta1",
+              kind: "StorageMap",
+              metadata: { name: "vcenter-storage", namespace: "acme-dev", labels },
+              spec: {
+                provider,
+                map: [
+                  { source: { name: "datastore-ssd" }, destination: { storageClass: "ceph-rbd" } },
+                  {
+                    source: { id: "datastore-21" },
+                    destination: {
+                      storageClass: "ceph-rbd-slow",
+                      accessMode: "ReadWriteMany",
+                      volumeMode: "Block",
+                    },
+                  },
+                ],
+              },
+            },
+            "migration-destination": {
+              apiVersion: "forklift.konveyor.io/v1beta1",
+              kind: "Provider",
+              metadata: { name: "host", namespace: "acme-dev", labels },
+              spec: { type: "openshift", url: "", secret: {} },
+            },
           },
-        ],
-      }),
-    });
-    expect(out.requirements).toEqual({
-      tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-      vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
-      "secret-vcenter": {
-        apiVersion: "v1",
-        kind: "Secret",
-        namespace: "acme-dev",
-        matchName: "vcenter-credentials",
-      },
-      "secret-rhv": {
-        apiVersion: "v1",
-        kind: "Secret",
-        namespace: "acme-dev",
-        matchName: "rhv-credentials",
-      },
-      "migration-plans": {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "Plan",
-        namespace: "acme-dev",
-        matchLabels: { labels: {} },
-      },
-    });
-    expect(out.resources).toEqual({});
-  });
-
-  describe("a source removed while a migration runs from it", () => {
-    // What the VDC had while vcenter was in its spec: Provider, maps and the destination, as observed.
-    const had = {
-      "migration-provider-vcenter": observedProvider("vcenter", "ready"),
-      "migration-networkmap-vcenter": readyMap("NetworkMap", "vcenter-network"),
-      "migration-storagemap-vcenter": readyMap("StorageMap", "vcenter-storage"),
-      "migration-destination": {
-        ...observedProvider("host", "ready"),
-        spec: { type: "openshift", url: "", secret: {} },
-      },
-    };
-    const plan = (name: string, conditions: Record<string, unknown>[]): KubeObject => ({
-      apiVersion: "forklift.konveyor.io/v1beta1",
-      kind: "Plan",
-      metadata: {
-        name,
-        namespace: "acme-dev",
-        labels: { "crossvdc.io/vdc": "acme-dev", "crossvdc.io/vm": name },
-      },
-      spec: {
-        provider: {
-          source: { name: "vcenter", namespace: "acme-dev" },
-          destination: { name: "host", namespace: "acme-dev" },
+          migrationStatus: vcenterStatus({ ready: false, connected: false }),
+          migrationConditions: [NOT_CONNECTED, NONE_KEPT],
         },
-        targetNamespace: "acme-dev",
-        vms: [{ id: "vm-1", targetName: name }],
       },
-      status: { conditions },
-    });
-    const executing = plan("erp", [
-      {
-        type: "Executing",
-        status: "True",
-        category: "Advisory",
-        message: "The plan is EXECUTING.",
-        lastTransitionTime: "2026-01-05T22:00:00Z",
-      },
-    ]);
-    const succeeded = plan("crm", [
-      {
-        type: "Succeeded",
-        status: "True",
-        category: "Advisory",
-        message: "The plan execution has SUCCEEDED.",
-        lastTransitionTime: "2026-01-05T23:00:00Z",
-      },
-    ]);
-    const withStatus = (x: KubeObject) => ({
-      ...x,
-      status: { migration: { destinationProvider: "host", sources: [{ name: "vcenter" }] } },
-    });
-
-    it("still asks for the Plans once the last source is gone, as long as the status lists sources", () => {
-      const out = run({ xr: withStatus(vdc({ sources: [] })) });
-      expect(out.requirements).toMatchObject({
-        "migration-plans": { kind: "Plan", namespace: "acme-dev" },
-      });
-      expect(Object.keys(run({ xr: vdc({ sources: [] }) }).requirements ?? {})).not.toContain(
-        "migration-plans",
-      );
-    });
-
-    it("keeps its Provider, maps and the destination exactly as they are while a Plan from it is unfinished, and says so", () => {
-      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [executing, succeeded]);
-      expect(out.results).toEqual([]);
-      const strip = (o: KubeObject) => {
-        const { status: _, ...rest } = structuredClone(o);
-        const { uid: _u, generation: _g, ...md } = rest.metadata as Record<string, unknown>;
-        return { ...rest, metadata: md };
-      };
-      expect(
-        Object.fromEntries(
-          Object.entries(out.resources).filter(([k]) => k.startsWith("migration-")),
-        ),
-      ).toEqual(Object.fromEntries(Object.entries(had).map(([k, v]) => [k, strip(v)])));
-      expect(out.status?.migration).toEqual({
-        destinationProvider: "host",
-        sources: [
-          {
-            name: "vcenter",
-            type: "vsphere",
-            ready: true,
-            connected: true,
+      NamesForPlans: {
+        reason:
+          "The names a Plan (and the VirtualMachine composer) references are the composed ones",
+        ...WITH_VCENTER,
+        want: {
+          namesForPlans: {
+            namespace: "acme-dev",
+            sourceProvider: "vcenter",
+            destinationProvider: "host",
             networkMap: "vcenter-network",
             storageMap: "vcenter-storage",
-            keptFor: ["erp"],
           },
-        ],
-      });
-      expect(out.conditions).toContainEqual({
-        type: "MigrationSourcesProtected",
-        status: "True",
-        reason: "KeptForRunningMigrations",
-        message:
-          "Removed from spec.migration.sources but kept while migrations from them run: vcenter (Plan erp)",
-      });
-    });
-
-    it("lets it go once every Plan from it is finished", () => {
-      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [
-        succeeded,
-        plan("old", [
-          {
-            type: "Failed",
-            status: "True",
-            category: "Critical",
-            message: "failed",
-            lastTransitionTime: "2026-01-05T23:00:00Z",
+          at: {
+            "migration-provider-vcenter.metadata.name": "vcenter",
+            "migration-provider-vcenter.metadata.namespace": "acme-dev",
+            "migration-destination.metadata.name": "host",
+            "migration-destination.metadata.namespace": "acme-dev",
+            "migration-networkmap-vcenter.metadata.name": "vcenter-network",
+            "migration-networkmap-vcenter.metadata.namespace": "acme-dev",
+            "migration-storagemap-vcenter.metadata.name": "vcenter-storage",
+            "migration-storagemap-vcenter.metadata.namespace": "acme-dev",
           },
-        ]),
-      ]);
-      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
-      expect(out.status?.migration).toBeUndefined();
-    });
-
-    it("is kept for a Plan made by hand in the VDC namespace, one our VirtualMachines did not compose", () => {
-      // As the MTV console makes it: no labels of ours, the provider reference without a namespace.
-      const byHand: KubeObject = {
-        apiVersion: "forklift.konveyor.io/v1beta1",
-        kind: "Plan",
-        metadata: { name: "wave-1", namespace: "acme-dev" },
-        spec: {
-          provider: { source: { name: "vcenter" }, destination: { name: "host" } },
-          targetNamespace: "acme-dev",
-          vms: [{ id: "vm-7" }],
         },
-        status: {
-          conditions: [
+      },
+      AsksForSecrets: {
+        reason: "Each source's Secret is asked for in the VDC namespace under a deterministic key",
+        xr: migrating({ sources: [VCENTER, RHV] }),
+        want: {
+          requirements: {
+            ...TENANT_AND_VDCS,
+            "secret-vcenter": {
+              apiVersion: "v1",
+              kind: "Secret",
+              namespace: "acme-dev",
+              matchName: "vcenter-credentials",
+            },
+            "secret-rhv": {
+              apiVersion: "v1",
+              kind: "Secret",
+              namespace: "acme-dev",
+              matchName: "rhv-credentials",
+            },
+            "migration-plans": PLANS_SELECTOR,
+          },
+          resources: {},
+        },
+      },
+
+      // A source removed while a migration runs from it
+      AsksForPlansWhileStatusListsSources: {
+        reason:
+          "The Plans are still asked for once the last source is gone, as long as the status lists sources; Crossplane fetches those of the VDC namespace, made by hand too",
+        xr: EMPTIED,
+        want: {
+          requirements: { ...TENANT_AND_VDCS, "migration-plans": PLANS_SELECTOR },
+          fetchedPlans: ["acme-dev/wave-1", "acme-dev/crm"],
+        },
+      },
+      NoPlansWithoutSources: {
+        reason: "Without sources in the spec or the status, no Plans are asked for",
+        xr: migrating({ sources: [] }),
+        want: { requirements: TENANT_AND_VDCS },
+      },
+      KeptWhilePlanRuns: {
+        reason:
+          "A removed source's Provider, maps and the destination stay exactly as they are while a Plan from it is unfinished, and the VDC says so",
+        ...withSecrets(EMPTIED, {}, HAD, [EXECUTING, SUCCEEDED]),
+        want: {
+          results: [],
+          migration: HAD_AS_COMPOSED,
+          migrationStatus: vcenterStatus({ ready: true, connected: true, keptFor: ["erp"] }),
+          migrationConditions: [
             {
-              type: "Ready",
+              type: "MigrationSourcesProtected",
               status: "True",
-              category: "Required",
-              message: "The migration plan is ready.",
-              lastTransitionTime: "2026-01-05T22:00:00Z",
+              reason: "KeptForRunningMigrations",
+              message:
+                "Removed from spec.migration.sources but kept while migrations from them run: vcenter (Plan erp)",
             },
           ],
         },
-      };
-      // Fetched the way Crossplane fetches them: whatever in the cluster matches what the VDC asks for.
-      const inCluster = [
-        byHand,
-        succeeded,
-        { ...byHand, metadata: { name: "wave-1", namespace: "acme-prod" } },
-      ];
-      const asked = run({ xr: withStatus(vdc({ sources: [] })) }).requirements[
-        "migration-plans"
-      ] as ResourceSelector;
-      const fetched = inCluster.filter((p) => matches(asked, p));
-      expect(fetched.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)).toEqual([
-        "acme-dev/wave-1",
-        "acme-dev/crm",
-      ]);
-      const out = compose(withStatus(vdc({ sources: [] })), {}, had, fetched);
-      expect(
-        Object.keys(out.resources)
-          .filter((k) => k.startsWith("migration-"))
-          .sort(),
-      ).toEqual(Object.keys(had).sort());
-      expect(
-        (out.status?.migration as { sources: { name: string; keptFor?: string[] }[] }).sources.map(
-          (x) => [x.name, x.keptFor],
+      },
+      LetGoOncePlansFinish: {
+        reason: "A removed source goes once every Plan from it has finished",
+        ...withSecrets(EMPTIED, {}, HAD, [SUCCEEDED, FAILED]),
+        want: { migrationNames: [], migrationStatus: undefined },
+      },
+      KeptForPlanByHand: {
+        reason:
+          "A Plan made by hand in the VDC namespace, one our VirtualMachines did not compose, keeps its source too",
+        ...withSecrets(EMPTIED, {}, HAD, [BY_HAND, SUCCEEDED]),
+        want: {
+          migrationNames: Object.keys(HAD).sort(),
+          migrationStatus: vcenterStatus({ ready: true, connected: true, keptFor: ["wave-1"] }),
+        },
+      },
+      NotKeptForOtherNamespace: {
+        reason: "A Plan from a Provider of the same name in another namespace keeps nothing",
+        ...withSecrets(EMPTIED, {}, HAD, [ELSEWHERE]),
+        want: { migrationNames: [], migrationStatus: undefined },
+      },
+      KeptBesideSourcesInSpec: {
+        reason: "A removed source is kept beside the ones still in the spec",
+        ...withSecrets(
+          migrating({ sources: [RHV] }),
+          { "secret-rhv": [secret("rhv-credentials", { user: "u", password: "p", cacert: "c" })] },
+          HAD,
+          [EXECUTING],
         ),
-      ).toEqual([["vcenter", ["wave-1"]]]);
-    });
-
-    it("is not kept for a Plan from a Provider of the same name in another namespace", () => {
-      const elsewhere = {
-        ...executing,
-        spec: {
-          ...(executing.spec as object),
-          provider: {
-            source: { name: "vcenter", namespace: "openshift-mtv" },
-            destination: { name: "host", namespace: "acme-dev" },
+        want: {
+          migrationNames: [
+            "migration-destination",
+            "migration-networkmap-rhv",
+            "migration-networkmap-vcenter",
+            "migration-provider-rhv",
+            "migration-provider-vcenter",
+            "migration-storagemap-rhv",
+            "migration-storagemap-vcenter",
+          ],
+          migrationStatus: {
+            destinationProvider: "host",
+            sources: [
+              {
+                name: "rhv",
+                type: "ovirt",
+                ready: false,
+                connected: false,
+                networkMap: "rhv-network",
+                storageMap: "rhv-storage",
+              },
+              {
+                name: "vcenter",
+                type: "vsphere",
+                ready: true,
+                connected: true,
+                networkMap: "vcenter-network",
+                storageMap: "vcenter-storage",
+                keptFor: ["erp"],
+              },
+            ],
           },
         },
-      };
-      const out = compose(withStatus(vdc({ sources: [] })), {}, had, [elsewhere]);
-      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
-      expect(out.status?.migration).toBeUndefined();
-    });
+      },
 
-    it("keeps a removed source beside the ones still in the spec", () => {
-      const rhv = {
-        name: "rhv",
-        type: "ovirt",
-        url: "https://rhv.acme.example/ovirt-engine/api",
-        secretRef: { name: "rhv-credentials" },
-      };
-      const rhvSecret = secret("rhv-credentials", { user: "u", password: "p", cacert: "c" });
-      const out = compose(vdc({ sources: [rhv] }), { "secret-rhv": [rhvSecret] }, had, [executing]);
-      expect(
-        Object.keys(out.resources)
-          .filter((k) => k.startsWith("migration-"))
-          .sort(),
-      ).toEqual([
-        "migration-destination",
-        "migration-networkmap-rhv",
-        "migration-networkmap-vcenter",
-        "migration-provider-rhv",
-        "migration-provider-vcenter",
-        "migration-storagemap-rhv",
-        "migration-storagemap-vcenter",
-      ]);
-      expect(
-        (out.status?.migration as { sources: { name: string; keptFor?: string[] }[] }).sources.map(
-          (x) => [x.name, x.keptFor],
-        ),
-      ).toEqual([
-        ["rhv", undefined],
-        ["vcenter", ["erp"]],
-      ]);
-    });
-  });
-
-  describe("credentials contract", () => {
-    const source = (type: string, url: string) => ({
-      name: "src",
-      type,
-      url,
-      secretRef: { name: "creds" },
-    });
-    const urls: Record<string, string> = {
-      vsphere: "https://vcenter.acme.example/sdk",
-      ovirt: "https://rhv.acme.example/ovirt-engine/api",
-      openstack: "https://keystone.acme.example:5000/v3",
-      openshift: "https://api.old.acme.example:6443",
-      ova: "nfs.acme.example:/exports/ova",
-    };
-    it.each([
-      { type: "vsphere", keys: { user: "u", password: "p" }, missing: undefined },
-      {
-        type: "vsphere",
-        keys: { user: "u" },
-        missing: 'lacks the key "password", which vsphere providers need',
+      // The credentials contract
+      VSphere: {
+        reason: "vSphere needs user and password",
+        ...src("vsphere", { user: "u", password: "p" }),
+        want: accepted("vsphere"),
       },
-      {
-        type: "vsphere",
-        keys: { cacert: "c" },
-        missing: 'lacks the keys "user", "password", which vsphere providers need',
+      VSphereWithoutPassword: {
+        reason: "vSphere without a password is refused, naming the key",
+        ...src("vsphere", { user: "u" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks('lacks the key "password", which vsphere providers need'),
+          },
+        },
       },
-      { type: "ovirt", keys: { user: "u", password: "p", cacert: "c" }, missing: undefined },
-      {
-        type: "ovirt",
-        keys: { user: "u", password: "p", insecureSkipVerify: "true" },
-        missing: undefined,
+      VSphereWithoutUserAndPassword: {
+        reason: "Every missing key is named",
+        ...src("vsphere", { cacert: "c" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks('lacks the keys "user", "password", which vsphere providers need'),
+          },
+        },
       },
-      {
-        type: "ovirt",
-        keys: { user: "u", password: "p", insecureSkipVerify: "false" },
-        missing:
-          'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+      OVirt: {
+        reason: "oVirt needs user, password and cacert",
+        ...src("ovirt", { user: "u", password: "p", cacert: "c" }),
+        want: accepted("ovirt"),
       },
-      {
-        type: "ovirt",
-        keys: { user: "u", password: "p" },
-        missing:
-          'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+      OVirtInsecure: {
+        reason: 'oVirt without cacert when insecureSkipVerify is "true"',
+        ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "true" }),
+        want: accepted("ovirt"),
       },
-      {
-        type: "openstack",
-        keys: { username: "u", password: "p", projectName: "x", userDomainName: "Default" },
-        missing: undefined,
+      OVirtNotInsecure: {
+        reason: 'oVirt needs cacert unless insecureSkipVerify is "true"',
+        ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "false" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks(
+              'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+            ),
+          },
+        },
       },
-      {
-        type: "openstack",
-        keys: { username: "u", password: "p", projectID: "x", userDomainID: "d" },
-        missing: undefined,
+      OVirtWithoutCA: {
+        reason: "oVirt without cacert is refused",
+        ...src("ovirt", { user: "u", password: "p" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks(
+              'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+            ),
+          },
+        },
       },
-      {
-        type: "openstack",
-        keys: { applicationCredentialID: "i", applicationCredentialSecret: "s" },
-        missing: undefined,
+      OpenStackByName: {
+        reason: "OpenStack with a user, project and domain by name",
+        ...src("openstack", {
+          username: "u",
+          password: "p",
+          projectName: "x",
+          userDomainName: "Default",
+        }),
+        want: accepted("openstack"),
       },
-      {
-        type: "openstack",
-        keys: { applicationCredentialName: "n", applicationCredentialSecret: "s", username: "u" },
-        missing: undefined,
+      OpenStackByID: {
+        reason: "OpenStack with a project and domain by ID",
+        ...src("openstack", { username: "u", password: "p", projectID: "x", userDomainID: "d" }),
+        want: accepted("openstack"),
       },
-      {
-        type: "openstack",
-        keys: { username: "u", password: "p", projectName: "x" },
-        missing:
-          'lacks the key "userDomainName" or "userDomainID", which openstack providers need; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
+      OpenStackAppCredentialByID: {
+        reason: "OpenStack with an application credential by ID",
+        ...src("openstack", { applicationCredentialID: "i", applicationCredentialSecret: "s" }),
+        want: accepted("openstack"),
       },
-      {
-        type: "openstack",
-        keys: { applicationCredentialName: "n", applicationCredentialSecret: "s" },
-        missing:
-          'lacks the keys "username", "password", "projectName" or "projectID", "userDomainName" or "userDomainID", which openstack providers need; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
+      OpenStackAppCredentialByName: {
+        reason: "OpenStack with an application credential by name and the user",
+        ...src("openstack", {
+          applicationCredentialName: "n",
+          applicationCredentialSecret: "s",
+          username: "u",
+        }),
+        want: accepted("openstack"),
       },
-      { type: "openshift", keys: { token: "t" }, missing: undefined },
-      {
-        type: "openshift",
-        keys: { cacert: "c" },
-        missing: 'lacks the key "token", which openshift providers need',
+      OpenStackWithoutDomain: {
+        reason: "OpenStack without a user domain is refused, naming the alternative",
+        ...src("openstack", { username: "u", password: "p", projectName: "x" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks(`lacks the key "userDomainName" or "userDomainID", ${OPENSTACK_OR}`),
+          },
+        },
       },
-      { type: "ova", keys: { url: "nfs.acme.example:/exports/ova" }, missing: undefined },
-      { type: "ova", keys: {}, missing: 'lacks the key "url", which ova providers need' },
-    ])("$type with $keys", ({ type, keys, missing }) => {
-      const out = compose(vdc({ sources: [source(type, urls[type]!)] }), {
-        "secret-src": [secret("creds", keys as Record<string, string>)],
-      });
-      if (missing === undefined) {
-        expect(out.results).toEqual([]);
-        expect(out.resources["migration-provider-src"]!.spec).toMatchObject({
-          type,
-          url: urls[type],
-        });
-      } else {
-        expect(fatal(out)).toBe(
-          `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`,
-        );
-      }
-    });
-
-    it("counts keys given as stringData too", () => {
-      const out = compose(vdc({ sources: [source("vsphere", urls.vsphere!)] }), {
-        "secret-src": [secret("creds", { user: "u" }, { password: "p" })],
-      });
-      expect(out.results).toEqual([]);
-    });
-
-    it("never puts a credential value in desired state, status, conditions or results", () => {
-      const ok = compose(vdc({ sources: [vcenter] }), { "secret-vcenter": [vcenterSecret] });
-      const broken = compose(vdc({ sources: [vcenter] }), {
-        "secret-vcenter": [
-          secret("vcenter-credentials", { user: SECRET_VALUES[1]!, cacert: SECRET_VALUES[2]! }),
-        ],
-      });
-      expect(fatal(broken)).toContain('lacks the key "password"');
-      for (const out of [ok, broken]) {
-        const text = JSON.stringify(out) + JSON.stringify(out).replace(/\\"/g, '"');
-        for (const v of SECRET_VALUES) {
-          expect(text).not.toContain(v);
-          expect(text).not.toContain(b64(v));
-        }
-      }
-    });
-
-    it("waits for the Secret of a new source, composing the rest of the VDC", () => {
-      const out = compose(vdc({ sources: [vcenter] }), { "secret-vcenter": [] });
-      expect(out.results).toEqual([]);
-      expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([
-        "migration-destination",
-      ]);
-      expect(out.resources.namespace).toBeDefined();
-      expect(out.status?.migration).toEqual({
-        destinationProvider: "host",
-        sources: [
-          {
-            name: "vcenter",
-            type: "vsphere",
+      OpenStackAppCredentialWithoutUser: {
+        reason: "An application credential by name needs the user",
+        ...src("openstack", { applicationCredentialName: "n", applicationCredentialSecret: "s" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks(
+              `lacks the keys "username", "password", "projectName" or "projectID", "userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
+            ),
+          },
+        },
+      },
+      OpenShift: {
+        reason: "OpenShift needs a token",
+        ...src("openshift", { token: "t" }),
+        want: accepted("openshift"),
+      },
+      OpenShiftWithoutToken: {
+        reason: "OpenShift without a token is refused",
+        ...src("openshift", { cacert: "c" }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks('lacks the key "token", which openshift providers need'),
+          },
+        },
+      },
+      OVA: {
+        reason: "OVA needs the url",
+        ...src("ova", { url: "nfs.acme.example:/exports/ova" }),
+        want: accepted("ova"),
+      },
+      OVAWithoutURL: {
+        reason: "OVA without the url is refused",
+        ...src("ova", {}),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message: lacks('lacks the key "url", which ova providers need'),
+          },
+        },
+      },
+      StringData: {
+        reason: "Keys given as stringData count too",
+        ...src("vsphere", { user: "u" }, { password: "p" }),
+        want: { results: [] },
+      },
+      NoCredentialInOutput: {
+        reason: "No credential value reaches desired state, status, conditions or results",
+        ...WITH_VCENTER,
+        want: { leaked: [] },
+      },
+      NoCredentialInFatal: {
+        reason: "Nor a Fatal about the Secret",
+        ...withSecrets(migrating({ sources: [VCENTER] }), {
+          "secret-vcenter": [
+            secret("vcenter-credentials", { user: SECRET_VALUES[1]!, cacert: SECRET_VALUES[2]! }),
+          ],
+        }),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message:
+              'VDC acme-dev: spec.migration.sources[0] (vcenter): Secret acme-dev/vcenter-credentials lacks the key "password", which vsphere providers need',
+          },
+          leaked: [],
+        },
+      },
+      WaitsForSecret: {
+        reason: "A new source waits for its Secret; the rest of the VDC is composed",
+        ...withSecrets(migrating({ sources: [VCENTER] }), { "secret-vcenter": [] }),
+        want: {
+          results: [],
+          migrationNames: ["migration-destination"],
+          at: { "namespace.metadata.name": "acme-dev" },
+          migrationStatus: vcenterStatus({
             ready: false,
             connected: false,
-            networkMap: "vcenter-network",
-            storageMap: "vcenter-storage",
             waiting:
               "waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials",
-          },
-        ],
-      });
-      expect(out.conditions).toContainEqual({
-        type: "MigrationSourcesReady",
-        status: "False",
-        reason: "WaitingForDependency",
-        message:
-          "Not composed yet: vcenter (waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials)",
-      });
-    });
-
-    it("refuses to drop an existing Provider whose Secret is gone: Fatal keeps it", () => {
-      const out = compose(
-        vdc({ sources: [vcenter] }),
-        { "secret-vcenter": [] },
-        { "migration-provider-vcenter": observedProvider("vcenter", "ready") },
-      );
-      expect(fatal(out)).toBe(
-        "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret acme-dev/vcenter-credentials no longer exists; restore it, or remove the source to delete its Provider",
-      );
-    });
-  });
-
-  it.each([
-    {
-      name: "connected and ready",
-      provider: observedProvider("vcenter", "ready"),
-      status: { ready: true, connected: true, phase: "Ready" },
-      condition: {
-        type: "MigrationSourcesReady",
-        status: "True",
-        reason: "ProvidersReady",
-        message: "1 source(s) ready",
-      },
-    },
-    {
-      name: "connection failed",
-      provider: observedProvider("vcenter", "connectionFailed"),
-      status: { ready: false, connected: false, phase: "ConnectionFailed" },
-      condition: {
-        type: "MigrationSourcesReady",
-        status: "False",
-        reason: "ProvidersNotReady",
-        message: "Forklift has not validated and connected the providers of: vcenter",
-      },
-    },
-  ])("status from the observed Provider: $name", ({ provider, status, condition }) => {
-    const observed = {
-      "migration-provider-vcenter": provider,
-      "migration-networkmap-vcenter": readyMap("NetworkMap", "vcenter-network"),
-      "migration-storagemap-vcenter": readyMap("StorageMap", "vcenter-storage"),
-      "migration-destination": {
-        ...observedProvider("host", "ready"),
-        spec: { type: "openshift", url: "", secret: {} },
-      },
-    };
-    const out = compose(
-      vdc({ sources: [vcenter] }),
-      { "secret-vcenter": [vcenterSecret] },
-      observed,
-    );
-    expect(out.status?.migration).toEqual({
-      destinationProvider: "host",
-      sources: [
-        {
-          name: "vcenter",
-          type: "vsphere",
-          ...status,
-          networkMap: "vcenter-network",
-          storageMap: "vcenter-storage",
+          }),
+          migrationConditions: [
+            sourcesReady(
+              "False",
+              "WaitingForDependency",
+              "Not composed yet: vcenter (waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials)",
+            ),
+            NONE_KEPT,
+          ],
         },
-      ],
-    });
-    expect(out.ready).toMatchObject({
-      "migration-provider-vcenter": status.ready,
-      "migration-networkmap-vcenter": true,
-      "migration-storagemap-vcenter": true,
-      "migration-destination": true,
-    });
-    expect(out.conditions).toContainEqual(condition);
-  });
+      },
+      KeepsProviderWithoutSecret: {
+        reason: "An existing Provider whose Secret is gone is not dropped: the Fatal keeps it",
+        ...withSecrets(
+          migrating({ sources: [VCENTER] }),
+          { "secret-vcenter": [] },
+          { "migration-provider-vcenter": observedProvider("vcenter", "ready") },
+        ),
+        want: {
+          fatal: {
+            reason: "WaitingForDependency",
+            message:
+              "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret acme-dev/vcenter-credentials no longer exists; restore it, or remove the source to delete its Provider",
+          },
+        },
+      },
 
-  it.each([
-    {
-      name: "vSphere URL without /sdk",
-      src: { ...vcenter, url: "https://vcenter.acme.example" },
-      message: "spec.migration.sources[0].url: must be the SDK endpoint, ending in /sdk",
-    },
-    {
-      name: "plain http",
-      src: { ...vcenter, url: "http://vcenter.acme.example/sdk" },
-      message: "spec.migration.sources[0].url: must be an https URL",
-    },
-    {
-      name: "OVA not an NFS share",
-      src: { ...vcenter, type: "ova", url: "https://ova.acme.example/vms" },
-      message: "spec.migration.sources[0].url: must be an NFS share",
-    },
-    {
-      name: "a source named host",
-      src: { ...vcenter, name: "host" },
-      message: 'spec.migration.sources[0].name: "host" is the VDC\'s destination provider',
-    },
-    {
-      name: "multus without a name",
-      src: { ...vcenter, networkMap: [{ source: { name: "a" }, destination: { type: "multus" } }] },
-      message: "spec.migration.sources[0].networkMap[0].destination: name is required for multus",
-    },
-    {
-      name: "map entry without a source",
-      src: { ...vcenter, storageMap: [{ source: {} }] },
-      message: "spec.migration.sources[0].storageMap[0].source: set name or id",
-    },
-  ])("refuses bad sources with the field path: $name", ({ src, message }) => {
-    expect(
-      fatal(compose(vdc({ sources: [src] }), { "secret-vcenter": [vcenterSecret] })),
-    ).toContain(message);
-  });
+      // Status from the observed Provider
+      ProviderReady: {
+        reason: "A connected and ready Provider makes the source ready",
+        ...observedWith(observedProvider("vcenter", "ready")),
+        want: {
+          migrationStatus: vcenterStatus({ ready: true, connected: true, phase: "Ready" }),
+          migrationReady: {
+            "migration-provider-vcenter": true,
+            "migration-networkmap-vcenter": true,
+            "migration-storagemap-vcenter": true,
+            "migration-destination": true,
+          },
+          migrationConditions: [
+            sourcesReady("True", "ProvidersReady", "1 source(s) ready"),
+            NONE_KEPT,
+          ],
+        },
+      },
+      ProviderConnectionFailed: {
+        reason: "A Provider that cannot connect leaves the source not ready",
+        ...observedWith(observedProvider("vcenter", "connectionFailed")),
+        want: {
+          migrationStatus: vcenterStatus({
+            ready: false,
+            connected: false,
+            phase: "ConnectionFailed",
+          }),
+          migrationReady: {
+            "migration-provider-vcenter": false,
+            "migration-networkmap-vcenter": true,
+            "migration-storagemap-vcenter": true,
+            "migration-destination": true,
+          },
+          migrationConditions: [NOT_CONNECTED, NONE_KEPT],
+        },
+      },
 
-  it("needs a storage class for every datastore: the entry's or the VDC's", () => {
-    const out = compose(vdc({ sources: [vcenter] }, { backend: {} }), {
-      "secret-vcenter": [vcenterSecret],
-    });
-    expect(fatal(out)).toContain(
-      "spec.migration.sources[0].storageMap[0].storageClass: required when spec.backend.storageClass is not set",
-    );
-  });
-
-  it("refuses migration into a Proxmox VDC", () => {
-    const backend = {
-      type: "proxmox",
-      providerConfigRef: { name: "pve" },
-      node: "pve1",
-      datastore: "local-lvm",
-      bridge: "vmbr0",
-    };
-    expect(
-      fatal(
-        compose(vdc({ sources: [vcenter] }, { backend }), { "secret-vcenter": [vcenterSecret] }),
-      ),
-    ).toContain("spec.migration.sources: migration needs backend.type kubevirt");
-  });
-
-  it("composes nothing for migration without sources", () => {
-    const out = compose(vdc({}), {});
-    expect(Object.keys(out.resources).filter((k) => k.startsWith("migration-"))).toEqual([]);
-    expect(out.status).not.toHaveProperty("migration");
-  });
-
-  it("is deterministic", () => {
-    const req = {
-      xr: vdc({ sources: [vcenter] }),
-      required: { tenant: [tenant], vdcs: [], "secret-vcenter": [vcenterSecret] },
-    };
-    expect(bytes(req).equals(bytes(req))).toBe(true);
-  });
+      // Bad sources, refused with the field path
+      RefusesVSphereURLWithoutSDK: {
+        reason: "A vSphere URL is the SDK endpoint",
+        ...withSecrets(
+          migrating({ sources: [{ ...VCENTER, url: "https://vcenter.acme.example" }] }),
+          { "secret-vcenter": [VCENTER_SECRET] },
+        ),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
+          },
+        },
+      },
+      RefusesPlainHTTP: {
+        reason: "A source URL is https",
+        ...withSecrets(
+          migrating({ sources: [{ ...VCENTER, url: "http://vcenter.acme.example/sdk" }] }),
+          { "secret-vcenter": [VCENTER_SECRET] },
+        ),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an https URL",
+          },
+        },
+      },
+      RefusesOVANotNFS: {
+        reason: "An OVA source is an NFS share",
+        ...withSecrets(
+          migrating({
+            sources: [{ ...VCENTER, type: "ova", url: "https://ova.acme.example/vms" }],
+          }),
+          { "secret-vcenter": [VCENTER_SECRET] },
+        ),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS share such as nfs.example.com:/exports/ova",
+          },
+        },
+      },
+      RefusesSourceNamedHost: {
+        reason: "host is the destination provider's name",
+        ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "host" }] }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the VDC\'s destination provider',
+          },
+        },
+      },
+      RefusesMultusWithoutName: {
+        reason: "A multus destination names its network",
+        ...withSecrets(
+          migrating({
+            sources: [
+              {
+                ...VCENTER,
+                networkMap: [{ source: { name: "a" }, destination: { type: "multus" } }],
+              },
+            ],
+          }),
+          { "secret-vcenter": [VCENTER_SECRET] },
+        ),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap[0].destination: name is required for multus and only allowed for multus",
+          },
+        },
+      },
+      RefusesMapEntryWithoutSource: {
+        reason: "A map entry names its source",
+        ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [{ source: {} }] }] }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap[0].source: set name or id",
+          },
+        },
+      },
+      RefusesDatastoreWithoutStorageClass: {
+        reason: "Every datastore needs a storage class: the entry's or the VDC's",
+        ...withSecrets(migrating({ sources: [VCENTER] }, { backend: {} }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap[0].storageClass: required when spec.backend.storageClass is not set",
+          },
+        },
+      },
+      RefusesProxmox: {
+        reason: "Forklift migrates into KubeVirt only",
+        ...withSecrets(
+          migrating(
+            { sources: [VCENTER] },
+            {
+              backend: {
+                type: "proxmox",
+                providerConfigRef: { name: "pve" },
+                node: "pve1",
+                datastore: "local-lvm",
+                bridge: "vmbr0",
+              },
+            },
+          ),
+          { "secret-vcenter": [VCENTER_SECRET] },
+        ),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources: migration needs backend.type kubevirt; spec.migration.sources[0].storageMap[0].storageClass: required when spec.backend.storageClass is not set",
+          },
+        },
+      },
+      NoSources: {
+        reason: "Without sources nothing of this is composed or reported",
+        ...withSecrets(migrating({}), {}),
+        want: { migrationNames: [], migrationStatus: undefined },
+      },
+      Deterministic: {
+        reason: "The same request gives the same bytes",
+        xr: migrating({ sources: [VCENTER] }),
+        required: { tenant: [TENANT], vdcs: [], "secret-vcenter": [VCENTER_SECRET] },
+        want: { sameBytesAs: [] },
+      },
+    },
+    facets,
+  );
 });

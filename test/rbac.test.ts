@@ -40,7 +40,7 @@ async function derived(): Promise<Grants> {
     for (const sel of out.requirements)
       if (sel.apiVersion !== API_VERSION)
         grant(g, groupOf(sel.apiVersion), resourceOf(sel.kind), READ);
-    for (const obj of out.documents.slice(1) as KubeObject[]) {
+    for (const obj of out.documents.slice(1)) {
       grant(g, groupOf(obj.apiVersion), resourceOf(obj.kind), WRITE);
       const ref = (obj as { roleRef?: { kind?: string; name?: string } }).roleRef;
       if (obj.kind === "RoleBinding" && ref?.kind === "ClusterRole")

@@ -179,8 +179,13 @@ interface Family {
   invalid: Invalid[];
 }
 
-// Fixtures are mutated freely through deep paths: typed loosely on purpose.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Invalid fixtures are made by mutating clones through deep paths (a wrong type, an unknown
+// field) that no schema type allows: typed loosely on purpose, from here to the end.
+/* eslint-disable
+   @typescript-eslint/no-explicit-any,
+   @typescript-eslint/no-unsafe-member-access,
+   @typescript-eslint/no-unsafe-assignment
+   -- fixtures broken on purpose */
 type Loose = any;
 
 /** A deep clone of base with a mutation applied. */

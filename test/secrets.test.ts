@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as grpc from "@grpc/grpc-js";
 import {
   RunFunctionRequest,
+  Severity,
   type RunFunctionResponse,
 } from "@crossplane-org/function-sdk-typescript";
 import type { Composer, KubeObject } from "../functions/compose.js";
@@ -265,7 +266,12 @@ const skipped: string[] = [];
       "VirtualMachine cloudInit: VirtualMachine is not registered or has no example in examples/vms",
     );
   else {
-    const pool = load("examples/tenants", "examples/vdcs", "examples/vms/required");
+    const pool = load(
+      "examples/tenants",
+      "examples/vdcs",
+      "examples/vms/required",
+      "test/fixtures/vms-acme-dev.yaml",
+    );
     const withSecrets = (x: KubeObject, label: string): KubeObject => {
       const c = structuredClone(x);
       const spec = c.spec as { cloudInit?: Record<string, unknown> };
@@ -397,7 +403,7 @@ describe.each(Object.keys(CODECS))("secrets, --codec=%s", (codec) => {
     expect(cases.length).toBeGreaterThan(0);
     expect(answers.filter((a) => a.err).map((a) => `${a.c.name}: ${a.err!.message}`)).toEqual([]);
     for (const { c, rsp } of answers) {
-      const fatal = rsp!.results.some((r) => r.severity === 1);
+      const fatal = rsp!.results.some((r) => r.severity === Severity.SEVERITY_FATAL);
       if (c.expect === "composed")
         expect(fatal, `${c.name}: ${rsp!.results.map((r) => r.message).join("; ")}`).toBe(false);
       if (c.expect === "fatal") expect(fatal, c.name).toBe(true);

@@ -33,7 +33,7 @@ type Client = grpc.Client & {
   ): grpc.ClientUnaryCall;
 };
 const ClientCtor = grpc.makeGenericClientConstructor(
-  FunctionRunnerServiceService as unknown as grpc.ServiceDefinition,
+  FunctionRunnerServiceService,
   "apiextensions.fn.proto.v1.FunctionRunnerService",
 ) as unknown as new (
   address: string,
@@ -307,7 +307,7 @@ describe.each(Object.keys(CODECS) as CodecName[])("insecure server, --codec=%s",
           ...FunctionRunnerServiceService.runFunction,
           requestSerialize: (b: Buffer) => b,
         },
-      } as unknown as grpc.ServiceDefinition,
+      },
       "apiextensions.fn.proto.v1.FunctionRunnerService",
     ) as unknown as new (
       address: string,
@@ -395,19 +395,19 @@ function runMain(args: string[]): Proc {
   });
   let out = "";
   let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-function logLines(text: string): Record<string, any>[] {
+function logLines(text: string): Record<string, unknown>[] {
   return text
     .split("\n")
     .filter((l) => l.trim().startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, any>);
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 async function waitFor<T>(f: () => T | undefined, ms: number, what: string): Promise<T> {
@@ -450,7 +450,10 @@ describe("main.ts", () => {
       );
       expect(started.port).toBeGreaterThan(0);
       expect(started.tls).toBe("insecure");
-      const c = new ClientCtor(`127.0.0.1:${started.port}`, grpc.credentials.createInsecure());
+      const c = new ClientCtor(
+        `127.0.0.1:${Number(started.port)}`,
+        grpc.credentials.createInsecure(),
+      );
       const namespaced = RunFunctionRequest.fromPartial({
         observed: {
           composite: {

@@ -1,7 +1,7 @@
 import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { tenant, vdc } from "./support/fixtures.js";
-import { fatal, runCases } from "./support/table.js";
+import { runCases } from "./support/table.js";
 
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/type": "tenant" };
 const alice = { admins: { users: ["alice"] } };
@@ -246,12 +246,11 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
+        fatal: {
+          reason: "InvalidSpec",
+          message:
             "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
-            "InvalidSpec",
-          ),
-        ],
+        },
       },
     },
     UnknownTier: {
@@ -260,12 +259,11 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
+        fatal: {
+          reason: "InvalidSpec",
+          message:
             'Tenant acme: invalid spec: spec.tier: Invalid option: expected one of "demo"|"free"|"professional"|"enterprise"',
-            "InvalidSpec",
-          ),
-        ],
+        },
       },
     },
     NegativeCPU: {
@@ -273,14 +271,14 @@ describe("Tenant composer", () => {
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.cpu"), "InvalidSpec")] },
+      want: { fatal: { reason: "InvalidSpec", message: quantity("spec.quota.cpu") } },
     },
     MemoryNotAQuantity: {
       reason: "Memory must be a Kubernetes quantity",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } }),
       required: noVDCs,
       desired: kept,
-      want: { results: [fatal(quantity("spec.quota.memory"), "InvalidSpec")] },
+      want: { fatal: { reason: "InvalidSpec", message: quantity("spec.quota.memory") } },
     },
     FractionalVMs: {
       reason: "A number of VMs is whole",
@@ -288,12 +286,11 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
+        fatal: {
+          reason: "InvalidSpec",
+          message:
             "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, received number",
-            "InvalidSpec",
-          ),
-        ],
+        },
       },
     },
     SpecNotAnObject: {
@@ -302,12 +299,11 @@ describe("Tenant composer", () => {
       required: noVDCs,
       desired: kept,
       want: {
-        results: [
-          fatal(
+        fatal: {
+          reason: "InvalidSpec",
+          message:
             "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",
-            "InvalidSpec",
-          ),
-        ],
+        },
       },
     },
     NameTooLong: {
@@ -315,12 +311,10 @@ describe("Tenant composer", () => {
       xr: tenant({ name: longName, spec: { admins: { users: ["a"] } } }),
       required: noVDCs,
       want: {
-        results: [
-          fatal(
-            `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
-            "InvalidSpec",
-          ),
-        ],
+        fatal: {
+          reason: "InvalidSpec",
+          message: `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
+        },
       },
     },
     Deterministic: {

@@ -53,6 +53,24 @@ describe("the upstream schemas the tests read", () => {
       want: [],
     },
     {
+      reason: "a copy with other bytes than pinned is refused: the checksum check above can fail",
+      check: () => {
+        const dir = mkdtempSync(join(tmpdir(), "crossvdc-tampered-"));
+        const pin = pinned[0]!;
+        const bytes = readFileSync(join(crdsDir, pin.file));
+        cpSync(join(crdsDir, pin.file), join(dir, pin.file));
+        writeFileSync(join(dir, pin.file), Buffer.concat([bytes, Buffer.from("\n")]));
+        const altered = sha256(readFileSync(join(dir, pin.file)));
+        return [pinProblem(dir, pin), pinProblem(dir, pinned[1]!)].map((p) =>
+          p?.replace(altered, "<altered>"),
+        );
+      },
+      want: [
+        `${pinned[0]!.file}: sha256 <altered>, pinned ${pinned[0]!.sha256}`,
+        `${pinned[1]!.file}: missing`,
+      ],
+    },
+    {
       reason: "no upstream file is committed: the cache is ignored by git, prettier and docker",
       check: () =>
         [".gitignore", ".prettierignore", ".dockerignore"].filter(

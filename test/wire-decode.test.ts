@@ -24,7 +24,7 @@ function diff(a: unknown, b: unknown, path = "$"): string | undefined {
   if (typeof a !== "object" || a === null || b === null) {
     return Object.is(a, b) ? undefined : `${path}: ${show(a)} vs ${show(b)}`;
   }
-  const x = a as object;
+  const x = a;
   const y = b as object;
   const px = Object.getPrototypeOf(x) as object | null;
   const py = Object.getPrototypeOf(y) as object | null;
@@ -258,7 +258,7 @@ const json = fc.letrec((tie) => ({
     { maxLength: 5 },
   ),
 }));
-const object = json.object as fc.Arbitrary<Record<string, unknown>>;
+const object = json.object;
 
 const bytesValue = fc.oneof(
   fc.uint8Array({ maxLength: 24 }),
@@ -354,15 +354,6 @@ const SCHEMA: Record<Msg, Record<number, Kind>> = {
   List: { 1: "Value" },
 };
 
-const WIRE: Record<Exclude<Kind, Msg>, number> = {
-  string: 2,
-  key: 2,
-  bytes: 2,
-  varint: 0,
-  bool: 0,
-  double: 1,
-  caps: 0,
-};
 const KEYS = ["name", "kind", "a", "b", "", "__proto__", "0", "7", "é", "a".repeat(40)];
 const STRINGS: Bytes[] = [
   ...TRICKY.map(utf8),
@@ -402,7 +393,7 @@ class Fuzz {
       for (let i = 1; i < extra; i++) b.push(0x80);
       b.push(0);
     } else if (this.chance(0.005)) {
-      return [...Array(11).fill(0xff), 0x01]; // overlong
+      return [...Array<number>(11).fill(0xff), 0x01]; // overlong
     }
     return b;
   }
@@ -476,7 +467,11 @@ class Fuzz {
         ];
       case "bool":
         if (this.chance(0.1))
-          return [...this.tag(f, 0), ...Array(9).fill(0x80), this.pick([0x01, 0x02, 0x7e, 0x00])];
+          return [
+            ...this.tag(f, 0),
+            ...Array<number>(9).fill(0x80),
+            this.pick([0x01, 0x02, 0x7e, 0x00]),
+          ];
         return [...this.tag(f, 0), ...this.varint(this.pick([0, 1, 2, 2 ** 32]))];
       case "double":
         return [
@@ -517,10 +512,10 @@ class Fuzz {
         return this.group(f, depth);
       case 4: {
         const len = this.int(40); // a varint skipped: may run long
-        return [...this.tag(f, 0), ...Array(len).fill(0x80), 0x01];
+        return [...this.tag(f, 0), ...Array<number>(len).fill(0x80), 0x01];
       }
       case 5:
-        return [...this.tag(f, 1), ...Array(8).fill(0x11)];
+        return [...this.tag(f, 1), ...Array<number>(8).fill(0x11)];
       case 6:
         return [...this.tag(f, 5), 1, 2, 3, 4];
       case 7:
@@ -547,7 +542,7 @@ class Fuzz {
       const wt = depth < 8 && this.chance(0.2) ? 3 : this.pick([0, 1, 2, 5]);
       if (wt === 3) out.push(...this.group(g, depth + 1));
       else if (wt === 0) out.push(...this.tag(g, 0), ...this.varint(this.int(1000)));
-      else if (wt === 1) out.push(...this.tag(g, 1), ...Array(8).fill(7));
+      else if (wt === 1) out.push(...this.tag(g, 1), ...Array<number>(8).fill(7));
       else if (wt === 5) out.push(...this.tag(g, 5), 1, 2, 3, 4);
       else out.push(...this.tag(g, 2), ...this.delimited(this.bytes(3)));
     }
@@ -830,7 +825,9 @@ describe("decodeRunFunctionRequest", () => {
       ],
       [
         "a non-canonical string length",
-        input(entry("a", [...tag(3, 2), 0x81, 0x00, 0x78, ...ld(15, Array(125).fill(0x61))])),
+        input(
+          entry("a", [...tag(3, 2), 0x81, 0x00, 0x78, ...ld(15, Array<number>(125).fill(0x61))]),
+        ),
       ],
       [
         "a bool whose varint runs past its Value",
@@ -880,14 +877,14 @@ describe("decodeRunFunctionRequest", () => {
         "a five-byte tag inside a group",
         [...tag(12, 3), 0x88, 0x80, 0x80, 0x80, 0x10, 1, ...tag(12, 4)],
       ],
-      ["a long varint skipped", [...tag(20, 0), ...Array(30).fill(0x80), 0, ...ld(1)]],
+      ["a long varint skipped", [...tag(20, 0), ...Array<number>(30).fill(0x80), 0, ...ld(1)]],
       ["a ten-byte varint tag", [0x8a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0]],
-      ["an eleven-byte varint", [...tag(3, 2), ...Array(10).fill(0x80), 0]],
+      ["an eleven-byte varint", [...tag(3, 2), ...Array<number>(10).fill(0x80), 0]],
       [
         "a ten-byte bool keeps only bit 0 of its last byte",
         input(
-          entry("t", tag(4, 0), Array(9).fill(0x80), [0x01]),
-          entry("f", tag(4, 0), Array(9).fill(0x80), [0x02]),
+          entry("t", tag(4, 0), Array<number>(9).fill(0x80), [0x01]),
+          entry("f", tag(4, 0), Array<number>(9).fill(0x80), [0x02]),
         ),
       ],
       ["a non-canonical length", [...tag(4, 2), 0x85, 0x80, 0x00, ...ld(1, str(1, ""))]],

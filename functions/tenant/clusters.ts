@@ -22,7 +22,7 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { isConditionTrue } from "../compose.js";
 import { dnsName, LABEL_TYPE } from "../names.js";
-import { asDesired, withLabels } from "../k8s.js";
+import { asDesired, withLabels, type NamespacedProps } from "../k8s.js";
 import { FORKLIFT_API_VERSION } from "../vdc/migration.js";
 import type { ManagedClusterSpec } from "./api.js";
 
@@ -112,50 +112,50 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
   const { tenant, ns, clusters, observed, required } = input;
   if (clusters.length === 0) return { resources: {}, status: {}, conditions: [] };
   const labels = withLabels(input.labels, { [LABEL_TYPE]: "migration" });
-  const msa = serviceAccountName(ns);
+  const serviceAccount = serviceAccountName(ns);
   const resources: Record<string, Composed> = {};
   const statuses: Record<string, unknown>[] = [];
   const waiting: string[] = [];
 
-  for (const [i, c] of clusters.entries()) {
+  for (const [i, cluster] of clusters.entries()) {
     const field = `spec.clusters[${i}]`;
-    const foreign = c.namespaces.findIndex((n) => !n.startsWith(`${tenant}-`));
+    const foreign = cluster.namespaces.findIndex((n) => !n.startsWith(`${tenant}-`));
     if (foreign >= 0) {
       return {
-        fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${c.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces`,
+        fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${cluster.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces`,
         reason: "InvalidSpec",
       };
     }
-    const managed = required[managedClusterRequirement(c.name)]?.[0];
+    const managed = required[managedClusterRequirement(cluster.name)]?.[0];
     if (!managed)
       return {
-        fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${c.name}" is not registered in Open Cluster Management`,
+        fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${cluster.name}" is not registered in Open Cluster Management`,
         reason: "WaitingForDependency",
       };
-    const url = c.apiServerURL ?? clientConfigURL(managed);
-    const namespaces = [...new Set([...input.vdcNamespaces, ...c.namespaces])].sort();
-    const keys = clusterKeys(c.name);
+    const url = cluster.apiServerURL ?? clientConfigURL(managed);
+    const namespaces = [...new Set([...input.vdcNamespaces, ...cluster.namespaces])].sort();
+    const keys = clusterKeys(cluster.name);
 
     resources[keys.serviceAccount] = {
-      resource: {
-        apiVersion: OCM_AUTH_API_VERSION,
-        kind: "ManagedServiceAccount",
-        metadata: { name: msa, namespace: c.name, labels },
-        spec: { rotation: { enabled: true, validity: TOKEN_VALIDITY } },
-      },
+      resource: managedServiceAccount({ name: serviceAccount, namespace: cluster.name, labels }),
       ready:
         isConditionTrue(observed[keys.serviceAccount], "SecretCreated") &&
         isConditionTrue(observed[keys.serviceAccount], "TokenReported"),
     };
     resources[keys.permission] = {
-      resource: clusterPermission(msa, c.name, labels, namespaces),
+      resource: clusterPermission({
+        serviceAccount,
+        namespace: cluster.name,
+        labels,
+        adminIn: namespaces,
+      }),
       ready: isConditionTrue(observed[keys.permission], "AppliedRBACManifestWork"),
     };
 
-    const token = tokenData(required[tokenRequirement(c.name)]?.[0]);
-    const name = clusterProviderName(c.name);
-    const status = (more: { provider?: string; ready: boolean; waiting?: string }) => ({
-      name: c.name,
+    const token = tokenData(required[tokenRequirement(cluster.name)]?.[0]);
+    const name = clusterProviderName(cluster.name);
+    const clusterStatus = (more: { provider?: string; ready: boolean; waiting?: string }) => ({
+      name: cluster.name,
       url: url || undefined,
       namespaces,
       tokenReady: token !== undefined,
@@ -167,22 +167,22 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
     // The Provider never goes out before its token: it would be created without credentials and fail.
     if (token && url) {
       resources[keys.secret] = {
-        resource: providerSecret(name, ns, labels, url, token),
+        resource: providerSecret({ name, namespace: ns, labels, url, token }),
         ready: observed[keys.secret] !== undefined,
       };
       resources[keys.provider] = {
-        resource: clusterProvider(name, ns, labels, url),
+        resource: clusterProvider({ name, namespace: ns, labels, url }),
         ready: isConditionTrue(provider, "Ready"),
       };
-      statuses.push(status({ provider: name, ready: isConditionTrue(provider, "Ready") }));
+      statuses.push(clusterStatus({ provider: name, ready: isConditionTrue(provider, "Ready") }));
       if (!isConditionTrue(provider, "Ready"))
-        waiting.push(`${c.name} (Provider ${ns}/${name} not ready yet)`);
+        waiting.push(`${cluster.name} (Provider ${ns}/${name} not ready yet)`);
       continue;
     }
     const why = !url
-      ? `the API URL: ManagedCluster ${c.name} has no spec.managedClusterClientConfigs[0].url; set ${field}.apiServerURL`
-      : `the token Secret ${c.name}/${msa} of the ManagedServiceAccount`;
-    waiting.push(`${c.name} (waiting for ${why})`);
+      ? `the API URL: ManagedCluster ${cluster.name} has no spec.managedClusterClientConfigs[0].url; set ${field}.apiServerURL`
+      : `the token Secret ${cluster.name}/${serviceAccount} of the ManagedServiceAccount`;
+    waiting.push(`${cluster.name} (waiting for ${why})`);
     // A Provider already made is kept as it was rather than deleted while its token or URL is missing.
     if (provider && observed[keys.secret]) {
       resources[keys.secret] = { resource: asDesired(observed[keys.secret]!), ready: true };
@@ -191,11 +191,11 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
         ready: isConditionTrue(provider, "Ready"),
       };
       statuses.push(
-        status({ provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why }),
+        clusterStatus({ provider: name, ready: isConditionTrue(provider, "Ready"), waiting: why }),
       );
       continue;
     }
-    statuses.push(status({ ready: false, waiting: why }));
+    statuses.push(clusterStatus({ ready: false, waiting: why }));
   }
 
   return {
@@ -247,23 +247,44 @@ function tokenData(secret: KubeObject | undefined): { token: string; cacert: str
   return token && cacert ? { token, cacert } : undefined;
 }
 
-function clusterPermission(
-  msa: string,
-  cluster: string,
-  labels: Record<string, string>,
-  namespaces: string[],
-): KubeObject {
-  const subject = { apiGroup: OCM_AUTH_GROUP, kind: "ManagedServiceAccount", name: msa };
+/** Properties of the tenant's ManagedServiceAccount on one cluster. */
+interface ManagedServiceAccountProps extends NamespacedProps {
+  /** Its name, and that of the ServiceAccount the addon makes on the cluster. */
+  readonly name: string;
+}
+
+/** A ManagedServiceAccount: the addon makes the ServiceAccount on the cluster and reports its token, rotated. */
+function managedServiceAccount(props: ManagedServiceAccountProps): KubeObject {
+  return {
+    apiVersion: OCM_AUTH_API_VERSION,
+    kind: "ManagedServiceAccount",
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    spec: { rotation: { enabled: true, validity: TOKEN_VALIDITY } },
+  };
+}
+
+/** Properties of the tenant's ClusterPermission on one cluster. */
+interface ClusterPermissionProps extends NamespacedProps {
+  /** The ManagedServiceAccount it grants to; the ClusterPermission has its name. */
+  readonly serviceAccount: string;
+  /** The namespaces on the cluster where the service account is admin; may be empty. */
+  readonly adminIn: string[];
+}
+
+/** Read-only inventory access cluster-wide, and admin in the tenant's namespaces, for the tenant's service account. */
+function clusterPermission(props: ClusterPermissionProps): KubeObject {
+  const { serviceAccount: name, adminIn } = props;
+  const subject = { apiGroup: OCM_AUTH_GROUP, kind: "ManagedServiceAccount", name };
   return {
     apiVersion: OCM_RBAC_API_VERSION,
     kind: "ClusterPermission",
-    metadata: { name: msa, namespace: cluster, labels },
+    metadata: { name, namespace: props.namespace, labels: props.labels },
     spec: {
       clusterRole: { rules: INVENTORY_RULES },
       clusterRoleBinding: { subject },
-      ...(namespaces.length
+      ...(adminIn.length
         ? {
-            roleBindings: namespaces.map((namespace) => ({
+            roleBindings: adminIn.map((namespace) => ({
               namespace,
               roleRef: {
                 apiGroup: "rbac.authorization.k8s.io",
@@ -280,44 +301,50 @@ function clusterPermission(
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
-function providerSecret(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  url: string,
-  token: { token: string; cacert: string },
-): KubeObject {
+/** Properties of a cluster's Provider and its Secret in the tenant namespace. */
+interface ClusterProviderProps extends NamespacedProps {
+  /** Name of both, as the MTV integration names them: `<cluster>-mtv`. */
+  readonly name: string;
+  /** The cluster's API server URL. */
+  readonly url: string;
+}
+
+/** Properties of a cluster's Provider Secret. */
+interface ProviderSecretProps extends ClusterProviderProps {
+  /** The service account's token and the cluster's CA, base64 as the token Secret holds them. */
+  readonly token: { token: string; cacert: string };
+}
+
+/** The Secret a cluster's Provider reads: URL, token, CA, and insecureSkipVerify "false". */
+function providerSecret(props: ProviderSecretProps): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: {
-      name,
-      namespace: ns,
-      labels: withLabels(labels, {
+      name: props.name,
+      namespace: props.namespace,
+      labels: withLabels(props.labels, {
         createdForProviderType: "openshift",
         createdForResourceType: "providers",
       }),
     },
     type: "Opaque",
     data: {
-      cacert: token.cacert,
+      cacert: props.token.cacert,
       insecureSkipVerify: b64("false"),
-      token: token.token,
-      url: b64(url),
+      token: props.token.token,
+      url: b64(props.url),
     },
   };
 }
 
-function clusterProvider(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  url: string,
-): KubeObject {
+/** A managed cluster as a Forklift Provider of type openshift. */
+function clusterProvider(props: ClusterProviderProps): KubeObject {
+  const { name, namespace } = props;
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Provider",
-    metadata: { name, namespace: ns, labels },
-    spec: { type: "openshift", url, secret: { name, namespace: ns } },
+    metadata: { name, namespace, labels: props.labels },
+    spec: { type: "openshift", url: props.url, secret: { name, namespace } },
   };
 }

@@ -60,12 +60,12 @@ export function migrationRequirements(
   spec: VDCSpec,
   status: Record<string, unknown> = {},
 ): Record<string, ResourceSelector> {
-  const secrets = spec.migration.sources.map((s) => [
+  const secrets = spec.migration.sources.map((s): [string, ResourceSelector] => [
     secretRequirementKey(s.name),
     { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: s.secretRef.name },
   ]);
   const had = ((status.migration as { sources?: unknown } | undefined)?.sources ?? []) as unknown[];
-  const plans =
+  const plans: [string, ResourceSelector][] =
     spec.migration.sources.length || had.length
       ? [
           [
@@ -204,9 +204,10 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
   const keptStatuses = kept.map((keptSource) => {
     const provider = observed[sourceProviderKey(keptSource.name)]!;
     const names = migrationNames(vdc, keptSource.name);
+    const providerType = (provider.spec as { type?: unknown } | undefined)?.type;
     return {
       name: keptSource.name,
-      type: String((provider.spec as { type?: unknown } | undefined)?.type ?? ""),
+      type: typeof providerType === "string" ? providerType : "",
       ready: isConditionTrue(provider, "Ready"),
       connected: isConditionTrue(provider, "ConnectionTestSucceeded"),
       networkMap: names.networkMap,

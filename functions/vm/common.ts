@@ -4,17 +4,22 @@ import { isIP } from "node:net";
 import type { VDCSpec } from "../vdc/api.js";
 import type { ImageVMSpec, Phase, Size } from "./api.js";
 
+/** The VM a backend builds, as every builder of it reads it. */
 export interface BuildContext {
-  name: string;
-  namespace: string;
+  /** The VirtualMachine's name: its VM's, and the guest's hostname. */
+  readonly name: string;
+  /** Its namespace, the VDC's. */
+  readonly namespace: string;
   /** crossvdc.io/tenant, crossvdc.io/vdc, crossvdc.io/vm */
-  labels: Record<string, string>;
+  readonly labels: Record<string, string>;
   /** The builders make VMs from images; a migrated VM is Forklift's to build. */
-  spec: ImageVMSpec;
-  size: Size;
-  vdc: { name: string; spec: VDCSpec };
+  readonly spec: ImageVMSpec;
+  /** cpu and memory, from spec.size. */
+  readonly size: Size;
+  /** The VDC that owns the namespace: its backend settings. */
+  readonly vdc: { name: string; spec: VDCSpec };
   /** cloud-init user data with the SSH keys merged in. */
-  userData: string;
+  readonly userData: string;
 }
 
 /** Status read from the observed VM, the same shape for both backends. */

@@ -14,7 +14,6 @@ import {
   type Composed,
   type ComposeOutput,
   type Event,
-  type KubeObject,
   type XRCondition,
 } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
@@ -111,20 +110,20 @@ export const vm = composer({
 
     const unfit = backendProblem(spec, backend, ns);
     if (unfit) return { fatal: `${what}: ${unfit}`, reason: "InvalidSpec" };
-    const prev = observed.vm;
+    const observedVM = observed.vm;
     const other = backend === "kubevirt" ? "proxmox" : "kubevirt";
-    if (prev && `${prev.apiVersion}/${prev.kind}` === BACKEND_KIND[other]) {
+    if (observedVM && `${observedVM.apiVersion}/${observedVM.kind}` === BACKEND_KIND[other]) {
       return {
-        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${prev.kind} (${prev.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
+        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${observedVM.kind} (${observedVM.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
         reason: "Conflict",
       };
     }
     const migrating = spec.source?.migration;
-    const was = readLedger(prev);
-    if (migrating && prev) {
+    const recorded = readLedger(observedVM);
+    if (migrating && observedVM) {
       // Composing a migration instead would delete the VM this XR made, disks and all.
       return {
-        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${was ? was.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
+        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${recorded ? recorded.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
         reason: "Conflict",
       };
     }
@@ -136,7 +135,7 @@ export const vm = composer({
         reason: "Conflict",
       };
     }
-    const refused = was && fromImage(spec) ? refusals(spec, ns, was) : [];
+    const refused = recorded && fromImage(spec) ? refusals(spec, ns, recorded) : [];
     if (refused.length)
       return { fatal: `${what}: ${refused.join("; ")}; nothing was changed`, reason: "Conflict" };
 
@@ -153,7 +152,7 @@ export const vm = composer({
       : undefined;
     const exists = migrating
       ? started || (migratedVM !== undefined && isMigratedFrom(migratedVM, migrating))
-      : prev !== undefined;
+      : observedVM !== undefined;
     const events: Event[] = [];
     let quota: XRCondition;
     if (verdict.fits) {
@@ -191,7 +190,7 @@ export const vm = composer({
     // The VDC's limits refuse a new VM, or a new size for one that exists, that could never start; like the
     // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
     const checked = backend === "kubevirt" && fromImage(spec);
-    const resized = checked && prev !== undefined && sizeChanged(prev, size);
+    const resized = checked && observedVM !== undefined && sizeChanged(observedVM, size);
     const unstartable =
       checked && (!exists || resized) ? limitRangeProblem(size, ns, vdc.spec.limits) : undefined;
     if (unstartable) {
@@ -209,7 +208,7 @@ export const vm = composer({
     let seen: Observed;
     let migrated: MigrationOutput | undefined;
     if (migrating) {
-      const out = composeMigration({
+      const composed = composeMigration({
         name,
         ns,
         labels,
@@ -219,15 +218,16 @@ export const vm = composer({
         required,
         previous: xr.status.migration as MigrationOutput["migration"] | undefined,
       });
-      if ("fatal" in out) return { fatal: `${what}: ${out.fatal}`, reason: out.reason };
-      migrated = out;
-      resources = out.resources;
-      seen = out.seen;
+      if ("fatal" in composed)
+        return { fatal: `${what}: ${composed.fatal}`, reason: composed.reason };
+      migrated = composed;
+      resources = composed.resources;
+      seen = composed.seen;
       events.push(
         ...migrationEvents(
           what,
           (xr.status.migration as { phase?: unknown } | undefined)?.phase,
-          out.migration,
+          composed.migration,
           migrating.source,
         ),
       );
@@ -238,7 +238,7 @@ export const vm = composer({
         reason: "InvalidSpec",
       };
     } else {
-      const ctx: BuildContext = {
+      const machine: BuildContext = {
         name,
         namespace: ns,
         labels,
@@ -249,29 +249,29 @@ export const vm = composer({
       };
       if (backend === "kubevirt") {
         const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
-        seen = kubevirtObserved(prev, vmi, spec.running);
-        resources = kubevirtResources(
-          ctx,
-          ledgerAnnotations(ledgerOf(spec, ns)),
+        seen = kubevirtObserved(observedVM, vmi, spec.running);
+        resources = kubevirtResources({
+          machine,
+          annotations: ledgerAnnotations(ledgerOf(spec, ns)),
           observed,
-          seen.ready,
-        );
+          ready: seen.ready,
+        });
       } else {
         const slots = diskSlots(
           spec.disks.map((d) => d.name),
-          was,
+          recorded,
         );
         if (isRefusal(slots)) return { fatal: `${what}: ${slots.fatal}`, reason: slots.reason };
-        const built = proxmoxResources(
-          ctx,
-          ledgerAnnotations(ledgerOf(spec, ns, slots)),
+        const built = proxmoxResources({
+          machine,
+          annotations: ledgerAnnotations(ledgerOf(spec, ns, slots)),
           slots,
           observed,
-        );
+        });
         resources = built.resources;
         seen = built.waiting
           ? { phase: "Provisioning", state: "WaitingForFiles", ready: false, ipAddresses: [] }
-          : proxmoxObserved(prev, spec.running);
+          : proxmoxObserved(observedVM, spec.running);
       }
     }
 

@@ -118,76 +118,95 @@ export function cloudInitSecretName(vm: string): string {
   return dnsName(vm, "cloudinit");
 }
 
+/** Properties of `kubevirtResources()`. */
+export interface KubeVirtProps {
+  /** The VM to build. */
+  readonly machine: BuildContext;
+  /** The disk ledger as annotations on the VM (protect.ts). */
+  readonly annotations: Record<string, string>;
+  /** Observed composed resources, for the cloud-init Secret's readiness. */
+  readonly observed: Record<string, KubeObject>;
+  /** Whether the VM is ready, as kubevirtObserved() read it. */
+  readonly ready: boolean;
+}
+
 /** The VM and its cloud-init Secret, keyed by composition resource name. */
-export function kubevirtResources(
-  c: BuildContext,
-  annotations: Record<string, string>,
-  observed: Record<string, KubeObject>,
-  ready: boolean,
-): Record<string, Composed> {
+export function kubevirtResources(props: KubeVirtProps): Record<string, Composed> {
+  const { machine } = props;
   const secret = build(Secret, {
-    metadata: { name: cloudInitSecretName(c.name), namespace: c.namespace, labels: c.labels },
+    metadata: {
+      name: cloudInitSecretName(machine.name),
+      namespace: machine.namespace,
+      labels: machine.labels,
+    },
     type: "Opaque",
-    data: { [USERDATA_KEY]: Buffer.from(c.userData, "utf8").toString("base64") },
+    data: { [USERDATA_KEY]: Buffer.from(machine.userData, "utf8").toString("base64") },
   });
   return {
-    vm: { resource: virtualMachine(c, annotations), ready },
-    cloudinit: existing(secret, observed.cloudinit),
+    vm: { resource: virtualMachine(props), ready: props.ready },
+    cloudinit: existing(secret, props.observed.cloudinit),
   };
 }
 
-function virtualMachine(c: BuildContext, annotations: Record<string, string>): VirtualMachine {
-  const { spec, size, labels } = c;
-  const storageClass = (own?: string) => own ?? c.vdc.spec.backend.storageClass;
+function virtualMachine(props: KubeVirtProps): VirtualMachine {
+  const { machine, annotations } = props;
+  const { spec, size, labels } = machine;
+  const storageClass = (own?: string) => own ?? machine.vdc.spec.backend.storageClass;
   const templates: DataVolumeTemplate[] = [];
   const disks: Disk[] = [{ name: "root", disk: { bus: "virtio" }, bootOrder: 1 }];
   const volumes: Volume[] = [];
 
-  const img = spec.image;
-  if (img.containerDisk !== undefined) {
-    volumes.push({ name: "root", containerDisk: { image: img.containerDisk } });
+  const image = spec.image;
+  if (image.containerDisk !== undefined) {
+    volumes.push({ name: "root", containerDisk: { image: image.containerDisk } });
   } else {
-    const name = dnsName(c.name, "root");
+    const name = dnsName(machine.name, "root");
     const source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef"> =
-      img.dataSource !== undefined
+      image.dataSource !== undefined
         ? {
             sourceRef: {
               kind: "DataSource",
-              name: img.dataSource.name,
-              namespace: img.dataSource.namespace ?? c.namespace,
+              name: image.dataSource.name,
+              namespace: image.dataSource.namespace ?? machine.namespace,
             },
           }
-        : { source: { http: { url: img.url! } } };
+        : { source: { http: { url: image.url! } } };
     templates.push(
-      dataVolume(
+      dataVolume({
         name,
         labels,
         source,
-        spec.rootDisk.size,
-        storageClass(spec.rootDisk.storageClass),
-      ),
+        size: spec.rootDisk.size,
+        storageClass: storageClass(spec.rootDisk.storageClass),
+      }),
     );
     volumes.push({ name: "root", dataVolume: { name } });
   }
-  for (const d of spec.disks) {
-    const name = dnsName(c.name, "disk", d.name);
+  for (const disk of spec.disks) {
+    const name = dnsName(machine.name, "disk", disk.name);
     templates.push(
-      dataVolume(name, labels, { source: { blank: {} } }, d.size, storageClass(d.storageClass)),
+      dataVolume({
+        name,
+        labels,
+        source: { source: { blank: {} } },
+        size: disk.size,
+        storageClass: storageClass(disk.storageClass),
+      }),
     );
-    disks.push({ name: `disk-${d.name}`, disk: { bus: "virtio" } });
-    volumes.push({ name: `disk-${d.name}`, dataVolume: { name } });
+    disks.push({ name: `disk-${disk.name}`, disk: { bus: "virtio" } });
+    volumes.push({ name: `disk-${disk.name}`, dataVolume: { name } });
   }
   disks.push({ name: "cloudinit", disk: { bus: "virtio" } });
   volumes.push({
     name: "cloudinit",
-    cloudInitNoCloud: { secretRef: { name: cloudInitSecretName(c.name) } },
+    cloudInitNoCloud: { secretRef: { name: cloudInitSecretName(machine.name) } },
   });
 
   const cpu = String(size.cpu);
   return {
     apiVersion: "kubevirt.io/v1",
     kind: "VirtualMachine",
-    metadata: { name: c.name, namespace: c.namespace, labels, annotations },
+    metadata: { name: machine.name, namespace: machine.namespace, labels, annotations },
     spec: {
       runStrategy: spec.running ? "Always" : "Halted",
       ...(templates.length ? { dataVolumeTemplates: templates } : {}),
@@ -212,13 +231,25 @@ function virtualMachine(c: BuildContext, annotations: Record<string, string>): V
   };
 }
 
-function dataVolume(
-  name: string,
-  labels: Record<string, string>,
-  source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef">,
-  size: string,
-  storageClassName: string | undefined,
-): DataVolumeTemplate {
+/** Properties of a DataVolume template of the VM. */
+interface DataVolumeProps {
+  /** Its name, which the VM's volume refers to. */
+  readonly name: string;
+  /** The VM's labels. */
+  readonly labels: Record<string, string>;
+  /** Where its content comes from: an HTTP URL, a CDI DataSource, or nothing (blank). */
+  readonly source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef">;
+  /** Its size, a quantity. */
+  readonly size: string;
+  /**
+   * Its StorageClass.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClass?: string;
+}
+
+function dataVolume(props: DataVolumeProps): DataVolumeTemplate {
+  const { name, labels, source, size, storageClass: storageClassName } = props;
   return {
     metadata: { name, labels },
     spec: merged(source, {
@@ -256,7 +287,7 @@ export function kubevirtObserved(
   const ips: unknown[] = [];
   if (running && Array.isArray(vmiStatus.interfaces)) {
     for (const i of vmiStatus.interfaces as { ipAddress?: unknown; ipAddresses?: unknown }[]) {
-      if (Array.isArray(i?.ipAddresses)) ips.push(...i.ipAddresses);
+      if (Array.isArray(i?.ipAddresses)) ips.push(...(i.ipAddresses as unknown[]));
       else ips.push(i?.ipAddress);
     }
   }

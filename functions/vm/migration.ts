@@ -23,6 +23,7 @@ import {
 import { dnsName } from "../names.js";
 import type { MigrationSourceSpec, VDCSpec } from "../vdc/api.js";
 import { FORKLIFT_API_VERSION, migrationNames } from "../vdc/migration.js";
+import type { NamespacedProps } from "../k8s.js";
 import type { MigrationPhase, MigrationSpec, TargetPowerState } from "./api.js";
 import type { Observed } from "./common.js";
 import { kubevirtObserved } from "./kubevirt.js";
@@ -85,7 +86,7 @@ function identityOfPlan(plan: KubeObject | undefined): Identity | undefined {
     ? (spec.vms[0] as Record<string, unknown> | undefined)
     : undefined;
   if (typeof source !== "string" || !vm || typeof vm !== "object") return undefined;
-  const str = (k: string) => (typeof vm[k] === "string" ? { [k]: vm[k] as string } : {});
+  const str = (k: string) => (typeof vm[k] === "string" ? { [k]: vm[k] } : {});
   return {
     source,
     vm: { ...str("id"), ...str("name"), ...str("namespace") },
@@ -176,18 +177,19 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
   const identity = identityOf(spec);
   const source = vdc.spec.migration.sources.find((s) => s.name === spec.source);
 
-  const vm = (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name);
+  const migratedVM = (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name);
   const vmi = (required.vmi ?? []).find((v) => v.metadata?.name === name);
   // A VM under this name that Forklift made from this very source VM: this XR's, migrated before it was deleted and
   // created again (a migrated VM outlives its VirtualMachine). Adopted as it is; migrating it again would fail on the name.
-  const earlier = !started && vm !== undefined && isMigratedFrom(vm, spec) && !observedPlan;
+  const earlier =
+    !started && migratedVM !== undefined && isMigratedFrom(migratedVM, spec) && !observedPlan;
   let taken = false;
   if (started) {
     // Only what the migration is of is compared: the source may since have left the VDC (its Provider with it).
-    const was = identityOfPlan(observedPlan);
-    if (was && !sameIdentity(was, identity)) {
+    const planned = identityOfPlan(observedPlan);
+    if (planned && !sameIdentity(planned, identity)) {
       return {
-        fatal: `spec.source.migration: a started migration cannot be changed: this VirtualMachine migrates ${described(was)}, not ${described(identity)}. Only cutover may still change: put the rest back as it was, and create a new VirtualMachine to migrate another VM`,
+        fatal: `spec.source.migration: a started migration cannot be changed: this VirtualMachine migrates ${described(planned)}, not ${described(identity)}. Only cutover may still change: put the rest back as it was, and create a new VirtualMachine to migrate another VM`,
         reason: "Conflict",
       };
     }
@@ -195,7 +197,7 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
     const problem = sourceProblem(spec, source, vdc.spec, ns);
     if (problem) return { fatal: problem, reason: "InvalidSpec" };
     // Forklift creates the VM under the XR's name (targetName): another VM there means no Migration yet.
-    taken = vm !== undefined;
+    taken = migratedVM !== undefined;
   }
 
   const resources: Record<string, Composed> = {};
@@ -206,7 +208,7 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
       : undefined
     : earlier || !source
       ? undefined
-      : planOf(name, ns, labels, spec, source);
+      : planOf({ name, namespace: ns, labels, migration: spec, source });
   let migration: KubeObject | undefined;
   if (observedMigration) {
     migration = asObserved(observedMigration, labels);
@@ -214,23 +216,26 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
     if (spec.cutover !== undefined)
       migration.spec = { ...(migration.spec as Record<string, unknown>), cutover: spec.cutover };
   } else if (!started && !taken && planSettled(observedPlan, identity)) {
-    migration = migrationOf(name, ns, labels, spec);
+    migration = migrationOf({ name, namespace: ns, labels, cutover: spec.cutover });
   }
 
   let state = migrationState(observedPlan, observedMigration, spec);
   if (earlier || (started && !observedPlan && !observedMigration)) {
     // Nothing of the migration is left to report on: only the VM it made, if any.
-    const prev =
+    const previousPhase =
       typeof input.previous?.phase === "string" && AFTER_START.has(input.previous.phase)
         ? (input.previous.phase as MigrationPhase)
         : "Failed";
-    state = vm
+    state = migratedVM
       ? {
           phase: "Succeeded",
           message: `Adopted the VM Forklift migrated${spec.vm.id !== undefined ? ` from ${spec.vm.id}` : ""}; its Plan and Migration are gone`,
         }
       : {
-          phase: prev === "Succeeded" || prev === "Executing" ? "Failed" : prev,
+          phase:
+            previousPhase === "Succeeded" || previousPhase === "Executing"
+              ? "Failed"
+              : previousPhase,
           message: `The Plan and Migration are gone, and no VM ${ns}/${name} exists`,
         };
   } else if (taken) {
@@ -250,9 +255,9 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
   let seen: Observed;
   let adopted = false;
   if (state.phase === "Succeeded") {
-    adopted = vm !== undefined;
-    seen = vm
-      ? kubevirtObserved(vm, vmi, runningOf(vm))
+    adopted = migratedVM !== undefined;
+    seen = migratedVM
+      ? kubevirtObserved(migratedVM, vmi, runningOf(migratedVM))
       : { phase: "Provisioning", state: "WaitingForMigratedVM", ready: false, ipAddresses: [] };
   } else {
     seen = {
@@ -344,14 +349,20 @@ function asObserved(o: KubeObject, labels: Record<string, string>): KubeObject {
   };
 }
 
-function planOf(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  spec: MigrationSpec,
-  source: MigrationSourceSpec,
-): KubeObject {
-  const names = migrationNames(ns, source.name);
+/** Properties of the Plan of a VirtualMachine's migration. */
+interface PlanProps extends NamespacedProps {
+  /** The VirtualMachine's name: the Plan has it, and so does the migrated VM (targetName). */
+  readonly name: string;
+  /** spec.source.migration: which VM, warm or cold, the target power state. */
+  readonly migration: MigrationSpec;
+  /** The VDC's migration source it names, whose Provider and maps the Plan goes through. */
+  readonly source: MigrationSourceSpec;
+}
+
+/** A Forklift Plan for the one VM, into the VDC namespace under the XR's name. */
+function planOf(props: PlanProps): KubeObject {
+  const { name, namespace: ns, labels, migration: spec } = props;
+  const names = migrationNames(ns, props.source.name);
   const vm = spec.vm;
   return {
     apiVersion: FORKLIFT_API_VERSION,
@@ -394,19 +405,27 @@ function planOf(
   };
 }
 
-function migrationOf(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  spec: MigrationSpec,
-): KubeObject {
+/** Properties of the Migration that runs a VirtualMachine's Plan. */
+interface MigrationProps extends NamespacedProps {
+  /** The VirtualMachine's name, which its Plan has. */
+  readonly name: string;
+  /**
+   * When a warm migration stops the source VM and finishes: spec.source.migration.cutover.
+   * @default - none: a warm migration copies until one is set
+   */
+  readonly cutover?: string;
+}
+
+/** A Forklift Migration: it runs the Plan, once. */
+function migrationOf(props: MigrationProps): KubeObject {
+  const { name, namespace, cutover } = props;
   return {
     apiVersion: FORKLIFT_API_VERSION,
     kind: "Migration",
-    metadata: { name: dnsName(name), namespace: ns, labels },
+    metadata: { name: dnsName(name), namespace, labels: props.labels },
     spec: {
-      plan: { name: dnsName(name), namespace: ns },
-      ...(spec.cutover !== undefined ? { cutover: spec.cutover } : {}),
+      plan: { name: dnsName(name), namespace },
+      ...(cutover !== undefined ? { cutover } : {}),
     },
   };
 }
@@ -530,7 +549,12 @@ function progressOf(
   }
   const step = (Array.isArray(vm?.pipeline) ? vm.pipeline : []).find((s) => s?.phase === "Running");
   if (!step) return phase;
-  const what = typeof step.description === "string" ? step.description : String(step.name ?? "");
+  const what =
+    typeof step.description === "string"
+      ? step.description
+      : typeof step.name === "string"
+        ? step.name
+        : "";
   const done = step.progress?.completed;
   const total = step.progress?.total;
   const unit = typeof step.annotations?.unit === "string" ? ` ${step.annotations.unit}` : "";

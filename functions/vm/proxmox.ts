@@ -114,120 +114,132 @@ export function diskSlots(
   return slots;
 }
 
-export function proxmoxResources(
-  c: BuildContext,
-  annotations: Record<string, string>,
-  slots: Record<string, string>,
-  observed: Record<string, KubeObject>,
-): { resources: Record<string, Composed>; waiting: boolean } {
-  const b = c.vdc.spec.backend;
-  const was = placement(observed);
-  const node = was.node ?? b.node!;
-  const datastore = b.datastore!;
-  const diskDatastore = (iface: string) => was.disks[iface] ?? datastore;
-  const ref: ProviderConfigRef = {
-    name: b.providerConfigRef!.name,
-    kind: b.providerConfigRef!.kind,
+/** Properties of `proxmoxResources()`. */
+export interface ProxmoxProps {
+  /** The VM to build. */
+  readonly machine: BuildContext;
+  /** The disk ledger as annotations on the EnvironmentVM (protect.ts). */
+  readonly annotations: Record<string, string>;
+  /** The virtio slot of each extra disk, from diskSlots(). */
+  readonly slots: Record<string, string>;
+  /** Observed composed resources: where an existing VM, its disks and files are, and their readiness. */
+  readonly observed: Record<string, KubeObject>;
+}
+
+/** The EnvironmentVM and the files it needs (image, cloud-init snippet), keyed by composition resource name. */
+export function proxmoxResources(props: ProxmoxProps): {
+  resources: Record<string, Composed>;
+  waiting: boolean;
+} {
+  const { machine, annotations, slots, observed } = props;
+  const backend = machine.vdc.spec.backend;
+  const placed = placement(observed);
+  const node = placed.node ?? backend.node!;
+  const datastore = backend.datastore!;
+  const diskDatastore = (iface: string) => placed.disks[iface] ?? datastore;
+  const providerConfigRef: ProviderConfigRef = {
+    name: backend.providerConfigRef!.name,
+    kind: backend.providerConfigRef!.kind,
   };
-  const meta = (name: string) => ({ name, namespace: c.namespace, labels: c.labels });
-  const out: Record<string, Composed> = {};
-  const img = c.spec.image;
+  const meta = (name: string) => ({ name, namespace: machine.namespace, labels: machine.labels });
+  const resources: Record<string, Composed> = {};
+  const image = machine.spec.image;
 
   // A file that exists stays on its datastore; a new one goes where the VDC puts files today.
   const fileDatastore = (key: "image" | "cloudinit") =>
-    was.files[key] ?? b.fileDatastore ?? DEFAULT_FILE_DATASTORE;
+    placed.files[key] ?? backend.fileDatastore ?? DEFAULT_FILE_DATASTORE;
 
   // Proxmox file names are shared by every VDC on the node: the namespace keeps them apart.
   let importFrom: string | undefined;
-  if (img.url !== undefined) {
-    const fileName = `crossvdc-${c.namespace}-${c.name}.${/\.raw(\?|$)/.test(img.url) ? "raw" : "qcow2"}`;
+  if (image.url !== undefined) {
+    const fileName = `crossvdc-${machine.namespace}-${machine.name}.${/\.raw(\?|$)/.test(image.url) ? "raw" : "qcow2"}`;
     const store = fileDatastore("image");
     importFrom = `${store}:import/${fileName}`;
     const download: Managed<DownloadFileParameters> = {
       apiVersion: `virtualenvironmentdownloadfile.${GROUP}/v1alpha1`,
       kind: "EnvironmentDownloadFile",
-      metadata: meta(dnsName(c.name, "image")),
+      metadata: meta(dnsName(machine.name, "image")),
       // overwrite false: the file is never replaced under a VM that was made from it.
       spec: {
         forProvider: {
           nodeName: node,
           datastoreId: store,
           contentType: "import",
-          url: img.url,
+          url: image.url,
           fileName,
           overwrite: false,
         },
-        providerConfigRef: ref,
+        providerConfigRef,
       },
     };
-    out.image = managed(download, observed.image);
+    resources.image = managed(download, observed.image);
   }
 
   // user_account and user_data_file_id conflict in Proxmox: with user data, the keys are merged into it.
   let userDataFileId: string | undefined;
-  if (c.spec.cloudInit.userData !== undefined) {
-    const fileName = `crossvdc-${c.namespace}-${c.name}-user-data.yaml`;
+  if (machine.spec.cloudInit.userData !== undefined) {
+    const fileName = `crossvdc-${machine.namespace}-${machine.name}-user-data.yaml`;
     const store = fileDatastore("cloudinit");
     userDataFileId = `${store}:snippets/${fileName}`;
     const file: Managed<FileParameters> = {
       apiVersion: `virtualenvironmentfile.${GROUP}/v1alpha1`,
       kind: "EnvironmentFile",
-      metadata: meta(dnsName(c.name, "cloudinit")),
+      metadata: meta(dnsName(machine.name, "cloudinit")),
       spec: {
         forProvider: {
           nodeName: node,
           datastoreId: store,
           contentType: "snippets",
-          sourceRaw: [{ data: c.userData, fileName }],
+          sourceRaw: [{ data: machine.userData, fileName }],
         },
-        providerConfigRef: ref,
+        providerConfigRef,
       },
     };
-    out.cloudinit = managed(file, observed.cloudinit);
+    resources.cloudinit = managed(file, observed.cloudinit);
   }
 
-  const tpl = img.proxmoxTemplate;
-  const rootInterface = tpl ? tpl.diskInterface : "virtio0";
+  const template = image.proxmoxTemplate;
+  const rootInterface = template ? template.diskInterface : "virtio0";
   const disks: VMDisk[] = [
     {
       interface: rootInterface,
       datastoreId: diskDatastore(rootInterface),
-      size: gib(c.spec.rootDisk.size),
+      size: gib(machine.spec.rootDisk.size),
       ...(importFrom ? { importFrom } : {}),
     },
-    ...c.spec.disks.map((d) => ({
-      interface: slots[d.name]!,
-      datastoreId: diskDatastore(slots[d.name]!),
-      size: gib(d.size),
+    ...machine.spec.disks.map((disk) => ({
+      interface: slots[disk.name]!,
+      datastoreId: diskDatastore(slots[disk.name]!),
+      size: gib(disk.size),
     })),
   ];
-  const vlan = c.spec.network.vlan ?? b.vlan;
+  const vlan = machine.spec.network.vlan ?? backend.vlan;
   const vm: Managed<EnvironmentVMParameters> = {
     apiVersion: `virtualenvironmentvm.${GROUP}/v1alpha1`,
     kind: "EnvironmentVM",
-    metadata: { ...meta(c.name), annotations },
+    metadata: { ...meta(machine.name), annotations },
     spec: {
       forProvider: {
         nodeName: node,
         // Should the node ever change, move the VM: without this the provider re-creates it, disks and all.
         migrate: true,
-        name: c.name,
-        description: `Managed by crossvdc: VirtualMachine ${c.namespace}/${c.name} of VDC ${c.vdc.name}. Edit it in Kubernetes, not here.`,
-        tags: ["crossvdc", c.namespace].sort(),
-        started: c.spec.running,
+        name: machine.name,
+        description: `Managed by crossvdc: VirtualMachine ${machine.namespace}/${machine.name} of VDC ${machine.vdc.name}. Edit it in Kubernetes, not here.`,
+        tags: ["crossvdc", machine.namespace].sort(),
+        started: machine.spec.running,
         // A stopped VM stays stopped when its node reboots.
-        onBoot: c.spec.running,
+        onBoot: machine.spec.running,
         // Deleting the XR deletes the VM: do not wait for a guest that ignores ACPI.
         stopOnDestroy: true,
         agent: [{ enabled: true }],
-        cpu: [{ cores: c.size.cpu, type: CPU_TYPE }],
-        memory: [{ dedicated: Number(parseQuantity(c.size.memory) / MIB) }],
-        ...(tpl
+        cpu: [{ cores: machine.size.cpu, type: CPU_TYPE }],
+        memory: [{ dedicated: Number(parseQuantity(machine.size.memory) / MIB) }],
+        ...(template
           ? {
               clone: [
                 {
-                  vmId: tpl.vmId,
-                  ...(tpl.node && tpl.node !== node ? { nodeName: tpl.node } : {}),
+                  vmId: template.vmId,
+                  ...(template.node && template.node !== node ? { nodeName: template.node } : {}),
                   datastoreId: diskDatastore(rootInterface),
                   full: true,
                 },
@@ -236,28 +248,32 @@ export function proxmoxResources(
           : {}),
         disk: disks,
         networkDevice: [
-          { bridge: b.bridge!, model: "virtio", ...(vlan !== undefined ? { vlanId: vlan } : {}) },
+          {
+            bridge: backend.bridge!,
+            model: "virtio",
+            ...(vlan !== undefined ? { vlanId: vlan } : {}),
+          },
         ],
         initialization: [
           {
-            datastoreId: was.cloudInit ?? datastore,
+            datastoreId: placed.cloudInit ?? datastore,
             ipConfig: [{ ipv4: [{ address: "dhcp" }] }],
             ...(userDataFileId
               ? { userDataFileId }
-              : c.spec.cloudInit.sshKeys.length
-                ? { userAccount: [{ keys: [...new Set(c.spec.cloudInit.sshKeys)] }] }
+              : machine.spec.cloudInit.sshKeys.length
+                ? { userAccount: [{ keys: [...new Set(machine.spec.cloudInit.sshKeys)] }] }
                 : {}),
           },
         ],
       },
-      providerConfigRef: ref,
+      providerConfigRef,
     },
   };
   // A new VM waits for its image and snippet: created before them, the provider would fail it.
-  const files = Object.values(out);
-  if (!observed.vm && files.some((f) => !f.ready)) return { resources: out, waiting: true };
-  out.vm = managed(vm, observed.vm);
-  return { resources: out, waiting: false };
+  const files = Object.values(resources);
+  if (!observed.vm && files.some((f) => !f.ready)) return { resources, waiting: true };
+  resources.vm = managed(vm, observed.vm);
+  return { resources, waiting: false };
 }
 
 /**
@@ -345,8 +361,10 @@ export function proxmoxObserved(vm: KubeObject | undefined, running: boolean): O
     state = readyCond?.reason;
   }
   // One list per NIC, as the QEMU agent reports them.
-  const flat = (v: unknown) =>
-    Array.isArray(v) ? v.flatMap((nic) => (Array.isArray(nic) ? nic : [])) : [];
+  const flat = (v: unknown): unknown[] =>
+    Array.isArray(v)
+      ? (v as unknown[]).flatMap((nic) => (Array.isArray(nic) ? (nic as unknown[]) : []))
+      : [];
   const nodeName =
     typeof at.nodeName === "string"
       ? at.nodeName

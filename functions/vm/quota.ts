@@ -114,7 +114,7 @@ export function checkQuota(
   const details = over.map((k) => {
     const figure = `spec.quota.${k}`;
     const hard = k === "vms" ? String(spec.quota.vms) : spec.quota[k];
-    const db = quota.databases[k] ? ` (databases take ${fmt(k, quota.databases[k]!)})` : "";
+    const db = quota.databases[k] ? ` (databases take ${fmt(k, quota.databases[k])})` : "";
     const asks = k === "vms" ? "asks 1 more VM" : `asks ${fmt(k, mine[k])}`;
     return `${k}: ${asks}, but VDC ${quota.name}'s ${figure} is ${hard}${db} and VMs use ${fmt(k, before.allocated[k])}: over by ${fmt(k, before.allocated[k] + mine[k] - quota.limit[k])}`;
   });

@@ -54,6 +54,7 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 // of module variables serves every call; the buffer is dropped after each call.
 // `var`, not `let`: V8 checks a module-level `let` for its temporal dead zone on
 // every access, and these are read for every byte.
+/* eslint-disable no-var -- module-level `var` on purpose: see above */
 var buf: Buffer = EMPTY;
 var pos = 0;
 var len = 0;
@@ -66,6 +67,7 @@ var vals: unknown[] = [];
 var top = 0;
 /** How many "__proto__" fields have been read: a Struct that read one builds its object the slow way. */
 var protoFields = 0;
+/* eslint-enable no-var */
 
 export function decodeRunFunctionRequest(bytes: Uint8Array): RunFunctionRequest {
   // Always a Buffer (grpc-js hands one over; a Uint8Array is wrapped, not copied),
@@ -294,8 +296,10 @@ function inOrder<T>(map: Record<string, T>): Record<string, T> {
 
 // The key and value of the entry entry() read last, for its caller to take at
 // once (a nested entry read in between has finished by then).
+/* eslint-disable no-var -- module-level `var` on purpose, as for the cursor above */
 var entryKey = "";
 var entryVal: unknown = undefined;
+/* eslint-enable no-var */
 
 /**
  * A map entry, Struct.FieldsEntry included: key 1, value 2 read by `read`
@@ -717,7 +721,7 @@ function byte(): number {
 function boolean(): boolean {
   if (pos < len && buf[pos]! < 0x80) return buf[pos++] !== 0;
   let lo = 0;
-  let hi = 0;
+  let hi: number;
   for (let shift = 0; shift < 28; shift += 7) {
     const b = byte();
     lo |= (b & 0x7f) << shift;

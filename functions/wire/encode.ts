@@ -10,7 +10,10 @@
 // function, an out-of-range enum, a non-array `results`) is handed to the SDK
 // encoder whole, so odd input gets the SDK's exact behaviour and error.
 import {
+  Ready,
   RunFunctionResponse,
+  Severity,
+  Status,
   type Condition,
   type Requirements,
   type Resource,
@@ -25,10 +28,12 @@ const KEEP = 1024 * 1024;
 
 // `var`, not `let`, as in decode.ts: V8 checks a module-level `let` for its
 // temporal dead zone on every access, and these are touched for every byte.
+/* eslint-disable no-var -- module-level `var` on purpose: see above */
 var buf = Buffer.allocUnsafeSlow(INITIAL);
 var view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 /** Index of the first written byte; the message so far is buf[pos, buf.length). */
 var pos = INITIAL;
+/* eslint-enable no-var */
 
 class Unsupported extends Error {}
 
@@ -169,9 +174,11 @@ function double(tag: number, v: number): void {
 // The keys and values of the objects being written, innermost last: for-in
 // fills them without the array Object.keys would allocate per object. `top`
 // marks the end.
+/* eslint-disable no-var -- module-level `var` on purpose, as for the buffer above */
 var names: string[] = [];
 var values: unknown[] = [];
 var top = 0;
+/* eslint-enable no-var */
 
 function struct(o: object): void {
   const base = top;
@@ -283,7 +290,7 @@ function message<T>(tag: number, m: T | undefined, fields: (m: T) => void): void
 
 function repeated<T>(tag: number, ms: T[], fields: (m: T) => void): void {
   if (!Array.isArray(ms)) throw new Unsupported();
-  for (let i = ms.length - 1; i >= 0; i--) message(tag, ms[i]!, fields);
+  for (let i = ms.length - 1; i >= 0; i--) message(tag, ms[i], fields);
 }
 
 /** A map field: entries in insertion order, each { key = 1; value = 2 }. */
@@ -327,7 +334,7 @@ function state(s: State): void {
 }
 
 function resource(r: Resource): void {
-  if (r.ready !== 0) int32(0x18, r.ready);
+  if (r.ready !== Ready.READY_UNSPECIFIED) int32(0x18, r.ready);
   map(0x12, r.connectionDetails, (v) => {
     if (!(v instanceof Uint8Array)) throw new Unsupported();
     if (v.length !== 0) bytes(0x12, v);
@@ -339,14 +346,14 @@ function result(r: Result): void {
   if (r.target !== undefined) int32(0x20, r.target);
   if (r.reason !== undefined) string(0x1a, r.reason);
   if (r.message !== "") string(0x12, r.message);
-  if (r.severity !== 0) int32(0x08, r.severity);
+  if (r.severity !== Severity.SEVERITY_UNSPECIFIED) int32(0x08, r.severity);
 }
 
 function condition(c: Condition): void {
   if (c.target !== undefined) int32(0x28, c.target);
   if (c.message !== undefined) string(0x22, c.message);
   if (c.reason !== "") string(0x1a, c.reason);
-  if (c.status !== 0) int32(0x10, c.status);
+  if (c.status !== Status.STATUS_CONDITION_UNSPECIFIED) int32(0x10, c.status);
   if (c.type !== "") string(0x0a, c.type);
 }
 

@@ -30,7 +30,7 @@ export function issue(
   const subject = [{ name: "commonName", value: cn }];
   cert.setSubject(subject);
   cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
-  const exts: any[] = [{ name: "basicConstraints", cA: kind === "ca" }];
+  const exts: Record<string, unknown>[] = [{ name: "basicConstraints", cA: kind === "ca" }];
   if (kind === "ca") {
     exts.push({ name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true });
   } else {

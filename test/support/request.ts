@@ -83,7 +83,7 @@ export function plain(rsp: RunFunctionResponse): Plain {
       reason: c.reason,
       ...(c.message ? { message: c.message } : {}),
     })),
-    requirements: (wire.requirements?.resources ?? {}) as Record<string, unknown>,
+    requirements: wire.requirements?.resources ?? {},
     ttl: wire.meta?.ttl?.seconds,
   };
 }

@@ -159,6 +159,8 @@ function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   if (v === null) return "null";
   const t = Array.isArray(v) ? "array" : typeof v;
+  // JSON.stringify gives undefined only for a function or a symbol, whose String is its text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   let s = JSON.stringify(v) ?? String(v);
   if (s.length > 60) s = `${s.slice(0, 57)}...`;
   return `${t} ${s}`;
@@ -621,6 +623,7 @@ function crdIndexLoad(): Map<string, SchemaEntry> {
 // The JSON file names carry the kind in lowercase only.
 const KUBEVIRT_KINDS: Record<string, string> = {
   virtualmachine: "VirtualMachine",
+  virtualmachineinstance: "VirtualMachineInstance",
   datavolume: "DataVolume",
   virtualmachineclusterinstancetype: "VirtualMachineClusterInstancetype",
   virtualmachineclusterpreference: "VirtualMachineClusterPreference",
@@ -725,7 +728,8 @@ function convert(node: Json, ctx: ConvertCtx): Json {
   if (node.type !== undefined && !intOrString) out.type = node.type;
   for (const k of COPIED) if (node[k] !== undefined) out[k] = node[k];
   if (typeof node.format === "string" && KEPT_FORMATS.has(node.format)) out.format = node.format;
-  if (Array.isArray(node.enum)) out.enum = nullable ? [...node.enum, null] : node.enum;
+  if (Array.isArray(node.enum))
+    out.enum = nullable ? [...(node.enum as unknown[]), null] : node.enum;
 
   // OpenAPI 3.0 boolean exclusive bounds -> JSON Schema numeric ones.
   for (const [ex, bound] of [
@@ -795,7 +799,7 @@ function convert(node: Json, ctx: ConvertCtx): Json {
   if (nullable) {
     if (typeof out.type === "string") out.type = [out.type, "null"];
     else if (Array.isArray(out.type) && !out.type.includes("null"))
-      out.type = [...out.type, "null"];
+      out.type = [...(out.type as unknown[]), "null"];
   }
 
   // Kubernetes prunes fields a structural schema does not declare; report them instead.
@@ -942,7 +946,7 @@ function collectCel(node: unknown, calls: Set<string>, idents: Set<string>): voi
 }
 
 function compileRule(r: Json): CompiledRule {
-  const rule = String(r.rule ?? "");
+  const rule = typeof r.rule === "string" ? r.rule : "";
   const base = {
     rule,
     message: typeof r.message === "string" && r.message !== "" ? r.message : `failed rule: ${rule}`,
@@ -1079,6 +1083,8 @@ function structuralWalk(
         continue;
       }
       const msg =
+        // A broken rule's non-boolean result, any CEL value: its default text is enough.
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
         isCelError(res) || res instanceof Error ? res.message : `non-boolean result ${String(res)}`;
       if (/unbound function/i.test(msg)) {
         // A function the static check did not catch: skip the rule from now on.

@@ -12,6 +12,8 @@ import { validateResource } from "./schemas.js";
 /** The outcome a case states; each field given is compared in full, the others are not looked at. */
 export interface Want {
   results?: Plain["results"];
+  /** Shorthand for `results: [fatal(message, reason)]`: the one Fatal result, with the class of failure it reports. */
+  fatal?: { reason: FailureReason; message: string };
   resources?: Plain["resources"];
   /** The names of the composed objects, sorted, where the objects are stated by other cases. */
   names?: string[];
@@ -26,8 +28,8 @@ export interface Want {
   sameBytesAs?: RequestParts[];
 }
 
-/** What a file's own cases may state beside `Want`, each computed from the response. */
-export type Facets = Record<string, (out: Plain) => unknown>;
+/** What a file's own cases may state beside `Want`, each computed from the response (and the request). */
+export type Facets = Record<string, (out: Plain, request: RequestParts) => unknown>;
 
 export interface Case<F extends Facets = Facets> extends RequestParts {
   /** Why the outcome is what it is; printed when the case fails. */
@@ -84,13 +86,16 @@ export function runCases<F extends Facets = Facets>(
   facets: F = {} as F,
 ): void {
   it.each(Object.entries(cases))("%s", (_name, c) => {
-    const { sameBytesAs, ...want } = c.want;
+    const { sameBytesAs, fatal: refusal, ...rest } = c.want;
+    const want: Record<string, unknown> = refusal
+      ? { ...rest, results: [fatal(refusal.message, refusal.reason)] }
+      : rest;
     expect(Object.keys(c.want), "a case states an outcome").not.toEqual([]);
     const out = run(c);
     const got: Record<string, unknown> = {};
     for (const key of Object.keys(want)) {
       const facet = facets[key];
-      if (facet) got[key] = facet(out);
+      if (facet) got[key] = facet(out, c);
       else if (key in base) got[key] = base[key]!(out, c.want);
       else if (key in out) got[key] = out[key as keyof Plain];
       else throw new Error(`${key}: not an outcome this table knows`);
