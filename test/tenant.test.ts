@@ -132,7 +132,11 @@ describe("Tenant composer", () => {
         results: [],
         resources: {},
         requirements: {
-          vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+          vdcs: {
+            apiVersion: "crossvdc.io/v1alpha1",
+            kind: "VDC",
+            matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
+          },
         },
       },
     },

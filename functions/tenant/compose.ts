@@ -29,8 +29,13 @@ export const tenant = composer({
   spec: tenantSpec,
 
   requirements: (xr) => ({
-    // Every VDC: filtered by spec.tenantRef here, because a label could be left off to escape the budget.
-    vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+    // Its VDCs, by the label the admission policy requires to equal spec.tenantRef (still filtered
+    // by spec.tenantRef below: a VDC made before the policy may carry another tenant's label).
+    vdcs: {
+      apiVersion: API_VERSION,
+      kind: "VDC",
+      matchLabels: { labels: { [LABEL_TENANT]: xr.metadata.name } },
+    },
     ...clusterRequirements(tenantNamespace(xr.metadata.name), xr.spec.clusters),
   }),
 
