@@ -14,7 +14,6 @@ import {
   parse,
   plan,
   type CelInput,
-  type CelMap,
 } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { describe, expect, it } from "vitest";
@@ -101,13 +100,15 @@ function authorizerEnv(rules: Rule[]) {
   const step = (key: string) =>
     celMethod(key, ResourceCheck, [CelScalar.STRING], ResourceCheck, function (v) {
       const m = new Map<string, CelInput>();
-      for (const [k, x] of (this as CelMap).entries()) m.set(String(k), x as CelInput);
+      for (const [k, x] of this.entries()) if (typeof k === "string") m.set(k, x);
       m.set(key, v);
       return m;
     });
   const allowed = celMethod("allowed", ResourceCheck, [], CelScalar.BOOL, function () {
-    const m = this as CelMap;
-    const s = (k: string) => String(m.get(k) ?? "");
+    const s = (k: string) => {
+      const v = this.get(k);
+      return typeof v === "string" ? v : "";
+    };
     return allows(rules, s("group"), s("resource"), s("name"), s("check"));
   });
   return celEnv({
@@ -168,10 +169,11 @@ function admit(r: Request): Verdict {
   const vars = new Map<string, CelInput>();
   for (const c of spec.matchConditions)
     if (evaluate(c.expression, vars) !== true) return { allowed: true };
-  for (const v of spec.variables) vars.set(v.name, evaluate(v.expression, vars) as CelInput);
+  for (const v of spec.variables) vars.set(v.name, evaluate(v.expression, vars));
   for (const v of spec.validations) {
-    if (evaluate(v.expression, vars) !== true)
-      return { allowed: false, message: String(evaluate(v.messageExpression, vars)) };
+    if (evaluate(v.expression, vars) === true) continue;
+    const message = evaluate(v.messageExpression, vars);
+    return { allowed: false, message: typeof message === "string" ? message : "(not a string)" };
   }
   return { allowed: true };
 }

@@ -42,8 +42,7 @@ const CROSSPLANE_OWN = new Set(["protection.crossplane.io"]);
 /** Every composed object of every example render. */
 async function composedObjects(): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
-  for (const e of exampleRenders())
-    out.push(...((await renderExample(e, false)).documents.slice(1) as KubeObject[]));
+  for (const e of exampleRenders()) out.push(...(await renderExample(e, false)).documents.slice(1));
   return out;
 }
 

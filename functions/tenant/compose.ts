@@ -6,7 +6,14 @@ import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Su
 import { API_VERSION, GROUP, TENANT_ADMIN_VERB, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { parseOrThrow } from "../parse.js";
-import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
+import {
+  composer,
+  phaseEvents,
+  TTL_SETTLING,
+  TTL_STEADY,
+  type Composed,
+  type KubeObject,
+} from "../compose.js";
 import {
   baselinePolicies,
   build,
@@ -70,7 +77,7 @@ export const tenant = composer({
       }),
       observed["rolebinding-admins"],
     );
-    for (const [key, obj] of Object.entries(adminRBAC(name, labels, admins)))
+    for (const [key, obj] of Object.entries(adminRBAC({ tenant: name, labels, admins })))
       resources[key] = existing(obj, observed[key]);
     if (xr.spec.networkIsolation) {
       for (const [key, policy] of Object.entries(baselinePolicies(ns, labels)))
@@ -155,11 +162,15 @@ export const tenant = composer({
  * names a tenant the user administers. Crossplane may grant this: it holds `*` on both
  * kinds (its RBAC manager's role for every XRD), so no escalate or bind is needed.
  */
-function adminRBAC(
-  tenant: string,
-  labels: Record<string, string>,
-  admins: ISubject[],
-): Record<string, ReturnType<typeof build>> {
+interface AdminRBACProps {
+  /** The Tenant's name: the one Tenant its admins may administer. */
+  readonly tenant: string;
+  readonly labels: Record<string, string>;
+  /** spec.admins as RBAC subjects. */
+  readonly admins: ISubject[];
+}
+
+function adminRBAC({ tenant, labels, admins }: AdminRBACProps): Record<string, KubeObject> {
   const name = dnsName("crossvdc-tenant", tenant);
   return {
     "clusterrole-admins": build(ClusterRole, {
