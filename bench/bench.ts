@@ -8,7 +8,10 @@
 // targets of docs/performance.md, met or missed. It is a benchmark, not a
 // test: it exits 0 whatever the figures, 1 only if it could not run.
 //
-//   npm run bench [-- --quick] [--concurrency N] [--no-profile]
+//   npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only]
+//
+// --tenants-only runs just the tenants-at-scale section (one VDC among 1,000 tenants × 10
+// VDCs against 1 tenant × 10 VDCs), in-process, in a few seconds.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     concurrency: { type: "string", default: "32" },
     "no-profile": { type: "boolean", default: false },
+    "tenants-only": { type: "boolean", default: false },
   },
 });
 const QUICK = args.quick;
@@ -346,10 +350,84 @@ async function coldStart(
   }
 }
 
+// ---- tenants at scale --------------------------------------------------------------
+
+/**
+ * One VDC reconcile on a cluster of 1,000 tenants × 10 VDCs against 1 tenant × 10 VDCs: the
+ * VDC asks for its tenant's VDCs by label, so its request, and the time to answer it, must not
+ * grow with the cluster. Timed in-process (decode, Fn.run, encode: the server's work per call,
+ * without transport); the request the VDC sent when it asked for every VDC is shown beside it.
+ */
+function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]>): {
+  ok: boolean;
+  why: string;
+} {
+  log();
+  log("## Tenants at scale: one VDC reconcile, in-process (decode, Fn.run, encode)");
+  log();
+  const calls = QUICK ? 200 : 1000;
+  const time = (c: Case, calls: number) => {
+    const once = () => encodeRunFunctionResponse(fn.run(decodeRunFunctionRequest(c.bytes)));
+    for (let i = 0; i < Math.min(calls, 50); i++) once();
+    const ts: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      once();
+      ts.push(performance.now() - t);
+    }
+    ts.sort((a, b) => a - b);
+    return { p50: percentile(ts, 0.5), p99: percentile(ts, 0.99) };
+  };
+  const rows: string[][] = [];
+  const figures: { name: string; bytes: number; p50: number; answer: Buffer }[] = [];
+  for (const [tenants, perTenant] of [
+    [1, 10],
+    [1000, 10],
+  ] as const) {
+    const { selected, everyVdc } = at(tenants, perTenant);
+    for (const c of [selected, everyVdc]) {
+      // The all-VDC request of 1 tenant is the selected one.
+      if (c === everyVdc && tenants === 1) continue;
+      // The 5 MiB request of every VDC takes far longer per call: fewer calls of it.
+      const t = time(c, c === everyVdc ? 20 : calls);
+      rows.push([
+        c.name,
+        c.what,
+        String(c.related),
+        kib(c.bytes.length),
+        `${fmt(t.p50, 3)} / ${fmt(t.p99, 3)}`,
+        c.outcome,
+      ]);
+      if (c === selected)
+        figures.push({
+          name: c.name,
+          bytes: c.bytes.length,
+          p50: t.p50,
+          answer: localAnswer(c.bytes),
+        });
+    }
+  }
+  table(["case", "what", "related", "request", "p50 / p99 ms", "outcome"], rows, 2);
+  const [one, many] = figures;
+  const same = one!.answer.equals(many!.answer);
+  const ratio = many!.p50 / one!.p50;
+  const why = `request ${kib(one!.bytes)} → ${kib(many!.bytes)}, p50 ${fmt(one!.p50, 3)} → ${fmt(many!.p50, 3)} ms (${fmt(ratio)}×), answers ${same ? "identical" : "DIFFER"}`;
+  log();
+  log(why);
+  return { ok: same && many!.bytes === one!.bytes && ratio <= TARGET.p50Ratio, why };
+}
+
 // ---- main ----------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  if (args["tenants-only"]) {
+    const { tenants } = buildCases();
+    if (!tenants) throw new Error("no VDC case: examples/renders.yaml has no VDC example");
+    const r = tenantsAtScale(tenants);
+    log(`${r.ok ? "MET" : "MISSED"}: one VDC reconcile does not grow with the cluster's tenants`);
+    return;
+  }
   log("# crossvdc benchmark");
   log();
   for (const l of machine()) log(l);
@@ -366,7 +444,7 @@ async function main(): Promise<void> {
     `build:   functions/ and bench/noop.ts compiled with tsc, run with plain node${built.warnings ? ` (tsc reported errors; emitted output used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}` : ""}`,
   );
 
-  const { cases, scaling, skipped, notes } = buildCases();
+  const { cases, scaling, tenants, skipped, notes } = buildCases();
   const dir = mkdtempSync(join(tmpdir(), "crossvdc-bench-"));
   const pki = writeServerCerts(dir);
   log();
@@ -749,6 +827,10 @@ async function main(): Promise<void> {
     for (const target of TARGETS) await stop(servers[target]);
   }
 
+  // ---- tenants at scale
+  const atScale = tenants ? tenantsAtScale(tenants) : undefined;
+  log();
+
   // ---- soak: RSS after 100,000 calls
   log(
     `## RSS after ${SOAK_CALLS.toLocaleString("en")} calls (mTLS, concurrency ${SOAK_CONCURRENCY})`,
@@ -895,6 +977,12 @@ async function main(): Promise<void> {
     )} ms`,
   ]);
   for (const l of linear) rowsT.push([`${verdict(l.ok)} linear scaling`, l.kind, l.why]);
+  if (atScale)
+    rowsT.push([
+      `${verdict(atScale.ok)} a VDC reconcile does not grow with the tenants`,
+      "1 vs 1,000 tenants × 10 VDCs",
+      atScale.why,
+    ]);
   table(["target", "where", "measured"], rowsT, 2);
   for (const s of skipped) log(`not measured: ${s.name} (${s.why})`);
   log();

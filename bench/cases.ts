@@ -306,6 +306,12 @@ export interface Cases {
    * decoded copies) are not live in the client through the other measurements.
    */
   scaling: { kind: string; at: (n: number) => Case }[];
+  /**
+   * One VDC reconcile on a cluster of `tenants` tenants with `perTenant` VDCs each (the VDC's
+   * own tenant among them): the request as Crossplane answers the VDC's label selector, and,
+   * for comparison, the one it sent when the VDC asked for every VDC of the cluster.
+   */
+  tenants?: (tenants: number, perTenant: number) => { selected: Case; everyVdc: Case };
   skipped: Skipped[];
   notes: string[];
 }
@@ -505,6 +511,66 @@ export function buildCases(): Cases {
       why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
     });
 
+  // A VDC among `tenants` tenants of `perTenant` VDCs each, all labelled as the admission policy requires.
+  const tenantsCase = (tenants: number, perTenant: number) => {
+    const { xr, pool, observed } = vdcBase!;
+    const own = (xr.spec as { tenantRef: { name: string } }).tenantRef.name;
+    const template = pool.find((o) => o.kind === "VDC" && o.metadata?.name !== xr.metadata?.name);
+    const vdcOf = (tenant: string, name: string): KubeObject => {
+      const c = clone(template ?? xr);
+      c.metadata = {
+        name,
+        labels: { "crossvdc.io/tenant": tenant },
+        creationTimestamp: "2025-01-01T00:00:00Z",
+      };
+      (c.spec as { tenantRef: { name: string } }).tenantRef = { name: tenant };
+      delete c.status;
+      return c;
+    };
+    const big: KubeObject[] = [
+      ...pool.filter((o) => o.kind !== "VDC").map((o) => inflate(o, false)),
+      xr,
+    ];
+    for (let j = 1; j < perTenant; j++) big.push(vdcOf(own, `${own}-t${j}`));
+    const tenantTemplate = pool.find((o) => o.kind === "Tenant");
+    for (let i = 1; i < tenants; i++) {
+      const t = `t${String(i).padStart(4, "0")}`;
+      if (tenantTemplate) big.push({ ...inflate(tenantTemplate, false), metadata: { name: t } });
+      for (let j = 0; j < perTenant; j++) big.push(vdcOf(t, `${t}-v${j}`));
+    }
+    const what = `VDC ${xr.metadata?.name} among ${tenants.toLocaleString("en")} tenant(s) × ${perTenant} VDCs`;
+    const selected = complete(xr, big, observed);
+    // What the request was when a VDC asked for every VDC of the cluster (an empty selector).
+    const all = request({
+      xr,
+      observed: Object.fromEntries(
+        Object.entries(selected.observed?.resources ?? {}).map(([k, v]) => [
+          k,
+          v.resource as KubeObject,
+        ]),
+      ),
+      required: {
+        ...Object.fromEntries(
+          Object.entries(selected.requiredResources ?? {}).map(([k, v]) => [
+            k,
+            (v.items ?? []).map((i) => i.resource as KubeObject),
+          ]),
+        ),
+        vdcs: big.filter((o) => o.kind === "VDC"),
+      },
+      tag: "bench",
+    });
+    return {
+      selected: makeCase(`tenants-${tenants}x${perTenant}`, what, true, selected),
+      everyVdc: makeCase(
+        `tenants-${tenants}x${perTenant}-all`,
+        `${what}, every VDC sent`,
+        true,
+        all,
+      ),
+    };
+  };
+
   if (vdcBase) scaling.push({ kind: "VDC siblings", at: (n) => vdcWith(n)! });
   if (vmExample) scaling.push({ kind: "VMs in quota check", at: (n) => vmWith(n)! });
   else
@@ -513,5 +579,5 @@ export function buildCases(): Cases {
       why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
     });
 
-  return { cases, scaling, skipped, notes };
+  return { cases, scaling, tenants: vdcBase ? tenantsCase : undefined, skipped, notes };
 }

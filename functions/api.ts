@@ -9,6 +9,13 @@ export const GROUP = "crossvdc.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/**
+ * The verb on `tenants.crossvdc.io/<name>` that makes someone an admin of that tenant: the
+ * admission policy in package/people lets only such a user create, change or delete a VDC
+ * naming the tenant. RBAC allows custom verbs; `*` (cluster-admin, Crossplane) includes it.
+ */
+export const TENANT_ADMIN_VERB = "administer";
+
 /** Bounds that keep a hostile XR from costing us memory; generous for real use. */
 export const MAX_LIST = 256;
 export const MAX_STRING = 1024;

@@ -215,7 +215,11 @@ describe("Tenant managed clusters", () => {
         xr: globex([edge, { name: "edge-2" }]),
         want: {
           requirements: {
-            vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+            vdcs: {
+              apiVersion: "crossvdc.io/v1alpha1",
+              kind: "VDC",
+              matchLabels: { labels: { "crossvdc.io/tenant": "globex" } },
+            },
             "cluster-edge-1": {
               apiVersion: "cluster.open-cluster-management.io/v1",
               kind: "ManagedCluster",

@@ -475,7 +475,11 @@ describe("VDC databases", () => {
         want: {
           requirements: {
             tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-            vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+            vdcs: {
+              apiVersion: "crossvdc.io/v1alpha1",
+              kind: "VDC",
+              matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
+            },
             "backup-secret-backup-s3": {
               apiVersion: "v1",
               kind: "Secret",

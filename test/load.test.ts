@@ -28,7 +28,11 @@ const tenant = (quota: Record<string, unknown>): KubeObject => ({
 const vdc = (name: string, quota: Record<string, unknown>, created?: string): KubeObject => ({
   apiVersion: API,
   kind: "VDC",
-  metadata: { name, ...(created ? { creationTimestamp: created } : {}) },
+  metadata: {
+    name,
+    labels: { "crossvdc.io/tenant": "acme" },
+    ...(created ? { creationTimestamp: created } : {}),
+  },
   spec: { tenantRef: { name: "acme" }, quota },
 });
 

@@ -363,7 +363,11 @@ const PLANS_SELECTOR = {
 };
 const TENANT_AND_VDCS = {
   tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-  vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+  vdcs: {
+    apiVersion: "crossvdc.io/v1alpha1",
+    kind: "VDC",
+    matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
+  },
 };
 const provider = {
   source: { name: "vcenter", namespace: "acme-dev" },

@@ -14,7 +14,7 @@ const compositionsDir = join(root, "compositions");
 const tenant = (name: string, tier = "free") =>
   `apiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: ${name}}\nspec: {tier: ${tier}, admins: {users: [alice]}}\n`;
 const vdc = (name: string, tenantName: string, extra = "") =>
-  `apiVersion: crossvdc.io/v1alpha1\nkind: VDC\nmetadata: {name: ${name}}\nspec:\n  tenantRef: {name: ${tenantName}}\n${extra}`;
+  `apiVersion: crossvdc.io/v1alpha1\nkind: VDC\nmetadata: {name: ${name}, labels: {crossvdc.io/tenant: ${tenantName}}}\nspec:\n  tenantRef: {name: ${tenantName}}\n${extra}`;
 const vm = (name: string, ns: string, size: string) =>
   `apiVersion: crossvdc.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  size: {instanceType: ${size}}\n  image: {containerDisk: quay.io/containerdisks/fedora:40}\n`;
 

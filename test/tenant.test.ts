@@ -19,6 +19,52 @@ const ADMINS = {
   roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
   subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
 };
+/** What the admission policy on VDCs asks of a tenant admin (package/people/vdc-admission.yaml). */
+const TENANT_ROLE = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRole",
+  metadata: { name: "crossvdc-tenant-acme", labels },
+  rules: [
+    {
+      apiGroups: ["crossvdc.io"],
+      resources: ["tenants"],
+      resourceNames: ["acme"],
+      verbs: ["get", "administer"],
+    },
+    {
+      apiGroups: ["crossvdc.io"],
+      resources: ["vdcs"],
+      verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    },
+  ],
+};
+const TENANT_ROLE_BINDING = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRoleBinding",
+  metadata: { name: "crossvdc-tenant-acme", labels },
+  roleRef: {
+    apiGroup: "rbac.authorization.k8s.io",
+    kind: "ClusterRole",
+    name: "crossvdc-tenant-acme",
+  },
+  subjects: ADMINS.subjects,
+};
+/** Everything but the namespace and the policies, keyed as composed. */
+const RBAC = {
+  "rolebinding-admins": ADMINS,
+  "clusterrole-admins": TENANT_ROLE,
+  "clusterrolebinding-admins": TENANT_ROLE_BINDING,
+};
+/** Readiness of the RBAC objects: composed, observed or not. */
+const rbacReady = (r: boolean) => ({
+  "rolebinding-admins": r,
+  "clusterrole-admins": r,
+  "clusterrolebinding-admins": r,
+});
+const bothAdmins = [
+  { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "acme-admins" },
+  ...ADMINS.subjects,
+];
 const POLICIES = {
   "netpol-default-deny": {
     apiVersion: "networking.k8s.io/v1",
@@ -79,7 +125,7 @@ const withinBudget = {
 /** What the API server holds once the namespace and binding exist. */
 const observed = (nsPhase: string): Record<string, KubeObject> => ({
   namespace: { ...NAMESPACE, status: { phase: nsPhase } },
-  "rolebinding-admins": ADMINS,
+  ...RBAC,
 });
 /** The namespace an earlier reconcile composed, which a Fatal must return as it came. */
 const kept = {
@@ -102,18 +148,14 @@ describe("Tenant composer", () => {
         results: [],
         resources: {
           namespace: NAMESPACE,
-          "rolebinding-admins": {
-            ...ADMINS,
-            subjects: [
-              { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "acme-admins" },
-              ...ADMINS.subjects,
-            ],
-          },
+          "rolebinding-admins": { ...ADMINS, subjects: bothAdmins },
+          "clusterrole-admins": TENANT_ROLE,
+          "clusterrolebinding-admins": { ...TENANT_ROLE_BINDING, subjects: bothAdmins },
           ...POLICIES,
         },
         ready: {
           namespace: false,
-          "rolebinding-admins": false,
+          ...rbacReady(false),
           "netpol-default-deny": false,
           "netpol-allow-same-namespace": false,
           "netpol-allow-dns": false,
@@ -132,7 +174,11 @@ describe("Tenant composer", () => {
         results: [],
         resources: {},
         requirements: {
-          vdcs: { apiVersion: "crossvdc.io/v1alpha1", kind: "VDC", matchLabels: { labels: {} } },
+          vdcs: {
+            apiVersion: "crossvdc.io/v1alpha1",
+            kind: "VDC",
+            matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
+          },
         },
       },
     },
@@ -140,7 +186,7 @@ describe("Tenant composer", () => {
       reason: "Without network isolation no policies are composed",
       xr: tenant({ spec: { ...alice, networkIsolation: false } }),
       required: noVDCs,
-      want: { resources: { namespace: NAMESPACE, "rolebinding-admins": ADMINS } },
+      want: { resources: { namespace: NAMESPACE, ...RBAC } },
     },
     ReadyOnceNamespaceActive: {
       reason: "All observed and the namespace Active: Ready, with one event, and a steady poll",
@@ -148,7 +194,7 @@ describe("Tenant composer", () => {
       observed: observed("Active"),
       required: noVDCs,
       want: {
-        ready: { namespace: true, "rolebinding-admins": true },
+        ready: { namespace: true, ...rbacReady(true) },
         status: freeStatus("Ready"),
         results: [
           {
@@ -166,7 +212,7 @@ describe("Tenant composer", () => {
       observed: observed("Active"),
       required: noVDCs,
       want: {
-        ready: { namespace: true, "rolebinding-admins": true },
+        ready: { namespace: true, ...rbacReady(true) },
         status: freeStatus("Ready"),
         results: [],
         ttl: 120,
@@ -178,7 +224,7 @@ describe("Tenant composer", () => {
       observed: observed("Terminating"),
       required: noVDCs,
       want: {
-        ready: { namespace: false, "rolebinding-admins": true },
+        ready: { namespace: false, ...rbacReady(true) },
         status: freeStatus("Failed"),
         results: [
           {
@@ -213,9 +259,11 @@ describe("Tenant composer", () => {
             { cpu: "4", memory: "1Gi", storage: "1Gi", vms: 1 },
             "2026-01-03T00:00:00Z",
           ),
+          // Labelled for acme by mistake (made before the admission policy): charged to its tenantRef only.
           vdc({
             name: "other-dev",
             tenant: "other",
+            labels: { "crossvdc.io/tenant": "acme" },
             spec: { quota: { cpu: "100", memory: "1Ti", storage: "1Ti", vms: 100 } },
             created: "2026-01-01T00:00:00Z",
           }),

@@ -1,18 +1,29 @@
 // Tenant: a namespace for the tenant's own objects, its admins bound to
 // `admin` there, isolation policies, and the budget its VDCs share.
-import { API_VERSION, type XRDSpec } from "../api.js";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Subject";
+import { API_VERSION, GROUP, TENANT_ADMIN_VERB, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { parseOrThrow } from "../parse.js";
-import { composer, phaseEvents, TTL_SETTLING, TTL_STEADY, type Composed } from "../compose.js";
+import {
+  composer,
+  phaseEvents,
+  TTL_SETTLING,
+  TTL_STEADY,
+  type Composed,
+  type KubeObject,
+} from "../compose.js";
 import {
   baselinePolicies,
+  build,
   existing,
   namespace,
   namespacePhase,
   roleBinding,
   subjectsOf,
 } from "../k8s.js";
-import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import { dnsName, isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
 import { clusterRequirements, composeClusters } from "./clusters.js";
@@ -29,8 +40,13 @@ export const tenant = composer({
   spec: tenantSpec,
 
   requirements: (xr) => ({
-    // Every VDC: filtered by spec.tenantRef here, because a label could be left off to escape the budget.
-    vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+    // Its VDCs, by the label the admission policy requires to equal spec.tenantRef (still filtered
+    // by spec.tenantRef below: a VDC made before the policy may carry another tenant's label).
+    vdcs: {
+      apiVersion: API_VERSION,
+      kind: "VDC",
+      matchLabels: { labels: { [LABEL_TENANT]: xr.metadata.name } },
+    },
     ...clusterRequirements(tenantNamespace(xr.metadata.name), xr.spec.clusters),
   }),
 
@@ -63,6 +79,8 @@ export const tenant = composer({
       }),
       observed["rolebinding-admins"],
     );
+    for (const [key, obj] of Object.entries(adminRBAC({ tenant: name, labels, admins })))
+      resources[key] = existing(obj, observed[key]);
     if (xr.spec.networkIsolation) {
       for (const [key, policy] of Object.entries(baselinePolicies(ns, labels)))
         resources[key] = existing(policy, observed[key]);
@@ -141,6 +159,48 @@ export const tenant = composer({
     };
   },
 });
+
+/**
+ * What makes the tenant's admins its admins for the admission policy (package/people): the
+ * custom verb on exactly this Tenant (resourceNames), and VDCs to work with. The RBAC
+ * allows every VDC; the policy lets a write through only for a VDC whose spec.tenantRef
+ * names a tenant the user administers. Crossplane may grant this: it holds `*` on both
+ * kinds (its RBAC manager's role for every XRD), so no escalate or bind is needed.
+ */
+interface AdminRBACProps {
+  /** The Tenant's name: the one Tenant its admins may administer. */
+  readonly tenant: string;
+  readonly labels: Record<string, string>;
+  /** spec.admins as RBAC subjects. */
+  readonly admins: ISubject[];
+}
+
+function adminRBAC({ tenant, labels, admins }: AdminRBACProps): Record<string, KubeObject> {
+  const name = dnsName("crossvdc-tenant", tenant);
+  return {
+    "clusterrole-admins": build(ClusterRole, {
+      metadata: { name, labels },
+      rules: [
+        {
+          apiGroups: [GROUP],
+          resources: ["tenants"],
+          resourceNames: [tenant],
+          verbs: ["get", TENANT_ADMIN_VERB],
+        },
+        {
+          apiGroups: [GROUP],
+          resources: ["vdcs"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+      ],
+    }),
+    "clusterrolebinding-admins": build(ClusterRoleBinding, {
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+      subjects: admins,
+    }),
+  };
+}
 
 export const tenantXRD: XRDSpec = {
   kind: "Tenant",

@@ -54,8 +54,13 @@ export const vdc = composer({
 
   requirements: (xr) => ({
     tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
-    // Every VDC, filtered by spec.tenantRef: a label could be left off to escape the budget.
-    vdcs: { apiVersion: API_VERSION, kind: "VDC", matchLabels: { labels: {} } },
+    // The tenant's VDCs only: the admission policy (package/people) makes every VDC carry this
+    // label with its spec.tenantRef, and a VDC without it is refused below, so none escapes the budget.
+    vdcs: {
+      apiVersion: API_VERSION,
+      kind: "VDC",
+      matchLabels: { labels: { [LABEL_TENANT]: xr.spec.tenantRef.name } },
+    },
     ...migrationRequirements(xr.metadata.name, xr.spec, xr.status),
     ...databaseRequirements(xr.metadata.name, xr.spec),
   }),
@@ -63,7 +68,7 @@ export const vdc = composer({
   compose({ xr, observed, required }) {
     const name = xr.metadata.name;
     const tenantName = xr.spec.tenantRef.name;
-    const admission = admit(name, xr.metadata.creationTimestamp, xr.spec, required);
+    const admission = admit(name, xr.metadata, xr.spec, required);
     if ("fatal" in admission) return admission;
     const { tenantSpec: owner, remaining } = admission;
 
@@ -186,10 +191,11 @@ type Admission = Refusal | { tenantSpec: ReturnType<typeof tenantSpec.parse>; re
 /** Name, tenant and budget checks; any failure is Fatal so nothing existing is touched. */
 function admit(
   name: string,
-  created: string | undefined,
+  metadata: { creationTimestamp?: string; labels?: Record<string, string> },
   spec: VDCSpec,
   required: Record<string, KubeObject[]>,
 ): Admission {
+  const created = metadata.creationTimestamp;
   const tenantName = spec.tenantRef.name;
   const what = `VDC ${name}`;
   if (!name.startsWith(`${tenantName}-`) || name.length === tenantName.length + 1) {
@@ -208,6 +214,8 @@ function admit(
       fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace`,
       reason: "InvalidSpec",
     };
+  const label = labelProblem(name, tenantName, metadata.labels);
+  if (label) return { fatal: `${what}: ${label}` };
   const owner = required.tenant?.[0];
   if (!owner)
     return {
@@ -269,6 +277,22 @@ function admit(
   for (const k of BUDGET_KEYS) left[k] = rest[k] - later[k];
   const remaining = `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, vdcs ${formatOne("vdcs", left.vdcs)}`;
   return { tenantSpec: parsed.data, remaining };
+}
+
+/**
+ * Why the VDC's tenant label is wrong, if it is. Siblings find each other by it, so a VDC
+ * without it (made before the admission policy) would be invisible to its tenant's budget.
+ */
+export function labelProblem(
+  name: string,
+  tenant: string,
+  labels: Record<string, string> | undefined,
+): string | undefined {
+  const got: unknown = labels?.[LABEL_TENANT];
+  if (got === tenant) return undefined;
+  const now =
+    typeof got === "string" ? `is ${JSON.stringify(got.slice(0, MAX_NAME))}` : "is missing";
+  return `metadata.labels["${LABEL_TENANT}"]: ${now} but must be "${tenant}" (spec.tenantRef.name): a tenant's VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc ${name} ${LABEL_TENANT}=${tenant} --overwrite); what it composed stays as it is until then`;
 }
 
 /** Properties of the VDC's ResourceQuota. */

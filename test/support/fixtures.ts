@@ -10,6 +10,8 @@ export interface XRProps {
   /** metadata.creationTimestamp; none unless given, as for an XR not created yet. */
   readonly created?: string;
   readonly status?: Record<string, unknown>;
+  /** metadata.labels; a VDC's default is the crossvdc.io/tenant label the admission policy requires. */
+  readonly labels?: Record<string, string>;
 }
 
 function xr(kind: string, name: string, p: XRProps, namespace?: string): KubeObject {
@@ -19,6 +21,7 @@ function xr(kind: string, name: string, p: XRProps, namespace?: string): KubeObj
     metadata: {
       name,
       ...(namespace ? { namespace } : {}),
+      ...(p.labels ? { labels: p.labels } : {}),
       ...(p.created ? { creationTimestamp: p.created } : {}),
     },
     spec: p.spec ?? {},
@@ -36,11 +39,13 @@ export interface VDCProps extends XRProps {
   readonly tenant?: string;
 }
 
-/** A VDC of tenant acme, acme-dev unless named; `spec` is added to its tenantRef. */
+/** A VDC of tenant acme, acme-dev unless named, labelled for its tenant; `spec` is added to its tenantRef. */
 export function vdc(p: VDCProps = {}): KubeObject {
+  const tenant = p.tenant ?? "acme";
   return xr("VDC", p.name ?? "acme-dev", {
+    labels: { "crossvdc.io/tenant": tenant },
     ...p,
-    spec: { tenantRef: { name: p.tenant ?? "acme" }, ...p.spec },
+    spec: { tenantRef: { name: tenant }, ...p.spec },
   });
 }
 
