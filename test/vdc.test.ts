@@ -311,16 +311,22 @@ describe("VDC composer", () => {
         "A VDC without the tenant label (made before the admission policy) would be invisible to its siblings: refused, what it composed kept",
       ...admitting(vdc({ name: "acme-new", labels: {} })),
       want: {
-        fatal:
-          'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+        },
       },
     },
     OtherTenantsLabel: {
       reason: "A tenant label naming another tenant than spec.tenantRef is refused the same way",
       ...admitting(vdc({ name: "acme-new", labels: { "crossvdc.io/tenant": "globex" } })),
       want: {
-        fatal:
-          'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+        },
       },
     },
     BadEgressCIDR: {

@@ -215,7 +215,7 @@ function admit(
       reason: "InvalidSpec",
     };
   const label = labelProblem(name, tenantName, metadata.labels);
-  if (label) return { fatal: `${what}: ${label}` };
+  if (label) return { fatal: `${what}: ${label}`, reason: "InvalidSpec" };
   const owner = required.tenant?.[0];
   if (!owner)
     return {
