@@ -22,7 +22,12 @@ const acme = (spec: Record<string, unknown> = {}, name = "acme"): KubeObject => 
 const dev = (spec: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: API,
   kind: "VDC",
-  metadata: { name: "acme-dev", creationTimestamp: CREATED },
+  // The tenant label the admission policy requires (functions/vdc/compose.ts refuses a VDC without it).
+  metadata: {
+    name: "acme-dev",
+    creationTimestamp: CREATED,
+    labels: { "crossvdc.io/tenant": "acme" },
+  },
   spec: { tenantRef: { name: "acme" }, quota: { cpu: 2, memory: "4Gi", vms: 2 }, ...spec },
 });
 const web = (spec: Record<string, unknown> = {}, namespace = "acme-dev"): KubeObject => ({
