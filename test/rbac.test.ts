@@ -53,7 +53,10 @@ async function derived(): Promise<Grants> {
     // Crossplane's RBAC manager already grants it the XR kinds of installed XRDs, and its
     // own ClusterRole every apiextensions.crossplane.io kind (EnvironmentConfigs included).
     for (const sel of out.requirements)
-      if (sel.apiVersion !== API_VERSION && groupOf(sel.apiVersion) !== "apiextensions.crossplane.io")
+      if (
+        sel.apiVersion !== API_VERSION &&
+        groupOf(sel.apiVersion) !== "apiextensions.crossplane.io"
+      )
         grant(g, groupOf(sel.apiVersion), resourceOf(sel.kind), READ);
     const documents = out.documents.slice(1);
     const composedRoles = new Set(
