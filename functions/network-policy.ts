@@ -8,7 +8,7 @@ import type { INetworkPolicyIngressRule } from "kubernetes-models/networking.k8s
 import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
 import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort";
 import type { KubeObject } from "./compose.js";
-import { build } from "./k8s.js";
+import { build, type NamespacedProps } from "./k8s.js";
 import type { PlatformSettings } from "./platform.js";
 
 /** A label selector, as a NetworkPolicy takes it. */
@@ -65,13 +65,9 @@ export const Peer = {
   ipBlock: (cidr: string): INetworkPolicyPeer => ({ ipBlock: { cidr } }),
 };
 
-export interface NetworkPolicyProps {
-  /** Name of the NetworkPolicy. */
+export interface NetworkPolicyProps extends NamespacedProps {
+  /** metadata.name of the NetworkPolicy. */
   readonly name: string;
-  /** Namespace it applies in. */
-  readonly namespace: string;
-  /** Labels of the NetworkPolicy object itself. */
-  readonly labels: Record<string, string>;
   /** The pods it selects; default: every pod of the namespace. */
   readonly podSelector?: ILabelSelector;
   /**
@@ -101,9 +97,7 @@ export function networkPolicy(props: NetworkPolicyProps): KubeObject {
   });
 }
 
-export interface BaselineProps {
-  readonly namespace: string;
-  readonly labels: Record<string, string>;
+export interface BaselineProps extends NamespacedProps {
   /** Where the cluster DNS pods run and listen. */
   readonly dns: PlatformSettings["dns"];
 }
