@@ -160,7 +160,7 @@ describe("platform settings", () => {
   });
 });
 
-describe("examples/platform", () => {
+describe("the platform settings examples", () => {
   it("kubernetes.yaml, the preset in full, renders an example as no EnvironmentConfig does", async () => {
     const e = exampleRenders().find((r) => r.name === "vdc-acme-prod")!;
     const withSettings = { ...e, required: [...e.required!, "examples/platform/kubernetes.yaml"] };
@@ -172,14 +172,16 @@ describe("examples/platform", () => {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const schema = JSON.parse(readFileSync(join(root, PLATFORM_SCHEMA_FILE), "utf8")) as object;
   const validData = ajv.compile(schema);
+  // The OpenShift preset lives in package/platform/: the examples repository renders as one
+  // cluster, and a cluster has one EnvironmentConfig crossvdc (the kubernetes default).
   const examples: [string, PlatformSettings][] = [
-    ["kubernetes.yaml", PRESETS.kubernetes],
-    ["openshift.yaml", PRESETS.openshift],
+    ["examples/platform/kubernetes.yaml", PRESETS.kubernetes],
+    ["package/platform/openshift.yaml", PRESETS.openshift],
   ];
   it.each(examples)(
     "%s is a valid EnvironmentConfig whose data the generated schema accepts and that gives its preset",
     (file, preset) => {
-      const obj = parse(readFileSync(join(root, "examples/platform", file), "utf8")) as KubeObject;
+      const obj = parse(readFileSync(join(root, file), "utf8")) as KubeObject;
       expect(validateResource(obj)).toEqual([]);
       expect(validData(obj.data), ajv.errorsText(validData.errors)).toBe(true);
       expect(platformSettings({ platform: [obj] })).toEqual({ settings: preset });
