@@ -200,7 +200,7 @@ const tenant: KubeObject = {
 const vdc: KubeObject = {
   apiVersion: "crossvdc.io/v1alpha1",
   kind: "VDC",
-  metadata: { name: "acme-dev" },
+  metadata: { name: "acme-dev", labels: { "crossvdc.io/tenant": "acme" } },
   spec: { tenantRef: { name: "acme" } },
 };
 const openshift = config({ platform: "openshift" });
