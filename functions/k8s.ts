@@ -1,14 +1,10 @@
 // Typed builders for the core Kubernetes objects Tenants and VDCs share. The
 // types come from kubernetes-models, so a misspelt field fails to compile.
 import { Namespace } from "kubernetes-models/v1/Namespace";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import type { INetworkPolicySpec } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Subject";
 import type { Composed, KubeObject } from "./compose.js";
 import { build, merged } from "./speed.js";
-
-export const NAME_LABEL = "kubernetes.io/metadata.name";
 
 /** Composers build their objects with build(), typed by a kubernetes-models class (speed.ts says how). */
 export { build };
@@ -111,76 +107,6 @@ export function roleBinding(props: RoleBindingProps): KubeObject {
       name: props.clusterRole,
     },
     subjects: props.subjects,
-  });
-}
-
-export function networkPolicy(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  spec: INetworkPolicySpec,
-): KubeObject {
-  return build(NetworkPolicy, { metadata: { name, namespace: ns, labels }, spec });
-}
-
-/** The policies every isolated namespace starts from: deny all, then open own namespace and DNS. */
-export function baselinePolicies(
-  ns: string,
-  labels: Record<string, string>,
-): Record<string, KubeObject> {
-  return {
-    "netpol-default-deny": networkPolicy("default-deny", ns, labels, {
-      podSelector: {},
-      policyTypes: ["Ingress", "Egress"],
-    }),
-    "netpol-allow-same-namespace": networkPolicy("allow-same-namespace", ns, labels, {
-      podSelector: {},
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    }),
-    "netpol-allow-dns": networkPolicy("allow-dns", ns, labels, {
-      podSelector: {},
-      policyTypes: ["Egress"],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { [NAME_LABEL]: "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-          ],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-      ],
-    }),
-  };
-}
-
-/** Ingress from the named namespaces, selected by the label Kubernetes sets on every namespace. */
-export function allowFromNamespaces(
-  name: string,
-  ns: string,
-  labels: Record<string, string>,
-  namespaces: string[],
-): KubeObject {
-  return networkPolicy(name, ns, labels, {
-    podSelector: {},
-    policyTypes: ["Ingress"],
-    ingress: [
-      {
-        from: [
-          {
-            namespaceSelector: {
-              matchExpressions: [{ key: NAME_LABEL, operator: "In", values: namespaces }],
-            },
-          },
-        ],
-      },
-    ],
   });
 }
 

@@ -1,13 +1,15 @@
 // npm run generate: writes apis/<plural>/definition.yaml and compositions/<plural>.yaml from the
 // zod schemas and registry, and every file that names a package (the Compositions' functionRef,
 // the Configurations' crossplane.yaml, examples/functions.yaml, the ImageConfig) from the
-// registry and organisation in package.json's "crossvdc" block.
+// registry and organisation in package.json's "crossvdc" block; and
+// package/platform/settings.schema.json from the platform settings' schema.
 // npm run generate -- --registry R --org O: sets that block first, then writes.
 // npm run generate -- --check: fails when the committed files differ (CI uses the test instead).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { xrds } from "../functions/registry.js";
+import { PLATFORM_SCHEMA_FILE, platformJsonSchema } from "../functions/platform.js";
 import { compositionFor, xrdFor } from "../functions/xrd.js";
 import {
   packageName,
@@ -132,6 +134,8 @@ export function generated(p: Publishing = publishing()): Record<string, string> 
     out[join("compositions", `${x.plural}.yaml`)] =
       `${HEADER}${toYaml(compositionFor({ xrd: x, functionName }))}`;
   }
+  // JSON has no comments: the schema's $comment says it is generated.
+  out[PLATFORM_SCHEMA_FILE] = `${JSON.stringify(platformJsonSchema(), null, 2)}\n`;
   return { ...out, [join("docs", "defaults.md")]: defaultsDoc(), ...configurations(p) };
 }
 

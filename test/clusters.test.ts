@@ -220,6 +220,11 @@ describe("Tenant managed clusters", () => {
               kind: "VDC",
               matchLabels: { labels: { "crossvdc.io/tenant": "globex" } },
             },
+            platform: {
+              apiVersion: "apiextensions.crossplane.io/v1beta1",
+              kind: "EnvironmentConfig",
+              matchName: "crossvdc",
+            },
             "cluster-edge-1": {
               apiVersion: "cluster.open-cluster-management.io/v1",
               kind: "ManagedCluster",

@@ -486,6 +486,11 @@ describe("VDC databases", () => {
               namespace: "acme-prod",
               matchName: "backup-s3",
             },
+            platform: {
+              apiVersion: "apiextensions.crossplane.io/v1beta1",
+              kind: "EnvironmentConfig",
+              matchName: "crossvdc",
+            },
           },
         },
       },

@@ -21,7 +21,7 @@ describe("generated XRDs, Compositions and docs/defaults.md", () => {
     },
   );
 
-  // docs/defaults.md is generated too, but is not a Kubernetes object.
+  // docs/defaults.md and the platform settings' JSON Schema are generated too, but are not Kubernetes objects.
   const objects = files.filter(([f]) => f.endsWith(".yaml"));
   it.each(objects.map(([f]) => [f]))("%s validates against Crossplane's own CRD", (file) => {
     expect(validateResource(parse(readFileSync(join(root, file), "utf8")))).toEqual([]);

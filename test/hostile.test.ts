@@ -362,7 +362,8 @@ function mutate(xr: KubeObject, where: "spec" | "metadata", ms: Mutation[]): Kub
 // ---- the invariant ---------------------------------------------------------------------
 
 /** `spec`, `spec.quota.cpu`, `metadata.name`, `spec.members[0]`... somewhere in the message. */
-const FIELD_PATH = /(?:^|[\s("'])(?:spec|metadata)(?:[.[:]|$)/;
+// data: the platform settings' EnvironmentConfig, a required resource.
+const FIELD_PATH = /(?:^|[\s("'])(?:spec|metadata|data)(?:[.[:]|$)/;
 
 type Outcome = "fatal" | "composed" | "asked";
 

@@ -368,6 +368,11 @@ const TENANT_AND_VDCS = {
     kind: "VDC",
     matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
   },
+  platform: {
+    apiVersion: "apiextensions.crossplane.io/v1beta1",
+    kind: "EnvironmentConfig",
+    matchName: "crossvdc",
+  },
 };
 const provider = {
   source: { name: "vcenter", namespace: "acme-dev" },

@@ -50,9 +50,13 @@ async function derived(): Promise<Grants> {
   const g: Grants = new Map();
   for (const e of exampleRenders()) {
     const out = await renderExample(e, false);
-    // Crossplane's RBAC manager already grants it the XR kinds of installed XRDs.
+    // Crossplane's RBAC manager already grants it the XR kinds of installed XRDs, and its
+    // own ClusterRole every apiextensions.crossplane.io kind (EnvironmentConfigs included).
     for (const sel of out.requirements)
-      if (sel.apiVersion !== API_VERSION)
+      if (
+        sel.apiVersion !== API_VERSION &&
+        groupOf(sel.apiVersion) !== "apiextensions.crossplane.io"
+      )
         grant(g, groupOf(sel.apiVersion), resourceOf(sel.kind), READ);
     const documents = out.documents.slice(1);
     const composedRoles = new Set(

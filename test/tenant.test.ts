@@ -179,6 +179,11 @@ describe("Tenant composer", () => {
             kind: "VDC",
             matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
           },
+          platform: {
+            apiVersion: "apiextensions.crossplane.io/v1beta1",
+            kind: "EnvironmentConfig",
+            matchName: "crossvdc",
+          },
         },
       },
     },

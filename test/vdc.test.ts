@@ -438,6 +438,11 @@ describe("VDC composer", () => {
             kind: "VDC",
             matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
           },
+          platform: {
+            apiVersion: "apiextensions.crossplane.io/v1beta1",
+            kind: "EnvironmentConfig",
+            matchName: "crossvdc",
+          },
         },
         resources: {},
       },

@@ -14,15 +14,9 @@ import {
   type Composed,
   type KubeObject,
 } from "../compose.js";
-import {
-  baselinePolicies,
-  build,
-  existing,
-  namespace,
-  namespacePhase,
-  roleBinding,
-  subjectsOf,
-} from "../k8s.js";
+import { build, existing, namespace, namespacePhase, roleBinding, subjectsOf } from "../k8s.js";
+import { baselinePolicies } from "../network-policy.js";
+import { platformRequirement, platformSettings } from "../platform.js";
 import { dnsName, isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
@@ -48,6 +42,8 @@ export const tenant = composer({
       matchLabels: { labels: { [LABEL_TENANT]: xr.metadata.name } },
     },
     ...clusterRequirements(tenantNamespace(xr.metadata.name), xr.spec.clusters),
+    // Where cluster DNS runs, for the isolation policies.
+    ...platformRequirement(),
   }),
 
   compose({ xr, observed, required }) {
@@ -64,6 +60,8 @@ export const tenant = composer({
         fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name`,
         reason: "InvalidSpec",
       };
+    const platform = platformSettings(required);
+    if ("fatal" in platform) return platform;
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
     const resources: Record<string, Composed> = {
       namespace: namespace({ name: ns, labels, observed: observed.namespace }),
@@ -82,7 +80,8 @@ export const tenant = composer({
     for (const [key, obj] of Object.entries(adminRBAC({ tenant: name, labels, admins })))
       resources[key] = existing(obj, observed[key]);
     if (xr.spec.networkIsolation) {
-      for (const [key, policy] of Object.entries(baselinePolicies(ns, labels)))
+      const policies = baselinePolicies({ namespace: ns, labels, dns: platform.settings.dns });
+      for (const [key, policy] of Object.entries(policies))
         resources[key] = existing(policy, observed[key]);
     }
 

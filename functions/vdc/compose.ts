@@ -23,18 +23,17 @@ import {
   type Refusal,
 } from "../compose.js";
 import {
-  allowFromNamespaces,
-  baselinePolicies,
   existing,
   namespace,
   namespacePhase,
-  networkPolicy,
   roleBinding,
   subjectsOf,
   build,
   withLabels,
   type NamespacedProps,
 } from "../k8s.js";
+import { baselinePolicies, Namespaces, networkPolicy, Peer } from "../network-policy.js";
+import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
@@ -63,6 +62,8 @@ export const vdc = composer({
     },
     ...migrationRequirements(xr.metadata.name, xr.spec, xr.status),
     ...databaseRequirements(xr.metadata.name, xr.spec),
+    // Where DNS and the operators run, for the isolation policies.
+    ...platformRequirement(),
   }),
 
   compose({ xr, observed, required }) {
@@ -71,6 +72,9 @@ export const vdc = composer({
     const admission = admit(name, xr.metadata, xr.spec, required);
     if ("fatal" in admission) return admission;
     const { tenantSpec: owner, remaining } = admission;
+    const platform = platformSettings(required);
+    if ("fatal" in platform) return platform;
+    const { settings } = platform;
 
     const ns = name;
     const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
@@ -92,7 +96,13 @@ export const vdc = composer({
         observed.limits,
       ),
     };
-    const netpols = policies(ns, labels, tenantName, xr.spec);
+    const netpols = policies({
+      namespace: ns,
+      labels,
+      tenant: tenantName,
+      spec: xr.spec,
+      settings,
+    });
     for (const key in netpols) resources[key] = existing(netpols[key]!, observed[key]);
     const m = xr.spec.members;
     const bindings = {
@@ -116,6 +126,7 @@ export const vdc = composer({
       labels,
       spec: xr.spec,
       tier: owner.tier,
+      settings,
       observed,
       required,
       previouslyKept: keptBefore(xr.status),
@@ -336,27 +347,45 @@ function limitRange(props: LimitRangeProps): KubeObject {
   });
 }
 
-function policies(
-  ns: string,
-  labels: Record<string, string>,
-  tenant: string,
-  spec: VDCSpec,
-): Record<string, KubeObject> {
-  const net = spec.network;
+interface PoliciesProps {
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly tenant: string;
+  readonly spec: VDCSpec;
+  readonly settings: PlatformSettings;
+}
+
+/** An isolated VDC's own policies: the baseline, its tenant's and the listed namespaces in, the listed egress out. */
+function policies(p: PoliciesProps): Record<string, KubeObject> {
+  const net = p.spec.network;
   if (net.isolation === "open") return {};
-  const out = baselinePolicies(ns, labels);
-  out["netpol-allow-from-namespaces"] = allowFromNamespaces("allow-from-namespaces", ns, labels, [
-    tenantNamespace(tenant),
-    ...net.allowFromNamespaces.filter((n) => n !== tenantNamespace(tenant)),
-  ]);
+  const common = { namespace: p.namespace, labels: p.labels };
+  const out = baselinePolicies({ ...common, dns: p.settings.dns });
+  const tenantNs = tenantNamespace(p.tenant);
+  out["netpol-allow-from-namespaces"] = networkPolicy({
+    ...common,
+    name: "allow-from-namespaces",
+    ingress: [
+      {
+        from: [
+          Peer.pods({
+            namespace: Namespaces.anyOf([
+              tenantNs,
+              ...net.allowFromNamespaces.filter((n) => n !== tenantNs),
+            ]),
+          }),
+        ],
+      },
+    ],
+  });
   if (net.allowEgress.length) {
-    out["netpol-allow-egress"] = networkPolicy("allow-egress", ns, labels, {
-      podSelector: {},
-      policyTypes: ["Egress"],
+    out["netpol-allow-egress"] = networkPolicy({
+      ...common,
+      name: "allow-egress",
       egress: net.allowEgress.map((e) => ({
-        to: [{ ipBlock: { cidr: e.cidr } }],
+        to: [Peer.ipBlock(e.cidr)],
         ports: e.ports.length
-          ? e.ports.map((p) => ({ port: p.port, protocol: p.protocol }))
+          ? e.ports.map((port) => ({ port: port.port, protocol: port.protocol }))
           : undefined,
       })),
     });

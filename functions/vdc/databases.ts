@@ -6,15 +6,9 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { compareText, conditionOf } from "../compose.js";
-import {
-  asDesired,
-  existing,
-  NAME_LABEL,
-  networkPolicy,
-  secretKeys,
-  withLabels,
-  type NamespacedProps,
-} from "../k8s.js";
+import { asDesired, existing, secretKeys, withLabels, type NamespacedProps } from "../k8s.js";
+import { Namespaces, NetworkPolicyPort, networkPolicy, Peer, Pods } from "../network-policy.js";
+import type { PlatformSettings } from "../platform.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
@@ -23,8 +17,6 @@ import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
 /** Images of the CloudNativePG project, tagged by PostgreSQL major. */
 export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql";
-/** Where the CloudNativePG operator runs (its Helm chart and manifests default). */
-export const CNPG_OPERATOR_NAMESPACE = "cnpg-system";
 /** On the composed Cluster: the deletionProtection it was composed with, read back once its entry has left the spec. */
 export const PROTECTION_ANNOTATION = "crossvdc.io/deletion-protection";
 /** The Secret keys CloudNativePG's barman-cloud reads the object store credentials from. */
@@ -132,6 +124,8 @@ export interface DatabasesInput {
   labels: Record<string, string>;
   spec: VDCSpec;
   tier: Tier;
+  /** Where the CloudNativePG operator and the Prometheus that scrapes tenants run. */
+  settings: PlatformSettings;
   observed: Record<string, KubeObject>;
   /** Required resources, with the Secrets databaseRequirements asks for. */
   required: Record<string, KubeObject[]>;
@@ -168,7 +162,7 @@ const PER_INSTANCE_LIMITS = [
 ] as const;
 
 export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutput {
-  const { vdc, ns, labels, spec, tier, observed, required, previouslyKept } = input;
+  const { vdc, ns, labels, spec, tier, settings, observed, required, previouslyKept } = input;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
   const events: Event[] = [];
@@ -292,7 +286,7 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
   const unique = [...new Set(names)].sort();
   if (unique.length && spec.network.isolation === "isolated") {
     resources["netpol-allow-databases"] = existing(
-      databasePolicy(ns, labels, unique),
+      databasePolicy({ namespace: ns, labels, names: unique, settings }),
       observed["netpol-allow-databases"],
     );
   }
@@ -656,32 +650,30 @@ function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
   return undefined;
 }
 
+interface DatabasePolicyProps extends NamespacedProps {
+  /** The databases (CloudNativePG Clusters) whose pods it selects. */
+  readonly names: readonly string[];
+  readonly settings: PlatformSettings;
+}
+
 /** In an isolated VDC: the operator reaches the instances, and the instances reach the API server and the object store. */
-function databasePolicy(ns: string, labels: Record<string, string>, names: string[]): KubeObject {
-  return networkPolicy("allow-databases", ns, labels, {
-    podSelector: { matchExpressions: [{ key: "cnpg.io/cluster", operator: "In", values: names }] },
-    policyTypes: ["Ingress", "Egress"],
+function databasePolicy(p: DatabasePolicyProps): KubeObject {
+  return networkPolicy({
+    name: "allow-databases",
+    namespace: p.namespace,
+    labels: p.labels,
+    podSelector: Pods.anyOf("cnpg.io/cluster", p.names),
     ingress: [
       {
         from: [
-          {
-            namespaceSelector: { matchLabels: { [NAME_LABEL]: CNPG_OPERATOR_NAMESPACE } },
-            podSelector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } },
-          },
+          Peer.pods({
+            namespace: Namespaces.named(p.settings.operators.cnpg),
+            pods: Pods.select({ "app.kubernetes.io/name": "cloudnative-pg" }),
+          }),
         ],
-        ports: [
-          { protocol: "TCP", port: 8000 },
-          { protocol: "TCP", port: 5432 },
-        ],
+        ports: [NetworkPolicyPort.tcp(8000), NetworkPolicyPort.tcp(5432)],
       },
     ],
-    egress: [
-      {
-        ports: [
-          { protocol: "TCP", port: 443 },
-          { protocol: "TCP", port: 6443 },
-        ],
-      },
-    ],
+    egress: [{ ports: [NetworkPolicyPort.tcp(443), NetworkPolicyPort.tcp(6443)] }],
   });
 }

@@ -9,6 +9,7 @@ import {
 } from "@crossplane-org/function-sdk-typescript";
 import type { KubeObject } from "../../functions/compose.js";
 import { Fn } from "../../functions/fn.js";
+import { PLATFORM_KEY } from "../../functions/platform.js";
 import { composers } from "../../functions/registry.js";
 
 export const fn = new Fn(composers);
@@ -20,6 +21,15 @@ export interface RequestParts {
   required?: Record<string, KubeObject[]>;
   desired?: Record<string, KubeObject>;
   tag?: string;
+}
+
+/**
+ * A test that answers requirements answers the platform settings' too, with
+ * nothing (a cluster without the EnvironmentConfig: the kubernetes preset),
+ * unless it states them.
+ */
+function withPlatform(required: Record<string, KubeObject[]>): Record<string, KubeObject[]> {
+  return PLATFORM_KEY in required ? required : { ...required, [PLATFORM_KEY]: [] };
 }
 
 export function request(p: RequestParts): RunFunctionRequest {
@@ -37,7 +47,7 @@ export function request(p: RequestParts): RunFunctionRequest {
       ),
     },
     requiredResources: Object.fromEntries(
-      Object.entries(p.required ?? {}).map(([k, items]) => [
+      Object.entries(p.required ? withPlatform(p.required) : {}).map(([k, items]) => [
         k,
         { items: items.map((resource) => ({ resource })) },
       ]),
