@@ -51,7 +51,7 @@ const vm = (name: string, image: Record<string, unknown>): KubeObject => ({
 const full: KubeObject = {
   apiVersion: "crossvdc.io/v1alpha1",
   kind: "VDC",
-  metadata: { name: "acme-dev" },
+  metadata: { name: "acme-dev", labels: { "crossvdc.io/tenant": "acme" } },
   spec: {
     tenantRef: { name: "acme" },
     quota: { cpu: "16", memory: "32Gi", storage: "500Gi" },
