@@ -2,6 +2,7 @@
 // factories named for what they select, so a call site reads as the rule it
 // makes (`Peer.pods({ namespace: Namespaces.named("cdi"), pods: ... })`,
 // `NetworkPolicyPort.tcp(8080)`). Types are kubernetes-models' own.
+import { isIP } from "node:net";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INetworkPolicyEgressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule";
 import type { INetworkPolicyIngressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule";
@@ -133,4 +134,67 @@ export function baselinePolicies(p: BaselineProps): Record<string, KubeObject> {
       ],
     }),
   };
+}
+
+/** Where a URL points: its host and port (the URL's own port, or its scheme's: http 80, https 443). */
+export function urlEndpoint(url: string): { host: string; port: number } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const port = u.port
+    ? Number(u.port)
+    : u.protocol === "https:"
+      ? 443
+      : u.protocol === "http:"
+        ? 80
+        : undefined;
+  // Port 0 parses but is no port a policy can name.
+  return port === undefined || port < 1 || !u.hostname ? undefined : { host: u.hostname, port };
+}
+
+/** A destination of egress: a host (name or IP literal) and a TCP port. */
+export interface Destination {
+  readonly host?: string;
+  readonly port: number;
+}
+
+/** The single-address CIDR of an IP literal (as URL.hostname gives it, IPv6 in brackets), else undefined. */
+function ipCidr(host: string): string | undefined {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const v = isIP(bare);
+  return v === 4 ? `${bare}/32` : v === 6 ? `${bare}/128` : undefined;
+}
+
+/**
+ * Egress rules to these destinations over TCP. NetworkPolicy has no
+ * hostnames: a host that is an IP literal becomes an ipBlock of that one
+ * address; a hostname (or no host) opens its port to any address, because what
+ * it resolves to is not known here and may change. Rules come out sorted and
+ * without duplicates: ports to any address first, then one rule per address.
+ */
+export function egressTo(destinations: readonly Destination[]): INetworkPolicyEgressRule[] {
+  const anywhere = new Set<number>();
+  const byAddress = new Map<string, Set<number>>();
+  for (const d of destinations) {
+    const cidr = d.host === undefined ? undefined : ipCidr(d.host);
+    if (cidr === undefined) anywhere.add(d.port);
+    else {
+      const ports = byAddress.get(cidr) ?? new Set<number>();
+      ports.add(d.port);
+      byAddress.set(cidr, ports);
+    }
+  }
+  const tcp = (ports: Set<number>) =>
+    [...ports].sort((a, b) => a - b).map((p) => NetworkPolicyPort.tcp(p));
+  const rules: INetworkPolicyEgressRule[] = [];
+  if (anywhere.size) rules.push({ ports: tcp(anywhere) });
+  for (const cidr of [...byAddress.keys()].sort()) {
+    // A port already open to any address needs no rule of its own.
+    const ports = new Set([...byAddress.get(cidr)!].filter((p) => !anywhere.has(p)));
+    if (ports.size) rules.push({ to: [Peer.ipBlock(cidr)], ports: tcp(ports) });
+  }
+  return rules;
 }

@@ -491,6 +491,13 @@ describe("VDC databases", () => {
               kind: "EnvironmentConfig",
               matchName: "crossvdc",
             },
+            // An isolated KubeVirt VDC also asks for its VMs, whose images open CDI's paths.
+            vms: {
+              apiVersion: "crossvdc.io/v1alpha1",
+              kind: "VirtualMachine",
+              namespace: "acme-prod",
+              matchLabels: { labels: {} },
+            },
           },
         },
       },

@@ -373,6 +373,12 @@ const TENANT_AND_VDCS = {
     kind: "EnvironmentConfig",
     matchName: "crossvdc",
   },
+  vms: {
+    apiVersion: "crossvdc.io/v1alpha1",
+    kind: "VirtualMachine",
+    namespace: "acme-dev",
+    matchLabels: { labels: {} },
+  },
 };
 const provider = {
   source: { name: "vcenter", namespace: "acme-dev" },

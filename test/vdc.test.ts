@@ -443,6 +443,12 @@ describe("VDC composer", () => {
             kind: "EnvironmentConfig",
             matchName: "crossvdc",
           },
+          vms: {
+            apiVersion: "crossvdc.io/v1alpha1",
+            kind: "VirtualMachine",
+            namespace: "acme-dev",
+            matchLabels: { labels: {} },
+          },
         },
         resources: {},
       },

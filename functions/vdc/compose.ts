@@ -40,9 +40,22 @@ import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import { tenantNamespace } from "../tenant/compose.js";
-import { QUOTA_KEYS, vdcSpec, vdcStatus, type QuotaKey, type VDCSpec } from "./api.js";
+import {
+  DESTINATION_PROVIDER,
+  QUOTA_KEYS,
+  vdcSpec,
+  vdcStatus,
+  type QuotaKey,
+  type VDCSpec,
+} from "./api.js";
 import { composeDatabases, databaseRequirements } from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
+import {
+  operatorPolicies,
+  pathRequirements,
+  VMS_KEY,
+  type MigrationSourceEndpoint,
+} from "./operator-paths.js";
 
 export const KUBEVIRT_MEMORY_RATIO_LABEL = "alpha.kubevirt.io/auto-memory-limits-ratio";
 
@@ -64,6 +77,7 @@ export const vdc = composer({
     ...databaseRequirements(xr.metadata.name, xr.spec),
     // Where DNS and the operators run, for the isolation policies.
     ...platformRequirement(),
+    ...pathRequirements(xr.metadata.name, xr.spec),
   }),
 
   compose({ xr, observed, required }) {
@@ -142,6 +156,16 @@ export const vdc = composer({
     });
     if ("fatal" in migration) return migration;
     Object.assign(resources, databases.resources, migration.resources);
+    if (xr.spec.network.isolation === "isolated") {
+      const paths = operatorPolicies({
+        namespace: ns,
+        labels,
+        settings,
+        sources: composedSources(migration.resources),
+        vms: required[VMS_KEY] ?? [],
+      });
+      for (const key in paths) resources[key] = existing(paths[key]!, observed[key]);
+    }
 
     const phase = namespacePhase(resources, observed.namespace);
     const status = parseOrThrow(vdcStatus, {
@@ -184,6 +208,19 @@ export const vdc = composer({
     };
   },
 });
+
+/** The migration sources whose Provider is composed, in the spec or kept for a running Plan: what Forklift's pods connect to. */
+function composedSources(resources: Record<string, Composed>): MigrationSourceEndpoint[] {
+  const out: MigrationSourceEndpoint[] = [];
+  for (const key in resources) {
+    const r = resources[key]!.resource;
+    if (r.kind !== "Provider" || r.metadata?.name === DESTINATION_PROVIDER) continue;
+    const spec = r.spec as { type?: unknown; url?: unknown } | undefined;
+    if (typeof spec?.type === "string" && typeof spec.url === "string")
+      out.push({ type: spec.type as MigrationSourceEndpoint["type"], url: spec.url });
+  }
+  return out;
+}
 
 /** Names of the databases the XR's status last reported as kept by deletionProtection. */
 function keptBefore(status: Record<string, unknown>): Set<string> {

@@ -7,7 +7,16 @@ import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, Event, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { compareText, conditionOf } from "../compose.js";
 import { asDesired, existing, secretKeys, withLabels, type NamespacedProps } from "../k8s.js";
-import { Namespaces, NetworkPolicyPort, networkPolicy, Peer, Pods } from "../network-policy.js";
+import {
+  egressTo,
+  Namespaces,
+  NetworkPolicyPort,
+  networkPolicy,
+  Peer,
+  Pods,
+  urlEndpoint,
+  type Destination,
+} from "../network-policy.js";
 import type { PlatformSettings } from "../platform.js";
 import { LABEL_TYPE } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
@@ -286,7 +295,13 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
   const unique = [...new Set(names)].sort();
   if (unique.length && spec.network.isolation === "isolated") {
     resources["netpol-allow-databases"] = existing(
-      databasePolicy({ namespace: ns, labels, names: unique, settings }),
+      databasePolicy({
+        namespace: ns,
+        labels,
+        names: unique,
+        objectStores: objectStores(spec, kept, replacing),
+        settings,
+      }),
       observed["netpol-allow-databases"],
     );
   }
@@ -507,6 +522,27 @@ function scheduledBackup(props: ScheduledBackupProps): KubeObject {
   };
 }
 
+/** The backup endpoints of the databases composed with a backup: in the spec, or kept as observed. */
+function objectStores(
+  spec: VDCSpec,
+  kept: readonly Kept[],
+  replacing: ReadonlySet<string>,
+): (string | undefined)[] {
+  const keptNames = new Set(kept.map((k) => k.name));
+  const fromSpec = spec.databases
+    .filter((d) => d.backup && !replacing.has(d.name) && !keptNames.has(d.name))
+    .map((d) => d.backup!.endpointURL);
+  const fromKept = kept.flatMap((k) => {
+    const backup = (
+      k.observed.spec as { backup?: { barmanObjectStore?: { endpointURL?: unknown } } }
+    )?.backup;
+    if (!backup) return [];
+    const url = backup.barmanObjectStore?.endpointURL;
+    return [typeof url === "string" ? url : undefined];
+  });
+  return [...fromSpec, ...fromKept];
+}
+
 /** Ready from CloudNativePG's Ready condition, or from its phase where the condition is not set. */
 function clusterComposed(resource: KubeObject, observed: KubeObject | undefined): Composed {
   return { resource, ready: clusterReady(observed) };
@@ -653,11 +689,29 @@ function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
 interface DatabasePolicyProps extends NamespacedProps {
   /** The databases (CloudNativePG Clusters) whose pods it selects. */
   readonly names: readonly string[];
+  /** The backup endpoints (endpointURL) of databases with backups; undefined: AWS S3. */
+  readonly objectStores: readonly (string | undefined)[];
   readonly settings: PlatformSettings;
 }
 
-/** In an isolated VDC: the operator reaches the instances, and the instances reach the API server and the object store. */
+/**
+ * CloudNativePG's instance manager serves Prometheus metrics on 9187, named
+ * `metrics` (cloudnative-pg docs/src/monitoring.md).
+ */
+export const POSTGRES_METRICS_PORT = 9187;
+
+/**
+ * In an isolated VDC: the operator reaches the instances; the instances reach
+ * the API server (443 through the Service, 6443 where policies see the
+ * endpoint) and, for WAL archiving and backups, the object store on its
+ * endpoint's port; the monitoring namespace, when the platform has one,
+ * scrapes the metrics port.
+ */
 function databasePolicy(p: DatabasePolicyProps): KubeObject {
+  const stores: Destination[] = p.objectStores.map(
+    (url) => (url === undefined ? undefined : urlEndpoint(url)) ?? { port: 443 },
+  );
+  const monitoring = p.settings.monitoring;
   return networkPolicy({
     name: "allow-databases",
     namespace: p.namespace,
@@ -673,7 +727,15 @@ function databasePolicy(p: DatabasePolicyProps): KubeObject {
         ],
         ports: [NetworkPolicyPort.tcp(8000), NetworkPolicyPort.tcp(5432)],
       },
+      ...(monitoring
+        ? [
+            {
+              from: [Peer.pods({ namespace: Namespaces.named(monitoring.namespace) })],
+              ports: [NetworkPolicyPort.tcp(POSTGRES_METRICS_PORT)],
+            },
+          ]
+        : []),
     ],
-    egress: [{ ports: [NetworkPolicyPort.tcp(443), NetworkPolicyPort.tcp(6443)] }],
+    egress: egressTo([{ port: 443 }, { port: 6443 }, ...stores]),
   });
 }

@@ -11,6 +11,7 @@ import type { KubeObject } from "../../functions/compose.js";
 import { Fn } from "../../functions/fn.js";
 import { PLATFORM_KEY } from "../../functions/platform.js";
 import { composers } from "../../functions/registry.js";
+import { VMS_KEY } from "../../functions/vdc/operator-paths.js";
 
 export const fn = new Fn(composers);
 
@@ -24,12 +25,14 @@ export interface RequestParts {
 }
 
 /**
- * A test that answers requirements answers the platform settings' too, with
- * nothing (a cluster without the EnvironmentConfig: the kubernetes preset),
- * unless it states them.
+ * A test that answers requirements answers these too, as a cluster without
+ * them would (no EnvironmentConfig: the kubernetes preset; no VirtualMachines
+ * in the VDC namespace), unless it states them.
  */
-function withPlatform(required: Record<string, KubeObject[]>): Record<string, KubeObject[]> {
-  return PLATFORM_KEY in required ? required : { ...required, [PLATFORM_KEY]: [] };
+const UNLESS_STATED: Record<string, KubeObject[]> = { [PLATFORM_KEY]: [], [VMS_KEY]: [] };
+
+function withDefaults(required: Record<string, KubeObject[]>): Record<string, KubeObject[]> {
+  return { ...UNLESS_STATED, ...required };
 }
 
 export function request(p: RequestParts): RunFunctionRequest {
@@ -47,7 +50,7 @@ export function request(p: RequestParts): RunFunctionRequest {
       ),
     },
     requiredResources: Object.fromEntries(
-      Object.entries(p.required ? withPlatform(p.required) : {}).map(([k, items]) => [
+      Object.entries(p.required ? withDefaults(p.required) : {}).map(([k, items]) => [
         k,
         { items: items.map((resource) => ({ resource })) },
       ]),
