@@ -77,7 +77,9 @@ export const FAILURE_REASONS = {
   OverQuota:
     "A VM or database does not fit in its VDC's spec.quota or spec.limits; choose a smaller size, delete VMs, or raise the VDC's quota or limits.",
   WaitingForDependency:
-    "Something the XR needs does not exist or is not usable yet (its Tenant or VDC, a Secret or its keys, a ManagedCluster); create or fix it, and the next reconcile composes.",
+    "Something the XR needs does not exist or is not usable yet (its Tenant or VDC, a Secret " +
+    "or its keys, a ManagedCluster, the platform settings in the EnvironmentConfig crossvdc); " +
+    "create or fix it, and the next reconcile composes.",
   Conflict:
     "The spec is valid on its own but would replace or lose what exists (a started migration, a disk, a database's storage, the backend of a VM); put the field back, or follow the message's steps.",
   InternalError:

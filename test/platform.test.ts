@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { KubeObject } from "../functions/compose.js";
+import type { KubeObject, Refusal } from "../functions/compose.js";
 import {
   PLATFORM_SCHEMA_FILE,
   platformSettings,
@@ -31,7 +31,7 @@ interface SettingsCase {
   reason: string;
   /** The EnvironmentConfigs Crossplane answers with (none: it does not exist). */
   configs: KubeObject[];
-  want: { settings: PlatformSettings } | { fatal: string };
+  want: { settings: PlatformSettings } | Refusal;
 }
 
 const settingsCases: SettingsCase[] = [
@@ -103,6 +103,7 @@ const settingsCases: SettingsCase[] = [
     configs: [config({ dns: { ports: [0] } })],
     want: {
       fatal: "EnvironmentConfig crossvdc: data.dns.ports[0]: Too small: expected number to be >=1",
+      reason: "WaitingForDependency",
     },
   },
   {
@@ -111,6 +112,7 @@ const settingsCases: SettingsCase[] = [
     want: {
       fatal:
         "EnvironmentConfig crossvdc: data.dns.ports[0]: Invalid input: expected number, received string",
+      reason: "WaitingForDependency",
     },
   },
   {
@@ -119,12 +121,16 @@ const settingsCases: SettingsCase[] = [
     want: {
       fatal:
         'EnvironmentConfig crossvdc: data.platform: Invalid option: expected one of "kubernetes"|"openshift"',
+      reason: "WaitingForDependency",
     },
   },
   {
     reason: "a misspelt setting is named, not silently ignored",
     configs: [config({ dns: { podLabel: { "k8s-app": "kube-dns" } } })],
-    want: { fatal: "EnvironmentConfig crossvdc: data.dns.podLabel: unknown setting" },
+    want: {
+      fatal: "EnvironmentConfig crossvdc: data.dns.podLabel: unknown setting",
+      reason: "WaitingForDependency",
+    },
   },
   {
     reason: "a namespace that cannot exist",
@@ -132,6 +138,7 @@ const settingsCases: SettingsCase[] = [
     want: {
       fatal:
         "EnvironmentConfig crossvdc: data.operators.cnpg: must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric",
+      reason: "WaitingForDependency",
     },
   },
   {
@@ -140,17 +147,24 @@ const settingsCases: SettingsCase[] = [
     want: {
       fatal:
         "EnvironmentConfig crossvdc: data.reservedNamespaces[1]: must be a namespace name or a prefix pattern such as openshift-*",
+      reason: "WaitingForDependency",
     },
   },
   {
     reason: "empty DNS pod labels would select every pod of the namespace",
     configs: [config({ dns: { podLabels: {} } })],
-    want: { fatal: "EnvironmentConfig crossvdc: data.dns.podLabels: must name at least one label" },
+    want: {
+      fatal: "EnvironmentConfig crossvdc: data.dns.podLabels: must name at least one label",
+      reason: "WaitingForDependency",
+    },
   },
   {
     reason: "data that is not an object",
     configs: [config("platform: openshift")],
-    want: { fatal: "EnvironmentConfig crossvdc: data: must be an object" },
+    want: {
+      fatal: "EnvironmentConfig crossvdc: data: must be an object",
+      reason: "WaitingForDependency",
+    },
   },
 ];
 

@@ -36,6 +36,13 @@ const web = (spec: Record<string, unknown> = {}, namespace = "acme-dev"): KubeOb
   metadata: { name: "web", namespace, creationTimestamp: CREATED },
   spec: { size: { instanceType: "small" }, image: { url: "https://example.com/f.qcow2" }, ...spec },
 });
+/** The platform settings, the EnvironmentConfig crossvdc, with this data. */
+const settings = (data: unknown): KubeObject => ({
+  apiVersion: "apiextensions.crossplane.io/v1beta1",
+  kind: "EnvironmentConfig",
+  metadata: { name: "crossvdc" },
+  data,
+});
 const vmRequired = (vdc: KubeObject[] = [dev()]) => ({ vdc, vms: [], vmi: [] });
 
 interface Case {
@@ -90,6 +97,25 @@ const cases: Case[] = [
     want: {
       reason: "WaitingForDependency",
       message: 'VDC acme-dev: spec.tenantRef.name: Tenant "acme" does not exist',
+    },
+  },
+  {
+    reason: "a Tenant under a malformed EnvironmentConfig crossvdc: the platform's fault",
+    request: { xr: acme(), required: { vdcs: [], platform: [settings({ dns: { ports: [0] } })] } },
+    want: {
+      reason: "WaitingForDependency",
+      message: "EnvironmentConfig crossvdc: data.dns.ports[0]:",
+    },
+  },
+  {
+    reason: "a VDC under an EnvironmentConfig crossvdc whose data is not an object",
+    request: {
+      xr: dev(),
+      required: { tenant: [acme()], vdcs: [dev()], platform: [settings("openshift")] },
+    },
+    want: {
+      reason: "WaitingForDependency",
+      message: "EnvironmentConfig crossvdc: data: must be an object",
     },
   },
   {
@@ -156,7 +182,8 @@ describe("each Fatal carries the reason of its failure class", () => {
     const xr = want.message.startsWith("Tenant") ? acme() : undefined;
     const req = RunFunctionRequest.fromPartial({
       observed: xr ? { composite: { resource: xr } } : {},
-      requiredResources: { vdcs: { items: [] } },
+      // Everything the Tenant asks for, answered empty, so the composer runs.
+      requiredResources: { vdcs: { items: [] }, platform: { items: [] } },
     });
     expect(plain(fn.run(req)).results).toEqual([{ severity: "FATAL", ...want }]);
   });
