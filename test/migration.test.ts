@@ -1,12 +1,13 @@
 // VDC.spec.migration.sources: Forklift Providers, NetworkMaps and StorageMaps into the VDC,
 // the credentials contract of each provider type, and sources kept while a Plan runs from them.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { migrationNames } from "../functions/vdc/migration.js";
 import { matches } from "../scripts/render-lib.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
+import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
 
 const TENANT = tenant({ spec: { tier: "professional", admins: { groups: ["acme-admins"] } } });
@@ -256,11 +257,17 @@ const EMPTIED = {
   ...migrating({ sources: [] }),
   status: { migration: { destinationProvider: "host", sources: [{ name: "vcenter" }] } },
 };
+/** The least a source maps: one network, one datastore. */
+const MAPS = {
+  networkMap: [{ source: { name: "VM Network" } }],
+  storageMap: [{ source: { name: "datastore1" } }],
+};
 const RHV = {
   name: "rhv",
   type: "ovirt",
   url: "https://rhv.acme.example/ovirt-engine/api",
   secretRef: { name: "rhv-credentials" },
+  ...MAPS,
 };
 
 // The credentials contract: one source src of each type, its Secret creds with these keys.
@@ -273,7 +280,9 @@ const URLS: Record<string, string> = {
 };
 const src = (type: string, keys: Record<string, string>, stringData?: Record<string, string>) =>
   withSecrets(
-    migrating({ sources: [{ name: "src", type, url: URLS[type], secretRef: { name: "creds" } }] }),
+    migrating({
+      sources: [{ name: "src", type, url: URLS[type], secretRef: { name: "creds" }, ...MAPS }],
+    }),
     { "secret-src": [secret("creds", keys, stringData)] },
   );
 /** What a source whose Secret has the keys it needs composes. */
@@ -287,6 +296,8 @@ const accepted = (type: string) => ({
     },
   },
 });
+/** A Fatal for a Secret that lacks keys: the VDC waits for the tenant to fix it. */
+const waiting = (message: string) => ({ reason: "WaitingForDependency", message });
 const lacks = (missing: string) =>
   `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`;
 const OPENSTACK_OR =
@@ -600,20 +611,51 @@ describe("VDC migration sources", () => {
       },
 
       // The credentials contract
+      // vSphere and oVirt as Forklift 2.11 and 2.12 validate them (pkg/controller/provider/
+      // validation.go): a CA under "ca.crt" or "cacert" (pkg/lib/util/util.go GetCACert, 2.12),
+      // non-empty, unless insecureSkipVerify parses true with Go's strconv.ParseBool.
       VSphere: {
-        reason: "vSphere needs user and password",
-        ...src("vsphere", { user: "u", password: "p" }),
+        reason: "vSphere needs user, password and the CA, here as ca.crt",
+        ...src("vsphere", { user: "u", password: "p", "ca.crt": "c" }),
         want: accepted("vsphere"),
+      },
+      VSphereDeprecatedCACert: {
+        reason:
+          "vSphere takes the CA under the deprecated cacert (the one key Forklift 2.11 reads)",
+        ...src("vsphere", { user: "u", password: "p", cacert: "c" }),
+        want: accepted("vsphere"),
+      },
+      VSphereInsecure: {
+        reason: 'vSphere needs no CA when insecureSkipVerify is "true"',
+        ...src("vsphere", { user: "u", password: "p", insecureSkipVerify: "true" }),
+        want: accepted("vsphere"),
+      },
+      VSphereWithoutCA: {
+        reason: "vSphere without a CA is refused, as Forklift refuses it",
+        ...src("vsphere", { user: "u", password: "p" }),
+        want: {
+          fatal: waiting(
+            lacks(
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which vsphere providers need',
+            ),
+          ),
+        },
+      },
+      VSphereEmptyCA: {
+        reason: "An empty ca.crt is no CA (GetCACert needs a value)",
+        ...src("vsphere", { user: "u", password: "p", "ca.crt": "" }),
+        want: {
+          fatal: waiting(
+            lacks(
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which vsphere providers need',
+            ),
+          ),
+        },
       },
       VSphereWithoutPassword: {
         reason: "vSphere without a password is refused, naming the key",
-        ...src("vsphere", { user: "u" }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks('lacks the key "password", which vsphere providers need'),
-          },
-        },
+        ...src("vsphere", { user: "u", "ca.crt": "c" }),
+        want: { fatal: waiting(lacks('lacks the key "password", which vsphere providers need')) },
       },
       VSphereWithoutUserAndPassword: {
         reason: "Every missing key is named",
@@ -626,37 +668,56 @@ describe("VDC migration sources", () => {
         },
       },
       OVirt: {
-        reason: "oVirt needs user, password and cacert",
+        reason: "oVirt needs user, password and the CA, here as ca.crt",
+        ...src("ovirt", { user: "u", password: "p", "ca.crt": "c" }),
+        want: accepted("ovirt"),
+      },
+      OVirtDeprecatedCACert: {
+        reason: "oVirt takes the CA under the deprecated cacert",
         ...src("ovirt", { user: "u", password: "p", cacert: "c" }),
         want: accepted("ovirt"),
       },
       OVirtInsecure: {
-        reason: 'oVirt without cacert when insecureSkipVerify is "true"',
+        reason: 'oVirt without a CA when insecureSkipVerify is "true"',
         ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "true" }),
         want: accepted("ovirt"),
       },
+      OVirtInsecureAsGoReadsIt: {
+        reason: 'insecureSkipVerify "1" is true to strconv.ParseBool, so no CA is needed',
+        ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "1" }),
+        want: accepted("ovirt"),
+      },
       OVirtNotInsecure: {
-        reason: 'oVirt needs cacert unless insecureSkipVerify is "true"',
+        reason: 'oVirt needs a CA when insecureSkipVerify is "false"',
         ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "false" }),
         want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks(
-              'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+          fatal: waiting(
+            lacks(
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
             ),
-          },
+          ),
+        },
+      },
+      OVirtInsecureWithSpace: {
+        reason: 'insecureSkipVerify "true " does not parse in Go, so Forklift wants a CA',
+        ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "true " }),
+        want: {
+          fatal: waiting(
+            lacks(
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+            ),
+          ),
         },
       },
       OVirtWithoutCA: {
-        reason: "oVirt without cacert is refused",
-        ...src("ovirt", { user: "u", password: "p" }),
+        reason: "oVirt without a CA is refused, and every missing key is named",
+        ...src("ovirt", { user: "u" }),
         want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks(
-              'lacks the key "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+          fatal: waiting(
+            lacks(
+              'lacks the keys "password", "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
             ),
-          },
+          ),
         },
       },
       OpenStackByName: {
@@ -742,7 +803,7 @@ describe("VDC migration sources", () => {
       },
       StringData: {
         reason: "Keys given as stringData count too",
-        ...src("vsphere", { user: "u" }, { password: "p" }),
+        ...src("vsphere", { user: "u" }, { password: "p", "ca.crt": "c" }),
         want: { results: [] },
       },
       NoCredentialInOutput: {
@@ -921,6 +982,33 @@ describe("VDC migration sources", () => {
           },
         },
       },
+      RefusesSourceWithoutNetworkMap: {
+        reason:
+          "An omitted networkMap would compose an empty map and leave every VM unmapped: the function cannot fill it from Forklift's inventory",
+        ...withSecrets(migrating({ sources: [{ ...VCENTER, networkMap: undefined }] }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid input: expected array, received undefined",
+          },
+        },
+      },
+      RefusesEmptyStorageMap: {
+        reason: "An empty storageMap is refused with why it needs entries",
+        ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [] }] }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at least one entry: the function cannot read Forklift's inventory of the source to fill the map in: list every datastore the migrated VMs use",
+          },
+        },
+      },
       RefusesMapEntryWithoutSource: {
         reason: "A map entry names its source",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [{ source: {} }] }] }), {
@@ -986,4 +1074,48 @@ describe("VDC migration sources", () => {
     },
     facets,
   );
+});
+
+// The same rule in the XRD, as the API server enforces it: the CEL rules of
+// spec.migration.sources[] in apis/vdcs/definition.yaml, evaluated with @bufbuild/cel.
+describe("the VDC XRD requires each source's maps", () => {
+  const cel = (map: string, what: string) =>
+    `${map} needs at least one entry: the function cannot read Forklift's inventory of the` +
+    ` source to fill the map in: list every ${what} the migrated VMs use`;
+  const NETWORK = cel("networkMap", "network");
+  const STORAGE = cel("storageMap", "datastore");
+  const cases: { name: string; reason: string; source: object; want: string[] }[] = [
+    { name: "BothMaps", reason: "A source with both maps passes", source: VCENTER, want: [] },
+    {
+      name: "NoNetworkMap",
+      reason: "An omitted networkMap fails the rule",
+      source: { ...VCENTER, networkMap: undefined },
+      want: [NETWORK],
+    },
+    {
+      name: "EmptyNetworkMap",
+      reason: "An empty networkMap fails the rule",
+      source: { ...VCENTER, networkMap: [] },
+      want: [NETWORK],
+    },
+    {
+      name: "NoStorageMap",
+      reason: "An omitted storageMap fails the rule",
+      source: { ...VCENTER, storageMap: undefined },
+      want: [STORAGE],
+    },
+    {
+      name: "NoMaps",
+      reason: "Each missing map is its own error",
+      source: { ...VCENTER, networkMap: [], storageMap: [] },
+      want: [NETWORK, STORAGE],
+    },
+  ];
+  it.each(cases)("$name", ({ reason, source, want }) => {
+    const xr = JSON.parse(JSON.stringify(migrating({ sources: [source] }))) as KubeObject;
+    const errors = validateResource(xr);
+    const celErrors = [NETWORK, STORAGE].filter((m) => errors.some((e) => e.includes(m)));
+    expect(celErrors, reason).toEqual(want);
+    if (!want.length) expect(errors, reason).toEqual([]);
+  });
 });

@@ -17,6 +17,8 @@ const source = (name: string, type: string, url: string) => ({
   type,
   url,
   secretRef: { name: `${name}-credentials` },
+  networkMap: [{ source: { name: "VM Network" } }],
+  storageMap: [{ source: { name: "vsanDatastore" } }],
 });
 const DEV: KubeObject = {
   apiVersion: API,
@@ -28,11 +30,7 @@ const DEV: KubeObject = {
     backend: { type: "kubevirt", storageClass: "ceph-rbd" },
     migration: {
       sources: [
-        {
-          ...source("vcenter", "vsphere", "https://vcenter.acme.example/sdk"),
-          networkMap: [{ source: { name: "VM Network" } }],
-          storageMap: [{ source: { name: "vsanDatastore" } }],
-        },
+        source("vcenter", "vsphere", "https://vcenter.acme.example/sdk"),
         source("rhv", "ovirt", "https://rhv.acme.example/ovirt-engine/api"),
         source("osp", "openstack", "https://keystone.acme.example:5000/v3"),
         source("ocp-old", "openshift", "https://api.old.acme.example:6443"),

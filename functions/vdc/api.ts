@@ -260,6 +260,13 @@ const sourceRefShape = {
   }),
 };
 
+// Why a source's maps need entries; an empty map leaves every VM VMNetworksNotMapped or
+// VMStorageNotMapped and its Plan never Ready.
+const mapWhy = (what: string) =>
+  "the function cannot read Forklift's inventory of the source to fill the map in:" +
+  ` list every ${what} the migrated VMs use`;
+const MAPS = { networkMap: "network", storageMap: "datastore" } as const;
+
 const networkPair = z
   .object({
     source: z
@@ -329,7 +336,12 @@ const migrationSource = z
     }),
     secretRef: z.object({ name: secretName("Secret in the VDC namespace.") }).meta({
       description:
-        'Credentials Secret the tenant creates in the VDC namespace. Keys by type: vsphere user, password; ovirt user, password, cacert (unless insecureSkipVerify is "true"); openstack username, password, projectName or projectID, userDomainName or userDomainID, or an application credential; openshift token; ova url. cacert and insecureSkipVerify are optional elsewhere.',
+        "Credentials Secret the tenant creates in the VDC namespace. Keys by type: vsphere and" +
+        " ovirt user, password, and the CA as ca.crt or the deprecated cacert (Forklift 2.11" +
+        ' reads only cacert) unless insecureSkipVerify is "true"; openstack username,' +
+        " password, projectName or projectID, userDomainName or userDomainID, or an" +
+        " application credential; openshift token; ova url. The CA and insecureSkipVerify" +
+        " are optional elsewhere.",
     }),
     settings: z
       .record(z.string().regex(SETTING_KEY), z.string().max(MAX_STRING))
@@ -341,14 +353,26 @@ const migrationSource = z
         description:
           "Provider settings, e.g. vsphere vddkInitImage (the VDDK image, for faster disk transfer) and sdkEndpoint (vcenter or esxi).",
       }),
-    networkMap: z.array(networkPair).max(MAX_LIST).default([]).meta({
-      description:
-        "Source networks and their destinations (default: the pod network). Plans use the NetworkMap <name>-network.",
-    }),
-    storageMap: z.array(storagePair).max(MAX_LIST).default([]).meta({
-      description:
-        "Source datastores and their StorageClass (default: spec.backend.storageClass). Plans use the StorageMap <name>-storage.",
-    }),
+    networkMap: z
+      .array(networkPair)
+      .min(1, `needs at least one entry: ${mapWhy(MAPS.networkMap)}`)
+      .max(MAX_LIST)
+      .meta({
+        description:
+          "Source networks and where their NICs go. At least one entry: the function cannot" +
+          " read Forklift's inventory of the source, so list every network the migrated VMs" +
+          " use. Plans use the NetworkMap <name>-network.",
+      }),
+    storageMap: z
+      .array(storagePair)
+      .min(1, `needs at least one entry: ${mapWhy(MAPS.storageMap)}`)
+      .max(MAX_LIST)
+      .meta({
+        description:
+          "Source datastores and their StorageClass (default: spec.backend.storageClass). At" +
+          " least one entry: the function cannot read Forklift's inventory of the source, so" +
+          " list every datastore the migrated VMs use. Plans use the StorageMap <name>-storage.",
+      }),
   })
   .superRefine((s, ctx) => {
     if (s.name === DESTINATION_PROVIDER)
@@ -363,6 +387,11 @@ const migrationSource = z
   .meta({
     description:
       "A platform VMs are migrated from with Forklift (Migration Toolkit for Virtualization).",
+    "x-kubernetes-validations": Object.entries(MAPS).map(([map, what]) => ({
+      rule: `has(self.${map}) && size(self.${map}) > 0`,
+      message: `${map} needs at least one entry: ${mapWhy(what)}`,
+      fieldPath: `.${map}`,
+    })),
   });
 
 export type MigrationSourceSpec = z.output<typeof migrationSource>;

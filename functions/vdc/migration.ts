@@ -103,40 +103,58 @@ function plansUsing(plans: KubeObject[], provider: string, ns: string): string[]
     .sort();
 }
 
+/** Forklift reads the insecureSkipVerify flag with Go's strconv.ParseBool: these spell true. */
+const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
 /**
- * Whether a Secret's flag is the string "true". The one value ever read from a
- * credentials Secret: Forklift's insecureSkipVerify, a switch and not a
- * credential; it is compared, never copied or reported.
+ * Whether a Secret's flag is true as Forklift reads it (pkg/controller/base/controller.go
+ * GetInsecureSkipVerifyFlag: strconv.ParseBool, no trimming; anything else is false). The one
+ * value ever read from a credentials Secret: a switch, not a credential; compared, never copied
+ * or reported.
  */
 export function secretFlag(secret: KubeObject, key: string): boolean {
   const raw = (secret.stringData as Record<string, unknown> | undefined)?.[key];
-  if (typeof raw === "string") return raw.trim() === "true";
+  if (typeof raw === "string") return GO_TRUE.has(raw);
   const b64 = (secret.data as Record<string, unknown> | undefined)?.[key];
-  return typeof b64 === "string" && Buffer.from(b64, "base64").toString("utf8").trim() === "true";
+  return typeof b64 === "string" && GO_TRUE.has(Buffer.from(b64, "base64").toString("utf8"));
 }
+
+/** Keys of a Secret with a non-empty value (its length is looked at, never its content). */
+function filledKeys(secret: KubeObject): Set<string> {
+  const filled = (v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.entries(v).filter(([, value]) => typeof value === "string" && value !== "")
+      : [];
+  return new Set([...filled(secret.data), ...filled(secret.stringData)].map(([k]) => k));
+}
+
+/**
+ * The CA keys Forklift reads (pkg/lib/util/util.go GetCACert): "ca.crt", else the deprecated
+ * "cacert", either counting only when non-empty. 2.12 reads both; 2.11 reads "cacert" only.
+ */
+export const CA_KEYS = ["ca.crt", "cacert"] as const;
 
 const q = (k: string) => `"${k}"`;
 const anyOf = (keys: Set<string>, ...alts: string[]) => alts.some((a) => keys.has(a));
 
-/** What a Secret lacks for a source type: one entry per missing key, or per missing choice of keys; empty when complete. */
-export function missingCredentials(
-  type: MigrationSourceType,
-  keys: Set<string>,
-  insecureSkipVerify: boolean,
-): string[] {
+/**
+ * What a Secret lacks for a source type, as Forklift 2.11 and 2.12 validate it
+ * (pkg/controller/provider/validation.go): one entry per missing key, or per missing choice of
+ * keys; empty when complete. vSphere and oVirt need a CA unless insecureSkipVerify is true.
+ */
+export function missingCredentials(type: MigrationSourceType, secret: KubeObject): string[] {
+  const keys = secretKeys(secret);
   const need = (...all: string[]) => all.filter((k) => !keys.has(k)).map(q);
+  const needCA = () =>
+    secretFlag(secret, "insecureSkipVerify") || anyOf(filledKeys(secret), ...CA_KEYS)
+      ? []
+      : [`"ca.crt" or "cacert" (unless insecureSkipVerify is "true")`];
   switch (type) {
     case "openshift":
       return need("token");
     case "vsphere":
-      return need("user", "password");
     case "ovirt":
-      return [
-        ...need("user", "password"),
-        ...(insecureSkipVerify
-          ? []
-          : need("cacert").map((k) => `${k} (unless insecureSkipVerify is "true")`)),
-      ];
+      return [...need("user", "password"), ...needCA()];
     case "ova":
       return need("url");
     case "openstack": {
@@ -277,11 +295,7 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
       statuses.push(sourceStatus(false, false, { waiting: why }));
       continue;
     }
-    const missing = missingCredentials(
-      source.type,
-      secretKeys(secret),
-      secretFlag(secret, "insecureSkipVerify"),
-    );
+    const missing = missingCredentials(source.type, secret);
     if (missing.length) {
       return {
         fatal: `VDC ${vdc}: ${field} (${source.name}): ${namedSecret} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${source.type} providers need${ALTERNATIVES[source.type] ?? ""}`,
