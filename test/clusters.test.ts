@@ -19,7 +19,7 @@ const CA = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIEdge1CA\n-----END C
 const URL = "https://api.edge-1.globex.example:6443";
 
 /** A ManagedCluster as the OCM hub reports it once the klusterlet has joined. */
-const managedCluster = (name: string, url?: string): KubeObject => ({
+const managedCluster = (name: string, url?: string, caBundle: string | null = CA): KubeObject => ({
   apiVersion: "cluster.open-cluster-management.io/v1",
   kind: "ManagedCluster",
   metadata: {
@@ -34,7 +34,9 @@ const managedCluster = (name: string, url?: string): KubeObject => ({
   spec: {
     hubAcceptsClient: true,
     leaseDurationSeconds: 60,
-    ...(url ? { managedClusterClientConfigs: [{ url, caBundle: b64(CA) }] } : {}),
+    ...(url
+      ? { managedClusterClientConfigs: [{ url, ...(caBundle ? { caBundle: b64(caBundle) } : {}) }] }
+      : {}),
   },
   status: {
     conditions: [
@@ -102,11 +104,55 @@ const withClusters = (
     ...required,
   },
 });
-/** edge-1 joined, with its API URL (none for null) and these token Secrets. */
-const joined = (token: KubeObject[], url: string | null = URL) => ({
-  "cluster-edge-1": [managedCluster("edge-1", url ?? undefined)],
+/** edge-1 joined, with its API URL (none for null), these token Secrets and its CA (or none). */
+const joined = (token: KubeObject[], url: string | null = URL, caBundle: string | null = CA) => ({
+  "cluster-edge-1": [managedCluster("edge-1", url ?? undefined, caBundle)],
   "token-edge-1": token,
 });
+/** Two more CAs, as an OpenShift API server's load-balancer signer and a corporate CA. */
+const LB_CA = "-----BEGIN CERTIFICATE-----\nMIIDLBSIGNERedge1\n-----END CERTIFICATE-----\n";
+const CORP_CA = "-----BEGIN CERTIFICATE-----\r\nMIIDCORPCA\r\n-----END CERTIFICATE-----\r\n";
+const CORP_CA_NORMALIZED = "-----BEGIN CERTIFICATE-----\nMIIDCORPCA\n-----END CERTIFICATE-----\n";
+
+/**
+ * The list calls of Forklift's OpenShift provider connection test, cluster-wide
+ * (kubev2v/forklift pkg/lib/inventory/container/ocp/collector.go Test(), v2.11.7 and v2.12.5).
+ */
+const CONNECTION_TEST = [
+  { group: "", resource: "namespaces" },
+  { group: "storage.k8s.io", resource: "storageclasses" },
+  { group: "k8s.cni.cncf.io", resource: "network-attachment-definitions" },
+  { group: "kubevirt.io", resource: "virtualmachines" },
+  { group: "instancetype.kubevirt.io", resource: "virtualmachineinstancetypes" },
+  { group: "instancetype.kubevirt.io", resource: "virtualmachineclusterinstancetypes" },
+];
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+}
+/**
+ * Which of the connection test's lists the composed ClusterPermission lets the tenant's
+ * ManagedServiceAccount make across all namespaces, as the RBAC authorizer decides: only its
+ * ClusterRole, bound by its ClusterRoleBinding, counts (RoleBindings grant in one namespace).
+ */
+function connectionTest(out: Plain): Record<string, boolean> {
+  const spec = out.resources["cluster-edge-1-permission"]?.spec as
+    | { clusterRole?: { rules?: PolicyRule[] }; clusterRoleBinding?: { subject?: unknown } }
+    | undefined;
+  const bound = JSON.stringify(spec?.clusterRoleBinding?.subject) === JSON.stringify(subject);
+  const has = (list: string[] | undefined, v: string) =>
+    !!list?.includes(v) || !!list?.includes("*");
+  return Object.fromEntries(
+    CONNECTION_TEST.map(({ group, resource }) => [
+      `${group || "core"}/${resource}`,
+      bound &&
+        (spec?.clusterRole?.rules ?? []).some(
+          (r) => has(r.apiGroups, group) && has(r.resources, resource) && has(r.verbs, "list"),
+        ),
+    ]),
+  );
+}
 const subject = {
   apiGroup: "authentication.open-cluster-management.io",
   kind: "ManagedServiceAccount",
@@ -147,11 +193,34 @@ const observedWithToken = () => ({
     },
   },
 });
-/** All four objects observed with these conditions. */
+/** A status.resourceStatus entry as cluster-permission v0.17 writes it from the ManifestWork. */
+const applied = (name: string, status = "True", namespace?: string) => ({
+  name,
+  ...(namespace ? { namespace } : {}),
+  condition: [
+    {
+      type: "Applied",
+      status,
+      reason: status === "True" ? "AppliedManifestComplete" : "FailedApplyManifest",
+      message: status === "True" ? "Apply manifest complete" : "Failed to apply manifest",
+      lastTransitionTime: "2026-01-03T00:00:00Z",
+    },
+  ],
+});
+/** What the work agent reports applied on edge-1: all of it, or as told. */
+const resourceStatus = (
+  roleBindings = namespaces.map((ns) => applied("tenant-globex-mtv", "True", ns)),
+) => ({
+  clusterRoles: [applied("tenant-globex-mtv")],
+  clusterRoleBindings: [applied("tenant-globex-mtv")],
+  roleBindings,
+});
+/** All four objects observed with these conditions (and the ClusterPermission's resourceStatus). */
 function observedWith(
   msa: { type: string; status: string }[],
   permission: { type: string; status: string }[],
   provider: { type: string; status: string }[],
+  permissionResources: object | null = resourceStatus(),
 ): Record<string, KubeObject> {
   const at = "2026-01-03T00:00:00Z";
   const conds = (cs: { type: string; status: string }[]) =>
@@ -166,7 +235,10 @@ function observedWith(
     },
     "cluster-edge-1-permission": {
       ...WITH_TOKEN["cluster-edge-1-permission"]!,
-      status: { conditions: conds(permission) },
+      status: {
+        conditions: conds(permission),
+        ...(permissionResources ? { resourceStatus: permissionResources } : {}),
+      },
     },
     "cluster-edge-1-secret": SECRET,
     "cluster-edge-1-provider": {
@@ -184,7 +256,16 @@ const refused = (clusters: unknown[], required: Record<string, KubeObject[]> = {
   },
 });
 
+/** Everything ready but the ClusterPermission. */
+const PERMISSION_NOT_READY = {
+  "cluster-edge-1-msa": true,
+  "cluster-edge-1-permission": false,
+  "cluster-edge-1-secret": true,
+  "cluster-edge-1-provider": true,
+};
+
 const facets = {
+  connectionTest,
   /** The names of what the clusters composed, sorted. */
   clusterNames: (out: Plain) =>
     Object.keys(out.resources)
@@ -284,10 +365,17 @@ describe("Tenant managed clusters", () => {
                       verbs: ["get", "list", "watch"],
                     },
                     {
+                      apiGroups: ["kubevirt.io"],
+                      resources: ["virtualmachines"],
+                      verbs: ["get", "list", "watch"],
+                    },
+                    {
                       apiGroups: ["instancetype.kubevirt.io"],
                       resources: [
                         "virtualmachineclusterinstancetypes",
                         "virtualmachineclusterpreferences",
+                        "virtualmachineinstancetypes",
+                        "virtualmachinepreferences",
                       ],
                       verbs: ["get", "list", "watch"],
                     },
@@ -386,10 +474,78 @@ describe("Tenant managed clusters", () => {
         ...withClusters([edge], joined([])),
         want: { clusterNames: MSA_AND_PERMISSION },
       },
-      NoProviderWithoutCA: {
-        reason: "No Provider and no Secret while the token Secret has no ca.crt",
+      PassesConnectionTest: {
+        reason:
+          "The ClusterPermission lets the service account make every list of Forklift's " +
+          "OpenShift connection test cluster-wide, VirtualMachines and " +
+          "VirtualMachineInstancetypes included",
+        ...withClusters([edge], joined([])),
+        want: {
+          connectionTest: Object.fromEntries(
+            CONNECTION_TEST.map(({ group, resource }) => [`${group || "core"}/${resource}`, true]),
+          ),
+        },
+      },
+      CAFromManagedCluster: {
+        reason:
+          "A token Secret without ca.crt still makes the Provider: the ManagedCluster's " +
+          "caBundle is its CA",
         ...withClusters([edge], joined([tokenSecret("edge-1", { token: TOKEN })])),
-        want: { clusterNames: MSA_AND_PERMISSION },
+        want: {
+          clusterNames: ALL_FOUR,
+          at: { "cluster-edge-1-secret.data.cacert": b64(CA) },
+        },
+      },
+      CAsJoined: {
+        reason:
+          "The Provider trusts the token's ca.crt, the ManagedCluster's caBundle and the " +
+          "spec's caBundle, each certificate once, as 64-column PEM",
+        ...withClusters(
+          [{ ...edge, caBundle: b64(`${CORP_CA}${CA}`) }],
+          joined([tokenSecret("edge-1")], URL, LB_CA),
+        ),
+        want: { at: { "cluster-edge-1-secret.data.cacert": b64(CA + LB_CA + CORP_CA_NORMALIZED) } },
+      },
+      CAFromSpecOnly: {
+        reason: "With no CA from the cluster, the spec's caBundle alone makes the Provider",
+        ...withClusters(
+          [{ ...edge, caBundle: b64(CORP_CA) }],
+          joined([tokenSecret("edge-1", { token: TOKEN })], URL, null),
+        ),
+        want: {
+          clusterNames: ALL_FOUR,
+          at: { "cluster-edge-1-secret.data.cacert": b64(CORP_CA_NORMALIZED) },
+        },
+      },
+      NoProviderWithoutCA: {
+        reason:
+          "No Provider and no Secret while no CA is known: none in the token Secret, the " +
+          "ManagedCluster or the spec",
+        ...withClusters([edge], joined([tokenSecret("edge-1", { token: TOKEN })], URL, null)),
+        want: {
+          clusterNames: MSA_AND_PERMISSION,
+          clusters: [
+            {
+              name: "edge-1",
+              url: URL,
+              namespaces,
+              tokenReady: true,
+              ready: false,
+              waiting:
+                "a CA: neither the token Secret's ca.crt nor ManagedCluster edge-1's caBundle " +
+                "holds one; set spec.clusters[0].caBundle",
+            },
+          ],
+        },
+      },
+      RefusesCABundleNotPEM: {
+        reason: "A caBundle is base64 of PEM certificates",
+        ...refused([{ ...edge, caBundle: b64("not a certificate") }]),
+        want: {
+          fatal:
+            "Tenant globex: invalid spec: spec.clusters[0].caBundle: must be base64 of PEM " +
+            "certificates",
+        },
       },
       NoProviderWithEmptyToken: {
         reason: "No Provider and no Secret while the token is empty",
@@ -503,6 +659,71 @@ describe("Tenant managed clusters", () => {
             message: "Not ready: edge-1 (Provider tenant-globex/edge-1-mtv not ready yet)",
           },
         },
+      },
+      PermissionWrittenNotApplied: {
+        reason:
+          "AppliedRBACManifestWork without per-resource status (cluster-permission before " +
+          "v0.17 sets it once the ManifestWork is written) is not ready: nothing says the RBAC " +
+          "is on the cluster",
+        ...withClusters(
+          [edge],
+          joined([tokenSecret("edge-1")]),
+          observedWith(
+            [
+              { type: "SecretCreated", status: "True" },
+              { type: "TokenReported", status: "True" },
+            ],
+            [{ type: "AppliedRBACManifestWork", status: "True" }],
+            [{ type: "Ready", status: "True" }],
+            null,
+          ),
+        ),
+        want: { clusterReady: PERMISSION_NOT_READY },
+      },
+      PermissionRoleBindingNotApplied: {
+        reason:
+          "A RoleBinding the work agent failed to apply in one namespace leaves the permission " +
+          "not ready",
+        ...withClusters(
+          [edge],
+          joined([tokenSecret("edge-1")]),
+          observedWith(
+            [
+              { type: "SecretCreated", status: "True" },
+              { type: "TokenReported", status: "True" },
+            ],
+            [{ type: "AppliedRBACManifestWork", status: "True" }],
+            [{ type: "Ready", status: "True" }],
+            resourceStatus([
+              applied("tenant-globex-mtv", "True", "globex-dev"),
+              applied("tenant-globex-mtv", "False", "globex-edge"),
+              applied("tenant-globex-mtv", "True", "globex-prod"),
+            ]),
+          ),
+        ),
+        want: { clusterReady: PERMISSION_NOT_READY },
+      },
+      PermissionRoleBindingMissing: {
+        reason:
+          "A namespace added since the work was applied (no RoleBinding reported there yet) " +
+          "leaves the permission not ready",
+        ...withClusters(
+          [edge],
+          joined([tokenSecret("edge-1")]),
+          observedWith(
+            [
+              { type: "SecretCreated", status: "True" },
+              { type: "TokenReported", status: "True" },
+            ],
+            [{ type: "AppliedRBACManifestWork", status: "True" }],
+            [{ type: "Ready", status: "True" }],
+            resourceStatus([
+              applied("tenant-globex-mtv", "True", "globex-dev"),
+              applied("tenant-globex-mtv", "True", "globex-prod"),
+            ]),
+          ),
+        ),
+        want: { clusterReady: PERMISSION_NOT_READY },
       },
       RefusesUnregisteredCluster: {
         reason: "A cluster not registered in OCM is refused; the Fatal keeps what exists",

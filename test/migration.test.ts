@@ -636,7 +636,8 @@ describe("VDC migration sources", () => {
         want: {
           fatal: waiting(
             lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which vsphere providers need',
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
+                "vsphere providers need",
             ),
           ),
         },
@@ -647,7 +648,8 @@ describe("VDC migration sources", () => {
         want: {
           fatal: waiting(
             lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which vsphere providers need',
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
+                "vsphere providers need",
             ),
           ),
         },
@@ -693,7 +695,8 @@ describe("VDC migration sources", () => {
         want: {
           fatal: waiting(
             lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
+                "ovirt providers need",
             ),
           ),
         },
@@ -704,7 +707,8 @@ describe("VDC migration sources", () => {
         want: {
           fatal: waiting(
             lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
+                "ovirt providers need",
             ),
           ),
         },
@@ -715,7 +719,8 @@ describe("VDC migration sources", () => {
         want: {
           fatal: waiting(
             lacks(
-              'lacks the keys "password", "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ovirt providers need',
+              'lacks the keys "password", "ca.crt" or "cacert" (unless insecureSkipVerify is ' +
+                '"true"), which ovirt providers need',
             ),
           ),
         },
@@ -984,7 +989,8 @@ describe("VDC migration sources", () => {
       },
       RefusesSourceWithoutNetworkMap: {
         reason:
-          "An omitted networkMap would compose an empty map and leave every VM unmapped: the function cannot fill it from Forklift's inventory",
+          "An omitted networkMap would compose an empty map and leave every VM unmapped: the " +
+          "function cannot fill it from Forklift's inventory",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, networkMap: undefined }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
@@ -992,7 +998,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid input: expected array, received undefined",
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid " +
+              "input: expected array, received undefined",
           },
         },
       },
@@ -1005,7 +1012,9 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at least one entry: the function cannot read Forklift's inventory of the source to fill the map in: list every datastore the migrated VMs use",
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at " +
+              "least one entry: the function cannot read Forklift's inventory of the source to " +
+              "fill the map in: list every datastore the migrated VMs use",
           },
         },
       },

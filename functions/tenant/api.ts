@@ -31,6 +31,23 @@ const managedCluster = z
         description:
           "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: the ManagedCluster's spec.managedClusterClientConfigs[0].url.",
       }),
+    caBundle: z
+      .string()
+      .max(65536)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: "must be base64" })
+      .refine(
+        (v) => Buffer.from(v, "base64").toString("utf8").includes("-----BEGIN CERTIFICATE-----"),
+        { message: "must be base64 of PEM certificates" },
+      )
+      .optional()
+      .meta({
+        format: "byte",
+        description:
+          "Base64 PEM CA certificates (as in a ManagedCluster's caBundle) the Provider also" +
+          " trusts for the API server, when its certificate is signed by a CA neither the" +
+          " ManagedCluster's spec.managedClusterClientConfigs[].caBundle nor the service" +
+          " account's ca.crt holds.",
+      }),
     namespaces: z
       .array(dnsLabel("Namespace on the managed cluster."))
       .max(MAX_LIST)
@@ -86,7 +103,11 @@ export const tenantSpec = z
       .superRefine(unique((c: ManagedClusterSpec) => c.name, "cluster"))
       .meta({
         description:
-          "Managed clusters (Open Cluster Management) the tenant's VMs may land on. Each gets, as the MTV integration does, a ManagedServiceAccount and a ClusterPermission scoped to the tenant's namespaces there, and, once the token is issued, a Secret and a Forklift Provider <cluster>-mtv in the tenant namespace.",
+          "Managed clusters (Open Cluster Management) the tenant's VMs may land on. Each gets," +
+          " as the MTV integration does, a ManagedServiceAccount and a ClusterPermission (admin" +
+          " in the tenant's namespaces there, cluster-wide read of what Forklift's inventory" +
+          " lists), and, once the token is issued, a Secret and a Forklift Provider" +
+          " <cluster>-mtv in the tenant namespace.",
       }),
   })
   .superRefine((s, ctx) => {

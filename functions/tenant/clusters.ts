@@ -10,7 +10,9 @@
 //                                            access to what Forklift's inventory lists cluster-wide;
 //                                            not cluster-admin, which the ACM integration grants
 //   in the tenant namespace, once the token Secret exists
-//     Secret <cluster>-mtv                   url, token, cacert, insecureSkipVerify "false"
+//     Secret <cluster>-mtv                   url, token, cacert (the token's ca.crt, the
+//                                            ManagedCluster's caBundles, the spec's caBundle),
+//                                            insecureSkipVerify "false"
 //     Provider <cluster>-mtv                 type openshift, pointing at the cluster's API
 //
 // ACM puts the Secret and Provider in its own admin namespace (mtv-integrations).
@@ -75,8 +77,16 @@ export function clusterRequirements(
   return out;
 }
 
-/** Read-only, cluster-wide: what Forklift's inventory of a destination cluster lists (namespaces, storage classes, networks, instance types). */
-const INVENTORY_RULES = [
+/**
+ * Read-only, cluster-wide: what Forklift's inventory of a destination cluster lists. Its
+ * connection test lists each of namespaces, storageclasses, network-attachment-definitions,
+ * virtualmachines, virtualmachineinstancetypes and virtualmachineclusterinstancetypes across
+ * all namespaces (kubev2v/forklift pkg/lib/inventory/container/ocp/collector.go Test(), v2.11
+ * and v2.12) and the Provider fails without any one of them. Listing VirtualMachines in every
+ * namespace shows the tenant other tenants' VM specs on that cluster; Forklift gives no way
+ * around it.
+ */
+export const INVENTORY_RULES = [
   { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
   { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list", "watch"] },
   {
@@ -84,9 +94,15 @@ const INVENTORY_RULES = [
     resources: ["network-attachment-definitions"],
     verbs: ["get", "list", "watch"],
   },
+  { apiGroups: ["kubevirt.io"], resources: ["virtualmachines"], verbs: ["get", "list", "watch"] },
   {
     apiGroups: ["instancetype.kubevirt.io"],
-    resources: ["virtualmachineclusterinstancetypes", "virtualmachineclusterpreferences"],
+    resources: [
+      "virtualmachineclusterinstancetypes",
+      "virtualmachineclusterpreferences",
+      "virtualmachineinstancetypes",
+      "virtualmachinepreferences",
+    ],
     verbs: ["get", "list", "watch"],
   },
 ];
@@ -149,10 +165,15 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
         labels,
         adminIn: namespaces,
       }),
-      ready: isConditionTrue(observed[keys.permission], "AppliedRBACManifestWork"),
+      ready: permissionApplied(observed[keys.permission], namespaces),
     };
 
     const token = tokenData(required[tokenRequirement(cluster.name)]?.[0]);
+    const caBundle = joinCABundles([
+      token?.caCert,
+      ...clientConfigCABundles(managed),
+      cluster.caBundle,
+    ]);
     const name = clusterProviderName(cluster.name);
     const clusterStatus = (more: { provider?: string; ready: boolean; waiting?: string }) => ({
       name: cluster.name,
@@ -165,9 +186,16 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
     });
     const provider = observed[keys.provider];
     // The Provider never goes out before its token: it would be created without credentials and fail.
-    if (token && url) {
+    if (token && caBundle && url) {
       resources[keys.secret] = {
-        resource: providerSecret({ name, namespace: ns, labels, url, token }),
+        resource: providerSecret({
+          name,
+          namespace: ns,
+          labels,
+          url,
+          token: token.token,
+          caBundle,
+        }),
         ready: observed[keys.secret] !== undefined,
       };
       resources[keys.provider] = {
@@ -181,7 +209,10 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
     }
     const why = !url
       ? `the API URL: ManagedCluster ${cluster.name} has no spec.managedClusterClientConfigs[0].url; set ${field}.apiServerURL`
-      : `the token Secret ${cluster.name}/${serviceAccount} of the ManagedServiceAccount`;
+      : !token
+        ? `the token Secret ${cluster.name}/${serviceAccount} of the ManagedServiceAccount`
+        : `a CA: neither the token Secret's ca.crt nor ManagedCluster ${cluster.name}'s` +
+          ` caBundle holds one; set ${field}.caBundle`;
     waiting.push(`${cluster.name} (waiting for ${why})`);
     // A Provider already made is kept as it was rather than deleted while its token or URL is missing.
     if (provider && observed[keys.secret]) {
@@ -227,12 +258,42 @@ function clientConfigURL(managed: KubeObject): string | undefined {
   return typeof url === "string" && url !== "" ? url : undefined;
 }
 
+/** Each caBundle (base64 PEM) of the ManagedCluster's client configs. */
+function clientConfigCABundles(managed: KubeObject): string[] {
+  const configs = (managed.spec as { managedClusterClientConfigs?: unknown } | undefined)
+    ?.managedClusterClientConfigs;
+  return (Array.isArray(configs) ? configs : [])
+    .map((c) => (c as { caBundle?: unknown } | null)?.caBundle)
+    .filter((b): b is string => typeof b === "string" && b !== "");
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g;
+
+/**
+ * One base64 PEM bundle of every certificate in these base64 PEM bundles, each once, in the
+ * order given, in 64-column PEM; undefined when none holds a certificate. CAs are public.
+ */
+export function joinCABundles(bundles: (string | undefined)[]): string | undefined {
+  const bodies = new Set<string>();
+  for (const bundle of bundles) {
+    if (!bundle) continue;
+    const pem = Buffer.from(bundle, "base64").toString("utf8");
+    for (const match of pem.matchAll(PEM_CERTIFICATE)) bodies.add(match[1]!.replace(/\s+/g, ""));
+  }
+  if (!bodies.size) return undefined;
+  const pem = [...bodies].map(
+    (body) =>
+      `-----BEGIN CERTIFICATE-----\n${body.replace(/.{1,64}/g, "$&\n")}-----END CERTIFICATE-----\n`,
+  );
+  return Buffer.from(pem.join(""), "utf8").toString("base64");
+}
+
 /**
  * The token and CA of the token Secret, base64 as the API serves them (or
  * encoded from stringData). Copied into the provider Secret's desired state and
  * nowhere else: not to status, conditions, events or logs.
  */
-function tokenData(secret: KubeObject | undefined): { token: string; cacert: string } | undefined {
+function tokenData(secret: KubeObject | undefined): { token: string; caCert?: string } | undefined {
   if (!secret) return undefined;
   const pick = (key: string): string | undefined => {
     const data = (secret.data as Record<string, unknown> | undefined)?.[key];
@@ -243,8 +304,40 @@ function tokenData(secret: KubeObject | undefined): { token: string; cacert: str
       : undefined;
   };
   const token = pick("token");
-  const cacert = pick("ca.crt");
-  return token && cacert ? { token, cacert } : undefined;
+  return token ? { token, caCert: pick("ca.crt") } : undefined;
+}
+
+/** A ClusterPermission condition or per-resource status entry, as cluster-permission writes it. */
+interface AppliedStatus {
+  namespace?: string;
+  condition?: { type?: unknown; status?: unknown }[];
+}
+
+/**
+ * Whether the ClusterPermission's RBAC was applied on the managed cluster. cluster-permission
+ * v0.17 mirrors the ManifestWork's Applied condition into AppliedRBACManifestWork and each
+ * manifest's into status.resourceStatus (controllers/clusterpermission_status_controller.go);
+ * before v0.17, AppliedRBACManifestWork turned True once the ManifestWork was written on the
+ * hub, applied or not. So ready only when the ClusterRole, the ClusterRoleBinding and a
+ * RoleBinding in each namespace are each reported Applied.
+ */
+export function permissionApplied(permission: KubeObject | undefined, adminIn: string[]): boolean {
+  if (!isConditionTrue(permission, "AppliedRBACManifestWork")) return false;
+  const status = (permission?.status as { resourceStatus?: Record<string, unknown> } | undefined)
+    ?.resourceStatus;
+  const entries = (key: string): AppliedStatus[] => {
+    const list = status?.[key];
+    return Array.isArray(list) ? (list as AppliedStatus[]) : [];
+  };
+  const applied = (e: AppliedStatus) =>
+    Array.isArray(e.condition) &&
+    e.condition.some((c) => c?.type === "Applied" && c.status === "True");
+  const allApplied = (key: string) => entries(key).length > 0 && entries(key).every(applied);
+  return (
+    allApplied("clusterRoles") &&
+    allApplied("clusterRoleBindings") &&
+    adminIn.every((ns) => entries("roleBindings").some((e) => e.namespace === ns && applied(e)))
+  );
 }
 
 /** Properties of the tenant's ManagedServiceAccount on one cluster. */
@@ -311,11 +404,17 @@ interface ClusterProviderProps extends NamespacedProps {
 
 /** Properties of a cluster's Provider Secret. */
 interface ProviderSecretProps extends ClusterProviderProps {
-  /** The service account's token and the cluster's CA, base64 as the token Secret holds them. */
-  readonly token: { token: string; cacert: string };
+  /** The service account's token, base64 as the token Secret holds it. */
+  readonly token: string;
+  /** The CAs the Provider trusts for the API server, base64 PEM. */
+  readonly caBundle: string;
 }
 
-/** The Secret a cluster's Provider reads: URL, token, CA, and insecureSkipVerify "false". */
+/**
+ * The Secret a cluster's Provider reads: URL, token, CA, and insecureSkipVerify "false". The
+ * CA goes under cacert, the one key both Forklift 2.11 and 2.12 read (pkg/lib/client/openshift
+ * RestCfg: 2.11 reads cacert, 2.12 ca.crt, then cacert).
+ */
 function providerSecret(props: ProviderSecretProps): KubeObject {
   return {
     apiVersion: "v1",
@@ -330,9 +429,9 @@ function providerSecret(props: ProviderSecretProps): KubeObject {
     },
     type: "Opaque",
     data: {
-      cacert: props.token.cacert,
+      cacert: props.caBundle,
       insecureSkipVerify: b64("false"),
-      token: props.token.token,
+      token: props.token,
       url: b64(props.url),
     },
   };
