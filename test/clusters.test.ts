@@ -542,9 +542,12 @@ describe("Tenant managed clusters", () => {
         reason: "A caBundle is base64 of PEM certificates",
         ...refused([{ ...edge, caBundle: b64("not a certificate") }]),
         want: {
-          fatal:
-            "Tenant globex: invalid spec: spec.clusters[0].caBundle: must be base64 of PEM " +
-            "certificates",
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "Tenant globex: invalid spec: spec.clusters[0].caBundle: must be base64 of PEM " +
+              "certificates",
+          },
         },
       },
       NoProviderWithEmptyToken: {
