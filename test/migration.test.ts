@@ -297,7 +297,7 @@ const accepted = (type: string) => ({
   },
 });
 /** A Fatal for a Secret that lacks keys: the VDC waits for the tenant to fix it. */
-const waiting = (message: string) => ({ reason: "WaitingForDependency", message });
+const waiting = (message: string) => ({ reason: "WaitingForDependency" as const, message });
 const lacks = (missing: string) =>
   `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`;
 const OPENSTACK_OR =
