@@ -165,6 +165,17 @@ const BUDGET = {
   reason: "WithinBudget",
   message: "2 VDC(s) within the budget",
 };
+/** Its two VDCs keep the Tenant from being deleted (test/protection.test.ts). */
+const HAS_VDCS = {
+  type: "DeletionProtected",
+  status: "True",
+  reason: "HasVDCs",
+  message:
+    "Tenant globex still has VDCs globex-dev, globex-prod, which deleting the Tenant would " +
+    "leave without their tenant (its budget, its admins' rights). Delete the VDCs first; once " +
+    "the last is gone, the Tenant's next reconcile (within 2 minutes) removes this protection " +
+    "and it can be deleted",
+};
 const MSA_AND_PERMISSION = ["cluster-edge-1-msa", "cluster-edge-1-permission"];
 const ALL_FOUR = [...MSA_AND_PERMISSION, "cluster-edge-1-provider", "cluster-edge-1-secret"];
 
@@ -413,6 +424,7 @@ describe("Tenant managed clusters", () => {
               message:
                 "Not ready: edge-1 (waiting for the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
             },
+            HAS_VDCS,
           ],
           grantsClusterAdmin: false,
         },
@@ -777,7 +789,7 @@ describe("Tenant managed clusters", () => {
       NoClusters: {
         reason: "Without clusters nothing of this is composed, reported or conditioned",
         ...withClusters([], {}),
-        want: { clusterNames: [], clusters: undefined, conditions: [BUDGET] },
+        want: { clusterNames: [], clusters: undefined, conditions: [BUDGET, HAS_VDCS] },
       },
       Deterministic: {
         reason: "The same request gives the same bytes",

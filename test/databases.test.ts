@@ -248,8 +248,12 @@ const facets = {
   dbReady: (out: Plain) => dbOnly(out.ready),
   databases: (out: Plain) => out.status?.databases,
   demand: (out: Plain) => out.status?.databaseDemand,
-  /** The conditions about databases (the tenant budget's are the VDC's own cases). */
-  dbConditions: (out: Plain) => out.conditions.filter((c) => c.type !== "BudgetAdmitted"),
+  /**
+   * The conditions about databases (the tenant budget's are the VDC's own cases, deletion
+   * protection's test/protection.test.ts's).
+   */
+  dbConditions: (out: Plain) =>
+    out.conditions.filter((c) => c.type !== "BudgetAdmitted" && c.type !== "DeletionProtected"),
   conditionTypes: (out: Plain) => out.conditions.map((c) => c.type),
   netpols: (out: Plain) => Object.keys(out.resources).filter((k) => k.startsWith("netpol-")),
   /** Values of the backup Secret anywhere in the response. */
@@ -721,7 +725,7 @@ describe("VDC databases", () => {
           dbNames: [],
           at: { "netpol-allow-databases": undefined },
           databases: undefined,
-          conditionTypes: ["BudgetAdmitted"],
+          conditionTypes: ["BudgetAdmitted", "DeletionProtected"],
         },
       },
       ProfessionalNeedsBackups: {

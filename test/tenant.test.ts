@@ -122,6 +122,13 @@ const withinBudget = {
   reason: "WithinBudget",
   message: "0 VDC(s) within the budget",
 };
+/** Without VDCs nothing keeps the Tenant from being deleted (more in test/protection.test.ts). */
+const deletable = {
+  type: "DeletionProtected",
+  status: "False",
+  reason: "NoVDCs",
+  message: "Tenant acme has no VDCs: it can be deleted",
+};
 /** What the API server holds once the namespace and binding exist. */
 const observed = (nsPhase: string): Record<string, KubeObject> => ({
   namespace: { ...NAMESPACE, status: { phase: nsPhase } },
@@ -161,7 +168,7 @@ describe("Tenant composer", () => {
           "netpol-allow-dns": false,
         },
         status: freeStatus("Pending"),
-        conditions: [withinBudget],
+        conditions: [withinBudget, deletable],
         ttl: 30,
       },
     },
@@ -289,6 +296,16 @@ describe("Tenant composer", () => {
             status: "False",
             reason: "OverBudget",
             message: "VDCs over the budget and refused: acme-big (cpu)",
+          },
+          {
+            type: "DeletionProtected",
+            status: "True",
+            reason: "HasVDCs",
+            message:
+              "Tenant acme still has VDCs acme-big, acme-dev, acme-prod, which deleting the " +
+              "Tenant would leave without their tenant (its budget, its admins' rights). Delete " +
+              "the VDCs first; once the last is gone, the Tenant's next reconcile (within 2 " +
+              "minutes) removes this protection and it can be deleted",
           },
         ],
       },

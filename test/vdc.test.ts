@@ -32,6 +32,15 @@ const GREEDY = vdc({
   created: "2026-02-01T00:00:00Z",
 });
 const small = { quota: { cpu: "1", memory: "1Gi", storage: "1Gi", vms: 1 } };
+/** A VDC without protected databases says what deleting it deletes (test/protection.test.ts). */
+const nothingProtected = (name: string) => ({
+  type: "DeletionProtected",
+  status: "False",
+  reason: "NothingProtected",
+  message:
+    `No database of VDC ${name} has deletionProtection: ` +
+    "deleting the VDC deletes its namespace and everything in it",
+});
 const acmeNew = (spec: Record<string, unknown>) => vdc({ name: "acme-new", spec });
 /** A new VDC beside acme-dev and acme-prod; a Fatal must return the namespace composed before. */
 const admitting = (xr: KubeObject, tenants = [TENANT]) => ({
@@ -170,6 +179,7 @@ describe("VDC composer", () => {
             message:
               "Admitted; tenant acme has cpu 14, memory 60Gi, storage 974Gi, vms 18, vdcs 2 left",
           },
+          nothingProtected("acme-dev"),
         ],
       },
     },
@@ -386,6 +396,7 @@ describe("VDC composer", () => {
             reason: "WithinTenantBudget",
             message: "Admitted; tenant acme has cpu 0, memory 0, storage 0, vms 0, vdcs 0 left",
           },
+          nothingProtected("acme-new"),
         ],
       },
     },

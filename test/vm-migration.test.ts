@@ -617,6 +617,15 @@ const WEB = xr(
 );
 const OVER_CPU =
   "cpu: asks 6, but VDC acme-dev's spec.quota.cpu is 8 and VMs use 4: over by 2; in use by web";
+/** A migrating VM without spec.deletionProtection: deleting it keeps the migrated VM. */
+const NOT_PROTECTED = {
+  type: "DeletionProtected",
+  status: "False",
+  reason: "NotProtected",
+  message:
+    "Deleting VirtualMachine acme-dev/legacy-erp deletes its Plan and Migration; " +
+    "the migrated VM is kept",
+};
 const KEPT_OVER_QUOTA = [
   {
     type: "QuotaAdmitted",
@@ -624,6 +633,7 @@ const KEPT_OVER_QUOTA = [
     reason: "OverQuota",
     message: `${OVER_CPU}; the VM exists and is kept`,
   },
+  NOT_PROTECTED,
 ];
 /** The zod Fatal and the start of the XRD's CEL refusal for the same spec. */
 const bothRefuse = (zod: string, cel: string) => ({
@@ -684,6 +694,7 @@ describe("VirtualMachine.spec.source.migration", () => {
               reason: "WithinQuota",
               message: "VDC acme-dev has vms 3, cpu 6, memory 24Gi left for VMs",
             },
+            NOT_PROTECTED,
           ],
           ttl: 30,
         },
@@ -1171,6 +1182,40 @@ describe("VirtualMachine.spec.source.migration", () => {
           names: ["migration", "plan"],
           ready: { plan: true, migration: true },
           ttl: 120,
+        },
+      },
+      ProtectedAfterMigration: {
+        reason:
+          "spec.deletionProtection on a migrated VM composes a Usage of the XR saying the " +
+          "migrated VM is kept anyway: it is adopted, never composed, so no delete of the XR " +
+          "takes it",
+        ...req(
+          xr(
+            { ...warmById, deletionProtection: true },
+            {
+              status: {
+                phase: "Provisioning",
+                migration: { phase: "Executing", plan: "legacy-erp" },
+              },
+            },
+          ),
+          { observed: DONE, migrated: [RUNNING_VM], vmi: [VMI] },
+        ),
+        want: {
+          names: ["deletion-protection", "migration", "plan"],
+          at: {
+            "deletion-protection.kind": "Usage",
+            "deletion-protection.spec.of": {
+              apiVersion: API,
+              kind: "VirtualMachine",
+              resourceRef: { name: "legacy-erp" },
+            },
+            "deletion-protection.spec.reason":
+              "VirtualMachine acme-dev/legacy-erp has spec.deletionProtection: true: deleting it " +
+              "would delete its Plan and Migration (the migrated VM is kept). To delete it, set " +
+              "spec.deletionProtection: false, wait for its next reconcile (within 2 minutes) to " +
+              "remove this protection, and delete it again",
+          },
         },
       },
       AdoptsStopped: {

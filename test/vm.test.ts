@@ -326,6 +326,13 @@ const admitted = (left: string) => [
     message: `VDC acme-dev has ${left} left for VMs`,
   },
 ];
+/** A VM without spec.deletionProtection says what deleting it deletes (test/protection.test.ts). */
+const notProtected = (vm: string) => ({
+  type: "DeletionProtected",
+  status: "False",
+  reason: "NotProtected",
+  message: `Deleting VirtualMachine acme-dev/${vm} deletes its VM and disks`,
+});
 const TWO_LARGE = [
   vmAt("a", "2026-02-01T01:00:00Z", large),
   vmAt("b", "2026-02-01T02:00:00Z", large),
@@ -494,7 +501,7 @@ describe("VirtualMachine composer", () => {
             },
           },
           status: kubevirt(provisioning),
-          conditions: admitted("vms 3, cpu 6, memory 28Gi"),
+          conditions: [...admitted("vms 3, cpu 6, memory 28Gi"), notProtected("web")],
           ready: { vm: false, cloudinit: false },
           ttl: 30,
         },
@@ -1411,7 +1418,7 @@ describe("VirtualMachine composer", () => {
             vmAt("c", "2026-02-01T03:00:00Z", { instanceType: "medium" }),
           ],
         }),
-        want: { conditions: admitted("vms 1, cpu 0, memory 16Gi") },
+        want: { conditions: [...admitted("vms 1, cpu 0, memory 16Gi"), notProtected("c")] },
       },
       QuotaSkipsWhatDoesNotFit: {
         reason: "A VM that does not fit is skipped, not blocking later ones",
@@ -1422,7 +1429,7 @@ describe("VirtualMachine composer", () => {
             vmAt("c", "2026-02-01T03:00:00Z", large),
           ],
         }),
-        want: { conditions: admitted("vms 2, cpu 0, memory 16Gi") },
+        want: { conditions: [...admitted("vms 2, cpu 0, memory 16Gi"), notProtected("c")] },
       },
       QuotaOlderFirst: {
         reason: "An older VM keeps its share against newer ones",
@@ -1432,7 +1439,7 @@ describe("VirtualMachine composer", () => {
             vmAt("c", "2026-02-01T01:00:00Z", { instanceType: "medium" }),
           ],
         }),
-        want: { conditions: admitted("vms 3, cpu 6, memory 28Gi") },
+        want: { conditions: [...admitted("vms 3, cpu 6, memory 28Gi"), notProtected("c")] },
       },
       QuotaOverVMs: {
         reason:
@@ -1522,6 +1529,7 @@ describe("VirtualMachine composer", () => {
               reason: "OverQuota",
               message: `${CPU_FULL}; the VM exists and is kept`,
             },
+            notProtected("c"),
           ],
           results: [
             event(

@@ -7,6 +7,7 @@ import { API_VERSION, GROUP, TENANT_ADMIN_VERB, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { parseOrThrow } from "../parse.js";
 import {
+  compareText,
   composer,
   phaseEvents,
   TTL_SETTLING,
@@ -18,6 +19,7 @@ import { build, existing, namespace, namespacePhase, roleBinding, subjectsOf } f
 import { baselinePolicies } from "../network-policy.js";
 import { platformRequirement, platformSettings } from "../platform.js";
 import { dnsName, isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import { listed, PROTECTION_CONDITION, selfUsage, USAGE_KEY } from "../usage.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
 import { clusterRequirements, composeClusters } from "./clusters.js";
@@ -111,6 +113,28 @@ export const tenant = composer({
     if ("fatal" in clusters) return clusters;
     Object.assign(resources, clusters.resources);
 
+    // Its VDCs by spec.tenantRef, admitted or not: each would be left without its tenant.
+    const vdcs = (required.vdcs ?? [])
+      .filter(
+        (v) => (v.spec as { tenantRef?: { name?: unknown } } | undefined)?.tenantRef?.name === name,
+      )
+      .map((v) => v.metadata?.name ?? "")
+      .sort(compareText);
+    const reason = vdcs.length
+      ? `Tenant ${name} still has VDCs ${listed(vdcs)}, which deleting the Tenant would leave ` +
+        `without their tenant (its budget, its admins' rights). Delete the VDCs first; once ` +
+        `the last is gone, the Tenant's next reconcile (within 2 minutes) removes this ` +
+        `protection and it can be deleted`
+      : undefined;
+    if (reason)
+      resources[USAGE_KEY] = selfUsage({
+        kind: "Tenant",
+        name,
+        labels,
+        reason,
+        observed: observed[USAGE_KEY],
+      });
+
     const phase = namespacePhase(resources, observed.namespace);
     const status = parseOrThrow(tenantStatus, {
       namespace: ns,
@@ -152,6 +176,14 @@ export const tenant = composer({
               message: `${alloc.admitted.length} VDC(s) within the budget`,
             },
         ...clusters.conditions,
+        reason
+          ? { type: PROTECTION_CONDITION, status: "True", reason: "HasVDCs", message: reason }
+          : {
+              type: PROTECTION_CONDITION,
+              status: "False",
+              reason: "NoVDCs",
+              message: `Tenant ${name} has no VDCs: it can be deleted`,
+            },
       ],
       events,
       ttlSeconds: phase === "Ready" ? TTL_STEADY : TTL_SETTLING,

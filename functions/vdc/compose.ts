@@ -14,6 +14,7 @@ import {
   type Amounts,
 } from "../budget.js";
 import {
+  compareText,
   composer,
   phaseEvents,
   TTL_SETTLING,
@@ -21,6 +22,7 @@ import {
   type Composed,
   type KubeObject,
   type Refusal,
+  type XRCondition,
 } from "../compose.js";
 import {
   existing,
@@ -48,6 +50,7 @@ import {
   type QuotaKey,
   type VDCSpec,
 } from "./api.js";
+import { listed, PROTECTION_CONDITION, selfUsage, USAGE_KEY } from "../usage.js";
 import { composeDatabases, databaseRequirements } from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
 import {
@@ -166,6 +169,19 @@ export const vdc = composer({
       });
       for (const key in paths) resources[key] = existing(paths[key]!, observed[key]);
     }
+    const protection = protectionOf({
+      name,
+      spec: xr.spec,
+      kept: keptBefore(databases.status),
+    });
+    if (protection.reason)
+      resources[USAGE_KEY] = selfUsage({
+        kind: "VDC",
+        name,
+        labels,
+        reason: protection.reason,
+        observed: observed[USAGE_KEY],
+      });
 
     const phase = namespacePhase(resources, observed.namespace);
     const status = parseOrThrow(vdcStatus, {
@@ -188,6 +204,7 @@ export const vdc = composer({
         },
         ...databases.conditions,
         ...migration.conditions,
+        protection.condition,
       ],
       events: [
         ...phaseEvents(xr.status.phase, phase, {
@@ -222,8 +239,56 @@ function composedSources(resources: Record<string, Composed>): MigrationSourceEn
   return out;
 }
 
+interface ProtectionProps {
+  readonly name: string;
+  readonly spec: VDCSpec;
+  /** Databases kept by deletionProtection after leaving the spec (or a change replacing them). */
+  readonly kept: ReadonlySet<string>;
+}
+
+/**
+ * What deleting the VDC would take that deletionProtection keeps: its databases with
+ * deletionProtection, kept ones too. The reason goes on the VDC's ClusterUsage, so the API
+ * server's refusal names them. (A VirtualMachine's spec.deletionProtection guards that XR only:
+ * reading every VM of the namespace on each VDC reconcile is not done; see the README.)
+ */
+function protectionOf(p: ProtectionProps): { reason?: string; condition: XRCondition } {
+  const databases = [
+    ...new Set([
+      ...p.spec.databases.filter((d) => d.deletionProtection).map((d) => d.name),
+      ...p.kept,
+    ]),
+  ].sort(compareText);
+  if (databases.length === 0)
+    return {
+      condition: {
+        type: PROTECTION_CONDITION,
+        status: "False",
+        reason: "NothingProtected",
+        message:
+          `No database of VDC ${p.name} has deletionProtection: ` +
+          `deleting the VDC deletes its namespace and everything in it`,
+      },
+    };
+  const reason =
+    `VDC ${p.name} holds databases with deletionProtection: ${listed(databases)}, which ` +
+    `deleting the VDC would delete with its namespace. To delete it, set deletionProtection: ` +
+    `false on each in spec.databases (one that left spec.databases: add its entry back with ` +
+    `false), wait for the VDC's next reconcile (within 2 minutes) to remove this protection, ` +
+    `and delete it again`;
+  return {
+    reason,
+    condition: {
+      type: PROTECTION_CONDITION,
+      status: "True",
+      reason: "DatabasesProtected",
+      message: reason,
+    },
+  };
+}
+
 /** Names of the databases the XR's status last reported as kept by deletionProtection. */
-function keptBefore(status: Record<string, unknown>): Set<string> {
+function keptBefore(status: { databases?: unknown }): Set<string> {
   const dbs = Array.isArray(status.databases)
     ? (status.databases as { name?: unknown; kept?: unknown }[])
     : [];

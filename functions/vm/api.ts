@@ -404,6 +404,17 @@ const specObject = z.object({
     description:
       "Whether the VM runs. false stops it and keeps its disks. A migrated VM refuses false: its power state is Forklift's (spec.source.migration.targetPowerState), then the guest's and virtctl's.",
   }),
+  deletionProtection: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        "Refuse to delete this VirtualMachine while true: the VM composes a Crossplane Usage of " +
+        "itself, and the API server refuses the delete with a message saying how to lift it. Set " +
+        "false, wait for the next reconcile (within 2 minutes), then delete. It guards this " +
+        "VirtualMachine only: deleting its VDC deletes the VDC namespace with every VM in it. A " +
+        "migrated VM is never deleted with its VirtualMachine anyway (see spec.source.migration).",
+    }),
   source: z.object({ migration: migrationSpec }).optional().meta({
     description:
       "Where the VM comes from instead of spec.image. migration: an existing VM migrated from a migration source of the VDC by Forklift (Migration Toolkit for Virtualization).",

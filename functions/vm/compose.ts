@@ -31,6 +31,7 @@ import {
   migrationStarted,
   type MigrationOutput,
 } from "./migration.js";
+import { PROTECTION_CONDITION, selfUsage, USAGE_KEY } from "../usage.js";
 import { ledgerAnnotations, ledgerOf, readLedger, refusals } from "./protect.js";
 import { diskSlots, proxmoxObserved, proxmoxResources } from "./proxmox.js";
 import { checkQuota, quotaOf } from "./quota.js";
@@ -275,6 +276,20 @@ export const vm = composer({
       }
     }
 
+    if (spec.deletionProtection)
+      resources[USAGE_KEY] = selfUsage({
+        kind: KIND,
+        name,
+        namespace: ns,
+        labels,
+        reason:
+          `${what} has spec.deletionProtection: true: deleting it would delete ` +
+          (migrated ? "its Plan and Migration (the migrated VM is kept)" : "its VM and disks") +
+          `. To delete it, set spec.deletionProtection: false, wait for its next reconcile ` +
+          `(within 2 minutes) to remove this protection, and delete it again`,
+        observed: observed[USAGE_KEY],
+      });
+
     const status = parseOrThrow(vmStatus, {
       backend,
       phase: seen.phase,
@@ -306,7 +321,24 @@ export const vm = composer({
     return {
       resources,
       status,
-      conditions: [quota],
+      conditions: [
+        quota,
+        spec.deletionProtection
+          ? {
+              type: PROTECTION_CONDITION,
+              status: "True",
+              reason: "DeletionProtection",
+              message: `spec.deletionProtection: deleting ${what} is refused until it is false`,
+            }
+          : {
+              type: PROTECTION_CONDITION,
+              status: "False",
+              reason: "NotProtected",
+              message: migrated
+                ? `Deleting ${what} deletes its Plan and Migration; the migrated VM is kept`
+                : `Deleting ${what} deletes its VM and disks`,
+            },
+      ],
       events,
       ttlSeconds: settled ? TTL_STEADY : TTL_SETTLING,
     };
