@@ -23,8 +23,10 @@ export const MAX_STRING = 1024;
 /**
  * A Kubernetes quantity (int-or-string, as controller-gen emits resource.Quantity),
  * normalised to a string. Negative values are refused: nothing here is negative.
+ * Undescribed: a field gives it its one `.meta()` (quantity, describedQuantity,
+ * withQuantityDefault).
  */
-function quantitySchema() {
+export function quantityValue() {
   return z
     .union([
       z.number().int().nonnegative(),
@@ -38,12 +40,23 @@ function quantitySchema() {
 }
 
 export function quantity(description: string) {
-  return quantitySchema().meta({ description, "x-kubernetes-int-or-string": true });
+  return describedQuantity(quantityValue(), description);
+}
+
+/**
+ * The one `.meta()` of a quantity field built on quantityValue() (refined, say): its
+ * description, and the int-or-string marker the XRD needs.
+ */
+export function describedQuantity<S extends z.ZodType<string, string | number>>(
+  schema: S,
+  description: string,
+) {
+  return schema.meta({ description, "x-kubernetes-int-or-string": true });
 }
 
 /** A quantity with a default. zod leaves the default of a transformed schema out of JSON Schema; functions/xrd.ts puts it back. */
 export function quantityOr(description: string, def: string) {
-  return withQuantityDefault(quantitySchema(), description, def);
+  return withQuantityDefault(quantityValue(), description, def);
 }
 
 /** A default on any quantity schema, refined ones included, with the marker the XRD generator reads. */

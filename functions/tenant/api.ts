@@ -143,13 +143,21 @@ export function budgetOf(spec: TenantSpec): Budget {
   return out;
 }
 
+/** What each figure of a budget counts. */
+const BUDGET_FIGURES: Record<BudgetKey, string> = {
+  cpu: "CPU cores.",
+  memory: "Memory.",
+  storage: "Persistent storage.",
+  vms: "Virtual machines.",
+  vdcs: "Number of VDCs.",
+};
+
 const budget = (description: string) =>
   z
     .object(
-      Object.fromEntries(BUDGET_KEYS.map((k) => [k, z.string().optional()])) as Record<
-        BudgetKey,
-        z.ZodOptional<z.ZodString>
-      >,
+      Object.fromEntries(
+        BUDGET_KEYS.map((k) => [k, z.string().optional().meta({ description: BUDGET_FIGURES[k] })]),
+      ) as Record<BudgetKey, z.ZodOptional<z.ZodString>>,
     )
     .optional()
     .meta({ description });

@@ -242,7 +242,9 @@ export const tenantXRD: XRDSpec = {
   description:
     "A tenant of the platform: namespace, administrators, network isolation and the budget its VDCs share.",
   spec: tenantSpec,
-  status: tenantStatus,
+  status: tenantStatus.meta({
+    description: "Observed state of the tenant, as the composition function reports it.",
+  }),
   printerColumns: [
     { name: "Display Name", type: "string", jsonPath: ".spec.displayName" },
     { name: "Tier", type: "string", jsonPath: ".spec.tier" },

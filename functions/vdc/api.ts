@@ -721,10 +721,12 @@ export const vdcStatus = z.object({
     .meta({ description: "Pending until every composed resource is ready." }),
   usage: z
     .object(
-      Object.fromEntries(Object.keys(QUOTA_KEYS).map((k) => [k, usage.optional()])) as Record<
-        QuotaKey,
-        z.ZodOptional<typeof usage>
-      >,
+      Object.fromEntries(
+        Object.entries(QUOTA_KEYS).map(([k, resource]) => [
+          k,
+          usage.optional().meta({ description: `${resource} in the ResourceQuota vdc-quota.` }),
+        ]),
+      ) as Record<QuotaKey, z.ZodOptional<typeof usage>>,
     )
     .optional()
     .meta({ description: "Quota use, read from the ResourceQuota vdc-quota." }),
@@ -732,7 +734,13 @@ export const vdcStatus = z.object({
     description: "The VDC's databases, in spec order, then any kept by deletionProtection.",
   }),
   databaseDemand: z
-    .object({ cpu: z.string(), memory: z.string(), storage: z.string() })
+    .object({
+      cpu: z.string().meta({ description: "CPU: instances × cpu, over every database." }),
+      memory: z.string().meta({ description: "Memory: instances × memory, over every database." }),
+      storage: z
+        .string()
+        .meta({ description: "Storage: instances × storage, over every database." }),
+    })
     .optional()
     .meta({
       description:

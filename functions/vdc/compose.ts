@@ -533,7 +533,9 @@ export const vdcXRD: XRDSpec = {
   description:
     "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
   spec: vdcSpec,
-  status: vdcStatus,
+  status: vdcStatus.meta({
+    description: "Observed state of the VDC, as the composition function reports it.",
+  }),
   printerColumns: [
     { name: "Tenant", type: "string", jsonPath: ".spec.tenantRef.name" },
     { name: "Display Name", type: "string", jsonPath: ".spec.displayName", priority: 1 },

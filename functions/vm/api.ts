@@ -1,7 +1,14 @@
 // The VirtualMachine API: one spec for KubeVirt and Proxmox. The backend is not
 // in it: the VDC that owns the namespace decides (VDC.spec.backend).
 import { z } from "zod";
-import { DEFAULT_META, dnsLabel, quantity, unique, withQuantityDefault } from "../api.js";
+import {
+  DEFAULT_META,
+  describedQuantity,
+  dnsLabel,
+  quantityValue,
+  unique,
+  withQuantityDefault,
+} from "../api.js";
 import { parseQuantity } from "../quantity.js";
 import { SSH_KEY_PATTERN, userDataProblem } from "./cloudinit.js";
 
@@ -26,17 +33,11 @@ const MIB = parseQuantity("1Mi");
 const GIB = parseQuantity("1Gi");
 
 // Proxmox takes memory in MiB and disks in GiB; whole units keep both backends exact.
-function wholeUnits(
-  description: string,
-  unit: bigint,
-  unitName: string,
-  example: string,
-  min: string,
-  max: string,
-) {
+// Undescribed, so that a field gives it one `.meta()`, with or without a default.
+function wholeUnits(unit: bigint, unitName: string, example: string, min: string, max: string) {
   const lo = parseQuantity(min);
   const hi = parseQuantity(max);
-  return quantity(description).superRefine((v, ctx) => {
+  return quantityValue().superRefine((v, ctx) => {
     const n = parseQuantity(v);
     if (n % unit !== 0n)
       ctx.addIssue({
@@ -47,8 +48,9 @@ function wholeUnits(
       ctx.addIssue({ code: "custom", message: `must be between ${min} and ${max}` });
   });
 }
-const memory = (d: string) => wholeUnits(d, MIB, "Mi", "1536Mi", "128Mi", "1Ti");
-const diskSize = (d: string) => wholeUnits(d, GIB, "Gi", "20Gi", "1Gi", "64Ti");
+const memory = (d: string) => describedQuantity(wholeUnits(MIB, "Mi", "1536Mi", "128Mi", "1Ti"), d);
+const wholeGi = () => wholeUnits(GIB, "Gi", "20Gi", "1Gi", "64Ti");
+const diskSize = (d: string) => describedQuantity(wholeGi(), d);
 
 // KubeVirt does not carry a DataVolume template's new size to an existing volume; say how it grows.
 const GROWS =
@@ -326,7 +328,7 @@ const specObject = z.object({
     }),
   rootDisk: z
     .object({
-      size: withQuantityDefault(diskSize(ROOT_SIZE_DESCRIPTION), ROOT_SIZE_DESCRIPTION, "20Gi"),
+      size: withQuantityDefault(wholeGi(), ROOT_SIZE_DESCRIPTION, "20Gi"),
       storageClass: storageClass.optional(),
     })
     .prefault({})

@@ -411,7 +411,9 @@ export const vmXRD: XRDSpec = {
   description:
     "A virtual machine in a VDC namespace, made from an image or migrated into the VDC by Forklift (spec.source.migration). It runs on the VDC's backend, KubeVirt or Proxmox (migrations: KubeVirt), and counts against the VDC's vms, cpu and memory quota. Nothing is lost by an edit: the root image is fixed, disks only grow, a disk is removed only when named in spec.deleteDisks, and a started migration cannot be changed.",
   spec: vmSpec,
-  status: vmStatus,
+  status: vmStatus.meta({
+    description: "Observed state of the VM, as the composition function reports it.",
+  }),
   printerColumns: [
     { name: "Backend", type: "string", jsonPath: ".status.backend" },
     { name: "Phase", type: "string", jsonPath: ".status.phase" },
