@@ -54,13 +54,15 @@ export function complete(
     const n = o.metadata?.annotations?.[RESOURCE_NAME_ANNOTATION];
     if (n) obs[n] = o;
   }
+  // A cluster holds what the XR composed too, and a requirement may name it (its namespace).
+  const cluster = dedupe([...pool, ...observed]);
   let required: Record<string, KubeObject[]> = {};
   let req = request({ xr, observed: obs, required, tag: "bench" });
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const sel = fn.run(req).requirements?.resources ?? {};
     if (Object.keys(sel).every((k) => k in required)) return req;
     required = Object.fromEntries(
-      Object.entries(sel).map(([k, s]) => [k, pool.filter((o) => matches(s, o))]),
+      Object.entries(sel).map(([k, s]) => [k, cluster.filter((o) => matches(s, o))]),
     );
     req = request({ xr, observed: obs, required, tag: "bench" });
   }
@@ -187,6 +189,25 @@ function richest(examples: Example[]): { e: Example; req: RunFunctionRequest } |
     if (!best || n > best.n) best = { e, req, n };
   }
   return best;
+}
+
+/** A VDC's namespace as crossvdc composes it: with the labels that say it is this VDC's. */
+function createdNamespace(vdc: KubeObject): KubeObject {
+  const name = vdc.metadata?.name ?? "";
+  const tenant = (vdc.spec as { tenantRef?: { name?: string } } | undefined)?.tenantRef?.name;
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name,
+      labels: {
+        "crossvdc.io/tenant": tenant ?? "",
+        "crossvdc.io/vdc": name,
+        "crossvdc.io/type": "vdc",
+      },
+    },
+    status: { phase: "Active" },
+  };
 }
 
 const keyOf = (o: KubeObject) =>
@@ -367,7 +388,8 @@ export function buildCases(): Cases {
         const copy = clone(o);
         return { ...copy, metadata: { ...copy.metadata, namespace: ns } };
       });
-    const pool = dedupe([...examplePool, ...secretCopies]);
+    // The VDC's namespace as crossvdc created it, which every reconcile after the first reads.
+    const pool = dedupe([...examplePool, ...secretCopies, createdNamespace(xr)]);
     const parts: string[] = [];
     for (const [key, label] of [
       [dbKey, "databases"],

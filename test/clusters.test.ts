@@ -317,6 +317,7 @@ describe("Tenant managed clusters", () => {
               kind: "EnvironmentConfig",
               matchName: "crossvdc",
             },
+            namespace: { apiVersion: "v1", kind: "Namespace", matchName: "tenant-globex" },
             "cluster-edge-1": {
               apiVersion: "cluster.open-cluster-management.io/v1",
               kind: "ManagedCluster",

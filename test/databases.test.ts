@@ -502,6 +502,8 @@ describe("VDC databases", () => {
               namespace: "acme-prod",
               matchLabels: { labels: {} },
             },
+            // Its namespace, by name: one crossvdc did not create is not adopted.
+            namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-prod" },
           },
         },
       },

@@ -390,6 +390,8 @@ const TENANT_AND_VDCS = {
     namespace: "acme-dev",
     matchLabels: { labels: {} },
   },
+  // Its namespace, by name: one crossvdc did not create is not adopted.
+  namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-dev" },
 };
 const provider = {
   source: { name: "vcenter", namespace: "acme-dev" },

@@ -183,7 +183,7 @@ describe("each Fatal carries the reason of its failure class", () => {
     const req = RunFunctionRequest.fromPartial({
       observed: xr ? { composite: { resource: xr } } : {},
       // Everything the Tenant asks for, answered empty, so the composer runs.
-      requiredResources: { vdcs: { items: [] }, platform: { items: [] } },
+      requiredResources: { vdcs: { items: [] }, platform: { items: [] }, namespace: { items: [] } },
     });
     expect(plain(fn.run(req)).results).toEqual([{ severity: "FATAL", ...want }]);
   });

@@ -148,13 +148,19 @@ const cases: Case[] = [
   {
     name: "observed state by Crossplane's label",
     reason:
-      "an object with crossplane.io/composition-resource-name is observed state of the XR its crossplane.io/composite label names: the VDC sees its namespace terminating, the Tenant does not",
+      "an object with crossplane.io/composition-resource-name is observed state of the XR its " +
+      "crossplane.io/composite label names: the VDC sees its namespace (crossvdc's, by its " +
+      "labels) terminating, the Tenant does not",
     paths: () => [
       repo({
         "t.yaml": tenant("t"),
         "v.yaml": vdc("t-v", "t"),
         "ns.yaml":
-          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: t-v\n  labels: {crossplane.io/composite: t-v}\n  annotations: {crossplane.io/composition-resource-name: namespace}\nstatus: {phase: Terminating}\n",
+          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: t-v\n" +
+          "  labels: {crossplane.io/composite: t-v, crossvdc.io/tenant: t,\n" +
+          "    crossvdc.io/type: vdc, crossvdc.io/vdc: t-v}\n" +
+          "  annotations: {crossplane.io/composition-resource-name: namespace}\n" +
+          "status: {phase: Terminating}\n",
       }),
     ],
     ok: true,

@@ -191,6 +191,8 @@ describe("Tenant composer", () => {
             kind: "EnvironmentConfig",
             matchName: "crossvdc",
           },
+          // Its home namespace, by name: one crossvdc did not create is not adopted.
+          namespace: { apiVersion: "v1", kind: "Namespace", matchName: "tenant-acme" },
         },
       },
     },

@@ -460,6 +460,8 @@ describe("VDC composer", () => {
             namespace: "acme-dev",
             matchLabels: { labels: {} },
           },
+          // Its namespace, by name: one crossvdc did not create is not adopted.
+          namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-dev" },
         },
         resources: {},
       },

@@ -19,16 +19,19 @@ import { build, existing, namespace, namespacePhase, roleBinding, subjectsOf } f
 import { baselinePolicies } from "../network-policy.js";
 import { platformRequirement, platformSettings } from "../platform.js";
 import { dnsName, isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import {
+  NAMESPACE_KEY,
+  namespaceRefusal,
+  namespaceRequirement,
+  TENANT_NAMESPACE_PREFIX,
+  tenantNamespace,
+} from "../namespaces.js";
 import { listed, PROTECTION_CONDITION, selfUsage, USAGE_KEY } from "../usage.js";
 import { BUDGET_KEYS } from "./api.js";
 import { budgetOf, tenantSpec, tenantStatus } from "./api.js";
 import { clusterRequirements, composeClusters } from "./clusters.js";
 
-export const TENANT_NAMESPACE_PREFIX = "tenant-";
-
-export function tenantNamespace(tenant: string): string {
-  return `${TENANT_NAMESPACE_PREFIX}${tenant}`;
-}
+export { TENANT_NAMESPACE_PREFIX, tenantNamespace } from "../namespaces.js";
 
 export const tenant = composer({
   apiVersion: API_VERSION,
@@ -44,8 +47,10 @@ export const tenant = composer({
       matchLabels: { labels: { [LABEL_TENANT]: xr.metadata.name } },
     },
     ...clusterRequirements(tenantNamespace(xr.metadata.name), xr.spec.clusters),
-    // Where cluster DNS runs, for the isolation policies.
+    // Where cluster DNS runs, for the isolation policies and the platform's namespaces.
     ...platformRequirement(),
+    // Its home namespace, if it exists: one crossvdc did not create is not adopted.
+    ...namespaceRequirement(tenantNamespace(xr.metadata.name)),
   }),
 
   compose({ xr, observed, required }) {
@@ -65,6 +70,15 @@ export const tenant = composer({
     const platform = platformSettings(required);
     if ("fatal" in platform) return platform;
     const labels = { [LABEL_TENANT]: name, [LABEL_TYPE]: "tenant" };
+    const refusal = namespaceRefusal({
+      kind: "Tenant",
+      name,
+      namespace: ns,
+      owner: labels,
+      settings: platform.settings,
+      found: required[NAMESPACE_KEY],
+    });
+    if (refusal) return refusal;
     const resources: Record<string, Composed> = {
       namespace: namespace({ name: ns, labels, observed: observed.namespace }),
     };

@@ -41,7 +41,12 @@ import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
-import { tenantNamespace } from "../tenant/compose.js";
+import {
+  NAMESPACE_KEY,
+  namespaceRefusal,
+  namespaceRequirement,
+  tenantNamespace,
+} from "../namespaces.js";
 import {
   DESTINATION_PROVIDER,
   QUOTA_KEYS,
@@ -81,6 +86,8 @@ export const vdc = composer({
     // Where DNS and the operators run, for the isolation policies.
     ...platformRequirement(),
     ...pathRequirements(xr.metadata.name, xr.spec),
+    // Its namespace, if it exists: one crossvdc did not create for this VDC is not adopted.
+    ...namespaceRequirement(xr.metadata.name),
   }),
 
   compose({ xr, observed, required }) {
@@ -95,6 +102,15 @@ export const vdc = composer({
 
     const ns = name;
     const labels = { [LABEL_TENANT]: tenantName, [LABEL_VDC]: name };
+    const refusal = namespaceRefusal({
+      kind: "VDC",
+      name,
+      namespace: ns,
+      owner: { ...labels, [LABEL_TYPE]: "vdc" },
+      settings,
+      found: required[NAMESPACE_KEY],
+    });
+    if (refusal) return refusal;
     const resources: Record<string, Composed> = {
       namespace: namespace({
         name: ns,

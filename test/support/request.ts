@@ -9,6 +9,7 @@ import {
 } from "@crossplane-org/function-sdk-typescript";
 import type { KubeObject } from "../../functions/compose.js";
 import { Fn } from "../../functions/fn.js";
+import { NAMESPACE_KEY } from "../../functions/namespaces.js";
 import { PLATFORM_KEY } from "../../functions/platform.js";
 import { composers } from "../../functions/registry.js";
 import { VMS_KEY } from "../../functions/vdc/operator-paths.js";
@@ -27,9 +28,13 @@ export interface RequestParts {
 /**
  * A test that answers requirements answers these too, as a cluster without
  * them would (no EnvironmentConfig: the kubernetes preset; no VirtualMachines
- * in the VDC namespace), unless it states them.
+ * in the VDC namespace; no namespace of the XR's yet), unless it states them.
  */
-const UNLESS_STATED: Record<string, KubeObject[]> = { [PLATFORM_KEY]: [], [VMS_KEY]: [] };
+const UNLESS_STATED: Record<string, KubeObject[]> = {
+  [PLATFORM_KEY]: [],
+  [VMS_KEY]: [],
+  [NAMESPACE_KEY]: [],
+};
 
 function withDefaults(required: Record<string, KubeObject[]>): Record<string, KubeObject[]> {
   return { ...UNLESS_STATED, ...required };
