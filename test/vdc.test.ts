@@ -101,8 +101,10 @@ describe("VDC composer", () => {
               name: "acme-dev",
               labels: {
                 ...labels,
+                // No alpha.kubevirt.io/auto-memory-limits-ratio: KubeVirt reads it only when a
+                // ResourceQuota of the namespace has limits.memory (pkg/virt-controller/services
+                // doesVMIRequireAutoResourceLimits), and vdc-quota has requests only.
                 "crossvdc.io/type": "vdc",
-                "alpha.kubevirt.io/auto-memory-limits-ratio": "1.2",
               },
             },
           },

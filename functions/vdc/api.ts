@@ -458,14 +458,6 @@ export const vdcSpec = z
           "Largest memory limit one container may set. A KubeVirt VM's launcher pod sets the VM's memory plus KubeVirt's overhead (a few hundred MiB): a VM with this much memory or more is refused, and one just under it may not start.",
           "32Gi",
         ),
-        vmMemoryLimitRatio: z
-          .string()
-          .regex(/^[0-9]+(\.[0-9]+)?$/)
-          .default("1.2")
-          .meta({
-            description:
-              "KubeVirt sets a VM's memory limit to its request times this ratio (namespace label alpha.kubevirt.io/auto-memory-limits-ratio).",
-          }),
       })
       .prefault({})
       .meta({

@@ -65,8 +65,6 @@ import {
   type MigrationSourceEndpoint,
 } from "./operator-paths.js";
 
-export const KUBEVIRT_MEMORY_RATIO_LABEL = "alpha.kubevirt.io/auto-memory-limits-ratio";
-
 export const vdc = composer({
   apiVersion: API_VERSION,
   kind: "VDC",
@@ -116,7 +114,6 @@ export const vdc = composer({
         name: ns,
         labels: withLabels(labels, {
           [LABEL_TYPE]: "vdc",
-          [KUBEVIRT_MEMORY_RATIO_LABEL]: xr.spec.limits.vmMemoryLimitRatio,
         }),
         observed: observed.namespace,
       }),
