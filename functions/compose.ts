@@ -125,8 +125,15 @@ export interface Composer<Spec = unknown> {
   kind: string;
   /** zod schema of spec: the single source of truth for the XRD and for admission. */
   spec: z.ZodType<Spec>;
-  /** What the composer needs Crossplane to fetch before it can compose. */
-  requirements(xr: XR<Spec>): Record<string, ResourceSelector>;
+  /**
+   * What the composer needs Crossplane to fetch before it can compose. `fetched` holds what
+   * Crossplane fetched for the previous ask, so an ask can depend on it (Crossplane asks again
+   * until the ask is stable).
+   */
+  requirements(
+    xr: XR<Spec>,
+    fetched: Record<string, KubeObject[]>,
+  ): Record<string, ResourceSelector>;
   compose(input: ComposeInput<Spec>): ComposeOutput;
 }
 

@@ -44,25 +44,27 @@ export class Fn {
     if ("fatal" in parsed) return fatal(req, parsed.reason, parsed.fatal);
     const xr = parsed.xr;
 
+    const got = req.requiredResources ?? {};
+    const fetched: Record<string, KubeObject[]> = {};
+    for (const k in got) {
+      const items: KubeObject[] = [];
+      for (const r of got[k]?.items ?? [])
+        if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
+      fetched[k] = items;
+    }
     let requirements: Record<string, ResourceSelector>;
     try {
-      requirements = c.requirements(xr);
+      requirements = c.requirements(xr, fetched);
     } catch (err) {
       // A RefusalError says what is wrong with the XR; anything else is a bug.
       const reason = err instanceof RefusalError ? err.reason : "InternalError";
       return fatal(req, reason, `${c.kind} ${xr.metadata.name}: ${errorMessage(err)}`);
     }
-    const got = req.requiredResources ?? {};
     // Crossplane calls again with what we asked for; until then, change nothing.
     if (Object.keys(requirements).some((k) => !(k in got))) return passThrough(req, requirements);
 
     const required: Record<string, KubeObject[]> = {};
-    for (const k in requirements) {
-      const items: KubeObject[] = [];
-      for (const r of got[k]?.items ?? [])
-        if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
-      required[k] = items;
-    }
+    for (const k in requirements) required[k] = fetched[k] ?? [];
     const observedComposed: Record<string, KubeObject> = {};
     const observedResources = req.observed?.resources ?? {};
     for (const name in observedResources) {

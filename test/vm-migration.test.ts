@@ -701,8 +701,10 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       AsksForMigratedVM: {
         reason:
-          "Besides the VDC, the namespace's VirtualMachines and the instance, it asks for the VM Forklift will create",
+          "Once its VDC is known to run on KubeVirt, it asks besides the VDC, the namespace's " +
+          "VirtualMachines and the instance for the VM Forklift will create",
         xr: xr(warmById),
+        required: { vdc: [DEV], vms: [] },
         want: {
           resources: {},
           requirements: {

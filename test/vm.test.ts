@@ -1,7 +1,7 @@
 // VirtualMachine composer: KubeVirt and Proxmox VMs, their status, quota, limits, and the
 // changes refused because they would lose data. Each case runs through the gRPC edge as
 // Crossplane calls it, with the VM's VDC and the namespace's VMs as required resources.
-import { describe } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { vdc, vm, withSpec, type VMProps } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
@@ -508,8 +508,29 @@ describe("VirtualMachine composer", () => {
       },
       AsksFirst: {
         reason:
-          "A VM asks for its namespace's VDC, the namespace's VirtualMachines and its instance, and composes nothing until it has them",
+          "A VM asks for its namespace's VDC and the namespace's VirtualMachines, and composes " +
+          "nothing until it has them; no KubeVirt kind before the VDC says KubeVirt",
         xr: web({ image: { url: FEDORA } }),
+        want: {
+          resources: {},
+          results: [],
+          requirements: {
+            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-dev" },
+            vms: {
+              apiVersion: API,
+              kind: "VirtualMachine",
+              namespace: "acme-dev",
+              matchLabels: { labels: {} },
+            },
+          },
+        },
+      },
+      AsksForInstanceOnKubeVirt: {
+        reason:
+          "Once its VDC is known to run on KubeVirt, a VM also asks for its " +
+          "VirtualMachineInstance (addresses, node) and composes nothing until it has it",
+        xr: web({ image: { url: FEDORA } }),
+        required: { vdc: [DEV], vms: [] },
         want: {
           resources: {},
           results: [],
@@ -1081,7 +1102,8 @@ describe("VirtualMachine composer", () => {
                   started: true,
                   onBoot: true,
                   stopOnDestroy: true,
-                  agent: [{ enabled: true }],
+                  // No user data installs the agent: off, or Proxmox would wait on it.
+                  agent: [{ enabled: false }],
                   cpu: [{ cores: 2, type: "x86-64-v2-AES" }],
                   memory: [{ dedicated: 3072 }],
                   disk: [
@@ -1107,6 +1129,26 @@ describe("VirtualMachine composer", () => {
             },
           },
           status: proxmox(provisioning, 2, "3Gi"),
+        },
+      },
+      ProxmoxAsksNoKubeVirtKinds: {
+        reason:
+          "A VM of a Proxmox VDC asks for no KubeVirt kind, so it works on a cluster without " +
+          "KubeVirt's CRDs, and composes once it has its VDC and the namespace's VMs",
+        xr: TEMPLATE_APP,
+        required: { vdc: [LAB], vms: [TEMPLATE_APP] },
+        want: {
+          results: [],
+          names: ["vm"],
+          requirements: {
+            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-lab" },
+            vms: {
+              apiVersion: API,
+              kind: "VirtualMachine",
+              namespace: "acme-lab",
+              matchLabels: { labels: {} },
+            },
+          },
         },
       },
       ProxmoxSnippetFirst: {
@@ -1847,4 +1889,126 @@ describe("VirtualMachine composer", () => {
     },
     facets,
   );
+});
+
+// The QEMU guest agent of a Proxmox VM: on only when something in the guest answers it
+// (bpg/terraform-provider-proxmox docs/resources/virtual_environment_vm.md, "Qemu guest agent").
+describe("Proxmox guest agent", () => {
+  const STARTS =
+    "#cloud-config\npackages:\n  - qemu-guest-agent\nruncmd:\n" +
+    "  - systemctl enable --now qemu-guest-agent\n";
+  /** agent.enabled of the EnvironmentVM composed for this spec, its files made, the VM as given. */
+  const agentOf = (spec: Record<string, unknown>, was?: boolean) => {
+    const xr = app({ image: { proxmoxTemplate: { vmId: 9000 } }, ...spec });
+    const files = Object.fromEntries(
+      Object.entries(composed(xr)).map(([k, r]) => [k, ready(r)] as const),
+    );
+    const observed: Record<string, KubeObject> = { ...files };
+    if (was !== undefined) {
+      const made = composed(xr, { observed }).vm!;
+      const forProvider = (made.spec as { forProvider: Record<string, unknown> }).forProvider;
+      observed.vm = ready({
+        ...made,
+        spec: {
+          ...(made.spec as Record<string, unknown>),
+          forProvider: { ...forProvider, agent: [{ enabled: was }] },
+        },
+      });
+    }
+    const vmSpec = composed(xr, { observed }).vm?.spec as
+      { forProvider: { agent: { enabled: boolean }[] } } | undefined;
+    return vmSpec?.forProvider.agent;
+  };
+  const cases: {
+    name: string;
+    reason: string;
+    spec: Record<string, unknown>;
+    was?: boolean;
+    want: boolean;
+  }[] = [
+    {
+      name: "NoUserData",
+      reason: "A template with no user data may have no agent: off",
+      spec: {},
+      want: false,
+    },
+    {
+      name: "CloudConfigInstallsAndStarts",
+      reason: "cloud-config that installs qemu-guest-agent and starts it in runcmd: on",
+      spec: { cloudInit: { userData: STARTS } },
+      want: true,
+    },
+    {
+      name: "ArgvRuncmd",
+      reason: "A runcmd entry given as an argv list counts too",
+      spec: {
+        cloudInit: {
+          userData:
+            "#cloud-config\npackages: [[qemu-guest-agent, latest]]\n" +
+            "runcmd:\n  - [systemctl, start, qemu-guest-agent]\n",
+        },
+      },
+      want: true,
+    },
+    {
+      name: "InstalledNotStarted",
+      reason: "Installed but never started (nothing starts it before a reboot): off",
+      spec: { cloudInit: { userData: "#cloud-config\npackages: [qemu-guest-agent]\n" } },
+      want: false,
+    },
+    {
+      name: "StartedInBootcmd",
+      reason: "bootcmd runs before packages are installed, so it starts nothing at first boot",
+      spec: {
+        cloudInit: {
+          userData:
+            "#cloud-config\npackages: [qemu-guest-agent]\n" +
+            "bootcmd:\n  - systemctl start qemu-guest-agent\n",
+        },
+      },
+      want: false,
+    },
+    {
+      name: "Script",
+      reason: "A #! script that installs the agent and starts it: on",
+      spec: {
+        cloudInit: {
+          userData:
+            "#!/bin/sh\napt-get install -y qemu-guest-agent\nsystemctl start qemu-guest-agent\n",
+        },
+      },
+      want: true,
+    },
+    {
+      name: "SpecSaysImageHasIt",
+      reason: "spec.guestAgent: true for an image that has the agent, without user data",
+      spec: { guestAgent: true },
+      want: true,
+    },
+    {
+      name: "SpecSaysNo",
+      reason: "spec.guestAgent: false wins over user data that starts it",
+      spec: { guestAgent: false, cloudInit: { userData: STARTS } },
+      want: false,
+    },
+    {
+      name: "ExistingVMKeepsIt",
+      reason:
+        "An existing VM keeps its agent setting (changing it may reboot the VM) unless the " +
+        "spec sets guestAgent",
+      spec: {},
+      was: true,
+      want: true,
+    },
+    {
+      name: "ExistingVMTurnedOff",
+      reason: "spec.guestAgent: false turns off an existing VM's agent",
+      spec: { guestAgent: false },
+      was: true,
+      want: false,
+    },
+  ];
+  it.each(cases)("$name", ({ reason, spec, was, want }) => {
+    expect(agentOf(spec, was), reason).toEqual([{ enabled: want }]);
+  });
 });

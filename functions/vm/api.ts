@@ -402,6 +402,19 @@ const specObject = z.object({
       description:
         "One NIC: the pod network (masquerade) on KubeVirt, the VDC's bridge on Proxmox, address by DHCP.",
     }),
+  guestAgent: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        "Proxmox: whether the guest runs the QEMU guest agent, so Proxmox enables it (shutdown" +
+        " through the agent, status.ipAddresses). Default: true only when" +
+        " spec.cloudInit.userData installs qemu-guest-agent and starts it (packages and a" +
+        " runcmd such as systemctl enable --now qemu-guest-agent), else false: Proxmox and" +
+        " the provider wait on an enabled agent that never answers. Set it true for an image" +
+        " that has the agent. An existing VM keeps its setting unless this is set. KubeVirt" +
+        " ignores it.",
+    }),
   running: z.boolean().default(true).meta({
     description:
       "Whether the VM runs. false stops it and keeps its disks. A migrated VM refuses false: its power state is Forklift's (spec.source.migration.targetPowerState), then the guest's and virtctl's.",

@@ -92,3 +92,46 @@ function multipart(cloudConfig: string, script: string): string {
     "",
   ].join("\n");
 }
+
+const AGENT_PACKAGE = "qemu-guest-agent";
+/** A shell command starting a service now: systemctl start, restart, enable --now; service. */
+const STARTS =
+  /\bsystemctl\b.*(?:\b(?:re)?start\b|--now\b)|\b(?:rc-)?service\s+\S+\s+(?:re)?start\b/;
+const NAMES_AGENT = /\bqemu-(?:guest-agent|ga)\b/;
+const INSTALLS = /\b(?:apt-get|apt|dnf|yum|zypper|apk|tdnf)\b.*\b(?:install|add)\b/;
+
+/**
+ * Whether the user data installs the QEMU guest agent and starts it at first boot: a
+ * #cloud-config that lists qemu-guest-agent under packages and starts it in runcmd (bootcmd
+ * runs before packages are installed), or a #! script with a line installing it and a line
+ * starting it. Proxmox waits on an enabled agent that never answers (bpg's
+ * virtual_environment_vm docs, "Qemu guest agent"), so anything less counts as no agent.
+ * Reads the user data, never reports it.
+ */
+export function startsGuestAgent(userData: string): boolean {
+  return agentCached(userData) === "yes";
+}
+
+const agentCached = memo((userData: string) => (findsAgent(userData) ? "yes" : "no"), 64);
+
+function findsAgent(userData: string): boolean {
+  const starts = (command: string) => NAMES_AGENT.test(command) && STARTS.test(command);
+  if (userData.startsWith("#!")) {
+    const lines = userData.split(/\r?\n/);
+    return (
+      lines.some((l) => NAMES_AGENT.test(l) && INSTALLS.test(l)) && lines.some((l) => starts(l))
+    );
+  }
+  // userDataProblem passed: a mapping or an empty document.
+  const top: unknown = parseDocument(userData).toJS();
+  if (!top || typeof top !== "object" || Array.isArray(top)) return false;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  // A package is a name, or [name, version].
+  const { packages, runcmd } = top as { packages?: unknown; runcmd?: unknown };
+  const installs = list(packages).some((p) => (Array.isArray(p) ? p[0] : p) === AGENT_PACKAGE);
+  // A command is a shell line, or an argv list.
+  const command = (c: unknown) =>
+    Array.isArray(c) ? c.map(String).join(" ") : typeof c === "string" ? c : "";
+  const started = list(runcmd).some((c) => starts(command(c)));
+  return installs && started;
+}

@@ -49,27 +49,37 @@ export const vm = composer({
   kind: KIND,
   spec: vmSpec,
 
-  requirements: (xr) => {
+  requirements: (xr, fetched) => {
     const ns = xr.metadata.namespace;
     if (!ns)
       throw new RefusalError(
         "InvalidSpec",
         "metadata.namespace: required: a VirtualMachine lives in its VDC's namespace",
       );
+    // KubeVirt kinds only once the VDC is known to run VMs on KubeVirt: Crossplane fails the
+    // reconcile when asked for a kind the API server does not serve, and a Proxmox-only
+    // cluster has no KubeVirt. The XRD defaults backend.type to kubevirt.
+    const vdc = fetched.vdc?.find((v) => v.metadata?.name === ns);
+    const backend = (vdc?.spec as { backend?: { type?: unknown } } | undefined)?.backend?.type;
+    const onKubeVirt = vdc !== undefined && (backend ?? "kubevirt") === "kubevirt";
     return {
       // The VDC that owns the namespace has the namespace's name.
       vdc: { apiVersion: API_VERSION, kind: "VDC", matchName: ns },
       // Every VirtualMachine of the namespace, to charge the quota; a label could be left off.
       vms: { apiVersion: API_VERSION, kind: KIND, namespace: ns, matchLabels: { labels: {} } },
-      // KubeVirt reports addresses and node on the instance, not the VM. Empty on Proxmox.
-      vmi: {
-        apiVersion: "kubevirt.io/v1",
-        kind: "VirtualMachineInstance",
-        namespace: ns,
-        matchName: xr.metadata.name,
-      },
+      // KubeVirt reports addresses and node on the instance, not the VM.
+      ...(onKubeVirt
+        ? {
+            vmi: {
+              apiVersion: "kubevirt.io/v1",
+              kind: "VirtualMachineInstance",
+              namespace: ns,
+              matchName: xr.metadata.name,
+            },
+          }
+        : {}),
       // The VM Forklift creates for a migration: adopted (read), never composed.
-      ...(xr.spec.source?.migration
+      ...(onKubeVirt && xr.spec.source?.migration
         ? { [MIGRATED_KEY]: migratedRequirement(ns, xr.metadata.name) }
         : {}),
     };

@@ -10,7 +10,8 @@ import {
 } from "../compose.js";
 import { dnsName } from "../names.js";
 import { parseQuantity } from "../quantity.js";
-import { MAX_DISKS } from "./api.js";
+import { MAX_DISKS, type ImageVMSpec } from "./api.js";
+import { startsGuestAgent } from "./cloudinit.js";
 import { guestAddresses, type BuildContext, type Observed } from "./common.js";
 import type { DiskLedger } from "./protect.js";
 
@@ -231,7 +232,7 @@ export function proxmoxResources(props: ProxmoxProps): {
         onBoot: machine.spec.running,
         // Deleting the XR deletes the VM: do not wait for a guest that ignores ACPI.
         stopOnDestroy: true,
-        agent: [{ enabled: true }],
+        agent: [{ enabled: guestAgent(machine.spec, observed.vm) }],
         cpu: [{ cores: machine.size.cpu, type: CPU_TYPE }],
         memory: [{ dedicated: Number(parseQuantity(machine.size.memory) / MIB) }],
         ...(template
@@ -320,6 +321,23 @@ function placement(observed: Record<string, KubeObject>): {
   const node = text(at.nodeName) ?? text(fp.nodeName);
   const cloudInit = text(init?.datastoreId);
   return { ...(node ? { node } : {}), disks, ...(cloudInit ? { cloudInit } : {}), files };
+}
+
+/**
+ * Whether the VM's QEMU guest agent is enabled. With it enabled and no agent running, Proxmox
+ * shutdowns and reboots time out holding the VM's lock, and the provider waits on it at
+ * creation and every refresh (bpg/terraform-provider-proxmox docs/resources/
+ * virtual_environment_vm.md, "Qemu guest agent"): so only when the user says the image has
+ * it, or the user data installs and starts it. An existing VM keeps what it has: changing it
+ * is a config change the provider may reboot the VM for (rebootAfterUpdate).
+ */
+function guestAgent(spec: ImageVMSpec, vm: KubeObject | undefined): boolean {
+  if (spec.guestAgent !== undefined) return spec.guestAgent;
+  const was = (vm?.spec as { forProvider?: { agent?: { enabled?: unknown }[] } } | undefined)
+    ?.forProvider?.agent?.[0]?.enabled;
+  if (typeof was === "boolean") return was;
+  const userData = spec.cloudInit.userData;
+  return userData !== undefined && startsGuestAgent(userData);
 }
 
 function gib(q: string): number {
