@@ -36,7 +36,14 @@ import {
 } from "../k8s.js";
 import { baselinePolicies, Namespaces, networkPolicy, Peer } from "../network-policy.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
-import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "../names.js";
+import {
+  isDnsLabel,
+  LABEL_TENANT,
+  LABEL_TYPE,
+  LABEL_VDC,
+  MAX_NAME,
+  nameList,
+} from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
@@ -388,7 +395,7 @@ function admit(
     const details = over.map((k) => {
       const excess = allocated[k] + demand[k] - budget[k];
       const figure = k === "vdcs" ? "number of VDCs" : `spec.quota.${k}`;
-      return `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left (held by ${admitted.join(", ") || "no other VDC"}); over by ${formatOne(k, excess)}`;
+      return `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left (held by ${nameList(admitted) || "no other VDC"}); over by ${formatOne(k, excess)}`;
     });
     return {
       fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}`,

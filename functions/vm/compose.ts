@@ -14,6 +14,7 @@ import {
   type Composed,
   type ComposeOutput,
   type Event,
+  type KubeObject,
   type XRCondition,
 } from "../compose.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_VDC, LABEL_VM } from "../names.js";
@@ -22,7 +23,13 @@ import { vdcSpec } from "../vdc/api.js";
 import { fromImage, sizeOf, vmSpec, vmStatus, type VMSpec } from "./api.js";
 import { mergedUserData } from "./cloudinit.js";
 import type { BuildContext, Observed } from "./common.js";
-import { kubevirtObserved, kubevirtResources, limitRangeProblem, sizeChanged } from "./kubevirt.js";
+import {
+  dataVolumeClashes,
+  kubevirtObserved,
+  kubevirtResources,
+  limitRangeProblem,
+  sizeChanged,
+} from "./kubevirt.js";
 import {
   composeMigration,
   isMigratedFrom,
@@ -259,6 +266,21 @@ export const vm = composer({
         userData: mergedUserData(spec.cloudInit.userData, spec.cloudInit.sshKeys),
       };
       if (backend === "kubevirt") {
+        const clashes = dataVolumeClashes({
+          name,
+          namespace: ns,
+          spec,
+          held: heldDataVolumes(observedVM),
+          siblings: (required.vms ?? []).filter((v) => v.metadata?.namespace === ns),
+          databases: vdc.spec.databases.map((d) => d.name),
+        });
+        if (clashes.length) {
+          const after = exists ? "nothing was changed" : "nothing is composed";
+          return {
+            fatal: `${what}: ${clashes.join("; ")}; ${after}: rename the disk or the VirtualMachine`,
+            reason: "Conflict",
+          };
+        }
         const vmi = (required.vmi ?? []).find((o) => o.metadata?.name === name);
         seen = kubevirtObserved(observedVM, vmi, spec.running);
         resources = kubevirtResources({
@@ -384,6 +406,17 @@ function migrationEvents(
       message: `${what}: the migration from source ${source} was canceled: ${now.message ?? "see Plan " + now.plan}`,
     },
   });
+}
+
+/** The DataVolume templates of the observed KubeVirt VM: its disks, whoever else derives their names. */
+function heldDataVolumes(vm: KubeObject | undefined): Set<string> {
+  const templates = (vm?.spec as { dataVolumeTemplates?: unknown } | undefined)
+    ?.dataVolumeTemplates;
+  return new Set(
+    (Array.isArray(templates) ? (templates as { metadata?: { name?: unknown } }[]) : [])
+      .map((t) => t?.metadata?.name)
+      .filter((n): n is string => typeof n === "string"),
+  );
 }
 
 /** What this spec asks that the VDC's backend cannot do; app teams do not choose the backend, so say which it is. */

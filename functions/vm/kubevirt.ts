@@ -5,7 +5,7 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
 import { build, existing } from "../k8s.js";
 import { merged } from "../speed.js";
-import { dnsName } from "../names.js";
+import { dnsName, nameList, sharedNames } from "../names.js";
 import { isQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
 import type { Phase, Size } from "./api.js";
@@ -118,6 +118,81 @@ export function cloudInitSecretName(vm: string): string {
   return dnsName(vm, "cloudinit");
 }
 
+const rootVolumeName = (vm: string) => dnsName(vm, "root");
+const diskVolumeName = (vm: string, disk: string) => dnsName(vm, "disk", disk);
+
+/**
+ * The DataVolumes (and so PVCs) a VirtualMachine XR composes, with the field each comes from:
+ * `<vm>-root` unless its image is a containerDisk, `<vm>-disk-<disk>` per extra disk, none for
+ * a migration. Read from the raw spec, as siblings come: one that cannot be read derives fewer.
+ */
+export function dataVolumeNames(vm: string, spec: unknown): { name: string; field: string }[] {
+  const s = (spec ?? {}) as { image?: unknown; source?: unknown; disks?: unknown };
+  const image = s.image as { containerDisk?: unknown } | null | undefined;
+  if (s.source !== undefined || typeof image !== "object" || image === null) return [];
+  const out = image.containerDisk === undefined ? [{ name: rootVolumeName(vm), field: "" }] : [];
+  (Array.isArray(s.disks) ? (s.disks as { name?: unknown }[]) : []).forEach((d, i) => {
+    if (typeof d?.name === "string")
+      out.push({ name: diskVolumeName(vm, d.name), field: `spec.disks[${i}].name` });
+  });
+  return out;
+}
+
+// CloudNativePG names an instance <cluster>-<serial> and its PVCs after it, the WAL one with
+// the suffix -wal (GetPVCName in cloudnative-pg's pkg/specs).
+const isCnpgVolume = (name: string, database: string) =>
+  name.startsWith(`${database}-`) && /^[0-9]+(-wal)?$/.test(name.slice(database.length + 1));
+
+/** Properties of `dataVolumeClashes()`. */
+export interface ClashProps {
+  /** The VM's name and namespace. */
+  readonly name: string;
+  readonly namespace: string;
+  /** Its raw spec. */
+  readonly spec: unknown;
+  /** The DataVolumes its VM already has (observed): they are its, whoever else derives them. */
+  readonly held: ReadonlySet<string>;
+  /** The namespace's other VirtualMachine XRs. */
+  readonly siblings: readonly KubeObject[];
+  /** The VDC's databases, whose CloudNativePG PVCs share the namespace. */
+  readonly databases: readonly string[];
+}
+
+/**
+ * Each new DataVolume of this VM that another owner in the namespace derives as well (names.ts,
+ * rule 2: two variable parts, `a-b` + disk `c` and `a` + disk `b-c`), naming both; empty when
+ * none does. Two VMs created together that clash are both refused: renaming one frees both.
+ */
+export function dataVolumeClashes(props: ClashProps): string[] {
+  const mine = dataVolumeNames(props.name, props.spec).filter((v) => !props.held.has(v.name));
+  if (mine.length === 0) return [];
+  const others = new Map<string, string[]>();
+  for (const sib of props.siblings) {
+    const n = sib.metadata?.name;
+    if (typeof n !== "string" || n === props.name) continue;
+    others.set(
+      `VirtualMachine ${n}`,
+      dataVolumeNames(n, sib.spec).map((v) => v.name),
+    );
+  }
+  const shared = new Map(
+    sharedNames(
+      mine.map((v) => v.name),
+      others,
+    ).map((s) => [s.name, s.owners]),
+  );
+  return mine.flatMap(({ name, field }) => {
+    const owners = [...(shared.get(name) ?? [])];
+    for (const db of props.databases)
+      if (isCnpgVolume(name, db)) owners.push(`database ${db} (a CloudNativePG PVC)`);
+    if (owners.length === 0) return [];
+    const from = field ? `${field}: its DataVolume` : "metadata.name: its root DataVolume";
+    return [
+      `${from} ${props.namespace}/${name} is also the name ${nameList(owners)} derives`,
+    ];
+  });
+}
+
 /** Properties of `kubevirtResources()`. */
 export interface KubeVirtProps {
   /** The VM to build. */
@@ -160,7 +235,7 @@ function virtualMachine(props: KubeVirtProps): VirtualMachine {
   if (image.containerDisk !== undefined) {
     volumes.push({ name: "root", containerDisk: { image: image.containerDisk } });
   } else {
-    const name = dnsName(machine.name, "root");
+    const name = rootVolumeName(machine.name);
     const source: Pick<DataVolumeTemplate["spec"], "source" | "sourceRef"> =
       image.dataSource !== undefined
         ? {
@@ -183,7 +258,7 @@ function virtualMachine(props: KubeVirtProps): VirtualMachine {
     volumes.push({ name: "root", dataVolume: { name } });
   }
   for (const disk of spec.disks) {
-    const name = dnsName(machine.name, "disk", disk.name);
+    const name = diskVolumeName(machine.name, disk.name);
     templates.push(
       dataVolume({
         name,

@@ -8,7 +8,7 @@ import {
   type KubeObject,
   type Refusal,
 } from "../compose.js";
-import { dnsName } from "../names.js";
+import { dnsName, proxmoxFileName } from "../names.js";
 import { parseQuantity } from "../quantity.js";
 import { MAX_DISKS, type ImageVMSpec } from "./api.js";
 import { startsGuestAgent } from "./cloudinit.js";
@@ -150,10 +150,16 @@ export function proxmoxResources(props: ProxmoxProps): {
   const fileDatastore = (key: "image" | "cloudinit") =>
     placed.files[key] ?? backend.fileDatastore ?? DEFAULT_FILE_DATASTORE;
 
-  // Proxmox file names are shared by every VDC on the node: the namespace keeps them apart.
+  // Every VDC of every tenant on the node shares its datastores: a new file's name is unique in
+  // the cluster (names.ts, rule 5); a file that exists keeps its name, which the VM refers to
+  // (provider-proxmox-bpg re-creates a VM whose user_data_file_id changes: ForceNew in
+  // bpg/terraform-provider-proxmox proxmoxtf/resource/vm).
+  const nameOf = (key: "image" | "cloudinit", suffix: string) =>
+    placed.fileNames[key] ??
+    proxmoxFileName({ namespace: machine.namespace, vm: machine.name, suffix });
   let importFrom: string | undefined;
   if (image.url !== undefined) {
-    const fileName = `crossvdc-${machine.namespace}-${machine.name}.${/\.raw(\?|$)/.test(image.url) ? "raw" : "qcow2"}`;
+    const fileName = nameOf("image", /\.raw(\?|$)/.test(image.url) ? ".raw" : ".qcow2");
     const store = fileDatastore("image");
     importFrom = `${store}:import/${fileName}`;
     const download: Managed<DownloadFileParameters> = {
@@ -179,7 +185,7 @@ export function proxmoxResources(props: ProxmoxProps): {
   // user_account and user_data_file_id conflict in Proxmox: with user data, the keys are merged into it.
   let userDataFileId: string | undefined;
   if (machine.spec.cloudInit.userData !== undefined) {
-    const fileName = `crossvdc-${machine.namespace}-${machine.name}-user-data.yaml`;
+    const fileName = nameOf("cloudinit", "-user-data.yaml");
     const store = fileDatastore("cloudinit");
     userDataFileId = `${store}:snippets/${fileName}`;
     const file: Managed<FileParameters> = {
@@ -280,17 +286,19 @@ export function proxmoxResources(props: ProxmoxProps): {
 /**
  * Where an existing VM is: its node (where Proxmox reports it, which may be
  * where an operator or HA moved it), the datastore of each disk and of its
- * cloud-init drive, from the observed EnvironmentVM, and the datastore of its
- * image and snippet files. A VDC given another node or datastore places new
- * VMs, disks and files there and leaves existing ones where they are: a
- * changed node would move the VM, a changed datastore its disks, for every VM
- * of the VDC at once.
+ * cloud-init drive, from the observed EnvironmentVM, and the datastore and name
+ * of its image and snippet files (from them, or else from the VM's references).
+ * A VDC given another node or datastore places new VMs, disks and files there
+ * and leaves existing ones where they are: a changed node would move the VM, a
+ * changed datastore its disks, for every VM of the VDC at once.
  */
 function placement(observed: Record<string, KubeObject>): {
   node?: string;
   disks: Record<string, string>;
   cloudInit?: string;
   files: Partial<Record<"image" | "cloudinit", string>>;
+  /** The name of each file that exists, from the file or from the VM referring to it. */
+  fileNames: Partial<Record<"image" | "cloudinit", string>>;
 } {
   const forProvider = (o: KubeObject | undefined) =>
     ((o?.spec as { forProvider?: unknown } | undefined)?.forProvider ?? {}) as Record<
@@ -314,13 +322,37 @@ function placement(observed: Record<string, KubeObject>): {
     ? (fp.initialization[0] as { datastoreId?: unknown } | undefined)
     : undefined;
   const files: Partial<Record<"image" | "cloudinit", string>> = {};
+  const fileNames: Partial<Record<"image" | "cloudinit", string>> = {};
+  // What the VM refers to: its root disk's importFrom, its user data file (store:dir/name).
+  const refs = {
+    image: (Array.isArray(fp.disk) ? (fp.disk as { importFrom?: unknown }[]) : [])
+      .map((d) => text(d?.importFrom))
+      .find((f) => f !== undefined),
+    cloudinit: text((init as { userDataFileId?: unknown } | undefined)?.userDataFileId),
+  };
+  const dirs = { image: "import", cloudinit: "snippets" } as const;
   for (const key of ["image", "cloudinit"] as const) {
-    const store = text(forProvider(observed[key]).datastoreId);
+    const file = forProvider(observed[key]);
+    const ref = new RegExp(`^([^:/]+):${dirs[key]}/([^/]+)$`).exec(refs[key] ?? "");
+    const store = text(file.datastoreId) ?? ref?.[1];
     if (store) files[key] = store;
+    const raw = Array.isArray(file.sourceRaw) ? (file.sourceRaw[0] as unknown) : undefined;
+    const name =
+      key === "image"
+        ? text(file.fileName)
+        : text((raw as { fileName?: unknown } | undefined)?.fileName);
+    const kept = name && !name.includes("/") ? name : ref?.[2];
+    if (kept) fileNames[key] = kept;
   }
   const node = text(at.nodeName) ?? text(fp.nodeName);
   const cloudInit = text(init?.datastoreId);
-  return { ...(node ? { node } : {}), disks, ...(cloudInit ? { cloudInit } : {}), files };
+  return {
+    ...(node ? { node } : {}),
+    disks,
+    ...(cloudInit ? { cloudInit } : {}),
+    files,
+    fileNames,
+  };
 }
 
 /**

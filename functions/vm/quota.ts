@@ -6,6 +6,7 @@
 // a stopped VM can always start again.
 import { admitInOrder, creationOrder, overLimit } from "../budget.js";
 import type { KubeObject } from "../compose.js";
+import { nameList } from "../names.js";
 import { parseCached } from "../parse.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
@@ -20,7 +21,6 @@ const UNIT: Record<QuotaKey, "count" | "cpu" | "bytes"> = {
   cpu: "cpu",
   memory: "bytes",
 };
-const MAX_NAMES = 10;
 
 export function demandOf(size: Size): Amounts {
   return {
@@ -123,7 +123,7 @@ export function checkQuota(
     .filter((n): n is string => typeof n === "string" && n !== "");
   if (users.length)
     details.push(
-      `in use by ${users.slice(0, MAX_NAMES).join(", ")}${users.length > MAX_NAMES ? ` and ${users.length - MAX_NAMES} more` : ""}`,
+      `in use by ${nameList(users)}`,
     );
   return { fits: false, details: details.join("; ") };
 }
