@@ -71,9 +71,7 @@ const dashes = (s: string) => s.split("-").length - 1;
  * readings need a namespace without `-`, and a VDC's name is its tenant's, a `-` and more.
  */
 export function joinParts(first: string, second: string): string {
-  return dashes(first) === 1 && !second.includes("-")
-    ? `${first}-${second}`
-    : `${first}_${second}`;
+  return dashes(first) === 1 && !second.includes("-") ? `${first}-${second}` : `${first}_${second}`;
 }
 
 /** Properties of `proxmoxFileName()`. */

@@ -36,14 +36,7 @@ import {
 } from "../k8s.js";
 import { baselinePolicies, Namespaces, networkPolicy, Peer } from "../network-policy.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
-import {
-  isDnsLabel,
-  LABEL_TENANT,
-  LABEL_TYPE,
-  LABEL_VDC,
-  MAX_NAME,
-  nameList,
-} from "../names.js";
+import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME, nameList } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { BUDGET_KEYS } from "../tenant/api.js";

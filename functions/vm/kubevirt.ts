@@ -187,9 +187,7 @@ export function dataVolumeClashes(props: ClashProps): string[] {
       if (isCnpgVolume(name, db)) owners.push(`database ${db} (a CloudNativePG PVC)`);
     if (owners.length === 0) return [];
     const from = field ? `${field}: its DataVolume` : "metadata.name: its root DataVolume";
-    return [
-      `${from} ${props.namespace}/${name} is also the name ${nameList(owners)} derives`,
-    ];
+    return [`${from} ${props.namespace}/${name} is also derived by ${nameList(owners)}`];
   });
 }
 

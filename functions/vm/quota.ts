@@ -121,10 +121,7 @@ export function checkQuota(
   const users = before.admitted
     .map((v) => v.metadata?.name)
     .filter((n): n is string => typeof n === "string" && n !== "");
-  if (users.length)
-    details.push(
-      `in use by ${nameList(users)}`,
-    );
+  if (users.length) details.push(`in use by ${nameList(users)}`);
   return { fits: false, details: details.join("; ") };
 }
 
