@@ -342,8 +342,8 @@ const READY = {
 /** The image and snippet of a-b in acme-lab as an earlier version named them, made. */
 const OLD_FILES = (() => {
   const files = run(inLab(pve("a-b"))).resources;
-  const cloudinit = { ...structuredClone(files.cloudinit!), status: READY };
-  const image = { ...structuredClone(files.image!), status: READY };
+  const cloudinit: KubeObject = { ...structuredClone(files.cloudinit!), status: READY };
+  const image: KubeObject = { ...structuredClone(files.image!), status: READY };
   const snippet = cloudinit.spec as { forProvider: { sourceRaw: { fileName: string }[] } };
   snippet.forProvider.sourceRaw[0]!.fileName = "crossvdc-acme-lab-a-b-user-data.yaml";
   const download = image.spec as { forProvider: { fileName: string } };
@@ -351,7 +351,7 @@ const OLD_FILES = (() => {
   return { cloudinit, image };
 })();
 /** a-b's EnvironmentVM, made from those files and referring to them. */
-const OLD_VM = { ...run(inLab(pve("a-b"), OLD_FILES)).resources.vm!, status: READY };
+const OLD_VM: KubeObject = { ...run(inLab(pve("a-b"), OLD_FILES)).resources.vm!, status: READY };
 
 describe("collisions", () => {
   runCases({
