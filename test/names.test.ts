@@ -17,7 +17,7 @@ import {
 } from "../functions/names.js";
 import { vdc, vm } from "./support/fixtures.js";
 import { run, type RequestParts } from "./support/request.js";
-import { fatal, runCases } from "./support/table.js";
+import { runCases } from "./support/table.js";
 
 /** DNS labels of a, b and `-`: short, so that `-` joins of different parts meet. */
 const tiny = fc.stringMatching(/^[ab]([-ab]{0,5}[ab])?$/);
@@ -307,8 +307,10 @@ const inDev = (xr: KubeObject, siblings: KubeObject[], observed?: Record<string,
   ...(observed ? { observed } : {}),
   required: { vdc: [DEV], vms: [xr, ...siblings], vmi: [] },
 });
-const refused = (who: string, what: string, after = "nothing is composed") =>
-  fatal(`VirtualMachine acme-dev/${who}: ${what}; ${after}: rename the disk or the VirtualMachine`);
+const refused = (who: string, what: string, after = "nothing is composed") => ({
+  reason: "Conflict" as const,
+  message: `VirtualMachine acme-dev/${who}: ${what}; ${after}: rename the disk or the VirtualMachine`,
+});
 /** What a refusal says of one DataVolume this VM would share with `by`. */
 const meets = (field: string, dataVolume: string, by: string) =>
   `${field}: its ${field === "metadata.name" ? "root " : ""}DataVolume acme-dev/${dataVolume}` +
