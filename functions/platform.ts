@@ -52,6 +52,9 @@ const reservedPattern = z
     message: "must be a namespace name or a prefix pattern such as openshift-*",
   });
 
+/** The ClusterImageCatalog crossvdc ships (package/postgres/), the default of both presets. */
+export const IMAGE_CATALOG = "crossvdc-postgresql";
+
 export const PLATFORMS = ["kubernetes", "openshift"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
@@ -103,7 +106,8 @@ export const platformData = z
     postgres: z
       .strictObject({
         imageCatalog: dnsLabel(
-          "ClusterImageCatalog the databases' PostgreSQL images come from, by major version.",
+          "ClusterImageCatalog the databases' PostgreSQL images come from, by major version " +
+            `(default ${IMAGE_CATALOG}, shipped with crossvdc).`,
         ).optional(),
       })
       .optional()
@@ -126,8 +130,7 @@ export interface PlatformSettings {
   /** Absent: no Prometheus scrapes tenants, so no scrape path is opened. */
   readonly monitoring?: { readonly namespace: string };
   readonly reservedNamespaces: readonly string[];
-  /** imageCatalog absent: the databases' own default. */
-  readonly postgres: { readonly imageCatalog?: string };
+  readonly postgres: { readonly imageCatalog: string };
 }
 
 export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
@@ -138,7 +141,7 @@ export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
     dns: { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, ports: [53] },
     operators: { cnpg: "cnpg-system", forklift: "konveyor-forklift", cdi: "cdi" },
     reservedNamespaces: [],
-    postgres: {},
+    postgres: { imageCatalog: IMAGE_CATALOG },
   },
   // OpenShift: the DNS operator's DaemonSet (openshift/cluster-dns-operator
   // assets/dns/daemonset.yaml) listens on 5353 behind the Service's 53;
@@ -155,7 +158,7 @@ export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
     operators: { cnpg: "openshift-operators", forklift: "openshift-mtv", cdi: "openshift-cnv" },
     monitoring: { namespace: "openshift-user-workload-monitoring" },
     reservedNamespaces: ["openshift", "openshift-*"],
-    postgres: {},
+    postgres: { imageCatalog: IMAGE_CATALOG },
   },
 };
 

@@ -43,6 +43,8 @@ interface With {
   /** The backup credentials Secrets found; the complete one unless told. */
   secrets?: KubeObject[];
   desired?: Record<string, KubeObject>;
+  /** The platform settings' data (EnvironmentConfig crossvdc); none: the kubernetes preset. */
+  platform?: Record<string, unknown>;
 }
 /** The request once Crossplane has fetched the tenant (professional unless told), the VDCs and the Secret. */
 const databases = (
@@ -57,6 +59,18 @@ const request = (xr: KubeObject, o: With = {}): RequestParts => ({
     tenant: [acme(o.tier ?? "professional")],
     vdcs: [],
     "backup-secret-backup-s3": o.secrets ?? [s3Secret()],
+    ...(o.platform
+      ? {
+          platform: [
+            {
+              apiVersion: "apiextensions.crossplane.io/v1beta1",
+              kind: "EnvironmentConfig",
+              metadata: { name: "crossvdc" },
+              data: o.platform,
+            },
+          ],
+        }
+      : {}),
   },
 });
 
@@ -76,15 +90,71 @@ const cluster = (spec: Record<string, unknown>, deletionProtection = true): Kube
   },
   spec: {
     instances: 1,
-    imageName: "ghcr.io/cloudnative-pg/postgresql:17",
+    imageCatalogRef: catalog(17),
     inheritedMetadata: { labels },
     bootstrap: { initdb: { database: "app", owner: "app" } },
     storage: { size: "50Gi", storageClass: "ceph-rbd" },
     resources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } },
-    monitoring: { enablePodMonitor: true },
     ...spec,
   },
 });
+/** A new cluster's image: the major from the ClusterImageCatalog crossvdc ships, or another. */
+const catalog = (major: number, name = "crossvdc-postgresql") => ({
+  apiGroup: "postgresql.cnpg.io",
+  kind: "ClusterImageCatalog",
+  name,
+  major,
+});
+/** WAL archiving through the Barman Cloud plugin into the ObjectStore orders. */
+const plugin = (serverName = "orders-pg17") => [
+  {
+    name: "barman-cloud.cloudnative-pg.io",
+    isWALArchiver: true,
+    parameters: { barmanObjectName: "orders", serverName },
+  },
+];
+/** The ObjectStore of database orders: what barmanObjectStore held, and the retention. */
+const objectStore = (configuration: Record<string, unknown> = {}, retentionPolicy = "30d") => ({
+  apiVersion: "barmancloud.cnpg.io/v1",
+  kind: "ObjectStore",
+  metadata: {
+    name: "orders",
+    namespace: "acme-prod",
+    labels: { ...labels, "crossvdc.io/type": "database" },
+  },
+  spec: {
+    configuration: {
+      destinationPath: "s3://acme-backups/prod",
+      s3Credentials: {
+        accessKeyId: { name: "backup-s3", key: "ACCESS_KEY_ID" },
+        secretAccessKey: { name: "backup-s3", key: "ACCESS_SECRET_KEY" },
+      },
+      wal: { compression: "gzip" },
+      data: { compression: "gzip" },
+      ...configuration,
+    },
+    retentionPolicy,
+  },
+});
+/** The ScheduledBackup of database orders, through the plugin. */
+const SCHEDULED_ORDERS = {
+  apiVersion: "postgresql.cnpg.io/v1",
+  kind: "ScheduledBackup",
+  metadata: {
+    name: "orders",
+    namespace: "acme-prod",
+    labels: { ...labels, "crossvdc.io/type": "database" },
+  },
+  spec: {
+    cluster: { name: "orders" },
+    schedule: "0 0 2 * * *",
+    method: "plugin",
+    pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+    immediate: true,
+    backupOwnerReference: "self",
+  },
+};
+/** In-tree backups, as crossvdc composed them before the plugin: on clusters running since. */
 const barman = (serverName = "orders-pg17") => ({
   retentionPolicy: "30d",
   barmanObjectStore: {
@@ -112,6 +182,10 @@ function running(
     instances?: number;
     protection?: boolean;
     backup?: boolean;
+    /** Made since the image catalog: spec.imageCatalogRef rather than a rolling tag. */
+    catalog?: boolean;
+    /** Backed up through the Barman Cloud plugin into the ObjectStore of its name. */
+    plugin?: boolean;
     status?: Record<string, unknown>;
   } = {},
 ): KubeObject {
@@ -156,7 +230,9 @@ function running(
     },
     spec: {
       instances,
-      imageName: `ghcr.io/cloudnative-pg/postgresql:${version}`,
+      ...(opts.catalog
+        ? { imageCatalogRef: catalog(version) }
+        : { imageName: `ghcr.io/cloudnative-pg/postgresql:${version}` }),
       inheritedMetadata: { labels },
       bootstrap: {
         initdb: {
@@ -195,6 +271,18 @@ function running(
       switchoverDelay: 3600,
       ...(opts.backup
         ? { backup: { ...barman(`${name}-pg${version}`), target: "prefer-standby" } }
+        : {}),
+      ...(opts.plugin
+        ? {
+            plugins: [
+              {
+                name: "barman-cloud.cloudnative-pg.io",
+                enabled: true,
+                isWALArchiver: true,
+                parameters: { barmanObjectName: name, serverName: `${name}-pg${version}` },
+              },
+            ],
+          }
         : {}),
     },
     status: opts.status ?? {
@@ -241,9 +329,11 @@ function keptAs(obj: KubeObject): KubeObject {
 }
 
 const dbOnly = <T>(m: Record<string, T>) =>
-  Object.fromEntries(Object.entries(m).filter(([k]) => /^(database|backup)-/.test(k)));
+  Object.fromEntries(
+    Object.entries(m).filter(([k]) => /^(database|backup|objectstore|podmonitor)-/.test(k)),
+  );
 const facets = {
-  /** The names of the composed Clusters and ScheduledBackups, sorted. */
+  /** The names of the composed Clusters, ObjectStores, ScheduledBackups, PodMonitors, sorted. */
   dbNames: (out: Plain) => Object.keys(dbOnly(out.resources)).sort(),
   dbReady: (out: Plain) => dbOnly(out.ready),
   databases: (out: Plain) => out.status?.databases,
@@ -346,6 +436,35 @@ const SCHEDULED: KubeObject = {
   },
 };
 const LEGACY_BACKED_UP = running("legacy", { backup: true });
+/** legacy, made since the plugin: its Cluster and ObjectStore (MinIO, port 9000), as observed. */
+const LEGACY_PLUGIN = running("legacy", { catalog: true, plugin: true });
+const LEGACY_STORE: KubeObject = {
+  ...objectStore({ endpointURL: "https://minio.acme.example:9000" }),
+  metadata: {
+    name: "legacy",
+    namespace: "acme-prod",
+    uid: "u-3",
+    resourceVersion: "78",
+    generation: 1,
+    creationTimestamp: "2026-01-05T10:00:00Z",
+    labels: { ...labels, "crossvdc.io/type": "database" },
+  },
+  status: { serverRecoveryWindow: {} },
+};
+/** What the PodMonitor of a database is, with the monitoring the platform settings name. */
+const podMonitor = (cluster: string) => ({
+  apiVersion: "monitoring.coreos.com/v1",
+  kind: "PodMonitor",
+  metadata: {
+    name: `${cluster}-metrics`,
+    namespace: "acme-prod",
+    labels: { ...labels, "crossvdc.io/type": "database" },
+  },
+  spec: {
+    selector: { matchLabels: { "cnpg.io/cluster": cluster, "cnpg.io/podRole": "instance" } },
+    podMetricsEndpoints: [{ port: "metrics" }],
+  },
+});
 const LEGACY = running("legacy");
 const LEGACY_STATUS = {
   name: "legacy",
@@ -401,28 +520,16 @@ describe("VDC databases", () => {
     {
       Professional: {
         reason:
-          "A professional database with backups: its Cluster, ScheduledBackup, the operator's access, status and demand",
+          "A professional database with backups: its Cluster on the shipped image catalog, " +
+          "its ObjectStore and plugin backups, the operator's access, status and demand; " +
+          "no PodMonitor without monitoring",
         ...databases([orders]),
         want: {
           results: [],
           at: {
-            "database-orders": cluster({ backup: barman() }),
-            "backup-orders": {
-              apiVersion: "postgresql.cnpg.io/v1",
-              kind: "ScheduledBackup",
-              metadata: {
-                name: "orders",
-                namespace: "acme-prod",
-                labels: { ...labels, "crossvdc.io/type": "database" },
-              },
-              spec: {
-                cluster: { name: "orders" },
-                schedule: "0 0 2 * * *",
-                method: "barmanObjectStore",
-                immediate: true,
-                backupOwnerReference: "self",
-              },
-            },
+            "database-orders": cluster({ plugins: plugin() }),
+            "objectstore-orders": objectStore(),
+            "backup-orders": SCHEDULED_ORDERS,
             "netpol-allow-databases": {
               apiVersion: "networking.k8s.io/v1",
               kind: "NetworkPolicy",
@@ -463,7 +570,11 @@ describe("VDC databases", () => {
               },
             },
           },
-          dbReady: { "database-orders": false, "backup-orders": false },
+          dbReady: {
+            "database-orders": false,
+            "objectstore-orders": false,
+            "backup-orders": false,
+          },
           databases: [ORDERS_STATUS],
           demand: DEMAND_ONE,
           dbConditions: [NONE_KEPT, SECRETS_FOUND],
@@ -531,14 +642,14 @@ describe("VDC databases", () => {
           secrets: [],
           observed: {
             "database-orders": {
-              ...cluster({ backup: barman() }),
+              ...cluster({ plugins: plugin() }),
               status: { phase: "Cluster in healthy state" },
             },
           },
         }),
         want: {
           at: {
-            "database-orders": cluster({ backup: barman() }),
+            "database-orders": cluster({ plugins: plugin() }),
             "backup-orders.kind": "ScheduledBackup",
           },
           databases: [
@@ -607,8 +718,8 @@ describe("VDC databases", () => {
         ...databases([orders]),
         want: {
           results: [],
-          at: { "database-orders": cluster({ backup: barman() }) },
-          dbNames: ["backup-orders", "database-orders"],
+          at: { "database-orders": cluster({ plugins: plugin() }) },
+          dbNames: ["backup-orders", "database-orders", "objectstore-orders"],
         },
       },
       PresetEnterprise: {
@@ -622,10 +733,10 @@ describe("VDC databases", () => {
               storage: { size: "200Gi", storageClass: "ceph-rbd" },
               resources: resources("4", "16Gi"),
               affinity: antiAffinity("required"),
-              backup: barman(),
+              plugins: plugin(),
             }),
           },
-          dbNames: ["backup-orders", "database-orders"],
+          dbNames: ["backup-orders", "database-orders", "objectstore-orders"],
         },
       },
 
@@ -643,7 +754,7 @@ describe("VDC databases", () => {
               storage: { size: "80Gi", storageClass: "ceph-rbd" },
               resources: resources("1500m", "6Gi"),
               affinity: antiAffinity("preferred"),
-              backup: barman(),
+              plugins: plugin(),
             }),
           },
         },
@@ -654,7 +765,7 @@ describe("VDC databases", () => {
         want: {
           results: [],
           at: {
-            "database-orders": cluster({ resources: resources("2", "8Gi"), backup: barman() }),
+            "database-orders": cluster({ resources: resources("2", "8Gi"), plugins: plugin() }),
           },
         },
       },
@@ -680,7 +791,7 @@ describe("VDC databases", () => {
             "database-orders": cluster({
               storage: { size: "200Gi", storageClass: "ceph-rbd" },
               resources: resources("4", "16Gi"),
-              backup: barman(),
+              plugins: plugin(),
             }),
           },
         },
@@ -705,12 +816,10 @@ describe("VDC databases", () => {
         ),
         want: {
           at: {
-            "database-orders.spec.imageName": "ghcr.io/cloudnative-pg/postgresql:16",
+            "database-orders.spec.imageCatalogRef": catalog(16),
             "database-orders.spec.storage": { size: "50Gi" },
-            "database-orders.spec.backup.retentionPolicy": "7d",
-            "database-orders.spec.backup.barmanObjectStore.endpointURL":
-              "https://minio.acme.example",
-            "database-orders.spec.backup.barmanObjectStore.serverName": "orders-pg16",
+            "database-orders.spec.plugins": plugin("orders-pg16"),
+            "objectstore-orders": objectStore({ endpointURL: "https://minio.acme.example" }, "7d"),
             "backup-orders.spec.schedule": "@daily",
           },
         },
@@ -847,6 +956,7 @@ describe("VDC databases", () => {
             "backup-orders": false,
             "database-legacy": true,
             "database-orders": false,
+            "objectstore-orders": false,
           },
           results: [KEPT_WARNING],
           dbConditions: [KEPT_CONDITION, SECRETS_FOUND],
@@ -942,14 +1052,116 @@ describe("VDC databases", () => {
         want: {
           at: {
             "database-orders": cluster(
-              { imageName: "ghcr.io/cloudnative-pg/postgresql:16", backup: barman("orders-pg16") },
+              { imageCatalogRef: catalog(16), plugins: plugin("orders-pg16") },
               false,
             ),
           },
         },
       },
+      MovesBackupsToPlugin: {
+        reason:
+          "A database running with in-tree backups moves them to the plugin in one change, " +
+          "keeping its name, storage, archive (serverName) and image: not replaced",
+        ...databases([orders], {
+          observed: { "database-orders": running("orders", { backup: true }) },
+        }),
+        want: {
+          results: [],
+          at: {
+            "database-orders.metadata.name": "orders",
+            "database-orders.spec.storage": { size: "50Gi", storageClass: "ceph-rbd" },
+            "database-orders.spec.backup": undefined,
+            "database-orders.spec.plugins": plugin("orders-pg17"),
+            "database-orders.spec.imageName": "ghcr.io/cloudnative-pg/postgresql:17",
+            "database-orders.spec.imageCatalogRef": undefined,
+            "objectstore-orders": objectStore(),
+            "backup-orders": SCHEDULED_ORDERS,
+          },
+          databases: [
+            {
+              ...ORDERS_STATUS,
+              ready: true,
+              phase: "Cluster in healthy state",
+              instances: 1,
+              readyInstances: 1,
+            },
+          ],
+        },
+      },
+      CatalogFromSettings: {
+        reason: "postgres.imageCatalog in the platform settings names the ClusterImageCatalog",
+        ...databases([orders], { platform: { postgres: { imageCatalog: "acme-postgresql" } } }),
+        want: {
+          results: [],
+          at: { "database-orders.spec.imageCatalogRef": catalog(17, "acme-postgresql") },
+        },
+      },
+      UpgradesInPlaceOnCatalog: {
+        reason:
+          "A major upgrade of a cluster on the image catalog asks the catalog for the new major",
+        ...databases([{ ...orders, version: 18 }], {
+          observed: { "database-orders": running("orders", { version: 17, catalog: true }) },
+        }),
+        want: {
+          results: [],
+          at: {
+            "database-orders.spec.imageCatalogRef": catalog(18),
+            "database-orders.spec.imageName": undefined,
+          },
+        },
+      },
+      PodMonitorWithMonitoring: {
+        reason:
+          "With a monitoring namespace in the platform settings each database, kept ones too, " +
+          "gets a PodMonitor in place of enablePodMonitor",
+        ...databases([orders], {
+          platform: { monitoring: { namespace: "monitoring" } },
+          observed: { "database-legacy": LEGACY },
+        }),
+        want: {
+          at: {
+            "podmonitor-orders": podMonitor("orders"),
+            "podmonitor-legacy": podMonitor("legacy"),
+            "database-orders.spec.monitoring": undefined,
+          },
+          dbNames: [
+            "backup-orders",
+            "database-legacy",
+            "database-orders",
+            "objectstore-orders",
+            "podmonitor-legacy",
+            "podmonitor-orders",
+          ],
+        },
+      },
+      KeepsPluginBackedDatabase: {
+        reason:
+          "A protected database backed up through the plugin is kept with its ObjectStore " +
+          "as observed, and still reaches its store's port",
+        ...databases([], {
+          observed: { "database-legacy": LEGACY_PLUGIN, "objectstore-legacy": LEGACY_STORE },
+        }),
+        want: {
+          at: {
+            "database-legacy": keptAs(LEGACY_PLUGIN),
+            "objectstore-legacy": keptAs(LEGACY_STORE),
+            "netpol-allow-databases.spec.egress": [
+              {
+                ports: [
+                  { protocol: "TCP", port: 443 },
+                  { protocol: "TCP", port: 6443 },
+                  { protocol: "TCP", port: 9000 },
+                ],
+              },
+            ],
+          },
+          databases: [LEGACY_STATUS],
+        },
+      },
       UpgradesInPlace: {
-        reason: "A major version upgrade happens in place",
+        reason:
+          "A major version upgrade happens in place; a cluster on a rolling tag stays on that " +
+          "image family (another Debian's glibc could invalidate its text indexes)",
         ...databases([{ ...orders, version: 18 }], {
           observed: { "database-orders": running("orders", { version: 17 }) },
         }),
@@ -997,7 +1209,11 @@ describe("VDC databases", () => {
           observed: observedOrders(running("orders").status as Record<string, unknown>),
         }),
         want: {
-          dbReady: { "database-orders": true, "backup-orders": false },
+          dbReady: {
+            "database-orders": true,
+            "objectstore-orders": false,
+            "backup-orders": false,
+          },
           databases: [
             {
               ...ORDERS_STATUS,
@@ -1019,7 +1235,11 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: { "database-orders": true, "backup-orders": false },
+          dbReady: {
+            "database-orders": true,
+            "objectstore-orders": false,
+            "backup-orders": false,
+          },
           databases: [
             {
               ...ORDERS_STATUS,
@@ -1043,7 +1263,11 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: { "database-orders": false, "backup-orders": false },
+          dbReady: {
+            "database-orders": false,
+            "objectstore-orders": false,
+            "backup-orders": false,
+          },
           databases: [
             { ...ORDERS_STATUS, phase: "Setting up primary", instances: 1, readyInstances: 0 },
           ],
@@ -1060,7 +1284,11 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: { "database-orders": false, "backup-orders": false },
+          dbReady: {
+            "database-orders": false,
+            "objectstore-orders": false,
+            "backup-orders": false,
+          },
           databases: [
             {
               ...ORDERS_STATUS,

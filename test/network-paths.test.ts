@@ -218,17 +218,38 @@ function fullRows(s: PlatformSettings, other: PlatformSettings): Row[] {
     ),
     tcp("not to an ordinary pod", cloneSource("kubevirt-os-images"), app, 8443, false),
     tcp(
-      "CloudNativePG's operator reaches a database's instance manager",
+      "CloudNativePG's operator reaches a database's instance manager " +
+        "(it starts plugin backups there)",
       cnpg,
       postgres("orders"),
       8000,
       true,
     ),
+    // The Barman Cloud plugin's sidecar runs in the instance pods and answers the instance
+    // manager on a unix socket (cloudnative-pg internal/cmd/manager/instance/run/cmd.go,
+    // RegisterUnixSocketPluginsInPath); its Deployment is reached by the operator on its
+    // Service in the operator namespace (internal/controller/plugin_controller.go), never
+    // inside the VDC: no path of its own.
     tcp(
-      "WAL archiving reaches the object store on the endpoint's port 9000",
+      "the plugin's Deployment is not let into the instances: it never connects to them",
+      elsewhere(s.operators.cnpg, { app: "barman-cloud" }),
+      postgres("orders"),
+      9090,
+      false,
+    ),
+    tcp(
+      "WAL archiving (the plugin's sidecar, in the instance pod) reaches the object store " +
+        "on the endpoint's port 9000",
       postgres("orders"),
       ip(MINIO),
       9000,
+      true,
+    ),
+    tcp(
+      "the sidecar reads its ObjectStore and credentials from the API server",
+      postgres("orders"),
+      ip("198.51.100.1"),
+      443,
       true,
     ),
     tcp("an IP literal endpoint on its own port", postgres("ledger"), ip("192.0.2.10"), 9100, true),

@@ -76,7 +76,7 @@ const settingsCases: SettingsCase[] = [
         dns: PRESETS.openshift.dns,
         operators: PRESETS.openshift.operators,
         reservedNamespaces: PRESETS.openshift.reservedNamespaces,
-        postgres: {},
+        postgres: PRESETS.openshift.postgres,
       },
     },
   },

@@ -24,8 +24,15 @@ import type { Tier } from "../tenant/api.js";
 import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec } from "./api.js";
 
 export const CNPG_API_VERSION = "postgresql.cnpg.io/v1";
-/** Images of the CloudNativePG project, tagged by PostgreSQL major. */
+/**
+ * The deprecated rolling tags `<major>` of CloudNativePG's `system` images (Debian bullseye):
+ * only for clusters already running on one (see databaseImage).
+ */
 export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql";
+/** The Barman Cloud CNPG-I plugin (cloudnative-pg/plugin-barman-cloud, web/docs/usage.md). */
+export const BARMAN_CLOUD_API_VERSION = "barmancloud.cnpg.io/v1";
+export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
+export const PODMONITOR_API_VERSION = "monitoring.coreos.com/v1";
 /** On the composed Cluster: the deletionProtection it was composed with, read back once its entry has left the spec. */
 export const PROTECTION_ANNOTATION = "crossvdc.io/deletion-protection";
 /** The Secret keys CloudNativePG's barman-cloud reads the object store credentials from. */
@@ -69,6 +76,8 @@ function backupCredentialsProblem(
 /** Composition resource names: stable per database, so Crossplane never sees a rename. */
 export const databaseKey = (name: string) => `database-${name}`;
 export const backupKey = (name: string) => `backup-${name}`;
+export const objectStoreKey = (name: string) => `objectstore-${name}`;
+export const podMonitorKey = (name: string) => `podmonitor-${name}`;
 const DATABASE_KEY = /^database-(.+)$/;
 
 /** A database's effective size: its preset with its own figures on top. */
@@ -257,10 +266,16 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
         database: db,
         size,
         storageClass: spec.backend.storageClass,
+        imageCatalog: settings.postgres.imageCatalog,
         observed: current,
       }),
       current,
     );
+    if (db.backup)
+      resources[objectStoreKey(db.name)] = existing(
+        objectStore({ namespace: ns, labels, name: db.name, backup: db.backup }),
+        observed[objectStoreKey(db.name)],
+      );
     if (db.backup)
       resources[backupKey(db.name)] = existing(
         scheduledBackup({
@@ -281,8 +296,10 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
   for (const keptDatabase of kept) {
     const { name, observed: keptCluster } = keptDatabase;
     resources[databaseKey(name)] = clusterComposed(asDesired(keptCluster), keptCluster);
-    const backup = observed[backupKey(name)];
-    if (backup) resources[backupKey(name)] = existing(asDesired(backup), backup);
+    for (const key of [objectStoreKey(name), backupKey(name)]) {
+      const obj = observed[key];
+      if (obj) resources[key] = existing(asDesired(obj), obj);
+    }
   }
 
   const over = quotaProblem(spec, [...keptCharges, ...charges]);
@@ -299,11 +316,20 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
         namespace: ns,
         labels,
         names: unique,
-        objectStores: objectStores(spec, kept, replacing),
+        objectStores: objectStores(spec, kept, replacing, observed),
         settings,
       }),
       observed["netpol-allow-databases"],
     );
+  }
+  // The scrape config a Prometheus Operator reads, in place of the Cluster's deprecated
+  // monitoring.enablePodMonitor; only where the platform settings name a Prometheus.
+  if (settings.monitoring) {
+    for (const name of unique)
+      resources[podMonitorKey(name)] = existing(
+        podMonitor({ namespace: ns, labels, cluster: name }),
+        observed[podMonitorKey(name)],
+      );
   }
 
   const keptBy = new Map(kept.map((k) => [k.name, k]));
@@ -426,6 +452,8 @@ interface DatabaseClusterProps extends NamespacedProps {
    * @default - the cluster's default StorageClass
    */
   readonly storageClass?: string;
+  /** The ClusterImageCatalog new clusters take their PostgreSQL image from, by major. */
+  readonly imageCatalog: string;
   /**
    * The Cluster as observed: a running one keeps the StorageClass it was made with.
    * @default - none: the database is new
@@ -459,14 +487,16 @@ function databaseCluster(props: DatabaseClusterProps): KubeObject {
     },
     spec: {
       instances: size.instances,
-      imageName: `${POSTGRES_IMAGE}:${database.version}`,
+      ...databaseImage({
+        major: database.version,
+        imageCatalog: props.imageCatalog,
+        observed: props.observed,
+      }),
       inheritedMetadata: { labels },
       bootstrap: { initdb: { database: "app", owner: "app" } },
       storage: { size: size.storage, storageClass: storageClass || undefined },
       // Requests equal to limits: Guaranteed QoS, as CloudNativePG recommends for PostgreSQL.
       resources: { requests: resources, limits: resources },
-      // Deprecated upstream in favour of a hand-made PodMonitor, still honoured by 1.30 and a no-op without the Prometheus Operator.
-      monitoring: { enablePodMonitor: true },
       affinity:
         size.instances > 1
           ? {
@@ -475,23 +505,127 @@ function databaseCluster(props: DatabaseClusterProps): KubeObject {
               podAntiAffinityType: size.antiAffinity,
             }
           : undefined,
-      backup: backup
-        ? {
-            retentionPolicy: `${backup.retentionDays}d`,
-            barmanObjectStore: {
-              destinationPath: backup.destinationPath,
-              endpointURL: backup.endpointURL || undefined,
-              // Per major: a database recreated at another version must not find the old WAL archive (barman refuses a non-empty one).
-              serverName: `${database.name}-pg${database.version}`,
-              s3Credentials: {
-                accessKeyId: { name: backup.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
-                secretAccessKey: { name: backup.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
+      // WAL archiving and base backups through the Barman Cloud plugin, which replaces the
+      // in-tree spec.backup.barmanObjectStore (deprecated since CloudNativePG 1.26): its sidecar
+      // archives to the ObjectStore of the same name (plugin-barman-cloud web/docs/migration.md).
+      plugins: backup
+        ? [
+            {
+              name: BARMAN_CLOUD_PLUGIN,
+              isWALArchiver: true,
+              parameters: {
+                barmanObjectName: database.name,
+                // Per major: a database recreated at another version must not find the old WAL
+                // archive (barman refuses a non-empty one). A plugin parameter: the ObjectStore's
+                // own serverName must stay empty (its CRD refuses it; web/docs/parameters.md).
+                serverName: `${database.name}-pg${database.version}`,
               },
-              wal: { compression: "gzip" },
-              data: { compression: "gzip" },
             },
-          }
+          ]
         : undefined,
+    },
+  };
+}
+
+/** Properties of `databaseImage()`. */
+interface DatabaseImageProps {
+  /** The PostgreSQL major. */
+  readonly major: number;
+  /** The ClusterImageCatalog to take it from. */
+  readonly imageCatalog: string;
+  /**
+   * The Cluster as observed.
+   * @default - none: the database is new
+   */
+  readonly observed?: KubeObject;
+}
+
+/**
+ * Where a cluster's PostgreSQL image comes from: `spec.imageCatalogRef` into a
+ * ClusterImageCatalog by major (cloudnative-pg docs/src/image_catalog.md). A cluster
+ * already running on a deprecated rolling tag keeps that family: those are bullseye images,
+ * the catalog's are trixie, and another glibc can sort text differently and so invalidate
+ * its indexes (postgres-containers README, "switching to a different base ... is a manual
+ * operation"; wiki.postgresql.org/wiki/Locale_data_changes).
+ */
+function databaseImage(
+  props: DatabaseImageProps,
+): { imageName: string } | { imageCatalogRef: Record<string, unknown> } {
+  const spec = (props.observed?.spec ?? {}) as { imageName?: unknown; imageCatalogRef?: unknown };
+  if (typeof spec.imageName === "string" && spec.imageCatalogRef === undefined)
+    return { imageName: `${POSTGRES_IMAGE}:${props.major}` };
+  return {
+    imageCatalogRef: {
+      apiGroup: "postgresql.cnpg.io",
+      kind: "ClusterImageCatalog",
+      name: props.imageCatalog,
+      major: props.major,
+    },
+  };
+}
+
+/** Properties of `objectStore()`. */
+interface ObjectStoreProps extends NamespacedProps {
+  /** The database; its ObjectStore has its name (one store per cluster, as upstream advises). */
+  readonly name: string;
+  /** Its spec.databases[].backup. */
+  readonly backup: NonNullable<DatabaseSpec["backup"]>;
+}
+
+/**
+ * The Barman Cloud plugin's ObjectStore of one database: what the in-tree
+ * `spec.backup.barmanObjectStore` carried, under `configuration`, and the retention
+ * policy, which the plugin keeps on the store rather than the Cluster
+ * (plugin-barman-cloud web/docs/migration.md, "Step 1").
+ */
+function objectStore(props: ObjectStoreProps): KubeObject {
+  const { name, namespace, backup } = props;
+  return {
+    apiVersion: BARMAN_CLOUD_API_VERSION,
+    kind: "ObjectStore",
+    metadata: { name, namespace, labels: withLabels(props.labels, { [LABEL_TYPE]: "database" }) },
+    spec: {
+      configuration: {
+        destinationPath: backup.destinationPath,
+        endpointURL: backup.endpointURL || undefined,
+        s3Credentials: {
+          accessKeyId: { name: backup.s3CredentialsSecret, key: S3_ACCESS_KEY_ID },
+          secretAccessKey: { name: backup.s3CredentialsSecret, key: S3_SECRET_ACCESS_KEY },
+        },
+        wal: { compression: "gzip" },
+        data: { compression: "gzip" },
+      },
+      retentionPolicy: `${backup.retentionDays}d`,
+    },
+  };
+}
+
+/** Properties of `podMonitor()`. */
+interface PodMonitorProps extends NamespacedProps {
+  /** The Cluster whose instances it scrapes. */
+  readonly cluster: string;
+}
+
+/**
+ * The PodMonitor CloudNativePG built itself while `monitoring.enablePodMonitor` was on
+ * (cloudnative-pg pkg/specs/podmonitor.go): the cluster's instance pods, port `metrics`.
+ * Named `<cluster>-metrics`, not `<cluster>`: the operator deletes a PodMonitor named after
+ * the cluster that it owns once that flag is off (internal/controller/cluster_create.go), and
+ * one object cannot have two controllers while the two hand over.
+ */
+function podMonitor(props: PodMonitorProps): KubeObject {
+  const { cluster, namespace } = props;
+  return {
+    apiVersion: PODMONITOR_API_VERSION,
+    kind: "PodMonitor",
+    metadata: {
+      name: `${cluster}-metrics`,
+      namespace,
+      labels: withLabels(props.labels, { [LABEL_TYPE]: "database" }),
+    },
+    spec: {
+      selector: { matchLabels: { "cnpg.io/cluster": cluster, "cnpg.io/podRole": "instance" } },
+      podMetricsEndpoints: [{ port: "metrics" }],
     },
   };
 }
@@ -515,7 +649,8 @@ function scheduledBackup(props: ScheduledBackupProps): KubeObject {
     spec: {
       cluster: { name },
       schedule: props.schedule,
-      method: "barmanObjectStore",
+      method: "plugin",
+      pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
       immediate: true,
       backupOwnerReference: "self",
     },
@@ -527,18 +662,23 @@ function objectStores(
   spec: VDCSpec,
   kept: readonly Kept[],
   replacing: ReadonlySet<string>,
+  observed: Record<string, KubeObject>,
 ): (string | undefined)[] {
   const keptNames = new Set(kept.map((k) => k.name));
   const fromSpec = spec.databases
     .filter((d) => d.backup && !replacing.has(d.name) && !keptNames.has(d.name))
     .map((d) => d.backup!.endpointURL);
   const fromKept = kept.flatMap((k) => {
-    const backup = (
+    // A kept cluster archives through the plugin to its ObjectStore, or, composed before the
+    // plugin, through the in-tree barmanObjectStore.
+    const store = observed[objectStoreKey(k.name)]?.spec as
+      { configuration?: { endpointURL?: unknown } } | undefined;
+    const inTree = (
       k.observed.spec as { backup?: { barmanObjectStore?: { endpointURL?: unknown } } }
-    )?.backup;
-    if (!backup) return [];
-    const url = backup.barmanObjectStore?.endpointURL;
-    return [typeof url === "string" ? url : undefined];
+    )?.backup?.barmanObjectStore;
+    const config = store?.configuration ?? inTree;
+    if (!config) return [];
+    return [typeof config.endpointURL === "string" ? config.endpointURL : undefined];
   });
   return [...fromSpec, ...fromKept];
 }
@@ -612,9 +752,19 @@ function keptStatus(keptDatabase: Kept, ns: string): Record<string, unknown> {
     name: keptDatabase.name,
     namespace: ns,
     observed: keptDatabase.observed,
-    backups: (keptDatabase.observed.spec as { backup?: unknown } | undefined)?.backup !== undefined,
+    backups: hasBackups(keptDatabase.observed),
     kept: true,
   });
+}
+
+/** Whether an observed Cluster backs up: in-tree, or through the Barman Cloud plugin. */
+function hasBackups(obj: KubeObject): boolean {
+  const spec = (obj.spec ?? {}) as { backup?: unknown; plugins?: unknown };
+  const plugins = Array.isArray(spec.plugins) ? (spec.plugins as unknown[]) : [];
+  return (
+    spec.backup !== undefined ||
+    plugins.some((p) => (p as { name?: unknown } | null)?.name === BARMAN_CLOUD_PLUGIN)
+  );
 }
 
 /** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */
