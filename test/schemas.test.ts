@@ -291,6 +291,41 @@ const scheduledBackup: Json = {
     backupOwnerReference: "self",
   },
 };
+const objectStore: Json = {
+  apiVersion: "barmancloud.cnpg.io/v1",
+  kind: "ObjectStore",
+  metadata: { name: "pg-main", namespace: "tenant-acme" },
+  spec: {
+    configuration: {
+      destinationPath: "s3://acme-backups/prod",
+      s3Credentials: {
+        accessKeyId: { name: "backup-s3", key: "ACCESS_KEY_ID" },
+        secretAccessKey: { name: "backup-s3", key: "ACCESS_SECRET_KEY" },
+      },
+    },
+    retentionPolicy: "30d",
+  },
+};
+const clusterImageCatalog: Json = {
+  apiVersion: "postgresql.cnpg.io/v1",
+  kind: "ClusterImageCatalog",
+  metadata: { name: "postgresql" },
+  spec: {
+    images: [
+      { major: 16, image: "ghcr.io/cloudnative-pg/postgresql:16.15-standard-trixie" },
+      { major: 17, image: "ghcr.io/cloudnative-pg/postgresql:17.11-standard-trixie" },
+    ],
+  },
+};
+const podMonitor: Json = {
+  apiVersion: "monitoring.coreos.com/v1",
+  kind: "PodMonitor",
+  metadata: { name: "pg-main-metrics", namespace: "tenant-acme" },
+  spec: {
+    selector: { matchLabels: { "cnpg.io/cluster": "pg-main" } },
+    podMetricsEndpoints: [{ port: "metrics" }],
+  },
+};
 const forkliftProvider: Json = {
   apiVersion: "forklift.konveyor.io/v1beta1",
   kind: "Provider",
@@ -613,6 +648,47 @@ const families: Family[] = [
           o.spec.method = "tape";
         }),
         errors: ['spec.method: must be one of "barmanObjectStore", "volumeSnapshot", "plugin"'],
+      },
+    ],
+  },
+  {
+    family: "Barman Cloud ObjectStore, ClusterImageCatalog, PodMonitor",
+    valid: [objectStore, clusterImageCatalog, podMonitor],
+    invalid: [
+      {
+        name: "CEL: serverName on the ObjectStore (a plugin parameter of the Cluster)",
+        obj: variant(objectStore, (o) => {
+          o.spec.configuration.serverName = "pg-main-pg17";
+        }),
+        errors: ["use the 'serverName' plugin parameter in the Cluster resource"],
+      },
+      {
+        name: "retention not in the form <n>d|w|m",
+        obj: variant(objectStore, (o) => {
+          o.spec.retentionPolicy = "30 days";
+        }),
+        errors: ["spec.retentionPolicy:"],
+      },
+      {
+        name: "CEL: one image per major",
+        obj: variant(clusterImageCatalog, (o) => {
+          o.spec.images[1].major = 16;
+        }),
+        errors: ["Images must have unique major versions"],
+      },
+      {
+        name: "a namespace on the cluster-scoped catalog",
+        obj: variant(clusterImageCatalog, (o) => {
+          o.metadata.namespace = "cnpg-system";
+        }),
+        errors: ["metadata.namespace: must not be set: the kind is cluster-scoped"],
+      },
+      {
+        name: "PodMonitor without a selector",
+        obj: variant(podMonitor, (o) => {
+          delete o.spec.selector;
+        }),
+        errors: ['spec: missing required field "selector"'],
       },
     ],
   },

@@ -166,7 +166,7 @@ const databaseBackup = z
     }),
     retentionDays: z.number().int().min(1).max(3650).default(30).meta({
       description:
-        "Days of backups and WAL kept in the object store (the Cluster's retentionPolicy).",
+        "Days of backups and WAL kept in the object store (the ObjectStore's retentionPolicy).",
     }),
     destinationPath: z
       .string()
@@ -176,7 +176,7 @@ const databaseBackup = z
       })
       .meta({
         description:
-          "Object store path of the backups, e.g. s3://acme-backups/acme-prod. Each database writes below it in a folder of its own name.",
+          "Object store path of the backups, e.g. s3://acme-backups/acme-prod. Each database writes below it in a folder <name>-pg<version>.",
       }),
     endpointURL: z
       .string()
