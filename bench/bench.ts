@@ -72,7 +72,10 @@ const SOAK_CONCURRENCY = 64;
 const COLD_STARTS = QUICK ? 2 : 5;
 const PERCALL_WARMUP_MS = QUICK ? 300 : 1500;
 
-/** `marginal`: the most a further related object may cost, against the step before (Fn.run) or the floor (end to end). */
+/**
+ * `marginal`: the most a further related object may cost, against the step
+ * before (Fn.run) or the floor (end to end).
+ */
 const TARGET = { p50Ratio: 1.5, rpsShare: 0.7, rssMB: 150, coldStartMs: 1000, marginal: 1.5 };
 
 type Target = "floor" | "crossvdc";
@@ -82,11 +85,17 @@ const TRANSPORTS: Transport[] = ["insecure", "mTLS"];
 
 const MB = 1024 * 1024;
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-/** Our answer to a request as the SDK encodes it, computed in this process from what our decoder makes, as the server does. */
+/**
+ * Our answer to a request as the SDK encodes it, computed in this process from
+ * what our decoder makes, as the server does.
+ */
 const localAnswer = (bytes: Buffer) =>
   Buffer.from(RunFunctionResponse.encode(fn.run(decodeRunFunctionRequest(bytes))).finish());
 
-/** Our server must answer `c` over the wire with the in-process answer, byte for byte, and the same way in each of its key orders. */
+/**
+ * Our server must answer `c` over the wire with the in-process answer, byte for
+ * byte, and the same way in each of its key orders.
+ */
 async function sameAnswers(
   client: RawClient,
   c: Case,
@@ -98,7 +107,8 @@ async function sameAnswers(
   const local = localAnswer(c.bytes);
   if (!wire.equals(local))
     mismatches.push(
-      `${transport} ${c.name}: wire response differs from in-process (${wire.length} vs ${local.length} bytes)`,
+      `${transport} ${c.name}: wire response differs from in-process (${wire.length} ` +
+        `vs ${local.length} bytes)`,
     );
   const answers = new Set<string>();
   for (const v of c.variants) answers.add((await call(client, v)).toString("base64"));
@@ -160,7 +170,10 @@ function grpcVersion(): string {
   }
 }
 
-/** Microseconds per call of `f`: the median of 7 timed batches of ~50 ms, after warming up (the JIT needs a second or so). */
+/**
+ * Microseconds per call of `f`: the median of 7 timed batches of ~50 ms, after
+ * warming up (the JIT needs a second or so).
+ */
 function perCall(f: () => unknown): number {
   let calls = 0;
   const start = performance.now();
@@ -208,7 +221,10 @@ function credsFor(transport: Transport, pki: TestPKI): grpc.ChannelCredentials {
       );
 }
 
-/** The server certificate names localhost and 127.0.0.1; naming the host avoids Node's warning about IP server names. */
+/**
+ * The server certificate names localhost and 127.0.0.1; naming the host avoids
+ * Node's warning about IP server names.
+ */
 const CLIENT_OPTIONS: grpc.ClientOptions = { "grpc.ssl_target_name_override": "localhost" };
 
 interface Running {
@@ -216,7 +232,10 @@ interface Running {
   client: RawClient;
 }
 
-/** `extra` goes after the server's own flags (the floor's `--answer FILE` makes it the answer-only server). */
+/**
+ * `extra` goes after the server's own flags (the floor's `--answer FILE` makes
+ * it the answer-only server).
+ */
 async function start(
   built: Built,
   target: Target,
@@ -239,7 +258,10 @@ async function stop(r: Running): Promise<number | null> {
   return code;
 }
 
-/** CPU per call under the throughput load (µs): the server's main thread, its other threads, and this process (the client). */
+/**
+ * CPU per call under the throughput load (µs): the server's main thread, its
+ * other threads, and this process (the client).
+ */
 interface CpuPerCall {
   main: number;
   other: number;
@@ -411,7 +433,9 @@ function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]
   const [one, many] = figures;
   const same = one!.answer.equals(many!.answer);
   const ratio = many!.p50 / one!.p50;
-  const why = `request ${kib(one!.bytes)} → ${kib(many!.bytes)}, p50 ${fmt(one!.p50, 3)} → ${fmt(many!.p50, 3)} ms (${fmt(ratio)}×), answers ${same ? "identical" : "DIFFER"}`;
+  const why =
+    `request ${kib(one!.bytes)} → ${kib(many!.bytes)}, p50 ${fmt(one!.p50, 3)} ` +
+    `→ ${fmt(many!.p50, 3)} ms (${fmt(ratio)}×), answers ${same ? "identical" : "DIFFER"}`;
   log();
   log(why);
   return { ok: same && many!.bytes === one!.bytes && ratio <= TARGET.p50Ratio, why };
@@ -432,16 +456,24 @@ async function main(): Promise<void> {
   log();
   for (const l of machine()) log(l);
   log(
-    `mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`,
+    `mode:    ${QUICK ? "quick (short runs; figures are rough)" : "full"}; throughput ` +
+      `concurrency ${CONCURRENCY}, soak ${SOAK_CALLS} calls at ${SOAK_CONCURRENCY}`,
   );
   log(
-    `client:  grpc-js, HTTP/2 receive window ${FLOW_CONTROL_WINDOW / 2 ** 20} MiB (grpc-go's limit; see bench/drive.ts)`,
+    `client:  grpc-js, HTTP/2 receive window ${FLOW_CONTROL_WINDOW / 2 ** 20} MiB ` +
+      `(grpc-go's limit; see bench/drive.ts)`,
   );
   log();
 
   const built = build(root);
   log(
-    `build:   functions/ and bench/noop.ts compiled with tsc, run with plain node${built.warnings ? ` (tsc reported errors; emitted output used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}` : ""}`,
+    `build:   functions/ and bench/noop.ts compiled with tsc, run with plain ` +
+      `node${
+        built.warnings
+          ? ` (tsc reported errors; emitted output ` +
+            `used):\n${built.warnings.split("\n").slice(0, 10).join("\n")}`
+          : ""
+      }`,
   );
 
   const { cases, scaling, tenants, skipped, notes } = buildCases();
@@ -463,7 +495,8 @@ async function main(): Promise<void> {
   // ---- in-process cost per call: what the server adds to the floor, before any transport
   log();
   log(
-    `## In-process CPU per call (µs, median of batches, rotating through ${VARIANTS} key orders): protobuf decode, the function, protobuf encode`,
+    `## In-process CPU per call (µs, median of batches, rotating through ${VARIANTS} key ` +
+      `orders): protobuf decode, the function, protobuf encode`,
   );
   log();
   table(
@@ -514,7 +547,8 @@ async function main(): Promise<void> {
       const lis = runs.map((r) => r.listening).sort((a, b) => a - b);
       if (kind === "crossvdc") coldOurs.push(...ans);
       row.push(
-        `${fmt(percentile(ans, 0.5), 0)} ms (max ${fmt(ans[ans.length - 1]!, 0)}; listening ${fmt(percentile(lis, 0.5), 0)})`,
+        `${fmt(percentile(ans, 0.5), 0)} ms (max ${fmt(ans[ans.length - 1]!, 0)}; ` +
+          `listening ${fmt(percentile(lis, 0.5), 0)})`,
       );
     }
     coldRows.push(row);
@@ -531,12 +565,14 @@ async function main(): Promise<void> {
   for (const transport of TRANSPORTS) {
     const servers = {} as Record<Target, Running>;
     for (const target of TARGETS) servers[target] = await start(built, target, transport, pki);
-    // Same answer over the wire as in-process, byte for byte (the scaling points are checked where they are measured).
+    // Same answer over the wire as in-process, byte for byte (the scaling
+    // points are checked where they are measured).
     for (const c of cases)
       await sameAnswers(servers.crossvdc.client, c, transport, mismatches, orderNotes);
     log();
     log(
-      `## Per case over ${transport}: latency at concurrency 1, throughput at concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`,
+      `## Per case over ${transport}: latency at concurrency 1, throughput at ` +
+        `concurrency ${CONCURRENCY} (${ROUNDS} alternating rounds each)`,
     );
     log();
     const rows: string[][] = [];
@@ -592,7 +628,8 @@ async function main(): Promise<void> {
   // and ours is what our server does (decode, compose, encode).
   log();
   log(
-    `## Where the difference goes: the floor, an answer-only server sending our answer's bytes, and ours (insecure, ${ROUNDS} rounds)`,
+    `## Where the difference goes: the floor, an answer-only server sending our answer's ` +
+      `bytes, and ours (insecure, ${ROUNDS} rounds)`,
   );
   log();
   {
@@ -616,7 +653,8 @@ async function main(): Promise<void> {
         `${fmt(r.floor.thr.rps, 0)} / ${fmt(r.answer.thr.rps, 0)} / ${fmt(r.crossvdc.thr.rps, 0)}`,
         `${fmt((100 * r.answer.thr.rps) / r.floor.thr.rps, 0)}%`,
         `${cpu(r.floor.cpu)} / ${cpu(r.answer.cpu)} / ${cpu(r.crossvdc.cpu)}`,
-        `${fmt(r.floor.cpu.client, 0)} / ${fmt(r.answer.cpu.client, 0)} / ${fmt(r.crossvdc.cpu.client, 0)}`,
+        `${fmt(r.floor.cpu.client, 0)} / ${fmt(r.answer.cpu.client, 0)} ` +
+          `/ ${fmt(r.crossvdc.cpu.client, 0)}`,
         `${fmt(serverCpu(r.crossvdc.cpu) - serverCpu(r.answer.cpu), 0)}`,
       ]);
     }
@@ -634,10 +672,13 @@ async function main(): Promise<void> {
       rows,
     );
     log(
-      "CPU per call is measured under the throughput load: the server's from /proc (its main thread, where JavaScript runs, and its other threads: GC and compiler helpers), the client's from this process.",
+      "CPU per call is measured under the throughput load: the server's from /proc (its " +
+        "main thread, where JavaScript runs, and its other threads: GC and compiler " +
+        "helpers), the client's from this process.",
     );
     log(
-      "ours − answer-only is what our server does per call (decode, compose, encode, and their garbage), measured, not inferred.",
+      "ours − answer-only is what our server does per call (decode, compose, encode, and " +
+        "their garbage), measured, not inferred.",
     );
   }
 
@@ -692,7 +733,8 @@ async function main(): Promise<void> {
           ts.sort((a, b) => a - b),
           0.5,
         );
-        // The answer-only server, sent this request, answers with our answer's bytes: the transport alone.
+        // The answer-only server, sent this request, answers with our answer's
+        // bytes: the transport alone.
         const file = join(dir, "scaling.answer");
         writeFileSync(file, localAnswer(c.bytes));
         const answerOnly = await start(built, "floor", "insecure", pki, ["--answer", file]);
@@ -747,12 +789,15 @@ async function main(): Promise<void> {
       const perObject = (bytes[judged - 1]! - bytes[0]!) / (points[judged - 1]! - points[0]!);
       const fit = Math.floor((DEFAULT_MAX_RECV_MESSAGE_SIZE - bytes[0]!) / perObject) + points[0]!;
       log(
-        `  request size: ${fmt(perObject, 0)} bytes per object; the default --max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds about ${fit.toLocaleString("en")} of them (this bench runs both servers at ${MAX_MESSAGE / MB} MiB)`,
+        `  request size: ${fmt(perObject, 0)} bytes per object; the default ` +
+          `--max-recv-message-size (${DEFAULT_MAX_RECV_MESSAGE_SIZE / MB} MiB) holds ` +
+          `about ${fit.toLocaleString("en")} of them (this bench runs both servers ` +
+          `at ${MAX_MESSAGE / MB} MiB)`,
       );
       // Linear, judged two ways over the issue's points:
-      // - Fn.run, the function's own work: the marginal cost per object of the last step within 1.5×
-      //   that of the step before (fixed costs cancel out; 50% for noise). This is where an
-      //   algorithm of ours that grows faster than linear would show.
+      // - Fn.run, the function's own work: the marginal cost per object of the last step
+      //   within 1.5× that of the step before (fixed costs cancel out; 50% for noise).
+      //   This is where an algorithm of ours that grows faster than linear would show.
       // - End to end over gRPC: at every step, each further object costs us at most 1.5× what it
       //   costs the do-nothing function on the same SDK, the margin the p50 target allows. Judged
       //   against the floor because end to end the runtime takes a one-time step of its own between
@@ -778,16 +823,25 @@ async function main(): Promise<void> {
       const ofFloor = judgedMarginal(ours).map((m, i) => m / floorMarginal[i]!);
       const worstOfFloor = Math.max(...ofFloor);
       log(
-        `  Fn.run: time ${timeRatios(inproc)}; marginal µs/object ${asMicros(judgedMarginal(inproc))}${fnGrowth > TARGET.marginal ? `  SUPER-LINEAR (marginal cost ×${fmt(fnGrowth)})` : ""}`,
+        `  Fn.run: time ${timeRatios(inproc)}; marginal ` +
+          `µs/object ${asMicros(judgedMarginal(inproc))}${
+            fnGrowth > TARGET.marginal
+              ? `  SUPER-LINEAR (marginal ` + `cost ×${fmt(fnGrowth)})`
+              : ""
+          }`,
       );
       log(
-        `  gRPC: time ${timeRatios(ours)}; marginal µs/object ${asMicros(judgedMarginal(ours))}, floor's ${asMicros(floorMarginal)}: ours ${ofFloor.map((x) => `×${fmt(x)}`).join(" → ")} of the floor's${worstOfFloor > TARGET.marginal ? "  GROWS FASTER THAN THE FLOOR" : ""}`,
+        `  gRPC: time ${timeRatios(ours)}; marginal ` +
+          `µs/object ${asMicros(judgedMarginal(ours))}, floor's ${asMicros(floorMarginal)}: ` +
+          `ours ${ofFloor.map((x) => `×${fmt(x)}`).join(" → ")} of the ` +
+          `floor's${worstOfFloor > TARGET.marginal ? "  GROWS FASTER THAN THE FLOOR" : ""}`,
       );
-      // Not judged: the gRPC figure's own step, and where it comes from. The answer-only server is the
-      // transport of the same request; ours minus it is what our server does with it (decode, compose,
-      // encode, GC).
+      // Not judged: the gRPC figure's own step, and where it comes from. The
+      // answer-only server is the transport of the same request; ours minus it
+      // is what our server does with it (decode, compose, encode, GC).
       log(
-        `  gRPC alone: marginal cost per object of the last step ×${fmt(stepUp(ours))} of the one before; floor's ×${fmt(stepUp(floor))} (not judged)`,
+        `  gRPC alone: marginal cost per object of the last step ×${fmt(stepUp(ours))} ` +
+          `of the one before; floor's ×${fmt(stepUp(floor))} (not judged)`,
       );
       const server = ours.map((t, i) => t - transport[i]!);
       for (const [label, t] of [
@@ -820,7 +874,10 @@ async function main(): Promise<void> {
       linear.push({
         kind: s.kind,
         ok: fnGrowth <= TARGET.marginal && worstOfFloor <= TARGET.marginal,
-        why: `Fn.run: marginal cost per object of the last step ×${fmt(fnGrowth)} of the one before; gRPC: marginal cost per object ×${fmt(worstOfFloor)} of the floor's at worst (its own last step ×${fmt(stepUp(ours))}, not judged)`,
+        why:
+          `Fn.run: marginal cost per object of the last step ×${fmt(fnGrowth)} of the one ` +
+          `before; gRPC: marginal cost per object ×${fmt(worstOfFloor)} of the floor's at ` +
+          `worst (its own last step ×${fmt(stepUp(ours))}, not judged)`,
       });
       log();
     }
@@ -905,7 +962,8 @@ async function main(): Promise<void> {
     const hot = hotSpots(profDir, root, 15);
     log();
     log(
-      `## Profile: crossvdc under the single-object mix (${st.calls} calls at ${CONCURRENCY}, insecure), self time`,
+      `## Profile: crossvdc under the single-object mix (${st.calls} calls ` +
+        `at ${CONCURRENCY}, insecure), self time`,
     );
     log();
     table(
@@ -955,7 +1013,8 @@ async function main(): Promise<void> {
   }
   const rssAfter = soak.crossvdc.after.rss / MB;
   rowsT.push([
-    `${verdict(rssAfter < TARGET.rssMB)} RSS < ${TARGET.rssMB} MB after ${SOAK_CALLS.toLocaleString("en")} calls`,
+    `${verdict(rssAfter < TARGET.rssMB)} RSS < ${TARGET.rssMB} MB ` +
+      `after ${SOAK_CALLS.toLocaleString("en")} calls`,
     "crossvdc mTLS",
     `${fmt(rssAfter, 0)} MB (peak ${fmt(soak.crossvdc.after.peak / MB, 0)} MB)`,
   ]);

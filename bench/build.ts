@@ -60,7 +60,10 @@ export function build(root: string): Built {
   return { main, noop, nodeFlags: imageNodeFlags(root), warnings };
 }
 
-/** The flags between node and the script in the Dockerfile's ENTRYPOINT, so the bench runs our server as the image does. */
+/**
+ * The flags between node and the script in the Dockerfile's ENTRYPOINT, so the
+ * bench runs our server as the image does.
+ */
 export function imageNodeFlags(root: string): string[] {
   const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"));
   if (!m) throw new Error("Dockerfile has no ENTRYPOINT in exec form");

@@ -43,7 +43,10 @@ export interface Skipped {
 
 const MAX_ROUNDS = 5;
 
-/** Completes a request the way Crossplane does: fetch what the function requires from `pool`, until the ask is stable. */
+/**
+ * Completes a request the way Crossplane does: fetch what the function requires
+ * from `pool`, until the ask is stable.
+ */
 export function complete(
   xr: KubeObject,
   pool: KubeObject[],
@@ -108,7 +111,10 @@ function makeCase(name: string, what: string, single: boolean, req: RunFunctionR
   };
 }
 
-/** A deep copy with every plain object's keys in an order drawn from `next`; arrays and bytes keep theirs. */
+/**
+ * A deep copy with every plain object's keys in an order drawn from `next`;
+ * arrays and bytes keep theirs.
+ */
 export function shuffled(v: unknown, next: () => number): unknown {
   if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
   if (Array.isArray(v)) return v.map((x) => shuffled(x, next));
@@ -153,7 +159,10 @@ function loadExample(e: ExampleRender): Example {
   };
 }
 
-/** The non-fatal examples of a kind in test/renders.yaml; else those laid out as examples/<dir>/*.yaml with <dir>/required. */
+/**
+ * The non-fatal examples of a kind in test/renders.yaml; else those laid out as
+ * examples/<dir>/*.yaml with <dir>/required.
+ */
 function examplesOf(kind: string): Example[] {
   const listed = exampleRenders()
     .filter((e) => !e.fatal)
@@ -236,7 +245,10 @@ export function specKeys(schema: unknown): string[] {
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-/** The list a spec field holds: the field itself, or the first list inside it (spec.migration.sources). */
+/**
+ * The list a spec field holds: the field itself, or the first list inside it
+ * (spec.migration.sources).
+ */
 function listAt(
   spec: Record<string, unknown>,
   key: string,
@@ -256,7 +268,10 @@ function listAt(
   return { path: key, items: [], set: () => {} };
 }
 
-/** Pads a list to `n` entries by cloning the first with a suffixed name (names are usually unique keys). */
+/**
+ * Pads a list to `n` entries by cloning the first with a suffixed name (names
+ * are usually unique keys).
+ */
 function padList(items: unknown[], n: number): unknown[] {
   const out = [...items];
   for (let i = out.length; i < n && items.length; i++) {
@@ -269,7 +284,10 @@ function padList(items: unknown[], n: number): unknown[] {
 
 // ---- big pools ----------------------------------------------------------------
 
-/** Quotas nothing in the bench exceeds, so the full admission path runs rather than an early refusal. */
+/**
+ * Quotas nothing in the bench exceeds, so the full admission path runs rather
+ * than an early refusal.
+ */
 const HUGE_TENANT: Record<string, string | number> = {
   cpu: "100000000",
   memory: "1000000Ti",
@@ -337,9 +355,14 @@ export interface Cases {
   notes: string[];
 }
 
-/** The judged scaling points: time must grow linearly from 100 to 1,000 to 10,000 related objects. */
+/**
+ * The judged scaling points: time must grow linearly from 100 to 1,000 to 10,000 related objects.
+ */
 export const SCALING_POINTS = [100, 1000, 10_000];
-/** Points past them, reported and not judged: whether the cost per further object keeps growing past 10,000. */
+/**
+ * Points past them, reported and not judged: whether the cost per further
+ * object keeps growing past 10,000.
+ */
 export const BEYOND_POINTS = [20_000, 40_000];
 
 export function buildCases(): Cases {
@@ -397,7 +420,8 @@ export function buildCases(): Cases {
     ] as const) {
       if (!key) {
         notes.push(
-          `VDC has no ${label} field yet (functions/vdc/api.ts): the VDC case runs without ${label}; re-run when it lands.`,
+          `VDC has no ${label} field yet (functions/vdc/api.ts): the VDC case runs ` +
+            `without ${label}; re-run when it lands.`,
         );
         continue;
       }
@@ -409,7 +433,8 @@ export function buildCases(): Cases {
         const donor = donors.find((d) => d.items.length);
         if (!donor) {
           notes.push(
-            `VDC has spec.${key} but no VDC example uses it: the VDC case runs without ${label}; re-run when one does.`,
+            `VDC has spec.${key} but no VDC example uses it: the VDC case runs ` +
+              `without ${label}; re-run when one does.`,
           );
           continue;
         }
@@ -446,7 +471,8 @@ export function buildCases(): Cases {
     }
     if (outcomeOf(req).fatal) {
       notes.push(
-        `the merged VDC case is fatal (${outcomeOf(req).outcome}); it uses ${vdcExample.render.name} as written`,
+        `the merged VDC case is fatal (${outcomeOf(req).outcome}); it ` +
+          `uses ${vdcExample.render.name} as written`,
       );
       req = complete(vdcExample.xr, vdcExample.pool, vdcExample.observed);
       parts.length = 0;
@@ -458,7 +484,8 @@ export function buildCases(): Cases {
     cases.push(
       makeCase(
         "vdc",
-        `VDC ${xr.metadata?.name}: quota, ${policies}${parts.length ? `, ${parts.join(", ")}` : ""}`,
+        `VDC ${xr.metadata?.name}: ` +
+          `quota, ${policies}${parts.length ? `, ${parts.join(", ")}` : ""}`,
         true,
         req,
       ),
@@ -485,7 +512,8 @@ export function buildCases(): Cases {
     cases.push(
       makeCase(
         "vm",
-        `VirtualMachine ${vm.e.xr.metadata?.namespace}/${vm.e.xr.metadata?.name} (${vm.e.render.name})`,
+        `VirtualMachine ${vm.e.xr.metadata?.namespace}/${vm.e.xr.metadata?.name} ` +
+          `(${vm.e.render.name})`,
         true,
         vm.req,
       ),
@@ -533,7 +561,8 @@ export function buildCases(): Cases {
       why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
     });
 
-  // A VDC among `tenants` tenants of `perTenant` VDCs each, all labelled as the admission policy requires.
+  // A VDC among `tenants` tenants of `perTenant` VDCs each, all labelled as the
+  // admission policy requires.
   const tenantsCase = (tenants: number, perTenant: number) => {
     const { xr, pool, observed } = vdcBase!;
     const own = (xr.spec as { tenantRef: { name: string } }).tenantRef.name;
@@ -560,7 +589,9 @@ export function buildCases(): Cases {
       if (tenantTemplate) big.push({ ...inflate(tenantTemplate, false), metadata: { name: t } });
       for (let j = 0; j < perTenant; j++) big.push(vdcOf(t, `${t}-v${j}`));
     }
-    const what = `VDC ${xr.metadata?.name} among ${tenants.toLocaleString("en")} tenant(s) × ${perTenant} VDCs`;
+    const what =
+      `VDC ${xr.metadata?.name} among ${tenants.toLocaleString("en")} tenant(s) ` +
+      `× ${perTenant} VDCs`;
     const selected = complete(xr, big, observed);
     // What the request was when a VDC asked for every VDC of the cluster (an empty selector).
     const all = request({

@@ -37,7 +37,8 @@ export function startProc(
       child.kill("SIGKILL");
       reject(
         new Error(
-          `${args.join(" ")}: no startup line after ${opts.timeoutMs ?? 30_000} ms\nstdout: ${out}\nstderr: ${err}`,
+          `${args.join(" ")}: no startup line after ${opts.timeoutMs ?? 30_000} ` +
+            `ms\nstdout: ${out}\nstderr: ${err}`,
         ),
       );
     }, opts.timeoutMs ?? 30_000);
@@ -80,7 +81,8 @@ export function startProc(
       clearTimeout(timer);
       reject(
         new Error(
-          `${args.join(" ")} exited (${code ?? signal}) before starting\nstdout: ${out}\nstderr: ${err}`,
+          `${args.join(" ")} exited (${code ?? signal}) before ` +
+            `starting\nstdout: ${out}\nstderr: ${err}`,
         ),
       );
     });
@@ -126,7 +128,9 @@ function ticks(statFile: string): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-/** Resets VmHWM to the current RSS (Linux: echo 5 > /proc/<pid>/clear_refs). False when not allowed. */
+/**
+ * Resets VmHWM to the current RSS (Linux: echo 5 > /proc/<pid>/clear_refs). False when not allowed.
+ */
 export function resetPeak(pid: number): boolean {
   try {
     writeFileSync(`/proc/${pid}/clear_refs`, "5");

@@ -54,12 +54,17 @@ export function describedQuantity<S extends z.ZodType<string, string | number>>(
   return schema.meta({ description, "x-kubernetes-int-or-string": true });
 }
 
-/** A quantity with a default. zod leaves the default of a transformed schema out of JSON Schema; functions/xrd.ts puts it back. */
+/**
+ * A quantity with a default. zod leaves the default of a transformed schema out
+ * of JSON Schema; functions/xrd.ts puts it back.
+ */
 export function quantityOr(description: string, def: string) {
   return withQuantityDefault(quantityValue(), description, def);
 }
 
-/** A default on any quantity schema, refined ones included, with the marker the XRD generator reads. */
+/**
+ * A default on any quantity schema, refined ones included, with the marker the XRD generator reads.
+ */
 export function withQuantityDefault<S extends z.ZodType<string, string | number>>(
   schema: S,
   description: string,
@@ -81,7 +86,8 @@ export function dnsLabel(description: string) {
     .max(MAX_NAME)
     .regex(new RegExp(DNS1123_LABEL), {
       message:
-        "must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric",
+        "must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending " +
+        "alphanumeric",
     })
     .meta({ description });
 }

@@ -36,7 +36,10 @@ export function formatOne(k: BudgetKey, v: bigint): string {
   return formatQuantity(v, UNIT[k]);
 }
 
-/** What one VDC asks of its tenant. Unparseable figures count as zero: such a VDC is refused by its own composer. */
+/**
+ * What one VDC asks of its tenant. Unparseable figures count as zero: such a
+ * VDC is refused by its own composer.
+ */
 export function demandOf(vdc: KubeObject): Amounts {
   const q = ((vdc.spec as { quota?: unknown } | undefined)?.quota ?? {}) as Record<string, unknown>;
   const d = zero();
@@ -119,7 +122,10 @@ export function overLimit<K extends string>(
   return keys.filter((k) => allocated[k] + demand[k] > limit[k]);
 }
 
-/** Charges items in the order given; one that does not fit what is left is skipped, not blocking later ones. */
+/**
+ * Charges items in the order given; one that does not fit what is left is
+ * skipped, not blocking later ones.
+ */
 export function admitInOrder<K extends string, T>(
   items: readonly T[],
   keys: readonly K[],

@@ -19,7 +19,10 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** A parsed XR: metadata as Kubernetes sent it, spec as the composer's zod schema made it (defaults applied). */
+/**
+ * A parsed XR: metadata as Kubernetes sent it, spec as the composer's zod
+ * schema made it (defaults applied).
+ */
 export interface XR<Spec> {
   apiVersion: string;
   kind: string;
@@ -71,34 +74,49 @@ export interface Event {
  */
 export const FAILURE_REASONS = {
   InvalidSpec:
-    "The XR's spec or metadata breaks a rule the schema cannot express; fix the field the message names.",
+    "The XR's spec or metadata breaks a rule the schema cannot express; fix the field " +
+    "the message names.",
   OverBudget:
-    "A VDC asks for more than its tenant's budget has left after older VDCs; shrink the VDC's spec.quota, delete VDCs, or raise the tenant's spec.quota or tier.",
+    "A VDC asks for more than its tenant's budget has left after older VDCs; shrink the " +
+    "VDC's spec.quota, delete VDCs, or raise the tenant's spec.quota or tier.",
   OverQuota:
-    "A VM or database does not fit in its VDC's spec.quota or spec.limits; choose a smaller size, delete VMs, or raise the VDC's quota or limits.",
+    "A VM or database does not fit in its VDC's spec.quota or spec.limits; choose a " +
+    "smaller size, delete VMs, or raise the VDC's quota or limits.",
   WaitingForDependency:
     "Something the XR needs does not exist or is not usable yet (its Tenant or VDC, a Secret " +
     "or its keys, a ManagedCluster, the platform settings in the EnvironmentConfig crossvdc); " +
     "create or fix it, and the next reconcile composes.",
   Conflict:
-    "The spec is valid on its own but would replace or lose what exists (a started migration, a disk, a database's storage, the backend of a VM); put the field back, or follow the message's steps.",
+    "The spec is valid on its own but would replace or lose what exists (a started " +
+    "migration, a disk, a database's storage, the backend of a VM); put the field back, " +
+    "or follow the message's steps.",
   InternalError:
-    "The function failed, not the XR: a composer bug, or a request Crossplane should not send (a Composition for a kind this function does not compose); report it with the function's logs.",
+    "The function failed, not the XR: a composer bug, or a request Crossplane should not " +
+    "send (a Composition for a kind this function does not compose); report it with the " +
+    "function's logs.",
 } as const;
 export type FailureReason = keyof typeof FAILURE_REASONS;
 
-/** A refusal: one Fatal result with this message and reason; the desired state stays as it came in. */
+/**
+ * A refusal: one Fatal result with this message and reason; the desired state stays as it came in.
+ */
 export interface Refusal {
   fatal: string;
   reason: FailureReason;
 }
 
-/** Whether a sub-composer's output is a refusal (for outputs that "fatal" in cannot narrow, such as a Record). */
+/**
+ * Whether a sub-composer's output is a refusal (for outputs that "fatal" in
+ * cannot narrow, such as a Record).
+ */
 export function isRefusal(out: object): out is Refusal {
   return "fatal" in out;
 }
 
-/** Thrown from `requirements`, which returns no output to refuse with; anything else thrown is an InternalError. */
+/**
+ * Thrown from `requirements`, which returns no output to refuse with; anything
+ * else thrown is an InternalError.
+ */
 export class RefusalError extends Error {
   override name = "RefusalError";
   constructor(
@@ -185,7 +203,10 @@ export function byName<T extends KubeObject>(items: T[]): T[] {
   );
 }
 
-/** A sort comparator for strings by UTF-16 code unit, the order every sorted list in the output uses. */
+/**
+ * A sort comparator for strings by UTF-16 code unit, the order every sorted
+ * list in the output uses.
+ */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -37,7 +37,8 @@ export class Fn {
       return fatal(
         req,
         "InternalError",
-        `no composer for kind ${short(type)}: this function composes ${[...this.byType.keys()].join(", ")}`,
+        `no composer for kind ${short(type)}: this function ` +
+          `composes ${[...this.byType.keys()].join(", ")}`,
       );
     }
     const parsed = parseXR(c, observed);
@@ -198,7 +199,10 @@ function passThrough(
   return unchanged(req, [], requirements);
 }
 
-/** The desired state the request came in with, untouched: what a Fatal result or an unanswered requirement returns. */
+/**
+ * The desired state the request came in with, untouched: what a Fatal result or
+ * an unanswered requirement returns.
+ */
 function unchanged(
   req: RunFunctionRequest,
   results: Result[],

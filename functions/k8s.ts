@@ -6,7 +6,10 @@ import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Su
 import type { Composed, KubeObject } from "./compose.js";
 import { build, merged } from "./speed.js";
 
-/** Composers build their objects with build(), typed by a kubernetes-models class (speed.ts says how). */
+/**
+ * Composers build their objects with build(), typed by a kubernetes-models
+ * class (speed.ts says how).
+ */
 export { build };
 
 /** `labels` and `more` in one new map. Label keys are ours, never input. */
@@ -21,7 +24,9 @@ export function withLabels(
 export interface NamespacedProps {
   /** metadata.namespace: the XR's own namespace (a VDC's, a tenant's). */
   readonly namespace: string;
-  /** metadata.labels: the composer's labels (crossvdc.io/tenant, crossvdc.io/vdc, ...), never input. */
+  /**
+   * metadata.labels: the composer's labels (crossvdc.io/tenant, crossvdc.io/vdc, ...), never input.
+   */
   readonly labels: Record<string, string>;
 }
 
@@ -123,7 +128,10 @@ const SERVER_SET = [
   "selfLink",
 ];
 
-/** An observed object as desired state: what it is, without its status and the metadata the server sets. */
+/**
+ * An observed object as desired state: what it is, without its status and the
+ * metadata the server sets.
+ */
 export function asDesired(obj: KubeObject): KubeObject {
   const out = structuredClone(obj);
   delete out.status;
@@ -137,7 +145,10 @@ export function asDesired(obj: KubeObject): KubeObject {
   return out;
 }
 
-/** The key names of a Secret, as the API returns it (data) or as a manifest may state it (stringData). */
+/**
+ * The key names of a Secret, as the API returns it (data) or as a manifest may
+ * state it (stringData).
+ */
 export function secretKeys(secret: KubeObject): Set<string> {
   const names = (v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.keys(v) : [];

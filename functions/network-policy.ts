@@ -103,7 +103,9 @@ export interface BaselineProps extends NamespacedProps {
   readonly dns: PlatformSettings["dns"];
 }
 
-/** The policies every isolated namespace starts from: deny all, then open its own namespace and DNS. */
+/**
+ * The policies every isolated namespace starts from: deny all, then open its own namespace and DNS.
+ */
 export function baselinePolicies(p: BaselineProps): Record<string, KubeObject> {
   const common = { namespace: p.namespace, labels: p.labels };
   return {
@@ -136,7 +138,9 @@ export function baselinePolicies(p: BaselineProps): Record<string, KubeObject> {
   };
 }
 
-/** Where a URL points: its host and port (the URL's own port, or its scheme's: http 80, https 443). */
+/**
+ * Where a URL points: its host and port (the URL's own port, or its scheme's: http 80, https 443).
+ */
 export function urlEndpoint(url: string): { host: string; port: number } | undefined {
   let u: URL;
   try {
@@ -161,7 +165,10 @@ export interface Destination {
   readonly port: number;
 }
 
-/** The single-address CIDR of an IP literal (as URL.hostname gives it, IPv6 in brackets), else undefined. */
+/**
+ * The single-address CIDR of an IP literal (as URL.hostname gives it, IPv6 in
+ * brackets), else undefined.
+ */
 function ipCidr(host: string): string | undefined {
   const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
   const v = isIP(bare);

@@ -13,14 +13,20 @@
 import type { z } from "zod";
 
 const MAX_ENTRIES = 512;
-/** Values larger than this (object and array slots plus string characters) are parsed without the cache. */
+/**
+ * Values larger than this (object and array slots plus string characters) are
+ * parsed without the cache.
+ */
 const MAX_SIZE = 16 * 1024;
 
 interface Entry {
   value: unknown;
   result: z.ZodSafeParseResult<unknown>;
 }
-/** Values that share a hash share a bucket of up to this many entries; a full bucket drops its oldest. */
+/**
+ * Values that share a hash share a bucket of up to this many entries; a full
+ * bucket drops its oldest.
+ */
 const BUCKET = 4;
 const caches = new WeakMap<z.ZodType, Map<number, Entry[]>>();
 
@@ -44,7 +50,8 @@ export function parseCached<S extends z.ZodType>(
     cache.set(h, (bucket = []));
   }
   if (bucket.length >= BUCKET) bucket.shift();
-  // The key-sorted copy, not the caller's object: nothing outside can change what a later lookup compares with.
+  // The key-sorted copy, not the caller's object: nothing outside can change
+  // what a later lookup compares with.
   bucket.push({ value: copy, result });
   return result;
 }
@@ -67,7 +74,10 @@ const budget = { left: 0 };
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-/** A 32-bit hash of a JSON-like value that ignores object key order; undefined when too large or not JSON-like. */
+/**
+ * A 32-bit hash of a JSON-like value that ignores object key order; undefined
+ * when too large or not JSON-like.
+ */
 export function hashOf(value: unknown): number | undefined {
   budget.left = MAX_SIZE;
   const h = hash(value);
@@ -123,7 +133,8 @@ function hash(v: unknown): number {
       let sum = 0;
       let n = 0;
       for (const k in v) {
-        // A key's length and last character: a spec's keys come from its schema, so its values tell specs apart.
+        // A key's length and last character: a spec's keys come from its
+        // schema, so its values tell specs apart.
         budget.left -= k.length;
         sum =
           (sum +

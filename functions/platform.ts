@@ -17,7 +17,10 @@ export const PLATFORM_CONFIG_NAME = "crossvdc";
 /** Requirement key of the EnvironmentConfig. */
 export const PLATFORM_KEY = "platform";
 
-/** The EnvironmentConfig, by name: Crossplane answers with it, or with nothing when it does not exist. */
+/**
+ * The EnvironmentConfig, by name: Crossplane answers with it, or with nothing
+ * when it does not exist.
+ */
 export function platformRequirement(): Record<string, ResourceSelector> {
   return {
     [PLATFORM_KEY]: {
@@ -28,7 +31,8 @@ export function platformRequirement(): Record<string, ResourceSelector> {
   };
 }
 
-// Label syntax as the API server checks it (k8s.io/apimachinery validation.IsQualifiedName, IsValidLabelValue).
+// Label syntax as the API server checks it (k8s.io/apimachinery
+// validation.IsQualifiedName, IsValidLabelValue).
 const LABEL_NAME = "([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]";
 const LABEL_KEY = new RegExp(
   `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}$`,
@@ -61,20 +65,30 @@ export type Platform = (typeof PLATFORMS)[number];
 /** The settings as the EnvironmentConfig's `data` states them: every field optional. */
 export const platformData = z
   .strictObject({
-    platform: z.enum(PLATFORMS).optional().meta({
-      description:
-        "The preset every other field defaults to: kubernetes (upstream installs; the default) or openshift.",
-    }),
+    platform: z
+      .enum(PLATFORMS)
+      .optional()
+      .meta({
+        description:
+          "The preset every other field defaults to: kubernetes (upstream installs; the " +
+          "default) or openshift.",
+      }),
     dns: z
       .strictObject({
         namespace: namespaceName("Namespace of the cluster DNS pods.").optional(),
         podLabels: labels
           .optional()
           .meta({ description: "Labels that select the cluster DNS pods in that namespace." }),
-        ports: z.array(port).min(1).max(8).optional().meta({
-          description:
-            "Ports the DNS pods listen on (the pod's port, not the Service's: policies see the pod), allowed over UDP and TCP.",
-        }),
+        ports: z
+          .array(port)
+          .min(1)
+          .max(8)
+          .optional()
+          .meta({
+            description:
+              "Ports the DNS pods listen on (the pod's port, not the Service's: policies " +
+              "see the pod), allowed over UDP and TCP.",
+          }),
       })
       .optional()
       .meta({ description: "The cluster DNS pods every isolated namespace may query." }),
@@ -91,18 +105,25 @@ export const platformData = z
     monitoring: z
       .strictObject({
         namespace: namespaceName(
-          "Namespace of the Prometheus that scrapes tenants' metrics. Leave it out (monitoring: {}) for none.",
+          "Namespace of the Prometheus that scrapes tenants' metrics. Leave it out " +
+            "(monitoring: {}) for none.",
         ).optional(),
       })
       .optional()
       .meta({
         description:
-          "Where the Prometheus that scrapes tenants runs; without a namespace there is no scrape path.",
+          "Where the Prometheus that scrapes tenants runs; without a namespace there is " +
+          "no scrape path.",
       }),
-    reservedNamespaces: z.array(reservedPattern).max(MAX_LIST).optional().meta({
-      description:
-        "Names and prefix patterns (name*) refused as tenant or VDC namespaces, on top of the built-in ones.",
-    }),
+    reservedNamespaces: z
+      .array(reservedPattern)
+      .max(MAX_LIST)
+      .optional()
+      .meta({
+        description:
+          "Names and prefix patterns (name*) refused as tenant or VDC namespaces, on top " +
+          "of the built-in ones.",
+      }),
     postgres: z
       .strictObject({
         imageCatalog: dnsLabel(
@@ -114,7 +135,10 @@ export const platformData = z
       .meta({ description: "PostgreSQL settings." }),
   })
   .meta({
-    description: `data of the EnvironmentConfig ${PLATFORM_CONFIG_NAME} (${PLATFORM_CONFIG_API_VERSION}): crossvdc's platform settings. Every field is optional; a field given overrides the preset's.`,
+    description:
+      `data of the EnvironmentConfig ${PLATFORM_CONFIG_NAME} ` +
+      `(${PLATFORM_CONFIG_API_VERSION}): crossvdc's platform settings. Every field is ` +
+      `optional; a field given overrides the preset's.`,
   });
 export type PlatformData = z.output<typeof platformData>;
 
@@ -188,7 +212,9 @@ export function resolveSettings(data: PlatformData): PlatformSettings {
   };
 }
 
-/** Resolved once per parsed value: parseCached hands back the same frozen object for the same data. */
+/**
+ * Resolved once per parsed value: parseCached hands back the same frozen object for the same data.
+ */
 const resolved = new WeakMap<PlatformData, PlatformSettings>();
 
 /**
@@ -225,7 +251,10 @@ export function platformSettings(
 /** Where `npm run generate` writes the JSON Schema of `data`. */
 export const PLATFORM_SCHEMA_FILE = "package/platform/settings.schema.json";
 
-/** The JSON Schema of the EnvironmentConfig's `data` (draft-07, as most editors and validators read it). */
+/**
+ * The JSON Schema of the EnvironmentConfig's `data` (draft-07, as most editors
+ * and validators read it).
+ */
 export function platformJsonSchema(): Record<string, unknown> {
   return {
     $comment: "Generated by `npm run generate` from functions/platform.ts; do not edit.",

@@ -96,7 +96,9 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedF
     if (!(mb >= 1 && mb <= MAX_MESSAGE_SIZE_MB)) {
       return {
         kind: "error",
-        message: `--max-recv-message-size: expected a whole number of MB from 1 to ${MAX_MESSAGE_SIZE_MB}, got "${rawMax}"`,
+        message:
+          `--max-recv-message-size: expected a whole number of MB from 1 ` +
+          `to ${MAX_MESSAGE_SIZE_MB}, got "${rawMax}"`,
       };
     }
     maxRecvMessageSize = mb * MB;
@@ -314,7 +316,8 @@ function handler(
     try {
       req = decode(call.request);
     } catch {
-      // What grpc-js answers when a deserializer throws; the bytes may hold a Secret, so nothing of them is logged or echoed.
+      // What grpc-js answers when a deserializer throws; the bytes may hold a
+      // Secret, so nothing of them is logged or echoed.
       log.warn(
         { bytes: call.request.length },
         "RunFunction request is not a valid RunFunctionRequest",

@@ -24,7 +24,8 @@ export function xrdFor(x: XRDSpec): Schema {
   );
   if (twice.length)
     throw new Error(
-      `${x.kind}: printer column ${twice.map((c) => c.name).join(", ")}: Crossplane adds it already`,
+      `${x.kind}: printer column ${twice.map((c) => c.name).join(", ")}: Crossplane adds ` +
+        `it already`,
     );
   return {
     apiVersion: "apiextensions.crossplane.io/v2",
@@ -67,7 +68,8 @@ export function xrdFor(x: XRDSpec): Schema {
 
 /**
  * The Composition of a kind: one pipeline step, our function, which picks the composer by kind.
- * functionName is the name Crossplane gives the function package it installs (scripts/publishing.ts).
+ * functionName is the name Crossplane gives the function package it installs
+ * (scripts/publishing.ts).
  */
 export function compositionFor({
   xrd: x,
@@ -102,7 +104,8 @@ export function structural(schema: z.ZodType): Schema {
 function tidy(node: Schema): Schema {
   const out: Schema = {};
   for (const [k, v] of Object.entries(node)) {
-    // Kubernetes forbids additionalProperties: false beside properties; the API server prunes instead.
+    // Kubernetes forbids additionalProperties: false beside properties; the API
+    // server prunes instead.
     if (k === "additionalProperties" && v === false) continue;
     if (k === "properties" && v && typeof v === "object") {
       out[k] = Object.fromEntries(

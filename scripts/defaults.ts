@@ -29,7 +29,9 @@ function shown(v: unknown): string {
   return `\`${JSON.stringify(v)}\``;
 }
 
-/** Every field under a schema node, depth first in schema order; lists as `[]`, maps as `.<key>`. */
+/**
+ * Every field under a schema node, depth first in schema order; lists as `[]`, maps as `.<key>`.
+ */
 function rows(node: Json, path: string, required: boolean, out: Row[]): void {
   out.push({
     path: `\`${path}\``,

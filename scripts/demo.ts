@@ -21,7 +21,8 @@ for (const r of results) {
   process.stdout.write(`\n# ${r.label} (${relative(root, r.file)})\n`);
   process.stdout.write(toYamlStream([r.rendered.documents[0]]));
   process.stdout.write(
-    `# composes ${composed.length} resources: ${composed.map((d) => `${d.kind}/${d.metadata?.name}`).join(", ")}\n`,
+    `# composes ${composed.length} ` +
+      `resources: ${composed.map((d) => `${d.kind}/${d.metadata?.name}`).join(", ")}\n`,
   );
 }
 process.stdout.write(

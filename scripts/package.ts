@@ -65,7 +65,10 @@ export function builds(root = projectRoot): PackageBuild[] {
   ];
 }
 
-/** Writes the package roots and examples roots under .package/ from package/, apis/ and compositions/. */
+/**
+ * Writes the package roots and examples roots under .package/ from package/,
+ * apis/ and compositions/.
+ */
 export function assemble(root = projectRoot): void {
   const out = join(root, OUT);
   rmSync(out, { recursive: true, force: true });

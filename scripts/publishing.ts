@@ -45,9 +45,15 @@ const ORG = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 /** Why a registry or org cannot name a package, or undefined when it can. */
 export function publishingProblem(p: Pick<Publishing, "registry" | "org">): string | undefined {
   if (!HOST.test(p.registry))
-    return `registry ${JSON.stringify(p.registry)} is not a registry host (e.g. ghcr.io, index.docker.io, localhost:5000)`;
+    return (
+      `registry ${JSON.stringify(p.registry)} is not a registry host (e.g. ghcr.io, ` +
+      `index.docker.io, localhost:5000)`
+    );
   if (!ORG.test(p.org))
-    return `org ${JSON.stringify(p.org)} is not an OCI repository path (lowercase letters, digits, '.', '_', '-', components separated by '/')`;
+    return (
+      `org ${JSON.stringify(p.org)} is not an OCI repository path (lowercase letters, ` +
+      `digits, '.', '_', '-', components separated by '/')`
+    );
   return undefined;
 }
 
@@ -111,7 +117,10 @@ export function packageName(p: Publishing, repository: string): PackageName {
   };
 }
 
-/** The dependsOn range for packages of this release: this version up to the next minor (0.x) or major. */
+/**
+ * The dependsOn range for packages of this release: this version up to the next
+ * minor (0.x) or major.
+ */
 export function versionRange(version: string): string {
   const v = semver.parse(version);
   if (!v) throw new Error(`package.json version ${JSON.stringify(version)} is not semver`);

@@ -32,7 +32,10 @@ export interface RenderOptions {
   xr: KubeObject;
   compositionsDir: string;
   observed?: KubeObject[];
-  /** The objects the cluster holds, searched for each requirement (XRD defaults are applied to XRs among them). */
+  /**
+   * The objects the cluster holds, searched for each requirement (XRD defaults
+   * are applied to XRs among them).
+   */
   required?: KubeObject[] | RequiredLookup;
   includeFunctionResults?: boolean;
   includeFullXR?: boolean;
@@ -40,7 +43,9 @@ export interface RenderOptions {
   codec?: CodecName;
 }
 
-/** Answers one requirement: the objects a selector matches (render applies XRD defaults to them). */
+/**
+ * Answers one requirement: the objects a selector matches (render applies XRD defaults to them).
+ */
 export type RequiredLookup = (sel: ResourceSelector) => KubeObject[];
 
 /** A problem with the input files: `render` and `validate` word it the same way. */
@@ -85,7 +90,10 @@ export function yamlFiles(path: string, recursive = true): string[] {
 export type Document =
   (Loaded & { error?: undefined }) | { file: string; doc: number; error: string };
 
-/** Every non-empty document of a file; one that is not YAML or not a Kubernetes object carries an error, worded as render and validate both print it. */
+/**
+ * Every non-empty document of a file; one that is not YAML or not a Kubernetes
+ * object carries an error, worded as render and validate both print it.
+ */
 export function readDocuments(file: string): Document[] {
   let text: string;
   try {
@@ -102,14 +110,19 @@ export function readDocuments(file: string): Document[] {
     if (!isKubeObject(obj))
       return out.push({
         ...at,
-        error: `${where(at)}: not a Kubernetes object: apiVersion and kind must be non-empty strings`,
+        error:
+          `${where(at)}: not a Kubernetes object: apiVersion and kind must be non-empty ` +
+          `strings`,
       });
     out.push({ object: obj, ...at });
   });
   return out;
 }
 
-/** Every document of a file with where it came from; empty documents are skipped, anything but a Kubernetes object is an error. */
+/**
+ * Every document of a file with where it came from; empty documents are
+ * skipped, anything but a Kubernetes object is an error.
+ */
 export function loadFile(file: string): Loaded[] {
   return readDocuments(file).map((d) => {
     if (d.error !== undefined) throw new RenderError(d.error);
@@ -128,7 +141,10 @@ export function isKubeObject(obj: unknown): obj is KubeObject {
   );
 }
 
-/** Every YAML document in a file, or in every .yaml/.yml file of a directory (sorted, not recursive). */
+/**
+ * Every YAML document in a file, or in every .yaml/.yml file of a directory
+ * (sorted, not recursive).
+ */
 export function loadObjects(path: string): KubeObject[] {
   return yamlFiles(path, false).flatMap((f) => loadFile(f).map((l) => l.object));
 }
@@ -150,8 +166,10 @@ export function unknownKind(apiVersion: string, kind: string, known: readonly st
   const group = groupOf(apiVersion);
   const same = known.filter((k) => groupOf(k.split(" ")[0]!) === group).sort();
   return same.length
-    ? `unknown kind ${apiVersion} ${kind}: the known kinds of ${group || "the core group"} are ${same.join(", ")}`
-    : `unknown kind ${apiVersion} ${kind}: no kind of ${group || "the core group"} is known; crossvdc's kinds are ${XR_KINDS.join(", ")}`;
+    ? `unknown kind ${apiVersion} ${kind}: the known kinds of ${group || "the core group"} ` +
+        `are ${same.join(", ")}`
+    : `unknown kind ${apiVersion} ${kind}: no kind of ${group || "the core group"} is ` +
+        `known; crossvdc's kinds are ${XR_KINDS.join(", ")}`;
 }
 
 /** Whether an object is of crossvdc's API group: an XR, or a mistake in one. */
@@ -307,7 +325,8 @@ export class Renderer {
       let rsp: RunFunctionResponse | undefined;
       let asked = "";
       let required: Record<string, { items: { resource: KubeObject }[] }> = {};
-      // Like Crossplane: call, fetch what the function asked for, call again until the ask is stable.
+      // Like Crossplane: call, fetch what the function asked for, call again
+      // until the ask is stable.
       for (let round = 0; round < MAX_REQUIREMENT_ROUNDS; round++) {
         const req = RunFunctionRequest.fromPartial({
           meta: { tag: `render-${step.step}` },

@@ -84,7 +84,8 @@ async function main(): Promise<number> {
       const misplaced = single.filter((k) => values[k] !== undefined);
       if (misplaced.length) {
         process.stderr.write(
-          `render: --${misplaced.join(", --")}: only for one XR; a folder answers requirements and observed state from its own objects\n`,
+          `render: --${misplaced.join(", --")}: only for one XR; a folder answers ` +
+            `requirements and observed state from its own objects\n`,
         );
         return 2;
       }
@@ -108,12 +109,14 @@ async function main(): Promise<number> {
         `${where(xr)}: ${
           isCrossvdc(xr.object)
             ? unknownKind(xr.object.apiVersion, xr.object.kind, XR_KINDS)
-            : `${xr.object.apiVersion} ${xr.object.kind} is not an XR: render composes ${XR_KINDS.join(", ")}`
+            : `${xr.object.apiVersion} ${xr.object.kind} is not an XR: render ` +
+              `composes ${XR_KINDS.join(", ")}`
         }`,
       );
     if (!xr || rest.length)
       throw new RenderError(
-        `${file}: expected exactly one XR, found ${rest.length + (xr ? 1 : 0)} objects; render a folder to render many`,
+        `${file}: expected exactly one XR, found ${rest.length + (xr ? 1 : 0)} objects; ` +
+          `render a folder to render many`,
       );
     const requiredPaths = [
       ...(values["required-resources"] ?? []),

@@ -36,7 +36,10 @@ const MAX_SETTLE_ROUNDS = 5;
 export interface RepositoryOptions {
   /** Folders or files holding the repository. */
   paths: string[];
-  /** Folders or files of XRs that must be refused, each rendered against the repository; they are not part of it. */
+  /**
+   * Folders or files of XRs that must be refused, each rendered against the
+   * repository; they are not part of it.
+   */
   expectRefused?: string[];
   compositionsDir: string;
   includeFunctionResults?: boolean;
@@ -128,7 +131,9 @@ export async function renderRepository(opts: RepositoryOptions): Promise<XRRende
     const owner = md.labels?.[COMPOSITE_LABEL];
     if (!owner) {
       errors.push(
-        `${where(l)}: ${labelOf(l.object)} has the annotation ${RESOURCE_NAME_ANNOTATION} of a composed resource but no label ${COMPOSITE_LABEL} naming its XR`,
+        `${where(l)}: ${labelOf(l.object)} has the ` +
+          `annotation ${RESOURCE_NAME_ANNOTATION} of a composed resource but no ` +
+          `label ${COMPOSITE_LABEL} naming its XR`,
       );
       continue;
     }
@@ -142,8 +147,12 @@ export async function renderRepository(opts: RepositoryOptions): Promise<XRRende
     else
       errors.push(
         of.length === 0
-          ? `${where(l)}: ${labelOf(l.object)} is labelled ${COMPOSITE_LABEL}: ${owner}, but no XR of that name${md.namespace ? ` (cluster-scoped, or in namespace ${md.namespace})` : ""} is in the repository`
-          : `${where(l)}: ${labelOf(l.object)} is labelled ${COMPOSITE_LABEL}: ${owner}, which names ${of.map((x) => labelOf(x.object)).join(" and ")}`,
+          ? `${where(l)}: ${labelOf(l.object)} is labelled ${COMPOSITE_LABEL}: ${owner}, ` +
+              `but no XR of that ` +
+              `name${md.namespace ? ` (cluster-scoped, or in namespace ${md.namespace})` : ""} ` +
+              `is in the repository`
+          : `${where(l)}: ${labelOf(l.object)} is labelled ${COMPOSITE_LABEL}: ${owner}, ` +
+              `which names ${of.map((x) => labelOf(x.object)).join(" and ")}`,
       );
   }
   if (errors.length) throw problems(errors);
@@ -191,7 +200,8 @@ export async function renderRepository(opts: RepositoryOptions): Promise<XRRende
       if (!changed) break;
       if (round === MAX_SETTLE_ROUNDS)
         throw new RenderError(
-          `the statuses of the repository's XRs still changed after ${MAX_SETTLE_ROUNDS} renders of it`,
+          `the statuses of the repository's XRs still changed after ${MAX_SETTLE_ROUNDS} ` +
+            `renders of it`,
         );
       cluster = new Cluster([...others, ...xrs.map(withStatus)]);
     }
@@ -255,8 +265,10 @@ export function summary(results: XRRender[], cwd = process.cwd()): { text: strin
   const lines = results.map((r) => summaryLine(r, width));
   lines.push(
     bad.length
-      ? `${bad.length} of ${results.length} XR(s) did not render as expected: ${bad.map((r) => `${r.label} (${relative(cwd, r.file)})`).join(", ")}`
-      : `${results.length - refused} XR(s) compose${refused ? `, ${refused} refused as expected` : ""}`,
+      ? `${bad.length} of ${results.length} XR(s) did not render as ` +
+          `expected: ${bad.map((r) => `${r.label} (${relative(cwd, r.file)})`).join(", ")}`
+      : `${results.length - refused} XR(s) ` +
+          `compose${refused ? `, ${refused} refused as expected` : ""}`,
   );
   return { text: `${lines.join("\n")}\n`, ok: bad.length === 0 };
 }

@@ -17,7 +17,10 @@ import { parse } from "yaml";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** One pinned upstream file: where it lands (`file`, relative to the schema folder) and where it comes from. */
+/**
+ * One pinned upstream file: where it lands (`file`, relative to the schema
+ * folder) and where it comes from.
+ */
 export interface Pin {
   file: string;
   repository: string;
@@ -55,7 +58,10 @@ export function schemaLocations(env: NodeJS.ProcessEnv = process.env): SchemaLoc
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 
-/** The folder the tests read: the shared copy where it exists, else the cache; undefined when neither does. */
+/**
+ * The folder the tests read: the shared copy where it exists, else the cache;
+ * undefined when neither does.
+ */
 export function schemaDir(loc: SchemaLocations = schemaLocations()): string | undefined {
   if (isDir(loc.shared)) return loc.shared;
   if (isDir(loc.cache)) return loc.cache;
@@ -71,7 +77,8 @@ export function shown(p: string): string {
 /** The one line printed when the schemas are nowhere. */
 export function missingMessage(loc: SchemaLocations, why?: string): string {
   return (
-    `crossvdc: the upstream schemas the tests validate against are missing: no ${shown(loc.shared)}` +
+    `crossvdc: the upstream schemas the tests validate against are missing: ` +
+    `no ${shown(loc.shared)}` +
     ` and no complete ${shown(loc.cache)}${why ? `; ${why}` : ""}.` +
     " Run `npm run schemas` where GitHub is reachable, or set CROSSVDC_SHARED_CRDS to a copy."
   );
@@ -123,7 +130,9 @@ async function download(pin: Pin, loc: SchemaLocations): Promise<void> {
   renameSync(tmp, target);
 }
 
-/** Fetches every pinned file the cache lacks or holds other bytes of; returns how many it fetched. */
+/**
+ * Fetches every pinned file the cache lacks or holds other bytes of; returns how many it fetched.
+ */
 export async function fill(loc: SchemaLocations): Promise<number> {
   const todo = pins().filter((p) => pinProblem(loc.cache, p) !== undefined);
   let next = 0;
@@ -146,7 +155,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes("--help")) {
     console.log(
       "usage: npm run schemas [-- --if-missing]\n" +
-        "Fetches the upstream schemas pinned in schemas/upstream.yaml into .cache/crds and checks\n" +
+        ("Fetches the upstream schemas pinned in schemas/upstream.yaml into .cache/crds " +
+          "and checks\n") +
         "their sha256. --if-missing: nothing to do where ../shared/crds exists.",
     );
     return 0;

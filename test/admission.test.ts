@@ -214,14 +214,17 @@ const CASES: { reason: string; request: Request; want: Verdict }[] = [
       object: vdc("globex-test", "globex", "globex"),
     },
     want: denied(
-      "only an admin of tenant globex may create, change or delete its VDCs (verb administer on tenants.crossvdc.io/globex, granted by the Tenant to its spec.admins)",
+      "only an admin of tenant globex may create, change or delete its VDCs (verb " +
+        "administer on tenants.crossvdc.io/globex, granted by the Tenant to its " +
+        "spec.admins)",
     ),
   },
   {
     reason: "a VDC must be named after its tenant",
     request: { operation: "CREATE", user: "acme admin", object: vdc("globex-x", "acme", "acme") },
     want: denied(
-      `metadata.name: must start with "acme-" (the tenant's name), so tenants cannot take each other's names`,
+      `metadata.name: must start with "acme-" (the tenant's name), so tenants cannot ` +
+        `take each other's names`,
     ),
   },
   {
@@ -245,7 +248,8 @@ const CASES: { reason: string; request: Request; want: Verdict }[] = [
     reason: "the tenant label is required on a new VDC",
     request: { operation: "CREATE", user: "acme admin", object: vdc("acme-test", "acme") },
     want: denied(
-      `metadata.labels["crossvdc.io/tenant"]: must be "acme" (spec.tenantRef.name): a tenant's VDCs find each other by this label`,
+      `metadata.labels["crossvdc.io/tenant"]: must be "acme" (spec.tenantRef.name): a ` +
+        `tenant's VDCs find each other by this label`,
     ),
   },
   {
@@ -333,7 +337,8 @@ const CASES: { reason: string; request: Request; want: Verdict }[] = [
   },
   {
     reason:
-      "Crossplane marks a VDC made before the policy (finalizer, crossplane.io/in-use): spec and tenant label unchanged",
+      "Crossplane marks a VDC made before the policy (finalizer, crossplane.io/in-use): " +
+      "spec and tenant label unchanged",
     request: {
       operation: "UPDATE",
       user: "crossplane",

@@ -168,25 +168,28 @@ describe("admitInOrder", () => {
     expect(walk(demands, limit)).toEqual(want);
   });
 
-  it("admits an item exactly when what is already taken plus its demand stays within the limit", () => {
-    const amount = fc.bigInt({ min: 0n, max: 10n ** 20n });
-    const d = fc.record({ cpu: amount, vms: fc.bigInt({ min: 0n, max: 5n }) });
-    fc.assert(
-      fc.property(fc.array(d, { maxLength: 40 }), d, (demands, limit) => {
-        // The rule as the doc states it, summed from scratch.
-        const taken: D = { cpu: 0n, vms: 0n };
-        const want = {
-          admitted: [] as string[],
-          refused: [] as { name: string; over: string[] }[],
-        };
-        demands.forEach((x, i) => {
-          const over = KEYS.filter((k) => taken[k] + x[k] > limit[k]);
-          if (over.length) return void want.refused.push({ name: `i${i}`, over });
-          for (const k of KEYS) taken[k] += x[k];
-          want.admitted.push(`i${i}`);
-        });
-        expect(walk(demands, limit)).toEqual({ ...want, allocated: taken });
-      }),
-    );
-  });
+  it(
+    "admits an item exactly when what is already taken plus its demand stays within the " + "limit",
+    () => {
+      const amount = fc.bigInt({ min: 0n, max: 10n ** 20n });
+      const d = fc.record({ cpu: amount, vms: fc.bigInt({ min: 0n, max: 5n }) });
+      fc.assert(
+        fc.property(fc.array(d, { maxLength: 40 }), d, (demands, limit) => {
+          // The rule as the doc states it, summed from scratch.
+          const taken: D = { cpu: 0n, vms: 0n };
+          const want = {
+            admitted: [] as string[],
+            refused: [] as { name: string; over: string[] }[],
+          };
+          demands.forEach((x, i) => {
+            const over = KEYS.filter((k) => taken[k] + x[k] > limit[k]);
+            if (over.length) return void want.refused.push({ name: `i${i}`, over });
+            for (const k of KEYS) taken[k] += x[k];
+            want.admitted.push(`i${i}`);
+          });
+          expect(walk(demands, limit)).toEqual({ ...want, allocated: taken });
+        }),
+      );
+    },
+  );
 });

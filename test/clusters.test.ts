@@ -64,7 +64,10 @@ const managedCluster = (name: string, url?: string, caBundle: string | null = CA
     ],
   },
 });
-/** The Secret the managed-serviceaccount addon reports the token to, in the cluster's namespace on the hub. */
+/**
+ * The Secret the managed-serviceaccount addon reports the token to, in the
+ * cluster's namespace on the hub.
+ */
 const tokenSecret = (
   cluster: string,
   data: Record<string, string> = { token: TOKEN, "ca.crt": CA },
@@ -303,7 +306,8 @@ describe("Tenant managed clusters", () => {
     {
       AsksForClusterAndToken: {
         reason:
-          "A tenant asks for each cluster's ManagedCluster and its ManagedServiceAccount token Secret",
+          "A tenant asks for each cluster's ManagedCluster and its ManagedServiceAccount " +
+          "token Secret",
         xr: globex([edge, { name: "edge-2" }]),
         want: {
           requirements: {
@@ -346,7 +350,9 @@ describe("Tenant managed clusters", () => {
       },
       BeforeToken: {
         reason:
-          "Before the token exists: a ManagedServiceAccount and a ClusterPermission, admin in the tenant's own namespaces only (its VDCs, not another tenant's, and the one it listed), never cluster-admin; no Secret, no Provider",
+          "Before the token exists: a ManagedServiceAccount and a ClusterPermission, " +
+          "admin in the tenant's own namespaces only (its VDCs, not another tenant's, and " +
+          "the one it listed), never cluster-admin; no Secret, no Provider",
         ...withClusters([edge], joined([])),
         want: {
           results: [],
@@ -423,7 +429,8 @@ describe("Tenant managed clusters", () => {
               status: "False",
               reason: "WaitingForDependency",
               message:
-                "Not ready: edge-1 (waiting for the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
+                "Not ready: edge-1 (waiting for the token Secret " +
+                "edge-1/tenant-globex-mtv of the ManagedServiceAccount)",
             },
             HAS_VDCS,
           ],
@@ -432,7 +439,8 @@ describe("Tenant managed clusters", () => {
       },
       WithToken: {
         reason:
-          "Once the token exists: the provider Secret and an openshift Provider in the tenant namespace; the token goes to that Secret and nowhere else",
+          "Once the token exists: the provider Secret and an openshift Provider in the " +
+          "tenant namespace; the token goes to that Secret and nowhere else",
         ...withClusters([edge], joined([tokenSecret("edge-1")])),
         want: {
           results: [],
@@ -583,7 +591,8 @@ describe("Tenant managed clusters", () => {
       },
       NoAPIServerURL: {
         reason:
-          "Without an API URL from either there is no Provider, and the status says what is missing",
+          "Without an API URL from either there is no Provider, and the status says what " +
+          "is missing",
         ...withClusters([edge], joined([tokenSecret("edge-1")], null)),
         want: {
           clusterNames: MSA_AND_PERMISSION,
@@ -594,7 +603,9 @@ describe("Tenant managed clusters", () => {
               tokenReady: true,
               ready: false,
               waiting:
-                "the API URL: ManagedCluster edge-1 has no spec.managedClusterClientConfigs[0].url; set spec.clusters[0].apiServerURL",
+                "the API URL: ManagedCluster edge-1 has no " +
+                "spec.managedClusterClientConfigs[0].url; set " +
+                "spec.clusters[0].apiServerURL",
             },
           ],
         },
@@ -648,7 +659,8 @@ describe("Tenant managed clusters", () => {
       },
       NotReady: {
         reason:
-          "Readiness comes from the observed objects: token not reported, RBAC not applied, provider failing",
+          "Readiness comes from the observed objects: token not reported, RBAC not " +
+          "applied, provider failing",
         ...withClusters(
           [edge],
           joined([tokenSecret("edge-1")]),
@@ -748,7 +760,8 @@ describe("Tenant managed clusters", () => {
           fatal: {
             reason: "WaitingForDependency",
             message:
-              'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not registered in Open Cluster Management',
+              'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not ' +
+              "registered in Open Cluster Management",
           },
         },
       },
@@ -761,7 +774,9 @@ describe("Tenant managed clusters", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with "globex-": the tenant\'s service account only reaches the tenant\'s own namespaces',
+              'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with ' +
+              "\"globex-\": the tenant's service account only reaches the tenant's own " +
+              "namespaces",
           },
         },
       },
@@ -772,7 +787,8 @@ describe("Tenant managed clusters", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'Tenant globex: invalid spec: spec.clusters[1]: duplicate cluster "edge-1" (also at index 0)',
+              'Tenant globex: invalid spec: spec.clusters[1]: duplicate cluster "edge-1" ' +
+              "(also at index 0)",
           },
         },
       },

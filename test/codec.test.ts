@@ -13,7 +13,9 @@ import { cachedStrings } from "../functions/wire/decode.js";
 import { fn, request } from "./support/request.js";
 
 const RUN = randomBytes(8).toString("hex");
-/** A value of `length` characters that no key of any request spells: a tilde, then this run's hex. */
+/**
+ * A value of `length` characters that no key of any request spells: a tilde, then this run's hex.
+ */
 const value = (length: number, i: number): string =>
   `~${i.toString(36)}${RUN.repeat(Math.ceil(length / RUN.length))}`.slice(0, length);
 

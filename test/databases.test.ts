@@ -25,7 +25,10 @@ const prod = (spec: Record<string, unknown>, status?: Record<string, unknown>): 
     spec: { quota, backend: { storageClass: "ceph-rbd" }, ...spec },
     ...(status ? { status } : {}),
   });
-/** The backup credentials Secret the tenant created, as the API server returns it: only its key names are read. */
+/**
+ * The backup credentials Secret the tenant created, as the API server returns
+ * it: only its key names are read.
+ */
 const s3Secret = (
   data: Record<string, string> = {
     ACCESS_KEY_ID: "QUtJQS1leGFtcGxl",
@@ -46,7 +49,10 @@ interface With {
   /** The platform settings' data (EnvironmentConfig crossvdc); none: the kubernetes preset. */
   platform?: Record<string, unknown>;
 }
-/** The request once Crossplane has fetched the tenant (professional unless told), the VDCs and the Secret. */
+/**
+ * The request once Crossplane has fetched the tenant (professional unless
+ * told), the VDCs and the Secret.
+ */
 const databases = (
   dbs: Record<string, unknown>[],
   o: With & { spec?: Record<string, unknown> } = {},
@@ -305,7 +311,10 @@ function running(
   };
 }
 
-/** What the composer emits for a kept database: the observed object without status and server-set metadata. */
+/**
+ * What the composer emits for a kept database: the observed object without
+ * status and server-set metadata.
+ */
 function keptAs(obj: KubeObject): KubeObject {
   const o = structuredClone(obj);
   delete o.status;
@@ -379,7 +388,8 @@ const SECRETS_FOUND = {
   message: "Backup credentials found for 1 database(s)",
 };
 const MISSING =
-  "Secret acme-prod/backup-s3 does not exist; create it with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY";
+  "Secret acme-prod/backup-s3 does not exist; create it with the keys ACCESS_KEY_ID and " +
+  "ACCESS_SECRET_KEY";
 /** A new database waiting for its backup credentials: not created, its quota held, and why. */
 const waiting = (problem: string) => ({
   results: [],
@@ -394,7 +404,9 @@ const waiting = (problem: string) => ({
       type: "BackupCredentialsReady",
       status: "False",
       reason: "WaitingForDependency",
-      message: `Databases not created until their backup credentials are in place: orders (${problem})`,
+      message:
+        `Databases not created until their backup credentials are in place: orders ` +
+        `(${problem})`,
     },
   ],
 });
@@ -481,14 +493,18 @@ const KEPT_WARNING = {
   severity: "WARNING",
   reason: "DatabaseKept",
   message:
-    "Database legacy is kept: removed from spec.databases, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
+    "Database legacy is kept: removed from spec.databases, and its deletionProtection is " +
+    "true. To delete it, set deletionProtection: false on its entry in spec.databases, " +
+    "apply, then remove the entry",
 };
 const KEPT_CONDITION = {
   type: "DatabasesProtected",
   status: "True",
   reason: "KeptByDeletionProtection",
   message:
-    "Kept by deletionProtection: legacy (removed from spec.databases). To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry",
+    "Kept by deletionProtection: legacy (removed from spec.databases). To delete one: " +
+    "set deletionProtection: false on its entry in spec.databases (add the entry back if " +
+    "it was removed), apply, then remove the entry",
 };
 const REPLACING = { name: "orders", version: 16, deletionProtection: false, backup };
 const NOT_READY = (at: string) => ({
@@ -507,9 +523,11 @@ const shrink = (observed: string, size: Record<string, unknown>, deletionProtect
     observed: { "database-orders": running("orders", { size: observed }) },
   });
 const SHRINK_EXPLICIT =
-  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 50Gi to 20Gi: storage only grows; set size.storage to at least 50Gi";
+  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 50Gi to 20Gi: " +
+  "storage only grows; set size.storage to at least 50Gi";
 const SHRINK_PRESET =
-  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 200Gi to 50Gi (from the professional preset): storage only grows; set size.storage to at least 200Gi";
+  "VDC acme-prod: spec.databases[0].size.storage: cannot shrink from 200Gi to 50Gi (from " +
+  "the professional preset): storage only grows; set size.storage to at least 200Gi";
 /** The namespace an earlier reconcile composed, which a Fatal must keep. */
 const KEPT_NAMESPACE = {
   namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-prod" } },
@@ -584,7 +602,8 @@ describe("VDC databases", () => {
       // Backup credentials
       AsksForBackupSecretOnce: {
         reason:
-          "The backup credentials Secret of every database with a backup is asked for, once per Secret",
+          "The backup credentials Secret of every database with a backup is asked for, " +
+          "once per Secret",
         xr: prod({ databases: [orders, { name: "billing", backup }] }),
         required: { tenant: [acme("professional")], vdcs: [] },
         want: {
@@ -637,7 +656,8 @@ describe("VDC databases", () => {
       },
       RunningKeepsRunningWithoutSecret: {
         reason:
-          "A running database keeps running when its Secret goes, and the VDC says it has no working backups",
+          "A running database keeps running when its Secret goes, and the VDC says it " +
+          "has no working backups",
         ...databases([orders], {
           secrets: [],
           observed: {
@@ -798,7 +818,8 @@ describe("VDC databases", () => {
       },
       AsGiven: {
         reason:
-          "The version, schedule, retention and endpoint given are written, and no storage class when the VDC has none",
+          "The version, schedule, retention and endpoint given are written, and no " +
+          "storage class when the VDC has none",
         ...databases(
           [
             {
@@ -847,7 +868,9 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-prod: spec.databases[1].backup: required: the professional preset includes backups (tenant tier professional); set backup.destinationPath and backup.s3CredentialsSecret",
+              "VDC acme-prod: spec.databases[1].backup: required: the professional " +
+              "preset includes backups (tenant tier professional); set " +
+              "backup.destinationPath and backup.s3CredentialsSecret",
           },
         },
       },
@@ -866,7 +889,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
+              "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the " +
+              "databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
           },
         },
       },
@@ -879,7 +903,10 @@ describe("VDC databases", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but spec.quota.storage is 100Gi; over by 20Gi",
+              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: " +
+              "the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; " +
+              "over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but " +
+              "spec.quota.storage is 100Gi; over by 20Gi",
           },
         },
       },
@@ -904,7 +931,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
+              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the " +
+              "databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
           },
         },
       },
@@ -917,7 +945,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VDC acme-prod: spec.quota: below what the kept database legacy holds: cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
+              "VDC acme-prod: spec.quota: below what the kept database legacy holds: " +
+              "cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
           },
         },
       },
@@ -930,7 +959,9 @@ describe("VDC databases", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's pods",
+              "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds " +
+              "spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's " +
+              "pods",
           },
         },
       },
@@ -938,7 +969,8 @@ describe("VDC databases", () => {
       // Nothing lost
       KeepsProtectedDatabase: {
         reason:
-          "A protected database that left the spec is kept exactly as observed, with its ScheduledBackup, a Warning and a condition",
+          "A protected database that left the spec is kept exactly as observed, with its " +
+          "ScheduledBackup, a Warning and a condition",
         ...databases([orders], {
           observed: { "database-legacy": LEGACY_BACKED_UP, "backup-legacy": SCHEDULED },
         }),
@@ -994,7 +1026,8 @@ describe("VDC databases", () => {
       },
       WritesDeletionProtection: {
         reason:
-          "The entry's deletionProtection is written on the Cluster, so it is known once the entry is gone",
+          "The entry's deletionProtection is written on the Cluster, so it is known once " +
+          "the entry is gone",
         ...databases([{ ...orders, deletionProtection: false }]),
         want: {
           at: {
@@ -1014,7 +1047,11 @@ describe("VDC databases", () => {
               severity: "WARNING",
               reason: "DatabaseKept",
               message:
-                "Database orders is kept: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade), and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry",
+                "Database orders is kept: version 16 would replace the running " +
+                "PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot " +
+                "downgrade), and its deletionProtection is true. To delete it, set " +
+                "deletionProtection: false on its entry in spec.databases, apply, then " +
+                "remove the entry",
             },
           ],
           databases: [
@@ -1029,7 +1066,8 @@ describe("VDC databases", () => {
       },
       ReplacesUnprotected: {
         reason:
-          "An unprotected database whose new version would replace it is left out until it is gone, with a Warning",
+          "An unprotected database whose new version would replace it is left out until " +
+          "it is gone, with a Warning",
         ...databases([REPLACING], {
           observed: { "database-orders": running("orders", { version: 17, protection: false }) },
         }),
@@ -1040,7 +1078,10 @@ describe("VDC databases", () => {
               severity: "WARNING",
               reason: "DatabaseReplaced",
               message:
-                "Database orders: version 16 would replace the running PostgreSQL 17 cluster (CloudNativePG upgrades in place but cannot downgrade); deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup",
+                "Database orders: version 16 would replace the running PostgreSQL 17 " +
+                "cluster (CloudNativePG upgrades in place but cannot downgrade); deleting " +
+                "it to recreate it, because deletionProtection is false. Its data is lost " +
+                "unless restored from a backup",
             },
           ],
           databases: [{ ...ORDERS_STATUS, phase: "Replacing" }],
@@ -1308,7 +1349,9 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 0 2 * * *"',
+              "VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 " +
+              "fields; CloudNativePG schedules start with a seconds field (6 fields), " +
+              'e.g. "0 0 2 * * *"',
           },
         },
       },
@@ -1319,7 +1362,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: must be an S3 URL such as s3://bucket/path",
+              "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: " +
+              "must be an S3 URL such as s3://bucket/path",
           },
         },
       },
@@ -1330,7 +1374,9 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a letter and contain only lower case alphanumerics and '-' (it names the services <name>-rw, <name>-ro)",
+              "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a " +
+              "letter and contain only lower case alphanumerics and '-' (it names the " +
+              "services <name>-rw, <name>-ro)",
           },
         },
       },
@@ -1341,7 +1387,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: expected number to be >=14",
+              "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: " +
+              "expected number to be >=14",
           },
         },
       },
@@ -1352,7 +1399,11 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid string: must match pattern /^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; spec.databases[0].size.storage: must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)",
+              "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid " +
+              "string: must match pattern " +
+              "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
+              "spec.databases[0].size.storage: must be a non-negative Kubernetes quantity " +
+              "no larger than int64 (e.g. 500m, 4, 8Gi)",
           },
         },
       },
@@ -1363,7 +1414,8 @@ describe("VDC databases", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'VDC acme-prod: invalid spec: spec.databases[1]: duplicate database "orders" (also at index 0)',
+              "VDC acme-prod: invalid spec: spec.databases[1]: duplicate database " +
+              '"orders" (also at index 0)',
           },
         },
       },
@@ -1387,20 +1439,24 @@ describe("VDC databases", () => {
   );
 
   // Not a composer case: the figure the VDC exports for the VirtualMachine composer.
-  it("exports the demand for the VirtualMachine composer: sum of instances × figures, presets from the tier", () => {
-    const spec = vdcSpec.parse({
-      tenantRef: { name: "acme" },
-      databases: [
-        orders,
-        { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
-      ],
-    });
-    const d = databasesDemand(spec.databases, "professional");
-    expect({
-      cpu: formatQuantity(d.cpu, "cpu"),
-      memory: formatQuantity(d.memory, "bytes"),
-      storage: formatQuantity(d.storage, "bytes"),
-    }).toEqual({ cpu: "6500m", memory: "52Gi", storage: "650Gi" });
-    expect(databasesDemand([], "enterprise")).toEqual({ cpu: 0n, memory: 0n, storage: 0n });
-  });
+  it(
+    "exports the demand for the VirtualMachine composer: sum of instances × figures, " +
+      "presets from the tier",
+    () => {
+      const spec = vdcSpec.parse({
+        tenantRef: { name: "acme" },
+        databases: [
+          orders,
+          { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
+        ],
+      });
+      const d = databasesDemand(spec.databases, "professional");
+      expect({
+        cpu: formatQuantity(d.cpu, "cpu"),
+        memory: formatQuantity(d.memory, "bytes"),
+        storage: formatQuantity(d.storage, "bytes"),
+      }).toEqual({ cpu: "6500m", memory: "52Gi", storage: "650Gi" });
+      expect(databasesDemand([], "enterprise")).toEqual({ cpu: 0n, memory: 0n, storage: 0n });
+    },
+  );
 });

@@ -21,7 +21,8 @@ describe("generated XRDs, Compositions and docs/defaults.md", () => {
     },
   );
 
-  // docs/defaults.md and the platform settings' JSON Schema are generated too, but are not Kubernetes objects.
+  // docs/defaults.md and the platform settings' JSON Schema are generated too,
+  // but are not Kubernetes objects.
   const objects = files.filter(([f]) => f.endsWith(".yaml"));
   it.each(objects.map(([f]) => [f]))("%s validates against Crossplane's own CRD", (file) => {
     expect(validateResource(parse(readFileSync(join(root, file), "utf8")))).toEqual([]);
@@ -102,18 +103,22 @@ describe("npm run validate", () => {
     const file = join(dir, "bad.yaml");
     writeFileSync(
       file,
-      "apiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: ok}\nspec: {admins: {users: [a]}}\n---\napiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: bad}\nspec:\n  tier: gold\n  quota: {cpu: '-2'}\n",
+      "apiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: ok}\nspec: " +
+        "{admins: {users: [a]}}\n---\napiVersion: crossvdc.io/v1alpha1\nkind: " +
+        "Tenant\nmetadata: {name: bad}\nspec:\n  tier: gold\n  quota: {cpu: '-2'}\n",
     );
     const r = validate(file);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(
-      `${file}: document 2: crossvdc.io/v1alpha1 Tenant bad: spec.tier: must be one of "demo", "free", "professional", "enterprise" (got string "gold")`,
+      `${file}: document 2: crossvdc.io/v1alpha1 Tenant bad: spec.tier: must be one of ` +
+        `"demo", "free", "professional", "enterprise" (got string "gold")`,
     );
     expect(r.stdout).toContain(
       `${file}: document 2: crossvdc.io/v1alpha1 Tenant bad: spec.quota.cpu: must match pattern`,
     );
     expect(r.stdout).toContain(
-      `${file}: document 2: crossvdc.io/v1alpha1 Tenant bad: spec: at least one admin group or user is required`,
+      `${file}: document 2: crossvdc.io/v1alpha1 Tenant bad: spec: at least one admin ` +
+        `group or user is required`,
     );
     expect(r.stdout).not.toContain("document 1");
   });

@@ -99,7 +99,10 @@ function layoutExample(kind: string): ExampleRender | undefined {
   return undefined;
 }
 
-/** The request as the server would see it: built, then through protobuf and back with the server's codec. */
+/**
+ * The request as the server would see it: built, then through protobuf and back
+ * with the server's codec.
+ */
 function wire(
   p: {
     xr: KubeObject;
@@ -404,7 +407,8 @@ function check(
     expect(encodeState(rsp.desired).equals(encodeState(req.desired))).toBe(true);
     outcome = "asked";
   } else {
-    // Valid after all: what it composes must be valid Kubernetes, and earlier steps' resources kept.
+    // Valid after all: what it composes must be valid Kubernetes, and earlier
+    // steps' resources kept.
     const resources = rsp.desired?.resources ?? {};
     for (const [name, r] of Object.entries(EARLIER)) expect(resources[name]?.resource).toEqual(r);
     const composed = Object.entries(resources).filter(([name]) => !(name in EARLIER));
@@ -509,7 +513,9 @@ const garbageArb: fc.Arbitrary<Garbage> = fc.record(
   { requiredKeys: ["required", "observed"] },
 );
 
-/** Garbage goes in after decoding, so non-objects reach Fn.run as they never could over the wire. */
+/**
+ * Garbage goes in after decoding, so non-objects reach Fn.run as they never could over the wire.
+ */
 function withGarbage(base: Base, g: Garbage, codec: Codec): RunFunctionRequest {
   const req = wire(base, codec);
   if ("status" in g)
@@ -535,7 +541,8 @@ function withGarbage(base: Base, g: Garbage, codec: Codec): RunFunctionRequest {
   return req;
 }
 
-// ---- the properties ------------------------------------------------------------------------------
+// ---- the properties
+// ------------------------------------------------------------------------------
 
 const RUNS = { spec: 1500, metadata: 400, garbage: 600 };
 
@@ -544,7 +551,8 @@ for (const [codecName, codec] of Object.entries<Codec>(CODECS))
   for (const c of composers) {
     const base = baseOf(c);
     describe.skipIf(!base)(
-      `${c.kind}, --codec=${codecName}: hostile input${base ? "" : " (no example of this kind in test/renders.yaml)"}`,
+      `${c.kind}, --codec=${codecName}: hostile ` +
+        `input${base ? "" : " (no example of this kind in test/renders.yaml)"}`,
       () => {
         const b = base!;
         const valid = wire(b, codec);
@@ -557,83 +565,99 @@ for (const [codecName, codec] of Object.entries<Codec>(CODECS))
             expect(validateResource(r.resource)).toEqual([]);
         });
 
-        it(`${RUNS.spec} mutated specs: one Fatal result naming the field with the desired state untouched, or a valid composition`, () => {
-          const seen: Record<Outcome, number> = { fatal: 0, composed: 0, asked: 0 };
-          fc.assert(
-            fc.property(mutationsArb("spec", pathsOf(c, b.xr)), (ms) => {
-              seen[check(wire({ ...b, xr: mutate(b.xr, "spec", ms) }, codec), baseline, codec)]++;
-            }),
-            { numRuns: RUNS.spec },
-          );
-          // The generator is hostile enough to be refused most of the time, and not always.
-          expect(seen.fatal).toBeGreaterThan(RUNS.spec / 2);
-        }, 120_000);
+        it(
+          `${RUNS.spec} mutated specs: one Fatal result naming the field with the desired ` +
+            `state untouched, or a valid composition`,
+          () => {
+            const seen: Record<Outcome, number> = { fatal: 0, composed: 0, asked: 0 };
+            fc.assert(
+              fc.property(mutationsArb("spec", pathsOf(c, b.xr)), (ms) => {
+                seen[check(wire({ ...b, xr: mutate(b.xr, "spec", ms) }, codec), baseline, codec)]++;
+              }),
+              { numRuns: RUNS.spec },
+            );
+            // The generator is hostile enough to be refused most of the time, and not always.
+            expect(seen.fatal).toBeGreaterThan(RUNS.spec / 2);
+          },
+          120_000,
+        );
 
-        it(`${RUNS.metadata} mutated metadata: names and namespaces the API server accepts (names up to 253 characters, dots), missing or wrong-typed names, garbage labels`, () => {
-          const metaPaths: Seg[][] = [
-            ["labels"],
-            ["labels", "crossvdc.io/tenant"],
-            ["creationTimestamp"],
-            ["annotations"],
-          ];
-          const mutation = fc.oneof(
-            {
-              weight: 3,
-              arbitrary: kubernetesName.map(
-                (name) =>
-                  [{ path: ["name"], hostile: named(JSON.stringify(name), name) }] as Mutation[],
-              ),
-            },
-            // A namespace is one that exists (a DNS-1123 label), or none: the API server allows nothing else.
-            {
-              weight: 1,
-              arbitrary: fc
-                .option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), {
-                  nil: undefined,
-                })
-                .map(
-                  (ns) =>
-                    [
-                      {
-                        path: ["namespace"],
-                        hostile:
-                          ns === undefined
-                            ? named("delete", DELETE)
-                            : named(JSON.stringify(ns), ns),
-                      },
-                    ] as Mutation[],
+        it(
+          `${RUNS.metadata} mutated metadata: names and namespaces the API server accepts ` +
+            `(names up to 253 characters, dots), missing or wrong-typed names, garbage labels`,
+          () => {
+            const metaPaths: Seg[][] = [
+              ["labels"],
+              ["labels", "crossvdc.io/tenant"],
+              ["creationTimestamp"],
+              ["annotations"],
+            ];
+            const mutation = fc.oneof(
+              {
+                weight: 3,
+                arbitrary: kubernetesName.map(
+                  (name) =>
+                    [{ path: ["name"], hostile: named(JSON.stringify(name), name) }] as Mutation[],
                 ),
-            },
-            {
-              weight: 1,
-              arbitrary: fc
-                .constantFrom<Hostile>(
-                  named("delete", DELETE),
-                  named("null", null),
-                  named("42", 42),
-                  named('""', ""),
-                  named("{}", {}),
-                )
-                .map((h) => [{ path: ["name"], hostile: h }] as Mutation[]),
-            },
-            { weight: 2, arbitrary: mutationsArb("metadata", metaPaths) },
-          );
-          fc.assert(
-            fc.property(mutation, (ms) => {
-              check(wire({ ...b, xr: mutate(b.xr, "metadata", ms) }, codec), baseline, codec);
-            }),
-            { numRuns: RUNS.metadata },
-          );
-        }, 120_000);
+              },
+              // A namespace is one that exists (a DNS-1123 label), or none: the
+              // API server allows nothing else.
+              {
+                weight: 1,
+                arbitrary: fc
+                  .option(fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/), {
+                    nil: undefined,
+                  })
+                  .map(
+                    (ns) =>
+                      [
+                        {
+                          path: ["namespace"],
+                          hostile:
+                            ns === undefined
+                              ? named("delete", DELETE)
+                              : named(JSON.stringify(ns), ns),
+                        },
+                      ] as Mutation[],
+                  ),
+              },
+              {
+                weight: 1,
+                arbitrary: fc
+                  .constantFrom<Hostile>(
+                    named("delete", DELETE),
+                    named("null", null),
+                    named("42", 42),
+                    named('""', ""),
+                    named("{}", {}),
+                  )
+                  .map((h) => [{ path: ["name"], hostile: h }] as Mutation[]),
+              },
+              { weight: 2, arbitrary: mutationsArb("metadata", metaPaths) },
+            );
+            fc.assert(
+              fc.property(mutation, (ms) => {
+                check(wire({ ...b, xr: mutate(b.xr, "metadata", ms) }, codec), baseline, codec);
+              }),
+              { numRuns: RUNS.metadata },
+            );
+          },
+          120_000,
+        );
 
-        it(`${RUNS.garbage} requests with garbage observed and required resources and XR status`, () => {
-          fc.assert(
-            fc.property(garbageArb, (g) => {
-              check(withGarbage(b, g, codec), baseline, codec);
-            }),
-            { numRuns: RUNS.garbage },
-          );
-        }, 120_000);
+        it(
+          `${RUNS.garbage} requests with garbage observed and required resources and XR ` +
+            `status`,
+          () => {
+            fc.assert(
+              fc.property(garbageArb, (g) => {
+                check(withGarbage(b, g, codec), baseline, codec);
+              }),
+              { numRuns: RUNS.garbage },
+            );
+          },
+          120_000,
+        );
 
         it("a request without an observed XR, or with a non-object XR, is one Fatal result", () => {
           for (const resource of [undefined, "x", 42, [], null]) {

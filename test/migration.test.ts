@@ -11,7 +11,10 @@ import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
 
 const TENANT = tenant({ spec: { tier: "professional", admins: { groups: ["acme-admins"] } } });
-/** acme-dev with these migration settings, on KubeVirt with storage class ceph-rbd unless `spec` says otherwise. */
+/**
+ * acme-dev with these migration settings, on KubeVirt with storage class
+ * ceph-rbd unless `spec` says otherwise.
+ */
 const migrating = (migration: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
   vdc({ spec: { backend: { storageClass: "ceph-rbd" }, migration, ...spec } });
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -238,7 +241,10 @@ const ELSEWHERE = {
     },
   },
 };
-/** A Plan as the MTV console makes it: no labels of ours, the provider reference without a namespace. */
+/**
+ * A Plan as the MTV console makes it: no labels of ours, the provider reference
+ * without a namespace.
+ */
 const BY_HAND: KubeObject = {
   apiVersion: "forklift.konveyor.io/v1beta1",
   kind: "Plan",
@@ -301,7 +307,9 @@ const waiting = (message: string) => ({ reason: "WaitingForDependency" as const,
 const lacks = (missing: string) =>
   `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`;
 const OPENSTACK_OR =
-  'which openstack providers need; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"';
+  "which openstack providers need; or, instead, an application credential: " +
+  '"applicationCredentialSecret" with "applicationCredentialID", or with ' +
+  '"applicationCredentialName" and "userID" or "username"';
 
 const vcenterStatus = (more: Record<string, unknown>) => ({
   destinationProvider: "host",
@@ -403,7 +411,8 @@ describe("VDC migration sources", () => {
     {
       Composes: {
         reason:
-          "A source becomes a Provider, NetworkMap and StorageMap into the VDC, beside the destination Provider",
+          "A source becomes a Provider, NetworkMap and StorageMap into the VDC, beside " +
+          "the destination Provider",
         ...WITH_VCENTER,
         want: {
           results: [],
@@ -519,7 +528,9 @@ describe("VDC migration sources", () => {
       // A source removed while a migration runs from it
       AsksForPlansWhileStatusListsSources: {
         reason:
-          "The Plans are still asked for once the last source is gone, as long as the status lists sources; Crossplane fetches those of the VDC namespace, made by hand too",
+          "The Plans are still asked for once the last source is gone, as long as the " +
+          "status lists sources; Crossplane fetches those of the VDC namespace, made by " +
+          "hand too",
         xr: EMPTIED,
         want: {
           requirements: { ...TENANT_AND_VDCS, "migration-plans": PLANS_SELECTOR },
@@ -533,7 +544,8 @@ describe("VDC migration sources", () => {
       },
       KeptWhilePlanRuns: {
         reason:
-          "A removed source's Provider, maps and the destination stay exactly as they are while a Plan from it is unfinished, and the VDC says so",
+          "A removed source's Provider, maps and the destination stay exactly as they " +
+          "are while a Plan from it is unfinished, and the VDC says so",
         ...withSecrets(EMPTIED, {}, HAD, [EXECUTING, SUCCEEDED]),
         want: {
           results: [],
@@ -545,7 +557,8 @@ describe("VDC migration sources", () => {
               status: "True",
               reason: "KeptForRunningMigrations",
               message:
-                "Removed from spec.migration.sources but kept while migrations from them run: vcenter (Plan erp)",
+                "Removed from spec.migration.sources but kept while migrations from them " +
+                "run: vcenter (Plan erp)",
             },
           ],
         },
@@ -557,7 +570,8 @@ describe("VDC migration sources", () => {
       },
       KeptForPlanByHand: {
         reason:
-          "A Plan made by hand in the VDC namespace, one our VirtualMachines did not compose, keeps its source too",
+          "A Plan made by hand in the VDC namespace, one our VirtualMachines did not " +
+          "compose, keeps its source too",
         ...withSecrets(EMPTIED, {}, HAD, [BY_HAND, SUCCEEDED]),
         want: {
           migrationNames: Object.keys(HAD).sort(),
@@ -773,7 +787,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "WaitingForDependency",
             message: lacks(
-              `lacks the keys "username", "password", "projectName" or "projectID", "userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
+              `lacks the keys "username", "password", "projectName" or "projectID", ` +
+                `"userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
             ),
           },
         },
@@ -829,7 +844,9 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "WaitingForDependency",
             message:
-              'VDC acme-dev: spec.migration.sources[0] (vcenter): Secret acme-dev/vcenter-credentials lacks the key "password", which vsphere providers need',
+              "VDC acme-dev: spec.migration.sources[0] (vcenter): Secret " +
+              'acme-dev/vcenter-credentials lacks the key "password", which vsphere ' +
+              "providers need",
           },
           leaked: [],
         },
@@ -845,13 +862,15 @@ describe("VDC migration sources", () => {
             ready: false,
             connected: false,
             waiting:
-              "waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials",
+              "waiting for Secret acme-dev/vcenter-credentials: create it with the " +
+              "vsphere credentials",
           }),
           migrationConditions: [
             sourcesReady(
               "False",
               "WaitingForDependency",
-              "Not composed yet: vcenter (waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials)",
+              "Not composed yet: vcenter (waiting for Secret " +
+                "acme-dev/vcenter-credentials: create it with the vsphere credentials)",
             ),
             NONE_KEPT,
           ],
@@ -868,7 +887,9 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "WaitingForDependency",
             message:
-              "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret acme-dev/vcenter-credentials no longer exists; restore it, or remove the source to delete its Provider",
+              "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret " +
+              "acme-dev/vcenter-credentials no longer exists; restore it, or remove the " +
+              "source to delete its Provider",
           },
         },
       },
@@ -921,7 +942,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the " +
+              "SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
           },
         },
       },
@@ -951,7 +973,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS share such as nfs.example.com:/exports/ova",
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS " +
+              "share such as nfs.example.com:/exports/ova",
           },
         },
       },
@@ -964,7 +987,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the VDC\'s destination provider',
+              'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the ' +
+              "VDC's destination provider",
           },
         },
       },
@@ -985,7 +1009,9 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap[0].destination: name is required for multus and only allowed for multus",
+              "VDC acme-dev: invalid spec: " +
+              "spec.migration.sources[0].networkMap[0].destination: name is required for " +
+              "multus and only allowed for multus",
           },
         },
       },
@@ -1029,7 +1055,8 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap[0].source: set name or id",
+              "VDC acme-dev: invalid spec: " +
+              "spec.migration.sources[0].storageMap[0].source: set name or id",
           },
         },
       },
@@ -1042,7 +1069,9 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap[0].storageClass: required when spec.backend.storageClass is not set",
+              "VDC acme-dev: invalid spec: " +
+              "spec.migration.sources[0].storageMap[0].storageClass: required when " +
+              "spec.backend.storageClass is not set",
           },
         },
       },
@@ -1067,7 +1096,10 @@ describe("VDC migration sources", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VDC acme-dev: invalid spec: spec.migration.sources: migration needs backend.type kubevirt; spec.migration.sources[0].storageMap[0].storageClass: required when spec.backend.storageClass is not set",
+              "VDC acme-dev: invalid spec: spec.migration.sources: migration needs " +
+              "backend.type kubevirt; " +
+              "spec.migration.sources[0].storageMap[0].storageClass: required when " +
+              "spec.backend.storageClass is not set",
           },
         },
       },

@@ -309,7 +309,8 @@ const inDev = (xr: KubeObject, siblings: KubeObject[], observed?: Record<string,
 });
 const refused = (who: string, what: string, after = "nothing is composed") => ({
   reason: "Conflict" as const,
-  message: `VirtualMachine acme-dev/${who}: ${what}; ${after}: rename the disk or the VirtualMachine`,
+  message:
+    `VirtualMachine acme-dev/${who}: ${what}; ${after}: rename the disk or the ` + `VirtualMachine`,
 });
 /** What a refusal says of one DataVolume this VM would share with `by`. */
 const meets = (field: string, dataVolume: string, by: string) =>

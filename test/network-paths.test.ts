@@ -108,7 +108,8 @@ function policies(xr: KubeObject, platform: string, extra: Record<string, KubeOb
   return all.filter((r) => r.kind === "NetworkPolicy");
 }
 
-// ---- the pods and addresses the flows run between -------------------------------------------------
+// ---- the pods and addresses the flows run between
+// -------------------------------------------------
 const vdcNs = { name: "acme-dev", labels: { "crossvdc.io/vdc": "acme-dev" } };
 const inVdc = (labels: Record<string, string>): Endpoint => ({ pod: labels, namespace: vdcNs });
 const elsewhere = (ns: string, labels: Record<string, string> = { app: "any" }): Endpoint => ({

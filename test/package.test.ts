@@ -71,7 +71,9 @@ function cliReads(dir: string, skipContaining?: string): string[] {
     .filter((f) => skipContaining === undefined || !f.includes(skipContaining));
 }
 
-/** What the build's linter admits beside the one meta object (crossplane-runtime pkg/xpkg/lint.go). */
+/**
+ * What the build's linter admits beside the one meta object (crossplane-runtime pkg/xpkg/lint.go).
+ */
 const LINTER: Record<string, string[]> = {
   Configuration: [
     "apiextensions.crossplane.io/CompositeResourceDefinition",
@@ -170,7 +172,8 @@ describe("the committed packages", () => {
     },
     {
       reason:
-        "the core Configuration depends on the function alone: no provider-proxmox-bpg on a KubeVirt-only cluster",
+        "the core Configuration depends on the function alone: no provider-proxmox-bpg " +
+        "on a KubeVirt-only cluster",
       file: "package/configuration/crossplane.yaml",
       check: (o: Obj) => o.spec?.dependsOn,
       want: [
@@ -219,7 +222,8 @@ describe("the committed packages", () => {
     },
     {
       reason:
-        "examples/functions.yaml points the Crossplane CLI at a local server under the name the Compositions call",
+        "examples/functions.yaml points the Crossplane CLI at a local server under the " +
+        "name the Compositions call",
       file: "examples/functions.yaml",
       check: (o: Obj) => ({
         name: o.metadata?.name,
@@ -252,7 +256,8 @@ describe("the committed packages", () => {
     },
     {
       reason:
-        "every Composition calls the function the core Configuration installs, by Crossplane's name for it",
+        "every Composition calls the function the core Configuration installs, by " +
+        "Crossplane's name for it",
       check: () =>
         readdirSync(join(root, "compositions")).flatMap((f) =>
           (read(root, `compositions/${f}`).spec?.pipeline ?? [])
@@ -299,7 +304,9 @@ describe("npm run package", () => {
   it.each(
     plan.map((b) => ({
       b,
-      reason: `${b.repository}: the roots the CLI reads hold package metadata, XRDs and Compositions, and example XRs valid against the XRDs`,
+      reason:
+        `${b.repository}: the roots the CLI reads hold package metadata, XRDs and ` +
+        `Compositions, and example XRs valid against the XRDs`,
     })),
   )("$reason", ({ b }) => {
     expect(r.status).toBe(0);
@@ -323,7 +330,8 @@ describe("npm run package", () => {
     },
     {
       reason:
-        "the function package has no examples root on disk, so the CLI's default ./examples (fixtures, Secrets) is never read",
+        "the function package has no examples root on disk, so the CLI's default " +
+        "./examples (fixtures, Secrets) is never read",
       check: () => existsSync(join(root, plan[0]!.examplesRoot)),
       want: false,
     },
@@ -371,75 +379,99 @@ function copyProject(): string {
 }
 
 describe("publishing under another registry and organisation", () => {
-  it("npm run generate -- --registry R --org O, then npm run package, names every package there", async () => {
-    const dir = copyProject();
-    const tsx = (script: string, ...args: string[]) =>
-      run(process.execPath, ["--import", "tsx", script, ...args], dir);
-    const g = await tsx("scripts/generate.ts", "--registry", "ghcr.io", "--org", "alice/platform");
-    expect(g.status).toBe(0);
-    const pk = await tsx("scripts/package.ts");
-    expect(pk.status).toBe(0);
-    const version = publishing(dir).version;
-    const at = (repo: string) => `ghcr.io/alice/platform/${repo}`;
-    const landed = {
-      settings: (
-        JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { crossvdc: unknown }
-      ).crossvdc,
-      functionRefs: [
-        ...new Set(
-          readdirSync(join(dir, ".package/configuration/compositions")).flatMap((f) =>
-            (read(dir, `.package/configuration/compositions/${f}`).spec?.pipeline ?? []).map(
-              (s) => s.functionRef.name,
+  it(
+    "npm run generate -- --registry R --org O, then npm run package, names every package " +
+      "there",
+    async () => {
+      const dir = copyProject();
+      const tsx = (script: string, ...args: string[]) =>
+        run(process.execPath, ["--import", "tsx", script, ...args], dir);
+      const g = await tsx(
+        "scripts/generate.ts",
+        "--registry",
+        "ghcr.io",
+        "--org",
+        "alice/platform",
+      );
+      expect(g.status).toBe(0);
+      const pk = await tsx("scripts/package.ts");
+      expect(pk.status).toBe(0);
+      const version = publishing(dir).version;
+      const at = (repo: string) => `ghcr.io/alice/platform/${repo}`;
+      const landed = {
+        settings: (
+          JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { crossvdc: unknown }
+        ).crossvdc,
+        functionRefs: [
+          ...new Set(
+            readdirSync(join(dir, ".package/configuration/compositions")).flatMap((f) =>
+              (read(dir, `.package/configuration/compositions/${f}`).spec?.pipeline ?? []).map(
+                (s) => s.functionRef.name,
+              ),
             ),
           ),
+        ],
+        coreDependsOn: (
+          read(dir, ".package/configuration/crossplane.yaml").spec?.dependsOn ?? []
+        ).map((d) => d.package),
+        proxmoxDependsOn: (
+          read(dir, ".package/configuration-proxmox/crossplane.yaml").spec?.dependsOn ?? []
+        ).map((d) => d.package),
+        functionsYaml: ((o: Obj) => [o.metadata?.name, o.spec?.package])(
+          read(dir, "examples/functions.yaml"),
         ),
-      ],
-      coreDependsOn: (
-        read(dir, ".package/configuration/crossplane.yaml").spec?.dependsOn ?? []
-      ).map((d) => d.package),
-      proxmoxDependsOn: (
-        read(dir, ".package/configuration-proxmox/crossplane.yaml").spec?.dependsOn ?? []
-      ).map((d) => d.package),
-      functionsYaml: ((o: Obj) => [o.metadata?.name, o.spec?.package])(
-        read(dir, "examples/functions.yaml"),
-      ),
-      imageConfig: read(dir, "package/runtime/imageconfig.yaml").spec?.matchImages,
-      commands: pk.out
-        .split("\n")
-        .filter((l) => l.startsWith("  "))
-        .map((l) => l.trim()),
-    };
-    expect(landed).toEqual({
-      settings: { registry: "ghcr.io", org: "alice/platform" },
-      functionRefs: ["alice-platform-function-crossvdc"],
-      coreDependsOn: [at("function-crossvdc")],
-      proxmoxDependsOn: [at("crossvdc"), PROXMOX_PROVIDER.package],
-      functionsYaml: ["alice-platform-function-crossvdc", `${at("function-crossvdc")}:v${version}`],
-      imageConfig: [{ type: "Prefix", prefix: at("function-crossvdc") }],
-      commands: [
-        `docker build -t ${at("function-crossvdc")}:v${version} .`,
-        `crossplane xpkg build --package-root=.package/function --examples-root=.package/examples/function --embed-runtime-image=${at("function-crossvdc")}:v${version} --package-file=.package/function-crossvdc.xpkg`,
-        "crossplane xpkg build --package-root=.package/configuration --examples-root=.package/examples/configuration --package-file=.package/crossvdc.xpkg",
-        "crossplane xpkg build --package-root=.package/configuration-proxmox --examples-root=.package/examples/configuration-proxmox --package-file=.package/crossvdc-proxmox.xpkg",
-        `crossplane xpkg push --package-files=.package/function-crossvdc.xpkg ${at("function-crossvdc")}:v${version}`,
-        `crossplane xpkg push --package-files=.package/crossvdc.xpkg ${at("crossvdc")}:v${version}`,
-        `crossplane xpkg push --package-files=.package/crossvdc-proxmox.xpkg ${at("crossvdc-proxmox")}:v${version}`,
-      ],
-    });
-    // Nothing still names the default organisation, and the roots are as valid as the defaults'.
-    const stale = [".package", "package", "compositions", "examples/functions.yaml"].flatMap((d) =>
-      (statSync(join(dir, d)).isDirectory()
-        ? filesUnder(join(dir, d)).map((f) => join(d, f))
-        : [d]
-      ).filter((f) =>
-        /xpkg\.crossplane\.io\/crossvdc\/|crossvdc-function-crossvdc/.test(
-          readFileSync(join(dir, f), "utf8"),
-        ),
-      ),
-    );
-    expect(stale).toEqual([]);
-    for (const b of builds(dir)) expect(packageProblems(dir, b)).toEqual([]);
-  });
+        imageConfig: read(dir, "package/runtime/imageconfig.yaml").spec?.matchImages,
+        commands: pk.out
+          .split("\n")
+          .filter((l) => l.startsWith("  "))
+          .map((l) => l.trim()),
+      };
+      expect(landed).toEqual({
+        settings: { registry: "ghcr.io", org: "alice/platform" },
+        functionRefs: ["alice-platform-function-crossvdc"],
+        coreDependsOn: [at("function-crossvdc")],
+        proxmoxDependsOn: [at("crossvdc"), PROXMOX_PROVIDER.package],
+        functionsYaml: [
+          "alice-platform-function-crossvdc",
+          `${at("function-crossvdc")}:v${version}`,
+        ],
+        imageConfig: [{ type: "Prefix", prefix: at("function-crossvdc") }],
+        commands: [
+          `docker build -t ${at("function-crossvdc")}:v${version} .`,
+          `crossplane xpkg build --package-root=.package/function ` +
+            `--examples-root=.package/examples/function ` +
+            `--embed-runtime-image=${at("function-crossvdc")}:v${version} ` +
+            `--package-file=.package/function-crossvdc.xpkg`,
+          "crossplane xpkg build --package-root=.package/configuration " +
+            "--examples-root=.package/examples/configuration " +
+            "--package-file=.package/crossvdc.xpkg",
+          "crossplane xpkg build --package-root=.package/configuration-proxmox " +
+            "--examples-root=.package/examples/configuration-proxmox " +
+            "--package-file=.package/crossvdc-proxmox.xpkg",
+          `crossplane xpkg push ` +
+            `--package-files=.package/function-crossvdc.xpkg ${at("function-crossvdc")}:v${version}`,
+          `crossplane xpkg push ` +
+            `--package-files=.package/crossvdc.xpkg ${at("crossvdc")}:v${version}`,
+          `crossplane xpkg push ` +
+            `--package-files=.package/crossvdc-proxmox.xpkg ${at("crossvdc-proxmox")}:v${version}`,
+        ],
+      });
+      // Nothing still names the default organisation, and the roots are as valid as the defaults'.
+      const stale = [".package", "package", "compositions", "examples/functions.yaml"].flatMap(
+        (d) =>
+          (statSync(join(dir, d)).isDirectory()
+            ? filesUnder(join(dir, d)).map((f) => join(d, f))
+            : [d]
+          ).filter((f) =>
+            /xpkg\.crossplane\.io\/crossvdc\/|crossvdc-function-crossvdc/.test(
+              readFileSync(join(dir, f), "utf8"),
+            ),
+          ),
+      );
+      expect(stale).toEqual([]);
+      for (const b of builds(dir)) expect(packageProblems(dir, b)).toEqual([]);
+    },
+  );
 
   it.each([
     {

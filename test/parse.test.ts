@@ -50,19 +50,25 @@ describe("parseCached", () => {
     expect(parseCached(vdcSpec, { tenantRef: { name: "acme" } }).data!.quota.cpu).toBe("2");
   });
 
-  it("answers the same for the same value whatever order its keys arrive in (Go writes Struct fields in map order)", () => {
-    const labels = z.record(z.string(), z.string());
-    const first = parseCached(labels, { team: "web", env: "prod", app: "shop" });
-    const second = parseCached(labels, { app: "shop", env: "prod", team: "web" });
-    expect(second).toBe(first);
-    expect(Object.keys(first.data!)).toEqual(["app", "env", "team"]);
-    // A fresh schema seeing the other order first answers the same.
-    const fresh = z.record(z.string(), z.string());
-    expect(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data).toEqual(first.data);
-    expect(
-      Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!),
-    ).toEqual(["app", "env", "team"]);
-  });
+  it(
+    "answers the same for the same value whatever order its keys arrive in (Go writes " +
+      "Struct fields in map order)",
+    () => {
+      const labels = z.record(z.string(), z.string());
+      const first = parseCached(labels, { team: "web", env: "prod", app: "shop" });
+      const second = parseCached(labels, { app: "shop", env: "prod", team: "web" });
+      expect(second).toBe(first);
+      expect(Object.keys(first.data!)).toEqual(["app", "env", "team"]);
+      // A fresh schema seeing the other order first answers the same.
+      const fresh = z.record(z.string(), z.string());
+      expect(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data).toEqual(
+        first.data,
+      );
+      expect(
+        Object.keys(parseCached(fresh, { app: "shop", team: "web", env: "prod" }).data!),
+      ).toEqual(["app", "env", "team"]);
+    },
+  );
 
   it("tells distinct values apart, and the same value in any key order is the same", () => {
     const values: unknown[] = [
@@ -109,14 +115,17 @@ describe("parseCached", () => {
     expect(sameValue(one, { ...other, a: 2 })).toBe(false);
   });
 
-  it("leaves out of the cache what is too large or not JSON-like, and parses it all the same", () => {
-    expect(hashOf({ big: "x".repeat(20_000) })).toBeUndefined();
-    expect(hashOf({ many: Array.from({ length: 20_000 }, (_, i) => i) })).toBeUndefined();
-    expect(hashOf({ when: new Date(0) })).toBeUndefined();
-    expect(hashOf({ n: 1n })).toBeUndefined();
-    expect(hashOf({ ok: "x".repeat(1000) })).toBeTypeOf("number");
-    expect(parseCached(schema, { n: 1, s: "x".repeat(20_000) }).data!.s).toHaveLength(20_000);
-  });
+  it(
+    "leaves out of the cache what is too large " + "or not JSON-like, and parses it all the same",
+    () => {
+      expect(hashOf({ big: "x".repeat(20_000) })).toBeUndefined();
+      expect(hashOf({ many: Array.from({ length: 20_000 }, (_, i) => i) })).toBeUndefined();
+      expect(hashOf({ when: new Date(0) })).toBeUndefined();
+      expect(hashOf({ n: 1n })).toBeUndefined();
+      expect(hashOf({ ok: "x".repeat(1000) })).toBeTypeOf("number");
+      expect(parseCached(schema, { n: 1, s: "x".repeat(20_000) }).data!.s).toHaveLength(20_000);
+    },
+  );
 
   it("answers right when values share a bucket, and keeps a few of them", () => {
     // Strings longer than 8 characters are hashed from their ends: these differ only in the middle.

@@ -111,7 +111,8 @@ const settingsCases: SettingsCase[] = [
     configs: [config({ dns: { ports: ["53"] } })],
     want: {
       fatal:
-        "EnvironmentConfig crossvdc: data.dns.ports[0]: Invalid input: expected number, received string",
+        "EnvironmentConfig crossvdc: data.dns.ports[0]: Invalid input: expected number, " +
+        "received string",
       reason: "WaitingForDependency",
     },
   },
@@ -120,7 +121,8 @@ const settingsCases: SettingsCase[] = [
     configs: [config({ platform: "rancher" })],
     want: {
       fatal:
-        'EnvironmentConfig crossvdc: data.platform: Invalid option: expected one of "kubernetes"|"openshift"',
+        "EnvironmentConfig crossvdc: data.platform: Invalid option: expected one of " +
+        '"kubernetes"|"openshift"',
       reason: "WaitingForDependency",
     },
   },
@@ -137,7 +139,8 @@ const settingsCases: SettingsCase[] = [
     configs: [config({ operators: { cnpg: "CNPG" } })],
     want: {
       fatal:
-        "EnvironmentConfig crossvdc: data.operators.cnpg: must be a DNS-1123 label: lower case alphanumerics and '-', starting and ending alphanumeric",
+        "EnvironmentConfig crossvdc: data.operators.cnpg: must be a DNS-1123 label: " +
+        "lower case alphanumerics and '-', starting and ending alphanumeric",
       reason: "WaitingForDependency",
     },
   },
@@ -146,7 +149,8 @@ const settingsCases: SettingsCase[] = [
     configs: [config({ reservedNamespaces: ["kube-*", "*-system"] })],
     want: {
       fatal:
-        "EnvironmentConfig crossvdc: data.reservedNamespaces[1]: must be a namespace name or a prefix pattern such as openshift-*",
+        "EnvironmentConfig crossvdc: data.reservedNamespaces[1]: must be a namespace " +
+        "name or a prefix pattern such as openshift-*",
       reason: "WaitingForDependency",
     },
   },
@@ -175,13 +179,19 @@ describe("platform settings", () => {
 });
 
 describe("the platform settings examples", () => {
-  it("kubernetes.yaml, the preset in full, renders an example as no EnvironmentConfig does", async () => {
-    const e = exampleRenders().find((r) => r.name === "vdc-acme-prod")!;
-    const withSettings = { ...e, required: [...e.required!, "examples/platform/kubernetes.yaml"] };
-    const [a, b] = await Promise.all([renderExample(e), renderExample(withSettings)]);
-    expect(a.fatal).toBeUndefined();
-    expect(b.documents).toEqual(a.documents);
-  });
+  it(
+    "kubernetes.yaml, the preset in full, renders " + "an example as no EnvironmentConfig does",
+    async () => {
+      const e = exampleRenders().find((r) => r.name === "vdc-acme-prod")!;
+      const withSettings = {
+        ...e,
+        required: [...e.required!, "examples/platform/kubernetes.yaml"],
+      };
+      const [a, b] = await Promise.all([renderExample(e), renderExample(withSettings)]);
+      expect(a.fatal).toBeUndefined();
+      expect(b.documents).toEqual(a.documents);
+    },
+  );
 
   const ajv = new Ajv({ allErrors: true, strict: false });
   const schema = JSON.parse(readFileSync(join(root, PLATFORM_SCHEMA_FILE), "utf8")) as object;
@@ -193,7 +203,8 @@ describe("the platform settings examples", () => {
     ["package/platform/openshift.yaml", PRESETS.openshift],
   ];
   it.each(examples)(
-    "%s is a valid EnvironmentConfig whose data the generated schema accepts and that gives its preset",
+    "%s is a valid EnvironmentConfig whose data the generated schema accepts and that " +
+      "gives its preset",
     (file, preset) => {
       const obj = parse(readFileSync(join(root, file), "utf8")) as KubeObject;
       expect(validateResource(obj)).toEqual([]);

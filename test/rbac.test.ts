@@ -36,7 +36,10 @@ function grant(g: Grants, group: string, resource: string, verbs: string[], name
 const flat = (g: Grants) =>
   [...g.entries()].map(([k, v]) => `${k}: ${[...v].sort().join(",")}`).sort();
 
-/** Groups Crossplane's own ClusterRole covers with verb * (its chart's clusterrole.yaml): Usages among them. */
+/**
+ * Groups Crossplane's own ClusterRole covers with verb * (its chart's
+ * clusterrole.yaml): Usages among them.
+ */
 const CROSSPLANE_OWN = new Set(["protection.crossplane.io"]);
 
 /** Every composed object of every example render. */
@@ -66,7 +69,8 @@ async function derived(): Promise<Grants> {
       if (CROSSPLANE_OWN.has(groupOf(obj.apiVersion))) continue;
       grant(g, groupOf(obj.apiVersion), resourceOf(obj.kind), WRITE);
       const ref = (obj as { roleRef?: { kind?: string; name?: string } }).roleRef;
-      // Binding a role it composed needs no bind: Crossplane holds every rule in it (checked below).
+      // Binding a role it composed needs no bind: Crossplane holds every rule
+      // in it (checked below).
       if (ref?.kind === "ClusterRole" && !composedRoles.has(ref.name))
         grant(g, "rbac.authorization.k8s.io", "clusterroles", ["bind"], ref.name);
       const templates =
@@ -127,7 +131,10 @@ describe("package/rbac ClusterRole", () => {
 
 // ---- every rule names kinds and verbs that exist
 
-/** What the API server serves: crossvdc's XRDs (and their status), and every kind a schema is known for. */
+/**
+ * What the API server serves: crossvdc's XRDs (and their status), and every
+ * kind a schema is known for.
+ */
 function servedResources(): Set<string> {
   const out = new Set<string>();
   for (const x of xrds) for (const r of [x.plural, `${x.plural}/status`]) out.add(`${GROUP}|${r}`);
@@ -213,11 +220,15 @@ describe("every RBAC rule crossvdc ships or composes", () => {
     expect(problems).toEqual([]);
   });
 
-  it("the Tenant's role grants only what Crossplane holds (verb * on crossvdc's XR kinds), so it needs no escalate or bind", () => {
-    for (const { obj } of roles.filter((r) => r.where === "composed"))
-      for (const r of rulesOf(obj)) {
-        expect(r.apiGroups).toEqual([GROUP]);
-        for (const res of r.resources) expect(xrds.map((x) => x.plural)).toContain(res);
-      }
-  });
+  it(
+    "the Tenant's role grants only what Crossplane holds (verb * on crossvdc's XR kinds), " +
+      "so it needs no escalate or bind",
+    () => {
+      for (const { obj } of roles.filter((r) => r.where === "composed"))
+        for (const r of rulesOf(obj)) {
+          expect(r.apiGroups).toEqual([GROUP]);
+          for (const res of r.resources) expect(xrds.map((x) => x.plural)).toContain(res);
+        }
+    },
+  );
 });

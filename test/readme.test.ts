@@ -16,7 +16,10 @@ interface Command {
   heredoc?: string;
 }
 
-/** The commands of the README's ```sh blocks: continuations joined, heredocs kept, comments and `&&` split off. */
+/**
+ * The commands of the README's ```sh blocks: continuations joined, heredocs
+ * kept, comments and `&&` split off.
+ */
 export function readmeCommands(markdown: string): Command[] {
   const out: Command[] = [];
   for (const [, block] of markdown.matchAll(/```sh\n([\s\S]*?)```/g)) {
@@ -68,7 +71,8 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
     pattern: /^npm run package -- --(build|push)$/,
     how: {
       cluster:
-        "needs Docker, the Crossplane CLI and a registry login; test/package.test.ts checks the roots and the commands it prints",
+        "needs Docker, the Crossplane CLI and a registry login; test/package.test.ts " +
+        "checks the roots and the commands it prints",
     },
   },
   {
@@ -80,7 +84,8 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
     how: {
       test: "test/generate.test.ts",
       reason:
-        "checks that what it writes is what is committed; run here with other flags it would rewrite the tree",
+        "checks that what it writes is what is committed; run here with other flags it " +
+        "would rewrite the tree",
     },
   },
   { pattern: /^npm run (demo|render|validate)\b/, how: { run: true } },

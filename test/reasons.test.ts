@@ -22,7 +22,8 @@ const acme = (spec: Record<string, unknown> = {}, name = "acme"): KubeObject => 
 const dev = (spec: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: API,
   kind: "VDC",
-  // The tenant label the admission policy requires (functions/vdc/compose.ts refuses a VDC without it).
+  // The tenant label the admission policy requires (functions/vdc/compose.ts
+  // refuses a VDC without it).
   metadata: {
     name: "acme-dev",
     creationTimestamp: CREATED,

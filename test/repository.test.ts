@@ -12,11 +12,16 @@ import { asExpected, renderRepository, summary, type XRRender } from "../scripts
 const compositionsDir = join(root, "compositions");
 
 const tenant = (name: string, tier = "free") =>
-  `apiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: ${name}}\nspec: {tier: ${tier}, admins: {users: [alice]}}\n`;
+  `apiVersion: crossvdc.io/v1alpha1\nkind: Tenant\nmetadata: {name: ${name}}\nspec: ` +
+  `{tier: ${tier}, admins: {users: [alice]}}\n`;
 const vdc = (name: string, tenantName: string, extra = "") =>
-  `apiVersion: crossvdc.io/v1alpha1\nkind: VDC\nmetadata: {name: ${name}, labels: {crossvdc.io/tenant: ${tenantName}}}\nspec:\n  tenantRef: {name: ${tenantName}}\n${extra}`;
+  `apiVersion: crossvdc.io/v1alpha1\nkind: VDC\nmetadata: {name: ${name}, labels: ` +
+  `{crossvdc.io/tenant: ${tenantName}}}\nspec:\n  tenantRef: ` +
+  `{name: ${tenantName}}\n${extra}`;
 const vm = (name: string, ns: string, size: string) =>
-  `apiVersion: crossvdc.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  size: {instanceType: ${size}}\n  image: {containerDisk: quay.io/containerdisks/fedora:40}\n`;
+  `apiVersion: crossvdc.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: ${name}, ` +
+  `namespace: ${ns}}\nspec:\n  size: {instanceType: ${size}}\n  image: {containerDisk: ` +
+  `quay.io/containerdisks/fedora:40}\n`;
 
 /** A repository in a temporary folder: file name -> content. */
 function repo(files: Record<string, string>): string {
@@ -60,7 +65,8 @@ const cases: Case[] = [
   {
     name: "the examples",
     reason:
-      "the examples are one consistent repository: every XR composes, and each in examples/invalid is refused against it",
+      "the examples are one consistent repository: every XR composes, and each in " +
+      "examples/invalid is refused against it",
     paths: () => [join(root, "examples")],
     expectRefused: () => [join(root, "examples/invalid")],
     ok: true,
@@ -72,7 +78,8 @@ const cases: Case[] = [
       ]);
       expect(text).toMatch(/^VDC acme-dev +composes \d+ resources$/m);
       expect(text).toContain(
-        "VDC acme-staging                    refused, as expected: VDC acme-staging: over the budget of tenant acme",
+        "VDC acme-staging                    refused, as expected: VDC acme-staging: " +
+          "over the budget of tenant acme",
       );
       expect(text).toMatch(/\n10 XR\(s\) compose, 2 refused as expected\n$/);
     },
@@ -80,13 +87,15 @@ const cases: Case[] = [
   {
     name: "VMs over their VDC's quota together",
     reason:
-      "rendered one by one, each of acme-lab's VMs fits; together they do not, and the gate refuses the one charged last",
+      "rendered one by one, each of acme-lab's VMs fits; together they do not, and the " +
+      "gate refuses the one charged last",
     paths: () => [examplesWith("vms/app.yaml", "instanceType: medium", "instanceType: large")],
     expectRefused: (p) => [join(p[0]!, "invalid")],
     ok: false,
     check: (rs, text) => {
       expect(byLabel(rs, "VirtualMachine acme-lab/ubuntu").rendered.fatal).toContain(
-        "over the quota of VDC acme-lab: cpu: asks 1, but VDC acme-lab's spec.quota.cpu is 4 and VMs use 4",
+        "over the quota of VDC acme-lab: cpu: asks 1, but VDC acme-lab's spec.quota.cpu " +
+          "is 4 and VMs use 4",
       );
       expect(text).toMatch(/^VirtualMachine acme-lab\/ubuntu +REFUSED: /m);
       expect(text).toMatch(
@@ -97,7 +106,8 @@ const cases: Case[] = [
   {
     name: "XRD defaults on required resources",
     reason:
-      "VDCs without a quota get the XRD's (cpu 2, memory 4Gi, storage 50Gi, vms 2) from the API server, so the Tenant charges what each VDC charges itself",
+      "VDCs without a quota get the XRD's (cpu 2, memory 4Gi, storage 50Gi, vms 2) from " +
+      "the API server, so the Tenant charges what each VDC charges itself",
     paths: () => [
       repo({ "t.yaml": tenant("t"), "a.yaml": vdc("t-a", "t"), "b.yaml": vdc("t-b", "t") }),
     ],
@@ -127,7 +137,8 @@ const cases: Case[] = [
   {
     name: "a VM reads its VDC's status",
     reason:
-      "a VDC's databases take cpu from its quota (status.databaseDemand, set by the VDC's own render); a VM that fits only without them is refused, as in a cluster",
+      "a VDC's databases take cpu from its quota (status.databaseDemand, set by the " +
+      "VDC's own render); a VM that fits only without them is refused, as in a cluster",
     paths: () => [
       repo({
         "t.yaml": tenant("t"),
@@ -203,7 +214,8 @@ const errorCases: { name: string; reason: string; files: Record<string, string>;
     {
       name: "duplicate object",
       reason:
-        "one object per kind, namespace and name, as in a cluster; the second place names the first",
+        "one object per kind, namespace and name, as in a cluster; the second place " +
+        "names the first",
       files: { "a.yaml": tenant("t"), "b.yaml": tenant("t") },
       error: /b\.yaml: document 1: Tenant t is already defined in .*a\.yaml: document 1$/,
     },
@@ -218,11 +230,13 @@ const errorCases: { name: string; reason: string; files: Record<string, string>;
     {
       name: "observed state without its XR's label",
       reason:
-        "observed state is tied to its XR by the label Crossplane sets; without it render cannot tell whose it is",
+        "observed state is tied to its XR by the label Crossplane sets; without it " +
+        "render cannot tell whose it is",
       files: {
         "t.yaml": tenant("t"),
         "ns.yaml":
-          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-t\n  annotations: {crossplane.io/composition-resource-name: namespace}\n",
+          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-t\n  annotations: " +
+          "{crossplane.io/composition-resource-name: namespace}\n",
       },
       error:
         /ns\.yaml: document 1: Namespace tenant-t has the annotation crossplane\.io\/composition-resource-name of a composed resource but no label crossplane\.io\/composite naming its XR$/,
@@ -230,10 +244,13 @@ const errorCases: { name: string; reason: string; files: Record<string, string>;
     {
       name: "observed state of a missing XR",
       reason:
-        "a composed resource whose XR is not in the repository is stale state, reported rather than ignored",
+        "a composed resource whose XR is not in the repository is stale state, reported " +
+        "rather than ignored",
       files: {
         "ns.yaml":
-          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-t\n  labels: {crossplane.io/composite: t}\n  annotations: {crossplane.io/composition-resource-name: namespace}\n",
+          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-t\n  labels: " +
+          "{crossplane.io/composite: t}\n  annotations: " +
+          "{crossplane.io/composition-resource-name: namespace}\n",
       },
       error:
         /ns\.yaml: document 1: Namespace tenant-t is labelled crossplane\.io\/composite: t, but no XR of that name is in the repository$/,
@@ -309,7 +326,9 @@ describe("render and validate on the command line", () => {
       status: 1,
       out: /^$/,
       err: new RegExp(
-        `^${file}: document 1: unknown kind crossvdc.io/v1alpha1 Vdc: the known kinds of crossvdc.io are crossvdc.io/v1alpha1 Tenant, crossvdc.io/v1alpha1 VDC, crossvdc.io/v1alpha1 VirtualMachine\\n$`,
+        `^${file}: document 1: unknown kind crossvdc.io/v1alpha1 Vdc: the known kinds of ` +
+          `crossvdc.io are crossvdc.io/v1alpha1 Tenant, crossvdc.io/v1alpha1 VDC, ` +
+          `crossvdc.io/v1alpha1 VirtualMachine\\n$`,
       ),
     },
     {
@@ -319,7 +338,9 @@ describe("render and validate on the command line", () => {
       args: [typo],
       status: 1,
       out: new RegExp(
-        `^${file}: document 1: unknown kind crossvdc.io/v1alpha1 Vdc: the known kinds of crossvdc.io are crossvdc.io/v1alpha1 Tenant, crossvdc.io/v1alpha1 VDC, crossvdc.io/v1alpha1 VirtualMachine\\n`,
+        `^${file}: document 1: unknown kind crossvdc.io/v1alpha1 Vdc: the known kinds of ` +
+          `crossvdc.io are crossvdc.io/v1alpha1 Tenant, crossvdc.io/v1alpha1 VDC, ` +
+          `crossvdc.io/v1alpha1 VirtualMachine\\n`,
       ),
     },
     {

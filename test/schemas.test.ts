@@ -50,7 +50,9 @@ interface FieldFact {
   file: string;
   version?: string;
   path: string;
-  /** Expected `type` of the node (or "int-or-string"), or "absent" when the field must not exist. */
+  /**
+   * Expected `type` of the node (or "int-or-string"), or "absent" when the field must not exist.
+   */
   type: string;
 }
 
@@ -534,7 +536,8 @@ const families: Family[] = [
           o.spec.ingress[0].ports[0].port = true;
         }),
         errors: [
-          "spec.ingress[0].ports[0].port: must match exactly one of: must be string; must be integer (got boolean true)",
+          "spec.ingress[0].ports[0].port: must match exactly one of: must be string; " +
+            "must be integer (got boolean true)",
         ],
       },
       {
@@ -590,7 +593,8 @@ const families: Family[] = [
           o.spec.instances = "three";
         }),
         errors: [
-          'postgresql.cnpg.io/v1 Cluster pg-main: spec.instances: must be integer (got string "three")',
+          "postgresql.cnpg.io/v1 Cluster pg-main: spec.instances: must be integer (got " +
+            'string "three")',
         ],
       },
       {
@@ -606,7 +610,8 @@ const families: Family[] = [
           o.spec.postgresql.synchronous.number = 0;
         }),
         errors: [
-          "spec.postgresql.synchronous.number: The number of synchronous replicas should be greater than zero",
+          "spec.postgresql.synchronous.number: The number of synchronous replicas should " +
+            "be greater than zero",
         ],
       },
       {
@@ -702,7 +707,8 @@ const families: Family[] = [
           o.spec.insecure = true;
         }),
         errors: [
-          'forklift.konveyor.io/v1beta1 Provider vsphere-dc1: spec.insecure: unknown field "insecure"',
+          "forklift.konveyor.io/v1beta1 Provider vsphere-dc1: spec.insecure: unknown " +
+            'field "insecure"',
         ],
       },
       {
@@ -784,7 +790,8 @@ const families: Family[] = [
           o.spec.template.spec.domain.cpus = 2;
         }),
         errors: [
-          'kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpus: unknown field "cpus"',
+          "kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpus: " +
+            'unknown field "cpus"',
         ],
       },
       {
@@ -985,7 +992,8 @@ describe("dispatch", () => {
       }),
     );
     expect(errors).toEqual([
-      'kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpu.cores: must be integer (got string "two")',
+      "kubevirt.io/v1 VirtualMachine acme-web-1: spec.template.spec.domain.cpu.cores: " +
+        'must be integer (got string "two")',
     ]);
   });
 
@@ -1018,55 +1026,58 @@ describe("dispatch", () => {
     expect(knownKinds()).toContain("forklift.konveyor.io/v1beta1|Plan");
   });
 
-  it("accepts what the API server accepts: int-or-string, nullable, preserved unknown fields", () => {
-    // int-or-string quantity as an integer
-    expect(
-      validateResource(
-        variant(dataVolume, (o) => {
-          o.spec.storage.resources.requests.storage = 21474836480;
-        }),
-      ),
-    ).toEqual([]);
-    // nullable: KubeVirt's template metadata
-    expect(
-      validateResource(
-        variant(kubevirtVM, (o) => {
-          o.spec.template.metadata = null;
-        }),
-      ),
-    ).toEqual([]);
-    // creationTimestamp: null as serialisers emit it
-    expect(
-      validateResource(
-        variant(cnpgCluster, (o) => {
-          o.metadata.creationTimestamp = null;
-        }),
-      ),
-    ).toEqual([]);
-    // the XRD's openAPIV3Schema preserves unknown fields
-    expect(
-      validateResource(
-        variant(xrdV2, (o) => {
-          o.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.anything = {
-            type: "integer",
-            "x-whatever": 1,
-          };
-        }),
-      ),
-    ).toEqual([]);
-    // free-form function input in a Composition step (embedded resource)
-    expect(
-      validateResource(
-        variant(composition, (o) => {
-          o.spec.pipeline[0].input = {
-            apiVersion: "fn.crossvdc.io/v1",
-            kind: "Input",
-            anything: { goes: true },
-          };
-        }),
-      ),
-    ).toEqual([]);
-  });
+  it(
+    "accepts what the API server accepts: " + "int-or-string, nullable, preserved unknown fields",
+    () => {
+      // int-or-string quantity as an integer
+      expect(
+        validateResource(
+          variant(dataVolume, (o) => {
+            o.spec.storage.resources.requests.storage = 21474836480;
+          }),
+        ),
+      ).toEqual([]);
+      // nullable: KubeVirt's template metadata
+      expect(
+        validateResource(
+          variant(kubevirtVM, (o) => {
+            o.spec.template.metadata = null;
+          }),
+        ),
+      ).toEqual([]);
+      // creationTimestamp: null as serialisers emit it
+      expect(
+        validateResource(
+          variant(cnpgCluster, (o) => {
+            o.metadata.creationTimestamp = null;
+          }),
+        ),
+      ).toEqual([]);
+      // the XRD's openAPIV3Schema preserves unknown fields
+      expect(
+        validateResource(
+          variant(xrdV2, (o) => {
+            o.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.anything = {
+              type: "integer",
+              "x-whatever": 1,
+            };
+          }),
+        ),
+      ).toEqual([]);
+      // free-form function input in a Composition step (embedded resource)
+      expect(
+        validateResource(
+          variant(composition, (o) => {
+            o.spec.pipeline[0].input = {
+              apiVersion: "fn.crossvdc.io/v1",
+              kind: "Input",
+              anything: { goes: true },
+            };
+          }),
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it("checks x-kubernetes-list-type: map keys are unique", () => {
     // spec.resources.claims is a list-map keyed by name in the CNPG Cluster CRD
@@ -1083,7 +1094,8 @@ describe("dispatch", () => {
       o.spec.resources = { claims: [{ name: "gpu" }, { name: "gpu" }] };
     });
     expect(validateResource(dup)).toEqual([
-      'postgresql.cnpg.io/v1 Cluster pg-main: spec.resources.claims[1]: duplicate entry with key (name="gpu"), same as spec.resources.claims[0]',
+      "postgresql.cnpg.io/v1 Cluster pg-main: spec.resources.claims[1]: duplicate entry " +
+        'with key (name="gpu"), same as spec.resources.claims[0]',
     ]);
   });
 

@@ -49,7 +49,10 @@ interface Planted {
 }
 const planted: Planted[] = [];
 
-/** A fresh secret value that must not leak beyond `where`. Alphanumerics and '-' only, so no escaping hides it. */
+/**
+ * A fresh secret value that must not leak beyond `where`. Alphanumerics and '-'
+ * only, so no escaping hides it.
+ */
 function plant(label: string, where: Where): string {
   const value = `S3CRET-${label.replace(/[^A-Za-z0-9]/g, "")}-${RUN}-${planted.length}`;
   planted.push({ label, value, where });
@@ -121,7 +124,10 @@ interface Case {
   expect: "composed" | "fatal" | "any";
 }
 
-/** Builds the request Crossplane would send once it fetched what the function asked for, with pipeline credentials and connection details planted. */
+/**
+ * Builds the request Crossplane would send once it fetched what the function
+ * asked for, with pipeline credentials and connection details planted.
+ */
 function completeRequest(
   name: string,
   xr: KubeObject,
@@ -172,7 +178,8 @@ const skipped: string[] = [];
     Array.isArray((xr?.spec as { clusters?: unknown } | undefined)?.clusters);
   if (!tenant || !xr || !hasClusters)
     skipped.push(
-      "Tenant managed-cluster tokens: no Tenant spec.clusters or no example with clusters (examples/tenants/globex.yaml)",
+      "Tenant managed-cluster tokens: no Tenant spec.clusters or no example with " +
+        "clusters (examples/tenants/globex.yaml)",
     );
   else {
     const pool = [
@@ -214,7 +221,8 @@ const skipped: string[] = [];
     ?.sources;
   if (!vdc || !xr || !specKeys(vdc.spec).includes("migration") || !sources?.length)
     skipped.push(
-      "VDC migration credentials: no VDC spec.migration.sources or no example using it (examples/vdcs/acme-dev.yaml)",
+      "VDC migration credentials: no VDC spec.migration.sources or no example using it " +
+        "(examples/vdcs/acme-dev.yaml)",
     );
   else {
     const creds = plantSecrets(
@@ -263,7 +271,8 @@ const skipped: string[] = [];
   const vms = vm ? load("examples/vms").filter((o) => o.kind === "VirtualMachine") : [];
   if (!vm || vms.length === 0)
     skipped.push(
-      "VirtualMachine cloudInit: VirtualMachine is not registered or has no example in examples/vms",
+      "VirtualMachine cloudInit: VirtualMachine is not registered or has no example in " +
+        "examples/vms",
     );
   else {
     const pool = load(
@@ -276,16 +285,22 @@ const skipped: string[] = [];
       const c = structuredClone(x);
       const spec = c.spec as { cloudInit?: Record<string, unknown> };
       spec.cloudInit = {
-        userData: `#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      password: ${plant(`${label}-userdata-password`, "secret-or-snippet")}\nwrite_files:\n  - path: /etc/app/token\n    content: ${plant(`${label}-userdata-token`, "secret-or-snippet")}\n`,
+        userData:
+          `#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      ` +
+          `password: ${plant(`${label}-userdata-password`, "secret-or-snippet")}\nwrite_files:\n  ` +
+          `- path: /etc/app/token\n    ` +
+          `content: ${plant(`${label}-userdata-token`, "secret-or-snippet")}\n`,
         sshKeys: [
-          `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ${plant(`${label}-sshkey-comment`, "configured")}@acme.example`,
+          `ssh-ed25519 ` +
+            `AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ${plant(`${label}-sshkey-comment`, "configured")}@acme.example`,
         ],
       };
       return c;
     };
     for (const x of vms) {
       const name = `vm-${x.metadata?.name}`;
-      // What a previous reconcile composed, observed back: the cloud-init Secret with its user data.
+      // What a previous reconcile composed, observed back: the cloud-init
+      // Secret with its user data.
       const observedSecret: KubeObject = {
         apiVersion: "v1",
         kind: "Secret",
@@ -351,7 +366,8 @@ const skipped: string[] = [];
   }
 }
 
-// ---- the server, the calls, the scan -------------------------------------------------------------
+// ---- the server, the calls, the scan
+// -------------------------------------------------------------
 
 const ROOT = root;
 const fmt = (ps: Planted[]) => ps.map((p) => p.label).join(", ");
@@ -419,18 +435,21 @@ describe.each(Object.keys(CODECS))("secrets, --codec=%s", (codec) => {
     expect(fmt(leaks(proc.stderr()))).toBe("");
   });
 
-  it("no planted value in any response's XR status, results, conditions, meta or requirements", () => {
-    for (const { c, rsp } of answers) {
-      const outside = {
-        composite: rsp!.desired?.composite,
-        results: rsp!.results,
-        conditions: rsp!.conditions,
-        meta: rsp!.meta,
-        requirements: rsp!.requirements,
-      };
-      expect(fmt(leaks(JSON.stringify(outside))), c.name).toBe("");
-    }
-  });
+  it(
+    "no planted value in any response's XR status, results, conditions, meta or " + "requirements",
+    () => {
+      for (const { c, rsp } of answers) {
+        const outside = {
+          composite: rsp!.desired?.composite,
+          results: rsp!.results,
+          conditions: rsp!.conditions,
+          meta: rsp!.meta,
+          requirements: rsp!.requirements,
+        };
+        expect(fmt(leaks(JSON.stringify(outside))), c.name).toBe("");
+      }
+    },
+  );
 
   it("a planted value appears in a desired resource only where the API puts it by design", () => {
     for (const { c, rsp } of answers) {
@@ -442,21 +461,25 @@ describe.each(Object.keys(CODECS))("secrets, --codec=%s", (codec) => {
     }
   });
 
-  it("the scan sees through base64: by-design carriers are found (a control, so a silent scan means something)", () => {
-    const carried = answers.flatMap(({ rsp }) =>
-      Object.values(rsp!.desired?.resources ?? {}).flatMap((r) =>
-        leaks(JSON.stringify(r.resource)),
-      ),
-    );
-    const carriedLabels = new Set(carried.map((p) => p.label));
-    if (answers.some((a) => a.c.name === "tenant-clusters"))
-      expect([...carriedLabels].some((l) => l.startsWith("cluster-token-token"))).toBe(true);
-    if (answers.some((a) => a.c.name.startsWith("vm-") && a.c.expect === "composed"))
-      expect([...carriedLabels].some((l) => l.includes("userdata"))).toBe(true);
-    expect(leaks(`{"data":{"x":"${b64(`#cloud-config\n${planted[0]!.value}\n`)}"}}`)).toContain(
-      planted[0],
-    );
-  });
+  it(
+    "the scan sees through base64: by-design carriers are found (a control, so a silent " +
+      "scan means something)",
+    () => {
+      const carried = answers.flatMap(({ rsp }) =>
+        Object.values(rsp!.desired?.resources ?? {}).flatMap((r) =>
+          leaks(JSON.stringify(r.resource)),
+        ),
+      );
+      const carriedLabels = new Set(carried.map((p) => p.label));
+      if (answers.some((a) => a.c.name === "tenant-clusters"))
+        expect([...carriedLabels].some((l) => l.startsWith("cluster-token-token"))).toBe(true);
+      if (answers.some((a) => a.c.name.startsWith("vm-") && a.c.expect === "composed"))
+        expect([...carriedLabels].some((l) => l.includes("userdata"))).toBe(true);
+      expect(leaks(`{"data":{"x":"${b64(`#cloud-config\n${planted[0]!.value}\n`)}"}}`)).toContain(
+        planted[0],
+      );
+    },
+  );
 
   it.each([
     "Tenant managed-cluster tokens",

@@ -274,65 +274,76 @@ describe.each(Object.keys(CODECS) as CodecName[])("insecure server, --codec=%s",
     await h?.shutdown();
   });
 
-  it("answers an insecure client; an unknown kind is one Fatal result naming the kind", async () => {
-    expectWidgetFatal(await call(c, widget()));
-  });
+  it(
+    "answers an insecure client; an unknown " + "kind is one Fatal result naming the kind",
+    async () => {
+      expectWidgetFatal(await call(c, widget()));
+    },
+  );
 
-  it("rejects a message over --max-recv-message-size with RESOURCE_EXHAUSTED and keeps serving", async () => {
-    const big = RunFunctionRequest.fromPartial({
-      observed: {
-        composite: {
-          resource: {
-            apiVersion: "example.org/v1",
-            kind: "Widget",
-            metadata: { name: "w" },
-            spec: { blob: "x".repeat(2 * 1024 * 1024) },
+  it(
+    "rejects a message over --max-recv-message-size with RESOURCE_EXHAUSTED and keeps " + "serving",
+    async () => {
+      const big = RunFunctionRequest.fromPartial({
+        observed: {
+          composite: {
+            resource: {
+              apiVersion: "example.org/v1",
+              kind: "Widget",
+              metadata: { name: "w" },
+              spec: { blob: "x".repeat(2 * 1024 * 1024) },
+            },
           },
         },
-      },
-    });
-    const err = await call(c, big).then(
-      () => undefined,
-      (e: grpc.ServiceError) => e,
-    );
-    expect(err).toBeDefined();
-    expect(err!.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expectWidgetFatal(await call(c, widget()));
-  });
-
-  it("answers bytes that are not a RunFunctionRequest with INTERNAL, echoing none of them, and keeps serving", async () => {
-    const RawCtor = grpc.makeGenericClientConstructor(
-      {
-        runFunction: {
-          ...FunctionRunnerServiceService.runFunction,
-          requestSerialize: (b: Buffer) => b,
-        },
-      },
-      "apiextensions.fn.proto.v1.FunctionRunnerService",
-    ) as unknown as new (
-      address: string,
-      creds: grpc.ChannelCredentials,
-    ) => grpc.Client & {
-      runFunction(
-        req: Buffer,
-        opts: grpc.CallOptions,
-        cb: (err: grpc.ServiceError | null) => void,
-      ): void;
-    };
-    const raw = new RawCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
-    try {
-      // Field 2 (observed), length-delimited, claiming 100 bytes where 9 follow, a "password" among them.
-      const garbage = Buffer.concat([Buffer.from([0x12, 100]), Buffer.from("password1")]);
-      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
-        raw.runFunction(garbage, { deadline: Date.now() + 20_000 }, resolve),
+      });
+      const err = await call(c, big).then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
       );
-      expect(err?.code).toBe(grpc.status.INTERNAL);
-      expect(err?.details).toBe("Error deserializing request");
-    } finally {
-      raw.close();
-    }
-    expectWidgetFatal(await call(c, widget()));
-  });
+      expect(err).toBeDefined();
+      expect(err!.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expectWidgetFatal(await call(c, widget()));
+    },
+  );
+
+  it(
+    "answers bytes that are not a RunFunctionRequest with INTERNAL, echoing none of them, " +
+      "and keeps serving",
+    async () => {
+      const RawCtor = grpc.makeGenericClientConstructor(
+        {
+          runFunction: {
+            ...FunctionRunnerServiceService.runFunction,
+            requestSerialize: (b: Buffer) => b,
+          },
+        },
+        "apiextensions.fn.proto.v1.FunctionRunnerService",
+      ) as unknown as new (
+        address: string,
+        creds: grpc.ChannelCredentials,
+      ) => grpc.Client & {
+        runFunction(
+          req: Buffer,
+          opts: grpc.CallOptions,
+          cb: (err: grpc.ServiceError | null) => void,
+        ): void;
+      };
+      const raw = new RawCtor(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure());
+      try {
+        // Field 2 (observed), length-delimited, claiming 100 bytes where 9
+        // follow, a "password" among them.
+        const garbage = Buffer.concat([Buffer.from([0x12, 100]), Buffer.from("password1")]);
+        const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+          raw.runFunction(garbage, { deadline: Date.now() + 20_000 }, resolve),
+        );
+        expect(err?.code).toBe(grpc.status.INTERNAL);
+        expect(err?.details).toBe("Error deserializing request");
+      } finally {
+        raw.close();
+      }
+      expectWidgetFatal(await call(c, widget()));
+    },
+  );
 
   it("answers a Fatal result instead of crashing when the function throws", async () => {
     const h2 = await startServer({
@@ -440,60 +451,65 @@ describe("main.ts", () => {
     expect(p.stderr()).toContain("--max-recv-message-size");
   }, 60_000);
 
-  it("logs levels as words, the XR's namespace on its lines, and the shutdown in the order it happens", async () => {
-    const p = runMain(["--insecure", "--address", "127.0.0.1:0"]);
-    try {
-      const started = await waitFor(
-        () => logLines(p.stdout()).find((l) => l.msg === "function server started"),
-        60_000,
-        `startup log line (stderr: ${p.stderr()})`,
-      );
-      expect(started.port).toBeGreaterThan(0);
-      expect(started.tls).toBe("insecure");
-      const c = new ClientCtor(
-        `127.0.0.1:${Number(started.port)}`,
-        grpc.credentials.createInsecure(),
-      );
-      const namespaced = RunFunctionRequest.fromPartial({
-        observed: {
-          composite: {
-            resource: {
-              apiVersion: "example.org/v1",
-              kind: "Widget",
-              metadata: { name: "w", namespace: "team-a" },
+  it(
+    "logs levels as words, the XR's namespace on its lines, and the shutdown in the order " +
+      "it happens",
+    async () => {
+      const p = runMain(["--insecure", "--address", "127.0.0.1:0"]);
+      try {
+        const started = await waitFor(
+          () => logLines(p.stdout()).find((l) => l.msg === "function server started"),
+          60_000,
+          `startup log line (stderr: ${p.stderr()})`,
+        );
+        expect(started.port).toBeGreaterThan(0);
+        expect(started.tls).toBe("insecure");
+        const c = new ClientCtor(
+          `127.0.0.1:${Number(started.port)}`,
+          grpc.credentials.createInsecure(),
+        );
+        const namespaced = RunFunctionRequest.fromPartial({
+          observed: {
+            composite: {
+              resource: {
+                apiVersion: "example.org/v1",
+                kind: "Widget",
+                metadata: { name: "w", namespace: "team-a" },
+              },
             },
           },
-        },
-      });
-      try {
-        expectWidgetFatal(await call(c, namespaced));
+        });
+        try {
+          expectWidgetFatal(await call(c, namespaced));
+        } finally {
+          c.close();
+        }
+        p.child.kill("SIGTERM");
+        const { code, signal } = await p.exited;
+        expect(signal).toBeNull();
+        expect(code).toBe(0);
+        const lines = logLines(p.stdout());
+        expect(lines.map((l) => [l.level, l.msg])).toEqual([
+          ["info", "function server started"],
+          ["warn", "RunFunction returned a fatal result"],
+          ["info", "shutting down: refusing new calls, waiting for in-flight calls"],
+          ["info", "in-flight calls finished"],
+          ["info", "function server stopped"],
+        ]);
+        expect(lines[1]).toMatchObject({
+          kind: "Widget",
+          name: "w",
+          namespace: "team-a",
+          reason: "InternalError",
+        });
+        expect(lines[2]).toMatchObject({ signal: "SIGTERM" });
+        expect(lines[4]).toMatchObject({ exitCode: 0 });
       } finally {
-        c.close();
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
       }
-      p.child.kill("SIGTERM");
-      const { code, signal } = await p.exited;
-      expect(signal).toBeNull();
-      expect(code).toBe(0);
-      const lines = logLines(p.stdout());
-      expect(lines.map((l) => [l.level, l.msg])).toEqual([
-        ["info", "function server started"],
-        ["warn", "RunFunction returned a fatal result"],
-        ["info", "shutting down: refusing new calls, waiting for in-flight calls"],
-        ["info", "in-flight calls finished"],
-        ["info", "function server stopped"],
-      ]);
-      expect(lines[1]).toMatchObject({
-        kind: "Widget",
-        name: "w",
-        namespace: "team-a",
-        reason: "InternalError",
-      });
-      expect(lines[2]).toMatchObject({ signal: "SIGTERM" });
-      expect(lines[4]).toMatchObject({ exitCode: 0 });
-    } finally {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 
   it("npm start: SIGTERM to npm stops the server too", async () => {
     const npm = spawn("npm", ["start", "--", "--insecure", "--address", "127.0.0.1:0"], {

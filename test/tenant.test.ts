@@ -139,7 +139,9 @@ const kept = {
   namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "tenant-acme" } },
 };
 const quantity = (field: string) =>
-  `Tenant acme: invalid spec: ${field}: Invalid string: must match pattern /^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; ${field}: must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)`;
+  `Tenant acme: invalid spec: ${field}: Invalid string: must match pattern ` +
+  `/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; ${field}: ` +
+  `must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)`;
 const acmeVDC = (name: string, quota: Record<string, unknown>, created: string) =>
   vdc({ name, spec: { quota }, created });
 const longName = "a".repeat(57);
@@ -148,7 +150,8 @@ describe("Tenant composer", () => {
   runCases({
     Composes: {
       reason:
-        "A tenant composes its namespace, the admins' binding and the isolation policies, and reports the budget of its tier",
+        "A tenant composes its namespace, the admins' binding and the isolation " +
+        "policies, and reports the budget of its tier",
       xr: tenant({ spec: { admins: { groups: ["acme-admins"], users: ["alice"] } } }),
       required: noVDCs,
       want: {
@@ -252,7 +255,8 @@ describe("Tenant composer", () => {
     },
     BudgetOldestFirst: {
       reason:
-        "The budget charges the tenant's VDCs oldest first, skips one that does not fit and ignores other tenants'",
+        "The budget charges the tenant's VDCs oldest first, skips one that does not fit " +
+        "and ignores other tenants'",
       xr: tenant({
         spec: { ...alice, tier: "professional", quota: { cpu: "10", memory: "20Gi" } },
       }),
@@ -273,7 +277,8 @@ describe("Tenant composer", () => {
             { cpu: "4", memory: "1Gi", storage: "1Gi", vms: 1 },
             "2026-01-03T00:00:00Z",
           ),
-          // Labelled for acme by mistake (made before the admission policy): charged to its tenantRef only.
+          // Labelled for acme by mistake (made before the admission policy):
+          // charged to its tenantRef only.
           vdc({
             name: "other-dev",
             tenant: "other",
@@ -334,7 +339,8 @@ describe("Tenant composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            'Tenant acme: invalid spec: spec.tier: Invalid option: expected one of "demo"|"free"|"professional"|"enterprise"',
+            "Tenant acme: invalid spec: spec.tier: Invalid option: expected one of " +
+            '"demo"|"free"|"professional"|"enterprise"',
         },
       },
     },
@@ -361,7 +367,8 @@ describe("Tenant composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, received number",
+            "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, " +
+            "received number",
         },
       },
     },
@@ -385,7 +392,9 @@ describe("Tenant composer", () => {
       want: {
         fatal: {
           reason: "InvalidSpec",
-          message: `Tenant ${longName}: metadata.name: must be at most 56 characters, so that namespace tenant-${longName} is a valid name`,
+          message:
+            `Tenant ${longName}: metadata.name: must be at most 56 characters, so that ` +
+            `namespace tenant-${longName} is a valid name`,
         },
       },
     },

@@ -102,7 +102,10 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
   });
 }
 
-/** A stand-in for raw.githubusercontent.com on loopback: serves the pinned files at <repository>/<ref>/<path>. */
+/**
+ * A stand-in for raw.githubusercontent.com on loopback: serves the pinned files
+ * at <repository>/<ref>/<path>.
+ */
 function mirror(tamper?: Pin): Promise<{ server: Server; url: string; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
@@ -182,7 +185,10 @@ const cases: ScriptCase[] = [
     source: "tampered mirror",
     status: 1,
     says: new RegExp(
-      `refused http://127\\.0\\.0\\.1:\\d+/${tampered.repository}/${tampered.ref}/${tampered.path}: its sha256 is [0-9a-f]{64}, not the ${tampered.sha256} pinned in schemas/upstream\\.yaml\\. Run \`npm run schemas\``,
+      `refused ` +
+        `http://127\\.0\\.0\\.1:\\d+/${tampered.repository}/${tampered.ref}/${tampered.path}: ` +
+        `its sha256 is [0-9a-f]{64}, not the ${tampered.sha256} pinned in ` +
+        `schemas/upstream\\.yaml\\. Run \`npm run schemas\``,
     ),
     fetched: -1, // some, in parallel
     cacheComplete: false,

@@ -78,7 +78,8 @@ describe("VDC composer", () => {
   runCases({
     Defaults: {
       reason:
-        "From defaults a VDC composes its namespace, quota, limits, isolation and the tenant admins' binding (no empty bindings for editors or viewers)",
+        "From defaults a VDC composes its namespace, quota, limits, isolation and the " +
+        "tenant admins' binding (no empty bindings for editors or viewers)",
       xr: vdc(),
       required: { tenant: [TENANT], vdcs: [vdc()] },
       want: {
@@ -246,7 +247,8 @@ describe("VDC composer", () => {
     },
     UsageAndReady: {
       reason:
-        "Usage and percentages come from the observed ResourceQuota; the VDC is Ready once everything is, with one event",
+        "Usage and percentages come from the observed ResourceQuota; the VDC is Ready " +
+        "once everything is, with one event",
       xr: vdc({ spec: { network: { isolation: "open" } } }),
       observed: observedOpen(),
       required: alone,
@@ -276,13 +278,15 @@ describe("VDC composer", () => {
     },
     OverBudgetCPU: {
       reason:
-        "A VDC over the tenant's budget is refused, naming the figure, what is left, who holds it and the excess",
+        "A VDC over the tenant's budget is refused, naming the figure, what is left, who " +
+        "holds it and the excess",
       ...admitting(acmeNew({ quota: { cpu: "4", memory: "1Gi", storage: "1Gi", vms: 1 } })),
       want: {
         fatal: {
           reason: "OverBudget",
           message:
-            "VDC acme-new: over the budget of tenant acme: spec.quota.cpu: asks 4 but tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 2",
+            "VDC acme-new: over the budget of tenant acme: spec.quota.cpu: asks 4 but " +
+            "tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 2",
         },
       },
     },
@@ -293,7 +297,10 @@ describe("VDC composer", () => {
         fatal: {
           reason: "OverBudget",
           message:
-            "VDC acme-new: over the budget of tenant acme: spec.quota.memory: asks 9Gi but tenant acme has 8Gi of 64Gi left (held by acme-dev, acme-prod); over by 1Gi; spec.quota.vms: asks 3 but tenant acme has 2 of 20 left (held by acme-dev, acme-prod); over by 1",
+            "VDC acme-new: over the budget of tenant acme: spec.quota.memory: asks 9Gi " +
+            "but tenant acme has 8Gi of 64Gi left (held by acme-dev, acme-prod); over by " +
+            "1Gi; spec.quota.vms: asks 3 but tenant acme has 2 of 20 left (held by " +
+            "acme-dev, acme-prod); over by 1",
         },
       },
     },
@@ -314,19 +321,25 @@ describe("VDC composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC globex-dev: metadata.name: must start with \"acme-\" (the tenant's name), so tenants cannot take each other's names",
+            'VDC globex-dev: metadata.name: must start with "acme-" (the tenant\'s ' +
+            "name), so tenants cannot take each other's names",
         },
       },
     },
     NoTenantLabel: {
       reason:
-        "A VDC without the tenant label (made before the admission policy) would be invisible to its siblings: refused, what it composed kept",
+        "A VDC without the tenant label (made before the admission policy) would be " +
+        "invisible to its siblings: refused, what it composed kept",
       ...admitting(vdc({ name: "acme-new", labels: {} })),
       want: {
         fatal: {
           reason: "InvalidSpec",
           message:
-            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be ' +
+            '"acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label ' +
+            "for the budget, and the admission policy requires it. Label the VDC (kubectl " +
+            "label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed " +
+            "stays as it is until then",
         },
       },
     },
@@ -337,7 +350,11 @@ describe("VDC composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed stays as it is until then',
+            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must ' +
+            'be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this ' +
+            "label for the budget, and the admission policy requires it. Label the VDC " +
+            "(kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it " +
+            "composed stays as it is until then",
         },
       },
     },
@@ -348,7 +365,8 @@ describe("VDC composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-new: invalid spec: spec.network.allowEgress[0].cidr: must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8",
+            "VDC acme-new: invalid spec: spec.network.allowEgress[0].cidr: must be an " +
+            "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
         },
       },
     },
@@ -370,7 +388,8 @@ describe("VDC composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            'VDC acme-new: invalid spec: spec.network.allowFromNamespaces[1]: duplicate namespace "a" (also at index 0)',
+            "VDC acme-new: invalid spec: spec.network.allowFromNamespaces[1]: duplicate " +
+            'namespace "a" (also at index 0)',
         },
       },
     },
@@ -381,7 +400,10 @@ describe("VDC composer", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-new: invalid spec: spec.backend.providerConfigRef: required when type is proxmox; spec.backend.node: required when type is proxmox; spec.backend.datastore: required when type is proxmox; spec.backend.bridge: required when type is proxmox",
+            "VDC acme-new: invalid spec: spec.backend.providerConfigRef: required when " +
+            "type is proxmox; spec.backend.node: required when type is proxmox; " +
+            "spec.backend.datastore: required when type is proxmox; spec.backend.bridge: " +
+            "required when type is proxmox",
         },
       },
     },
@@ -416,7 +438,8 @@ describe("VDC composer", () => {
         fatal: {
           reason: "OverBudget",
           message:
-            "VDC acme-greedy: over the budget of tenant acme: spec.quota.cpu: asks 15 but tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 13",
+            "VDC acme-greedy: over the budget of tenant acme: spec.quota.cpu: asks 15 " +
+            "but tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 13",
         },
       },
     },
@@ -436,7 +459,9 @@ describe("VDC composer", () => {
         fatal: {
           reason: "OverBudget",
           message:
-            "VDC acme-fourth: over the budget of tenant acme: number of VDCs: asks 1 but tenant acme has 0 of 3 left (held by acme-dev, acme-prod, acme-third); over by 1",
+            "VDC acme-fourth: over the budget of tenant acme: number of VDCs: asks 1 but " +
+            "tenant acme has 0 of 3 left (held by acme-dev, acme-prod, acme-third); over " +
+            "by 1",
         },
       },
     },

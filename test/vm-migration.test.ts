@@ -105,7 +105,8 @@ function req(x: KubeObject, o: With = {}): RequestParts {
   };
 }
 
-// ------------------------------------------------------------------ what Forklift and KubeVirt write
+// ------------------------------------------------------------------ what
+// Forklift and KubeVirt write
 
 const PLAN_UID = "3f1c9a52-6d0e-4b7a-9f3e-1a2b3c4d5e01";
 const MIGRATION_UID = "7a0e4c11-2b3d-4e5f-8a9b-0c1d2e3f4a02";
@@ -150,7 +151,10 @@ const cond = (
 });
 const READY = cond("Ready", "Required", "The migration plan is ready.");
 
-/** A composed Plan as the API server returns it: metadata, CRD defaults and the status Forklift wrote. */
+/**
+ * A composed Plan as the API server returns it: metadata, CRD defaults and the
+ * status Forklift wrote.
+ */
 function observedPlan(
   composed: KubeObject,
   status: Record<string, unknown>,
@@ -308,7 +312,9 @@ const planStatus = {
           error: {
             phase: "CreateDataVolumes",
             reasons: [
-              'Get "https://svc-mtv:hunter2-vsphere@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp 10.20.0.5:443: i/o timeout',
+              "Get " +
+                '"https://svc-mtv:hunter2-vsphere@vcenter.acme.example/sdk/vimServiceVersions.xml": ' +
+                "dial tcp 10.20.0.5:443: i/o timeout",
             ],
           },
           conditions: [
@@ -373,7 +379,10 @@ const migrationStatus = {
   },
 };
 
-/** The VM Forklift created (pkg/controller/plan/kubevirt.go): named by targetName, labelled with the plan, migration and source VM. */
+/**
+ * The VM Forklift created (pkg/controller/plan/kubevirt.go): named by
+ * targetName, labelled with the plan, migration and source VM.
+ */
 function migratedVM(runStrategy: "Always" | "Halted", status: Record<string, unknown>): KubeObject {
   return {
     apiVersion: "kubevirt.io/v1",
@@ -488,7 +497,8 @@ const VMI: KubeObject = {
   },
 };
 
-// ------------------------------------------------------------------ the composed Plan and Migration
+// ------------------------------------------------------------------ the
+// composed Plan and Migration
 
 const PLAN: KubeObject = {
   apiVersion: FORKLIFT,
@@ -590,18 +600,28 @@ const ADOPTED_STATUS = {
   },
 };
 const CHANGE_TAIL =
-  "Only cutover may still change: put the rest back as it was, and create a new VirtualMachine to migrate another VM";
+  "Only cutover may still change: put the rest back as it was, and create a new " +
+  "VirtualMachine to migrate another VM";
 const changed = (now: string) =>
-  `VirtualMachine acme-dev/legacy-erp: spec.source.migration: a started migration cannot be changed: this VirtualMachine migrates VM id vm-2041 from source vcenter, warm, not ${now}. ${CHANGE_TAIL}`;
+  `VirtualMachine acme-dev/legacy-erp: spec.source.migration: a started migration cannot ` +
+  `be changed: this VirtualMachine migrates VM id vm-2041 from source vcenter, warm, ` +
+  `not ${now}. ${CHANGE_TAIL}`;
 const REMOVED =
-  "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this VirtualMachine's VM was migrated by Forklift (Migration acme-dev/legacy-erp) and a started migration cannot be removed: a VM made from spec.image would be composed over the migrated one. Put spec.source.migration back as it was; create a new VirtualMachine for a VM made from an image";
+  "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this VirtualMachine's VM " +
+  "was migrated by Forklift (Migration acme-dev/legacy-erp) and a started migration " +
+  "cannot be removed: a VM made from spec.image would be composed over the migrated one. " +
+  "Put spec.source.migration back as it was; create a new VirtualMachine for a VM made " +
+  "from an image";
 const FROM_IMAGE = { size: { cpu: 2, memory: "8Gi" }, image: { url: FEDORA } };
 const FOREIGN = {
   ...RUNNING_VM,
   metadata: { name: "legacy-erp", namespace: "acme-dev", labels: { app: "legacy-erp" } },
 };
 const WAITS =
-  "A KubeVirt VirtualMachine acme-dev/legacy-erp exists that Forklift did not migrate from this source VM, and the migrated VM is created under this VirtualMachine's name: the Migration waits until the name is free. If it is the VM an earlier VirtualMachine migrated, refer to the source VM by vm.id to adopt it";
+  "A KubeVirt VirtualMachine acme-dev/legacy-erp exists that Forklift did not migrate " +
+  "from this source VM, and the migrated VM is created under this VirtualMachine's name: " +
+  "the Migration waits until the name is free. If it is the VM an earlier VirtualMachine " +
+  "migrated, refer to the source VM by vm.id to adopt it";
 const pending = (message: string) => ({
   ...BASE,
   phase: "Provisioning",
@@ -653,7 +673,8 @@ const ignored = (cel: string) => ({
   passwordShown: false,
 });
 const DISKS_CEL =
-  "spec: spec.disks and spec.deleteDisks do not apply to a migrated VM: Forklift brings the source VM's disks";
+  "spec: spec.disks and spec.deleteDisks do not apply to a migrated VM: Forklift brings " +
+  "the source VM's disks";
 // Determinism: legacy-erp beside a and b.
 const SELF = xr(warmById, { created: "2026-02-10T07:00:00Z" });
 const OTHERS = ["a", "b"].map((n, i) =>
@@ -680,7 +701,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       // The Plan
       ComposesPlan: {
         reason:
-          "A migrating VM composes a Plan for the one VM into the VDC namespace, through the source's Provider and maps, and no KubeVirt VM",
+          "A migrating VM composes a Plan for the one VM into the VDC namespace, through " +
+          "the source's Provider and maps, and no KubeVirt VM",
         ...req(xr(warmById)),
         want: {
           results: [],
@@ -846,7 +868,9 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       StartsOnceValidated: {
         reason:
-          "A Migration starts the Plan once Forklift has validated it as composed (Ready, generation observed); the Plan is re-emitted as composed, as nothing has started",
+          "A Migration starts the Plan once Forklift has validated it as composed " +
+          "(Ready, generation observed); the Plan is re-emitted as composed, as nothing " +
+          "has started",
         ...req(xr(warmById), { observed: { plan: plan(planStatus.ready) } }),
         want: {
           results: [],
@@ -873,7 +897,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       NotStartedBlocked: {
         reason:
-          "A blocked Plan is not started; the status gives the Critical and Error conditions with their items, warnings left out",
+          "A blocked Plan is not started; the status gives the Critical and Error " +
+          "conditions with their items, warnings left out",
         ...req(xr(warmById), { observed: { plan: plan(planStatus.blocked) } }),
         want: {
           results: [],
@@ -927,7 +952,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       SaysWhatVDCReports: {
         reason:
-          "While Forklift has nothing to say, the status says what the VDC reports about the source",
+          "While Forklift has nothing to say, the status says what the VDC reports about " +
+          "the source",
         ...req(xr(warmById), {
           vdc: {
             ...DEV,
@@ -943,7 +969,8 @@ describe("VirtualMachine.spec.source.migration", () => {
                     networkMap: "vcenter-network",
                     storageMap: "vcenter-storage",
                     waiting:
-                      "waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials",
+                      "waiting for Secret acme-dev/vcenter-credentials: create it with " +
+                      "the vsphere credentials",
                   },
                 ],
               },
@@ -954,7 +981,8 @@ describe("VirtualMachine.spec.source.migration", () => {
           migrationStatus: {
             phase: "Pending",
             message:
-              "migration source vcenter of the VDC is waiting for Secret acme-dev/vcenter-credentials: create it with the vsphere credentials",
+              "migration source vcenter of the VDC is waiting for Secret " +
+              "acme-dev/vcenter-credentials: create it with the vsphere credentials",
             plan: "legacy-erp",
           },
         },
@@ -986,7 +1014,8 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "NORMAL",
               "MigrationStarted",
-              "VirtualMachine acme-dev/legacy-erp: Forklift is migrating the VM from source vcenter",
+              "VirtualMachine acme-dev/legacy-erp: Forklift is migrating the VM from " +
+                "source vcenter",
             ),
           ],
           status: executing(COPYING),
@@ -1017,7 +1046,8 @@ describe("VirtualMachine.spec.source.migration", () => {
         want: {
           results: [],
           status: executing(
-            "CopyingPaused: the disks are copied while the source VM runs; set spec.source.migration.cutover to stop it and finish",
+            "CopyingPaused: the disks are copied while the source VM runs; set " +
+              "spec.source.migration.cutover to stop it and finish",
           ),
           ready: { plan: false, migration: false },
           ttl: 30,
@@ -1057,7 +1087,10 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "WARNING",
               "MigrationFailed",
-              'VirtualMachine acme-dev/legacy-erp: the migration from source vcenter failed: CreateDataVolumes: Get "https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp 10.20.0.5:443: i/o timeout',
+              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter " +
+                "failed: CreateDataVolumes: Get " +
+                '"https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp ' +
+                "10.20.0.5:443: i/o timeout",
             ),
           ],
           status: {
@@ -1068,7 +1101,9 @@ describe("VirtualMachine.spec.source.migration", () => {
             migration: {
               phase: "Failed",
               message:
-                'CreateDataVolumes: Get "https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp 10.20.0.5:443: i/o timeout',
+                "CreateDataVolumes: Get " +
+                '"https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp ' +
+                "10.20.0.5:443: i/o timeout",
               ...NAMES,
               started: STARTED_AT,
               completed: "2026-02-10T08:20:00Z",
@@ -1095,7 +1130,8 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "WARNING",
               "MigrationFailed",
-              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter failed: The plan execution has FAILED.",
+              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter " +
+                "failed: The plan execution has FAILED.",
             ),
           ],
           status: {
@@ -1129,7 +1165,8 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "WARNING",
               "MigrationCanceled",
-              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter was canceled: The migration has been canceled.",
+              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter was " +
+                "canceled: The migration has been canceled.",
             ),
           ],
           status: {
@@ -1169,7 +1206,9 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       AdoptsRunning: {
         reason:
-          "Once the Plan Succeeded the migrated VM is adopted: running, with phase, addresses and node as for a VM made from an image; the Plan and Migration stay composed, as observed, as the record",
+          "Once the Plan Succeeded the migrated VM is adopted: running, with phase, " +
+          "addresses and node as for a VM made from an image; the Plan and Migration stay " +
+          "composed, as observed, as the record",
         ...req(was("Executing"), { observed: DONE, migrated: [RUNNING_VM], vmi: [VMI] }),
         want: {
           migratedIssues: [],
@@ -1262,7 +1301,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       // A started migration is frozen
       FrozenAsObserved: {
         reason:
-          "A started Plan and Migration are re-emitted as observed, API server defaults included, so Forklift sees no change that would cancel the run",
+          "A started Plan and Migration are re-emitted as observed, API server defaults " +
+          "included, so Forklift sees no change that would cancel the run",
         ...req(
           xr(warmById, { status: { migration: { phase: "Executing", plan: "legacy-erp" } } }),
           {
@@ -1401,7 +1441,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       UnchangedAfterSourceGone: {
         reason:
-          "Unchanged, it keeps reporting the adopted VM: decommissioning the source after the move breaks nothing",
+          "Unchanged, it keeps reporting the adopted VM: decommissioning the source " +
+          "after the move breaks nothing",
         ...req(xr(warmById), {
           vdc: NO_SOURCES,
           observed: DONE,
@@ -1440,7 +1481,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       GivesWayBeforeStart: {
         reason:
-          "A migration that has not started gives way to a VM made from an image: the Plan goes, nothing ran",
+          "A migration that has not started gives way to a VM made from an image: the " +
+          "Plan goes, nothing ran",
         ...req(xr(FROM_IMAGE), { observed: { plan: plan(planStatus.blocked) } }),
         want: { results: [], names: ["cloudinit", "vm"], migrationStatus: undefined },
       },
@@ -1453,7 +1495,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           migrationStatus: {
             phase: "Failed",
             message:
-              'CreateDataVolumes: Get "https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp 10.20.0.5:443: i/o timeout',
+              "CreateDataVolumes: Get " +
+              '"https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp ' +
+              "10.20.0.5:443: i/o timeout",
             plan: "legacy-erp",
             started: STARTED_AT,
             completed: "2026-02-10T08:20:00Z",
@@ -1474,7 +1518,11 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "Conflict",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this VirtualMachine already exists as a VM made from url:https://images.example.com/fedora-41.qcow2?…, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM",
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this " +
+              "VirtualMachine already exists as a VM made from " +
+              "url:https://images.example.com/fedora-41.qcow2?…, which a migration would " +
+              "replace and lose: put spec.image back, and create a new VirtualMachine to " +
+              "migrate a VM",
           },
         },
       },
@@ -1482,7 +1530,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       // The VM's name is Forklift's to take
       AdoptsEarlierMigration: {
         reason:
-          "The VM an earlier VirtualMachine migrated from the same source VM (deleted, then applied again) is adopted: nothing is composed, nothing migrates twice",
+          "The VM an earlier VirtualMachine migrated from the same source VM (deleted, " +
+          "then applied again) is adopted: nothing is composed, nothing migrates twice",
         ...req(xr(warmById), { migrated: [RUNNING_VM], vmi: [VMI] }),
         want: { results: [MIGRATED, RUNNING], resources: {}, status: ADOPTED_STATUS },
       },
@@ -1503,7 +1552,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       WaitsForNameTakenByOtherMigration: {
         reason:
-          "Nor while a VM Forklift made from another source VM holds it, the Plan blocked on it too",
+          "Nor while a VM Forklift made from another source VM holds it, the Plan " +
+          "blocked on it too",
         ...req(xr(warmById), {
           migrated: [
             {
@@ -1562,7 +1612,9 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "WARNING",
               "MigrationFailed",
-              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter failed: The Plan and Migration are gone, and no VM acme-dev/legacy-erp exists",
+              "VirtualMachine acme-dev/legacy-erp: the migration from source vcenter " +
+                "failed: The Plan and Migration are gone, and no VM acme-dev/legacy-erp " +
+                "exists",
             ),
           ],
         },
@@ -1576,7 +1628,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-lab/legacy-erp: spec.source.migration: VDC acme-lab runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate into a KubeVirt VDC",
+              "VirtualMachine acme-lab/legacy-erp: spec.source.migration: VDC acme-lab " +
+              "runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate " +
+              "into a KubeVirt VDC",
           },
         },
       },
@@ -1587,7 +1641,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC acme-dev has no migration source "vcenter-old"; its sources are: vcenter, rhv, osp, ocp-old',
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+              'acme-dev has no migration source "vcenter-old"; its sources are: vcenter, ' +
+              "rhv, osp, ocp-old",
           },
         },
       },
@@ -1598,7 +1654,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC acme-dev has no migration sources; its admins add them in the VDC's spec.migration.sources",
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+              "acme-dev has no migration sources; its admins add them in the VDC's " +
+              "spec.migration.sources",
           },
         },
       },
@@ -1619,7 +1677,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.warm: source osp is openstack, and Forklift migrates warm from vsphere and ovirt sources only; set warm: false",
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.warm: source " +
+              "osp is openstack, and Forklift migrates warm from vsphere and ovirt " +
+              "sources only; set warm: false",
           },
         },
       },
@@ -1630,7 +1690,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: source vcenter is vsphere; a VM namespace applies to openshift sources only",
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+              "source vcenter is vsphere; a VM namespace applies to openshift sources " +
+              "only",
           },
         },
       },
@@ -1641,7 +1703,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: source ocp-old is openshift, whose VMs are named within a namespace: set vm.namespace with vm.name, or use vm.id",
+              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+              "source ocp-old is openshift, whose VMs are named within a namespace: set " +
+              "vm.namespace with vm.name, or use vm.id",
           },
         },
       },
@@ -1652,18 +1716,24 @@ describe("VirtualMachine.spec.source.migration", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/legacy-erp: spec.network.vlan: VDC acme-dev runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only",
+              "VirtualMachine acme-dev/legacy-erp: spec.network.vlan: VDC acme-dev runs " +
+              "VMs on KubeVirt, whose VMs use the pod network; VLANs are available in " +
+              "Proxmox VDCs only",
           },
         },
       },
       QuotaBySize: {
         reason:
-          "A migrating VM counts against the quota by its spec.size; one that does not fit is refused before it starts",
+          "A migrating VM counts against the quota by its spec.size; one that does not " +
+          "fit is refused before it starts",
         ...req(xr(BIG), { vms: [WEB, xr(BIG)] }),
         want: {
           fatal: {
             reason: "OverQuota",
-            message: `VirtualMachine acme-dev/legacy-erp: over the quota of VDC acme-dev: ${OVER_CPU}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`,
+            message:
+              `VirtualMachine acme-dev/legacy-erp: over the quota of VDC ` +
+              `acme-dev: ${OVER_CPU}; nothing is composed: choose a smaller size, delete ` +
+              `VMs, or raise the VDC's quota`,
           },
         },
       },
@@ -1680,7 +1750,8 @@ describe("VirtualMachine.spec.source.migration", () => {
             event(
               "WARNING",
               "OverQuota",
-              `VirtualMachine acme-dev/legacy-erp is over the quota of VDC acme-dev: ${OVER_CPU}; it is kept`,
+              `VirtualMachine acme-dev/legacy-erp is over the quota of VDC ` +
+                `acme-dev: ${OVER_CPU}; it is kept`,
             ),
             MIGRATED,
             RUNNING,
@@ -1689,7 +1760,8 @@ describe("VirtualMachine.spec.source.migration", () => {
         },
       },
 
-      // The zod schema and the XRD's CEL rules say the same, so admission refuses what the function would
+      // The zod schema and the XRD's CEL rules say the same, so admission
+      // refuses what the function would
       RefusesNeitherImageNorMigration: {
         reason: "A VM is made from an image or migrated",
         ...req(xr({ size: { instanceType: "small" } })),
@@ -1737,20 +1809,25 @@ describe("VirtualMachine.spec.source.migration", () => {
         ...req(xr(cold({ id: "vm-2041" }, { warm: true, cutover: "tonight" }))),
         want: bothRefuse(
           "spec.source.migration.cutover: Invalid ISO datetime",
-          `spec.source.migration.cutover: must match pattern "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$" (got string "tonight")`,
+          `spec.source.migration.cutover: must match pattern ` +
+            `"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$" ` +
+            `(got string "tonight")`,
         ),
       },
       RefusesForkliftPowerState: {
         reason: "A power state in our words, not Forklift's",
         ...req(xr(cold({ id: "vm-2041" }, { targetPowerState: "on" }))),
         want: bothRefuse(
-          'spec.source.migration.targetPowerState: Invalid option: expected one of "running"|"stopped"|"auto"',
-          'spec.source.migration.targetPowerState: must be one of "running", "stopped", "auto" (got string "on")',
+          "spec.source.migration.targetPowerState: Invalid option: expected one of " +
+            '"running"|"stopped"|"auto"',
+          'spec.source.migration.targetPowerState: must be one of "running", "stopped", ' +
+            '"auto" (got string "on")',
         ),
       },
 
-      // Fields without effect on a migrated VM: the API server refuses them; the function, should one
-      // reach it (admitted before the rule, or past admission), composes the migration without them.
+      // Fields without effect on a migrated VM: the API server refuses them;
+      // the function, should one reach it (admitted before the rule, or past
+      // admission), composes the migration without them.
       IgnoresDisks: {
         reason: "Extra disks: Forklift brings the source VM's",
         ...req(xr({ ...warmById, disks: [{ name: "data", size: "50Gi" }] })),
@@ -1769,20 +1846,24 @@ describe("VirtualMachine.spec.source.migration", () => {
             cloudInit: {
               userData: "#cloud-config\npassword: S3cr3t-Pa55\n",
               sshKeys: [
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlLWtleS1mb3ItY3Jvc3N2ZGMtdGVzdHM alice@acme.example",
+                "ssh-ed25519 " +
+                  "AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlLWtleS1mb3ItY3Jvc3N2ZGMtdGVzdHM " +
+                  "alice@acme.example",
               ],
             },
           }),
         ),
         want: ignored(
-          "spec: spec.cloudInit does not apply to a migrated VM: its guest is not initialised again",
+          "spec: spec.cloudInit does not apply to a migrated VM: its guest is not " +
+            "initialised again",
         ),
       },
       IgnoresRunningFalse: {
         reason: "running: false, which targetPowerState says for a migrated VM",
         ...req(xr({ ...warmById, running: false })),
         want: ignored(
-          "spec: spec.running: false does not apply to a migrated VM: set spec.source.migration.targetPowerState: stopped",
+          "spec: spec.running: false does not apply to a migrated VM: set " +
+            "spec.source.migration.targetPowerState: stopped",
         ),
       },
       AdmitsWarmByID: {

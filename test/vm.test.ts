@@ -136,7 +136,8 @@ const RUNNING_STATUS = {
       lastProbeTime: null,
       lastTransitionTime: null,
       message:
-        "cannot migrate VMI: PVC web-root is not shared, live migration requires that all PVCs must be shared (using ReadWriteMany access mode)",
+        "cannot migrate VMI: PVC web-root is not shared, live migration requires that " +
+        "all PVCs must be shared (using ReadWriteMany access mode)",
       reason: "DisksNotLiveMigratable",
       status: "False",
       type: "LiveMigratable",
@@ -159,7 +160,8 @@ const RUNNING_STATUS = {
       enabled: false,
       name: "root",
       reason:
-        "No VolumeSnapshotClass: Volume snapshots are not configured for this StorageClass [standard] [root]",
+        "No VolumeSnapshotClass: Volume snapshots are not configured for this " +
+        "StorageClass [standard] [root]",
     },
   ],
 };
@@ -244,7 +246,10 @@ const READY_SYNCED = [
     lastTransitionTime: "2026-02-01T09:01:00Z",
   },
 ];
-/** A composed Proxmox resource once the provider made it: Ready, Synced, with these atProvider fields. */
+/**
+ * A composed Proxmox resource once the provider made it: Ready, Synced, with
+ * these atProvider fields.
+ */
 const ready = (r: KubeObject, atProvider: Record<string, unknown> = {}): KubeObject => ({
   ...structuredClone(r),
   status: { atProvider, conditions: READY_SYNCED },
@@ -317,7 +322,8 @@ const vmAt = (name: string, created: string, size: Record<string, unknown>) =>
   web({ size, image: { url: FEDORA } }, { name, created });
 const large = { instanceType: "large" };
 const overQuota = (name: string, details: string) =>
-  `VirtualMachine acme-dev/${name}: over the quota of VDC acme-dev: ${details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`;
+  `VirtualMachine acme-dev/${name}: over the quota of VDC acme-dev: ${details}; nothing ` +
+  `is composed: choose a smaller size, delete VMs, or raise the VDC's quota`;
 const admitted = (left: string) => [
   {
     type: "QuotaAdmitted",
@@ -348,7 +354,9 @@ const roomy = (limits?: Record<string, string>) =>
 const big = (size: Record<string, unknown>) =>
   web({ size, image: { url: FEDORA } }, { name: "big" });
 const overLimits = (problems: string) =>
-  `VirtualMachine acme-dev/big: spec.size: ${problems}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start; nothing is composed: choose a smaller size, or raise the VDC's spec.limits`;
+  `VirtualMachine acme-dev/big: spec.size: ${problems}: the VDC's LimitRange would ` +
+  `refuse the VM's launcher pod, so the VM could never start; nothing is composed: choose ` +
+  `a smaller size, or raise the VDC's spec.limits`;
 const domain = (cpu: number, memory: string) => ({
   requests: { cpu: String(cpu), memory },
   limits: { cpu: String(cpu), memory },
@@ -376,7 +384,10 @@ const changed = (change: Record<string, unknown>) =>
 const refusedChange = (message: string) =>
   `VirtualMachine acme-dev/web: ${message}; nothing was changed`;
 const newImage = (from: string, to: string) =>
-  `spec.image: the root disk was made from ${from} and cannot be replaced by ${to}: a new image means a new root disk and the data on the current one would be lost. Keep spec.image as it was, or create a new VirtualMachine from the new image and delete this one once its data is no longer needed`;
+  `spec.image: the root disk was made from ${from} and cannot be replaced by ${to}: a ` +
+  `new image means a new root disk and the data on the current one would be lost. Keep ` +
+  `spec.image as it was, or create a new VirtualMachine from the new image and delete ` +
+  `this one once its data is no longer needed`;
 const diskAnnotations = (root: string, disks: string) => ({
   "crossvdc.io/root-image": `url:${FEDORA}`,
   "crossvdc.io/root-disk-size": root,
@@ -420,7 +431,8 @@ describe("VirtualMachine composer", () => {
       // KubeVirt
       KubeVirtVM: {
         reason:
-          "A KubeVirt VM is named like the XR, with a root DataVolume, a data disk and cloud-init in a Secret",
+          "A KubeVirt VM is named like the XR, with a root DataVolume, a data disk and " +
+          "cloud-init in a Secret",
         ...inVDC(
           web({
             size: { instanceType: "medium" },
@@ -609,7 +621,8 @@ describe("VirtualMachine composer", () => {
       },
       ImageDataSourceOwnNamespace: {
         reason:
-          "A dataSource without namespace is the VM's own, and the root disk takes its own size and storage class",
+          "A dataSource without namespace is the VM's own, and the root disk takes its " +
+          "own size and storage class",
         ...inVDC(
           web({
             image: { dataSource: { name: "golden-rhel9" } },
@@ -710,7 +723,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.size: set either instanceType, or cpu and memory, not both",
+              "VirtualMachine web: invalid spec: spec.size: set either instanceType, or " +
+              "cpu and memory, not both",
           },
         },
       },
@@ -721,7 +735,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.size: set instanceType, or both cpu and memory",
+              "VirtualMachine web: invalid spec: spec.size: set instanceType, or both " +
+              "cpu and memory",
           },
         },
       },
@@ -732,7 +747,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.size.memory: must be a whole number of Mi (e.g. 1536Mi)",
+              "VirtualMachine web: invalid spec: spec.size.memory: must be a whole " +
+              "number of Mi (e.g. 1536Mi)",
           },
         },
       },
@@ -743,7 +759,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.image: set exactly one of containerDisk, url, dataSource, proxmoxTemplate",
+              "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
+              "containerDisk, url, dataSource, proxmoxTemplate",
           },
         },
       },
@@ -754,7 +771,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.image: set exactly one of containerDisk, url, dataSource, proxmoxTemplate (got containerDisk, url)",
+              "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
+              "containerDisk, url, dataSource, proxmoxTemplate (got containerDisk, url)",
           },
         },
       },
@@ -765,7 +783,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.image.url: must be an http(s) URL without credentials",
+              "VirtualMachine web: invalid spec: spec.image.url: must be an http(s) URL " +
+              "without credentials",
           },
         },
       },
@@ -776,7 +795,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.disks[0].size: must be a whole number of Gi (e.g. 20Gi)",
+              "VirtualMachine web: invalid spec: spec.disks[0].size: must be a whole " +
+              "number of Gi (e.g. 20Gi)",
           },
         },
       },
@@ -793,7 +813,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              'VirtualMachine web: invalid spec: spec.deleteDisks[0]: disk "data" is still in spec.disks',
+              'VirtualMachine web: invalid spec: spec.deleteDisks[0]: disk "data" is ' +
+              "still in spec.disks",
           },
         },
       },
@@ -804,7 +825,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.sshKeys[0]: must be one OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)",
+              "VirtualMachine web: invalid spec: spec.cloudInit.sshKeys[0]: must be one " +
+              "OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)",
           },
         },
       },
@@ -822,18 +844,23 @@ describe("VirtualMachine composer", () => {
       },
       CloudInitMergedKeys: {
         reason:
-          "A cloud-config with keys of its own gets the others merged, not duplicated, and the rest kept",
+          "A cloud-config with keys of its own gets the others merged, not duplicated, " +
+          "and the rest kept",
         ...inVDC(
           web({
             image: { url: FEDORA },
             cloudInit: {
-              userData: `#cloud-config\n# web tier\npackages: [nginx]\nssh_authorized_keys:\n  - ${KEY_BOB}\n`,
+              userData:
+                `#cloud-config\n# web tier\npackages: [nginx]\nssh_authorized_keys:\n  ` +
+                `- ${KEY_BOB}\n`,
               sshKeys: [KEY_BOB, KEY_ALICE],
             },
           }),
         ),
         want: {
-          userdata: `#cloud-config\n# web tier\npackages: [ nginx ]\nssh_authorized_keys:\n  - ${KEY_BOB}\n  - ${KEY_ALICE}\n`,
+          userdata:
+            `#cloud-config\n# web tier\npackages: [ nginx ]\nssh_authorized_keys:\n  ` +
+            `- ${KEY_BOB}\n  - ${KEY_ALICE}\n`,
         },
       },
       CloudInitAsWritten: {
@@ -882,13 +909,15 @@ describe("VirtualMachine composer", () => {
             image: { url: FEDORA },
             cloudInit: {
               userData:
-                "#cloud-config\nchpasswd:\n  users:\n    - {name: root, password: S3cr3t-Pa55, type: text}\n",
+                "#cloud-config\nchpasswd:\n  users:\n    - {name: root, password: " +
+                "S3cr3t-Pa55, type: text}\n",
             },
           }),
         ),
         want: {
           userdata:
-            "#cloud-config\nchpasswd:\n  users:\n    - {name: root, password: S3cr3t-Pa55, type: text}\n",
+            "#cloud-config\nchpasswd:\n  users:\n    - {name: root, password: " +
+            "S3cr3t-Pa55, type: text}\n",
           passwordShown: false,
         },
       },
@@ -904,7 +933,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.userData: is not valid YAML at line 2 (BLOCK_AS_IMPLICIT_KEY)",
+              "VirtualMachine web: invalid spec: spec.cloudInit.userData: is not valid " +
+              "YAML at line 2 (BLOCK_AS_IMPLICIT_KEY)",
           },
         },
       },
@@ -917,7 +947,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.userData: must start with #cloud-config (a cloud-config YAML document) or #! (a script)",
+              "VirtualMachine web: invalid spec: spec.cloudInit.userData: must start " +
+              "with #cloud-config (a cloud-config YAML document) or #! (a script)",
           },
         },
       },
@@ -954,7 +985,8 @@ describe("VirtualMachine composer", () => {
       },
       StatusRunning: {
         reason:
-          "A running VM has the addresses of its instance's interfaces, link-local left out, and its node; one event",
+          "A running VM has the addresses of its instance's interfaces, link-local left " +
+          "out, and its node; one event",
         ...inVDC(medium("Provisioning"), {
           observed: { vm: observedVM(MEDIUM_VM, RUNNING_STATUS) },
           vmi: [VMI],
@@ -1037,7 +1069,8 @@ describe("VirtualMachine composer", () => {
       // Proxmox
       ProxmoxImageFirst: {
         reason:
-          "On Proxmox the image is downloaded first: created before its image exists, the VM would only fail in the provider",
+          "On Proxmox the image is downloaded first: created before its image exists, " +
+          "the VM would only fail in the provider",
         ...inVDC(DOWNLOAD_APP),
         want: {
           names: ["image"],
@@ -1046,7 +1079,8 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxVMFromImage: {
         reason:
-          "Once downloaded, an EnvironmentVM imports the image, with the VDC's node, datastore, bridge and VLAN",
+          "Once downloaded, an EnvironmentVM imports the image, with the VDC's node, " +
+          "datastore, bridge and VLAN",
         ...inVDC(DOWNLOAD_APP, {
           observed: {
             image: ready(composed(DOWNLOAD_APP).image!, {
@@ -1097,7 +1131,8 @@ describe("VirtualMachine composer", () => {
                   migrate: true,
                   name: "app",
                   description:
-                    "Managed by crossvdc: VirtualMachine acme-lab/app of VDC acme-lab. Edit it in Kubernetes, not here.",
+                    "Managed by crossvdc: VirtualMachine acme-lab/app of VDC acme-lab. " +
+                    "Edit it in Kubernetes, not here.",
                   tags: ["acme-lab", "crossvdc"],
                   started: true,
                   onBoot: true,
@@ -1158,7 +1193,9 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxClone: {
         reason:
-          "A template is cloned, its boot disk resized, with the user data (keys included, as Proxmox refuses user_account beside user_data_file_id) as a snippet and the VM's own VLAN, stopped",
+          "A template is cloned, its boot disk resized, with the user data (keys " +
+          "included, as Proxmox refuses user_account beside user_data_file_id) as a " +
+          "snippet and the VM's own VLAN, stopped",
         ...inVDC(CLONE_APP, {
           observed: {
             cloudinit: ready(composed(CLONE_APP).cloudinit!, {
@@ -1177,7 +1214,9 @@ describe("VirtualMachine composer", () => {
                 contentType: "snippets",
                 sourceRaw: [
                   {
-                    data: `#cloud-config\npackages: [ qemu-guest-agent ]\nssh_authorized_keys:\n  - ${KEY_ALICE}\n`,
+                    data:
+                      `#cloud-config\npackages: [ qemu-guest-agent ` +
+                      `]\nssh_authorized_keys:\n  - ${KEY_ALICE}\n`,
                     fileName: "crossvdc-acme-lab-app-user-data.yaml",
                   },
                 ],
@@ -1212,7 +1251,9 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxBackendMovedKeepsVM: {
         reason:
-          "When the VDC's node and datastore move, an existing VM stays on its node and its disks, image and snippet where they are; a disk added now goes where the VDC puts disks today",
+          "When the VDC's node and datastore move, an existing VM stays on its node and " +
+          "its disks, image and snippet where they are; a disk added now goes where the " +
+          "VDC puts disks today",
         ...inVDC(
           app({ ...BUILT_SPEC, disks: [...BUILT_SPEC.disks, { name: "logs", size: "10Gi" }] }),
           {
@@ -1272,7 +1313,8 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxFileDatastoreMovedKeepsFiles: {
         reason:
-          "When the VDC moves its files to nfs, an existing VM's stay on cephfs and the VM is unchanged",
+          "When the VDC moves its files to nfs, an existing VM's stay on cephfs and the " +
+          "VM is unchanged",
         ...inVDC(app(FILES_SPEC), { vdc: NFS, observed: ON_CEPHFS }),
         want: {
           at: {
@@ -1289,7 +1331,8 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxFollowsNode: {
         reason:
-          "A VM Proxmox reports on another node (moved by an operator or HA) is followed there, not moved back",
+          "A VM Proxmox reports on another node (moved by an operator or HA) is followed " +
+          "there, not moved back",
         ...inVDC(TEMPLATE_APP, {
           observed: { vm: ready(TEMPLATE_APP_VM, { nodeName: "pve2", vmId: 142 }) },
         }),
@@ -1299,7 +1342,8 @@ describe("VirtualMachine composer", () => {
       },
       ProxmoxStatusRunning: {
         reason:
-          "A running Proxmox VM has its addresses per NIC flattened, loopback dropped, its node and VM ID; one event",
+          "A running Proxmox VM has its addresses per NIC flattened, loopback dropped, " +
+          "its node and VM ID; one event",
         ...inVDC(TEMPLATE_APP, {
           observed: {
             vm: withConditions(TEMPLATE_APP_VM, AT_PROVIDER, [
@@ -1376,7 +1420,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-lab/web: spec.image.containerDisk: VDC acme-lab runs VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate",
+              "VirtualMachine acme-lab/web: spec.image.containerDisk: VDC acme-lab runs " +
+              "VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate",
           },
         },
       },
@@ -1387,7 +1432,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-lab/web: spec.image.dataSource: VDC acme-lab runs VMs on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate",
+              "VirtualMachine acme-lab/web: spec.image.dataSource: VDC acme-lab runs VMs " +
+              "on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate",
           },
         },
       },
@@ -1398,7 +1444,9 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/web: spec.image.proxmoxTemplate: VDC acme-dev runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource",
+              "VirtualMachine acme-dev/web: spec.image.proxmoxTemplate: VDC acme-dev " +
+              "runs VMs on KubeVirt, where Proxmox templates do not exist; use " +
+              "containerDisk, url or dataSource",
           },
         },
       },
@@ -1409,7 +1457,9 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/web: spec.network.vlan: VDC acme-dev runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only",
+              "VirtualMachine acme-dev/web: spec.network.vlan: VDC acme-dev runs VMs on " +
+              "KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox " +
+              "VDCs only",
           },
         },
       },
@@ -1420,7 +1470,9 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "InvalidSpec",
             message:
-              "VirtualMachine acme-dev/web.prod: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname",
+              "VirtualMachine acme-dev/web.prod: metadata.name: must be a DNS-1123 label " +
+              "of at most 63 characters (lower case alphanumerics and '-'), because it " +
+              "names the VM and its hostname",
           },
         },
       },
@@ -1431,7 +1483,9 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "WaitingForDependency",
             message:
-              "VirtualMachine default/web: metadata.namespace: namespace default belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run",
+              "VirtualMachine default/web: metadata.namespace: namespace default belongs " +
+              "to no VDC: VirtualMachines are created in the namespace of a VDC, which " +
+              "decides where they run",
           },
         },
       },
@@ -1445,7 +1499,10 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message:
-              "VirtualMachine acme-dev/web: VDC acme-dev now runs VMs on proxmox, but this VM exists as a VirtualMachine (kubevirt.io/v1): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM",
+              "VirtualMachine acme-dev/web: VDC acme-dev now runs VMs on proxmox, but " +
+              "this VM exists as a VirtualMachine (kubevirt.io/v1): VMs are not moved " +
+              "between backends, as that would lose the VM; set the VDC's spec.backend " +
+              "back, or recreate the VM",
           },
         },
       },
@@ -1499,7 +1556,8 @@ describe("VirtualMachine composer", () => {
             reason: "OverQuota",
             message: overQuota(
               "e",
-              "vms: asks 1 more VM, but VDC acme-dev's spec.quota.vms is 4 and VMs use 4: over by 1; in use by a, b, c, d",
+              "vms: asks 1 more VM, but VDC acme-dev's spec.quota.vms is 4 and VMs use " +
+                "4: over by 1; in use by a, b, c, d",
             ),
           },
         },
@@ -1519,7 +1577,8 @@ describe("VirtualMachine composer", () => {
             reason: "OverQuota",
             message: overQuota(
               "c",
-              "memory: asks 2Gi, but VDC acme-dev's spec.quota.memory is 32Gi and VMs use 31Gi: over by 1Gi; in use by a",
+              "memory: asks 2Gi, but VDC acme-dev's spec.quota.memory is 32Gi and VMs " +
+                "use 31Gi: over by 1Gi; in use by a",
             ),
           },
         },
@@ -1537,7 +1596,9 @@ describe("VirtualMachine composer", () => {
             reason: "OverQuota",
             message: overQuota(
               "c",
-              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 and VMs use 6: over by 2; memory: asks 8Gi, but VDC acme-dev's spec.quota.memory is 32Gi and VMs use 30Gi: over by 6Gi; in use by a",
+              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 and VMs use 6: over " +
+                "by 2; memory: asks 8Gi, but VDC acme-dev's spec.quota.memory is 32Gi and " +
+                "VMs use 30Gi: over by 6Gi; in use by a",
             ),
           },
         },
@@ -1553,14 +1614,16 @@ describe("VirtualMachine composer", () => {
             reason: "OverQuota",
             message: overQuota(
               "c",
-              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 (databases take 2) and VMs use 4: over by 2; in use by a",
+              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 (databases take 2) " +
+                "and VMs use 4: over by 2; in use by a",
             ),
           },
         },
       },
       QuotaKeepsExistingVM: {
         reason:
-          "A VM that exists is never removed for being over the quota: it is kept, with a Warning and a False condition",
+          "A VM that exists is never removed for being over the quota: it is kept, with " +
+          "a Warning and a False condition",
         ...inVDC(SMALL_C, { vms: [...TWO_LARGE, SMALL_C], observed: { vm: SMALL_C_VM } }),
         want: {
           names: ["cloudinit", "vm"],
@@ -1577,7 +1640,8 @@ describe("VirtualMachine composer", () => {
             event(
               "WARNING",
               "OverQuota",
-              `VirtualMachine acme-dev/c is over the quota of VDC acme-dev: ${CPU_FULL}; it is kept`,
+              `VirtualMachine acme-dev/c is over the quota of VDC acme-dev: ${CPU_FULL}; ` +
+                `it is kept`,
             ),
           ],
         },
@@ -1614,7 +1678,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "OverQuota",
             message: overLimits(
-              "memory 32Gi leaves no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's memory overhead",
+              "memory 32Gi leaves no room under VDC acme-dev's spec.limits.maxMemory " +
+                "(32Gi) for KubeVirt's memory overhead",
             ),
           },
         },
@@ -1626,7 +1691,9 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "OverQuota",
             message: overLimits(
-              "cpu 12 is over VDC acme-dev's spec.limits.maxCpu (8); memory 48Gi leaves no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's memory overhead",
+              "cpu 12 is over VDC acme-dev's spec.limits.maxCpu (8); memory 48Gi leaves " +
+                "no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's " +
+                "memory overhead",
             ),
           },
         },
@@ -1661,7 +1728,10 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "OverQuota",
             message:
-              "VirtualMachine acme-dev/big: spec.size: cpu 16 is over VDC acme-dev's spec.limits.maxCpu (8): the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start; nothing was changed: keep the VM's size, or raise the VDC's spec.limits",
+              "VirtualMachine acme-dev/big: spec.size: cpu 16 is over VDC acme-dev's " +
+              "spec.limits.maxCpu (8): the VDC's LimitRange would refuse the VM's " +
+              "launcher pod, so the VM could never start; nothing was changed: keep the " +
+              "VM's size, or raise the VDC's spec.limits",
           },
         },
       },
@@ -1716,7 +1786,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message: refusedChange(
-              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set it to 30Gi or more",
+              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
+                "it to 30Gi or more",
             ),
           },
         },
@@ -1728,7 +1799,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message: refusedChange(
-              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set it to 30Gi or more",
+              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
+                "it to 30Gi or more",
             ),
           },
         },
@@ -1745,7 +1817,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message: refusedChange(
-              'spec.disks[1].size: cannot shrink disk "logs" from 10Gi to 5Gi: disks only grow, set it to 10Gi or more',
+              'spec.disks[1].size: cannot shrink disk "logs" from 10Gi to 5Gi: disks ' +
+                "only grow, set it to 10Gi or more",
             ),
           },
         },
@@ -1757,7 +1830,8 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message: refusedChange(
-              'spec.disks: disk "logs" (10Gi) was removed, which would delete its data: add it back, or confirm the deletion by listing "logs" in spec.deleteDisks',
+              'spec.disks: disk "logs" (10Gi) was removed, which would delete its data: ' +
+                'add it back, or confirm the deletion by listing "logs" in spec.deleteDisks',
             ),
           },
         },
@@ -1775,7 +1849,10 @@ describe("VirtualMachine composer", () => {
           fatal: {
             reason: "Conflict",
             message: refusedChange(
-              'spec.rootDisk.size: cannot shrink from 30Gi to 25Gi: disks only grow, set it to 30Gi or more; spec.disks: disk "logs" (10Gi) was removed, which would delete its data: add it back, or confirm the deletion by listing "logs" in spec.deleteDisks',
+              "spec.rootDisk.size: cannot shrink from 30Gi to 25Gi: disks only grow, set " +
+                'it to 30Gi or more; spec.disks: disk "logs" (10Gi) was removed, which ' +
+                "would delete its data: add it back, or confirm the deletion by listing " +
+                '"logs" in spec.deleteDisks',
             ),
           },
         },
@@ -1851,7 +1928,10 @@ describe("VirtualMachine composer", () => {
         want: {
           fatal: {
             reason: "Conflict",
-            message: `VirtualMachine acme-lab/app: ${newImage("proxmoxTemplate:9000", "proxmoxTemplate:9001")}; nothing was changed`,
+            message:
+              `VirtualMachine ` +
+              `acme-lab/app: ${newImage("proxmoxTemplate:9000", "proxmoxTemplate:9001")}; ` +
+              `nothing was changed`,
           },
         },
       },

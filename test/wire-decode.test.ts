@@ -18,7 +18,10 @@ import { buildCases, random } from "../bench/cases.js";
 
 // ---- strict comparison ------------------------------------------------------------
 
-/** The first difference between a and b, or undefined: stricter than isDeepStrictEqual about prototypes and property descriptors, not about key order. */
+/**
+ * The first difference between a and b, or undefined: stricter than
+ * isDeepStrictEqual about prototypes and property descriptors, not about key order.
+ */
 function diff(a: unknown, b: unknown, path = "$"): string | undefined {
   if (typeof a !== typeof b) return `${path}: ${typeof a} vs ${typeof b}`;
   if (typeof a !== "object" || a === null || b === null) {
@@ -85,7 +88,9 @@ function run(f: () => unknown): Outcome {
   }
 }
 
-/** Both decoders on `bytes`: the same result, or both throw (ours an Error, never a stack overflow). */
+/**
+ * Both decoders on `bytes`: the same result, or both throw (ours an Error, never a stack overflow).
+ */
 function agree(bytes: Uint8Array): Outcome {
   const sdk = run(() => RunFunctionRequest.decode(bytes));
   const ours = run(() => decodeRunFunctionRequest(bytes));
@@ -217,7 +222,10 @@ const int32 = fc.oneof(
   fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
 );
 
-/** An object with exactly these own keys in this order; "__proto__" becomes an own key, as JSON.parse makes it. */
+/**
+ * An object with exactly these own keys in this order; "__proto__" becomes an
+ * own key, as JSON.parse makes it.
+ */
 function objectOf<T>(entries: [string, T][]): Record<string, T> {
   const o: Record<string, T> = {};
   for (const [k, v] of entries)
@@ -572,44 +580,48 @@ describe("decodeRunFunctionRequest", () => {
     );
   });
 
-  it("decodes any bytes in a string as the SDK does: invalid UTF-8, BOMs, every length up to past the cache's", () => {
-    const utf8ish = fc.array(
-      fc.oneof(
-        { weight: 3, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-        {
-          weight: 2,
-          arbitrary: fc.constantFrom(
-            0x00,
-            0x7f,
-            0x80,
-            0xbf,
-            0xc0,
-            0xc2,
-            0xc3,
-            0xdf,
-            0xe0,
-            0xe2,
-            0xed,
-            0xef,
-            0xbb,
-            0xf0,
-            0xf4,
-            0xf5,
-            0xff,
-          ),
-        },
-      ),
-      { maxLength: 140 },
-    );
-    fc.assert(
-      fc.property(utf8ish, utf8ish, (key, value) => {
-        const bytes = u8(input(ld(1, ld(1, key), ld(2, ld(3, value))), entry("k", ld(3, key))));
-        agree(bytes);
-        agree(bytes); // again, from the string cache
-      }),
-      { numRuns: 1500 },
-    );
-  });
+  it(
+    "decodes any bytes in a string as the SDK does: invalid UTF-8, BOMs, every length up " +
+      "to past the cache's",
+    () => {
+      const utf8ish = fc.array(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+          {
+            weight: 2,
+            arbitrary: fc.constantFrom(
+              0x00,
+              0x7f,
+              0x80,
+              0xbf,
+              0xc0,
+              0xc2,
+              0xc3,
+              0xdf,
+              0xe0,
+              0xe2,
+              0xed,
+              0xef,
+              0xbb,
+              0xf0,
+              0xf4,
+              0xf5,
+              0xff,
+            ),
+          },
+        ),
+        { maxLength: 140 },
+      );
+      fc.assert(
+        fc.property(utf8ish, utf8ish, (key, value) => {
+          const bytes = u8(input(ld(1, ld(1, key), ld(2, ld(3, value))), entry("k", ld(3, key))));
+          agree(bytes);
+          agree(bytes); // again, from the string cache
+        }),
+        { numRuns: 1500 },
+      );
+    },
+  );
 
   it("agrees with the SDK on random bytes", () => {
     fc.assert(
@@ -658,14 +670,18 @@ describe("decodeRunFunctionRequest", () => {
     );
   });
 
-  it("agrees with the SDK on fuzzed messages: unknown fields of every wire type, odd layouts, bad tags", () => {
-    fc.assert(
-      fc.property(fc.integer(), (seed) => {
-        agree(fuzz(seed));
-      }),
-      { numRuns: 6000 },
-    );
-  });
+  it(
+    "agrees with the SDK on fuzzed messages: unknown fields of every wire type, odd " +
+      "layouts, bad tags",
+    () => {
+      fc.assert(
+        fc.property(fc.integer(), (seed) => {
+          agree(fuzz(seed));
+        }),
+        { numRuns: 6000 },
+      );
+    },
+  );
 
   it("skips unknown fields appended to a valid request", () => {
     const unknown = fc.oneof(
@@ -756,7 +772,8 @@ describe("decodeRunFunctionRequest", () => {
         input(entry("__proto__", ld(5, entry("polluted", str(3, "yes")))), entry("x", str(3, "y"))),
       ],
       [
-        "a null Struct key __proto__, then another: unwrap copies the second, which becomes the prototype",
+        "a null Struct key __proto__, then another: unwrap copies the second, which " +
+          "becomes the prototype",
         input(
           entry("__proto__", tag(1, 0), [0]),
           entry("__proto__", ld(5, entry("x", str(3, "1")))),
@@ -1051,60 +1068,65 @@ describe("decodeRunFunctionRequest", () => {
     }
   });
 
-  it("sorts the keys of every Struct and map, so one value makes one object whatever order Go wrote it in", () => {
-    const r = decodeRunFunctionRequest(
-      u8(
-        input(
-          entry("b", str(3, "1")),
-          entry("a", str(3, "2")),
-          entry("c", ld(5, entry("z", str(3, "3")), entry("y", str(3, "4")))),
-          entry("a", str(3, "5")),
+  it(
+    "sorts the keys of every Struct and map, so one value makes one object whatever order " +
+      "Go wrote it in",
+    () => {
+      const r = decodeRunFunctionRequest(
+        u8(
+          input(
+            entry("b", str(3, "1")),
+            entry("a", str(3, "2")),
+            entry("c", ld(5, entry("z", str(3, "3")), entry("y", str(3, "4")))),
+            entry("a", str(3, "5")),
+          ),
         ),
-      ),
-    );
-    // The last "a" wins, as in the SDK.
-    expect(JSON.stringify(r.input)).toBe('{"a":"5","b":"1","c":{"y":"4","z":"3"}}');
-    const maps = decodeRunFunctionRequest(
-      encode(
-        RunFunctionRequest.fromPartial({
-          observed: {
-            resources: {
-              z: {
-                resource: { kind: "Z" },
-                connectionDetails: { q: Buffer.from("1"), p: Buffer.from("2") },
-                ready: 0,
-              },
-              a: { resource: { kind: "A" }, connectionDetails: {}, ready: 0 },
-            },
-          },
-          requiredResources: { y: { items: [] }, x: { items: [] } },
-          credentials: {
-            d: { credentialData: { data: { k: Buffer.from("v"), j: Buffer.from("w") } } },
-            c: { credentialData: { data: {} } },
-          },
-        }),
-      ),
-    );
-    expect(Object.keys(maps.observed!.resources)).toEqual(["a", "z"]);
-    expect(Object.keys(maps.observed!.resources.z!.connectionDetails)).toEqual(["p", "q"]);
-    expect(Object.keys(maps.requiredResources)).toEqual(["x", "y"]);
-    expect(Object.keys(maps.credentials)).toEqual(["c", "d"]);
-    expect(Object.keys(maps.credentials.d!.credentialData!.data)).toEqual(["j", "k"]);
-    // A Struct with more keys than the small-object sort handles.
-    const many = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`);
-    const shuffledKeys = [...many].sort((a, b) =>
-      a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1,
-    );
-    expect(
-      Object.keys(
-        decodeRunFunctionRequest(u8(input(...shuffledKeys.map((k) => entry(k, str(3, k)))))).input!,
-      ),
-    ).toEqual(many);
-    // The benchmark sends each case in 8 key orders: all 8 decode to the same text.
-    for (const c of buildCases().cases) {
-      expect(new Set(c.variants.map((v) => JSON.stringify(decodeRunFunctionRequest(v)))).size).toBe(
-        1,
       );
-    }
-  });
+      // The last "a" wins, as in the SDK.
+      expect(JSON.stringify(r.input)).toBe('{"a":"5","b":"1","c":{"y":"4","z":"3"}}');
+      const maps = decodeRunFunctionRequest(
+        encode(
+          RunFunctionRequest.fromPartial({
+            observed: {
+              resources: {
+                z: {
+                  resource: { kind: "Z" },
+                  connectionDetails: { q: Buffer.from("1"), p: Buffer.from("2") },
+                  ready: 0,
+                },
+                a: { resource: { kind: "A" }, connectionDetails: {}, ready: 0 },
+              },
+            },
+            requiredResources: { y: { items: [] }, x: { items: [] } },
+            credentials: {
+              d: { credentialData: { data: { k: Buffer.from("v"), j: Buffer.from("w") } } },
+              c: { credentialData: { data: {} } },
+            },
+          }),
+        ),
+      );
+      expect(Object.keys(maps.observed!.resources)).toEqual(["a", "z"]);
+      expect(Object.keys(maps.observed!.resources.z!.connectionDetails)).toEqual(["p", "q"]);
+      expect(Object.keys(maps.requiredResources)).toEqual(["x", "y"]);
+      expect(Object.keys(maps.credentials)).toEqual(["c", "d"]);
+      expect(Object.keys(maps.credentials.d!.credentialData!.data)).toEqual(["j", "k"]);
+      // A Struct with more keys than the small-object sort handles.
+      const many = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+      const shuffledKeys = [...many].sort((a, b) =>
+        a.split("").reverse().join("") < b.split("").reverse().join("") ? -1 : 1,
+      );
+      expect(
+        Object.keys(
+          decodeRunFunctionRequest(u8(input(...shuffledKeys.map((k) => entry(k, str(3, k))))))
+            .input!,
+        ),
+      ).toEqual(many);
+      // The benchmark sends each case in 8 key orders: all 8 decode to the same text.
+      for (const c of buildCases().cases) {
+        expect(
+          new Set(c.variants.map((v) => JSON.stringify(decodeRunFunctionRequest(v)))).size,
+        ).toBe(1);
+      }
+    },
+  );
 });

@@ -131,40 +131,43 @@ describe("encodeRunFunctionResponse", () => {
     );
   });
 
-  it("writes the SDK's bytes for string entries on either side of the one-byte length limit", () => {
-    // An entry of a k-character key and an n-character string is k + n + 6 bytes:
-    // one-byte lengths end at 127. Non-ASCII anywhere makes the lengths differ from the counts.
-    const resource: Record<string, unknown> = {};
-    for (let total = 118; total <= 126; total++) {
-      for (const k of [1, 8, 60, total - 1]) {
-        const key = `${"k".repeat(k - 1)}${total}`.slice(-k);
-        resource[key] = "v".repeat(total - k);
+  it(
+    "writes the SDK's bytes for string entries " + "on either side of the one-byte length limit",
+    () => {
+      // An entry of a k-character key and an n-character string is k + n + 6 bytes:
+      // one-byte lengths end at 127. Non-ASCII anywhere makes the lengths differ from the counts.
+      const resource: Record<string, unknown> = {};
+      for (let total = 118; total <= 126; total++) {
+        for (const k of [1, 8, 60, total - 1]) {
+          const key = `${"k".repeat(k - 1)}${total}`.slice(-k);
+          resource[key] = "v".repeat(total - k);
+        }
       }
-    }
-    for (const [key, v] of [
-      ["é", "x"],
-      ["kéy", "value"],
-      ["key", "é"],
-      ["key", "valué"],
-      ["key", "v".repeat(110) + "é"],
-      ["k".repeat(110) + "é", "v"],
-      ["empty", ""],
-      ["\ud800", "lone"],
-      ["lone", "\udfff"],
-    ]) {
-      resource[key!] = v;
-    }
-    const rsp: RunFunctionResponse = {
-      meta: { tag: "t", ttl: { seconds: 60, nanos: 0 } },
-      desired: { composite: { resource, connectionDetails: {}, ready: 0 }, resources: {} },
-      results: [],
-      context: { nested: { list: ["a", { [`${"k".repeat(60)}`]: "v".repeat(61) }] } },
-      requirements: undefined,
-      conditions: [],
-      output: undefined,
-    };
-    expect(encodeRunFunctionResponse(rsp).toString("hex")).toBe(sdk(rsp).toString("hex"));
-  });
+      for (const [key, v] of [
+        ["é", "x"],
+        ["kéy", "value"],
+        ["key", "é"],
+        ["key", "valué"],
+        ["key", "v".repeat(110) + "é"],
+        ["k".repeat(110) + "é", "v"],
+        ["empty", ""],
+        ["\ud800", "lone"],
+        ["lone", "\udfff"],
+      ]) {
+        resource[key!] = v;
+      }
+      const rsp: RunFunctionResponse = {
+        meta: { tag: "t", ttl: { seconds: 60, nanos: 0 } },
+        desired: { composite: { resource, connectionDetails: {}, ready: 0 }, resources: {} },
+        results: [],
+        context: { nested: { list: ["a", { [`${"k".repeat(60)}`]: "v".repeat(61) }] } },
+        requirements: undefined,
+        conditions: [],
+        output: undefined,
+      };
+      expect(encodeRunFunctionResponse(rsp).toString("hex")).toBe(sdk(rsp).toString("hex"));
+    },
+  );
 
   it("grows past its scratch buffer, and answers small responses right after", () => {
     const big: RunFunctionResponse = {

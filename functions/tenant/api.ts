@@ -20,7 +20,8 @@ export const TIER_BUDGETS: Record<Tier, Budget> = {
 const managedCluster = z
   .object({
     name: dnsLabel(
-      "Name of the ManagedCluster registered in Open Cluster Management; its namespace on the hub holds the ManagedServiceAccount and ClusterPermission.",
+      "Name of the ManagedCluster registered in Open Cluster Management; its namespace " +
+        "on the hub holds the ManagedServiceAccount and ClusterPermission.",
     ),
     apiServerURL: z
       .string()
@@ -29,7 +30,8 @@ const managedCluster = z
       .optional()
       .meta({
         description:
-          "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: the ManagedCluster's spec.managedClusterClientConfigs[0].url.",
+          "API server of the cluster, e.g. https://api.edge-1.example.com:6443. Default: " +
+          "the ManagedCluster's spec.managedClusterClientConfigs[0].url.",
       }),
     caBundle: z
       .string()
@@ -55,7 +57,9 @@ const managedCluster = z
       .superRefine(unique((n: string) => n, "namespace"))
       .meta({
         description:
-          "Namespaces on that cluster the tenant's migrations may write to besides the namespaces of its VDCs, which are always included. Each must start with '<tenant>-'. They must exist on the cluster.",
+          "Namespaces on that cluster the tenant's migrations may write to besides the " +
+          "namespaces of its VDCs, which are always included. Each must start with " +
+          "'<tenant>-'. They must exist on the cluster.",
       }),
   })
   .meta({
@@ -73,7 +77,8 @@ export const tenantSpec = z
         "Service tier. Sets the default budget and the database presets of the tenant's VDCs.",
     }),
     admins: subjects(
-      "Tenant administrators: bound to the ClusterRole admin in the tenant namespace and in every VDC of the tenant. At least one group or user.",
+      "Tenant administrators: bound to the ClusterRole admin in the tenant namespace and " +
+        "in every VDC of the tenant. At least one group or user.",
     ),
     quota: z
       .object({
@@ -92,10 +97,14 @@ export const tenantSpec = z
         description:
           "The tenant's budget over all its VDCs. Each figure left out defaults from the tier.",
       }),
-    networkIsolation: z.boolean().default(true).meta({
-      description:
-        "Deny traffic into the tenant namespace from other namespaces (DNS and same-namespace traffic stay open).",
-    }),
+    networkIsolation: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "Deny traffic into the tenant namespace from other namespaces (DNS and " +
+          "same-namespace traffic stay open).",
+      }),
     clusters: z
       .array(managedCluster)
       .max(64)
@@ -121,7 +130,8 @@ export const tenantSpec = z
   })
   .meta({
     description:
-      "A tenant: an organisation with its own namespace, administrators and a budget shared by its VDCs.",
+      "A tenant: an organisation with its own namespace, administrators and a budget " +
+      "shared by its VDCs.",
     "x-kubernetes-validations": [
       {
         rule: "size(self.admins.groups) + size(self.admins.users) > 0",
@@ -164,10 +174,14 @@ const budget = (description: string) =>
 
 export const tenantStatus = z.object({
   namespace: z.string().optional().meta({ description: "The tenant's namespace." }),
-  phase: z.enum(["Pending", "Ready", "Failed"]).optional().meta({
-    description:
-      "Pending until every composed resource is ready; Failed when the VDCs hold more than the budget.",
-  }),
+  phase: z
+    .enum(["Pending", "Ready", "Failed"])
+    .optional()
+    .meta({
+      description:
+        "Pending until every composed resource is ready; Failed when the VDCs hold more " +
+        "than the budget.",
+    }),
   budget: budget("The effective budget: spec.quota with defaults from the tier."),
   allocated: budget(
     "What the tenant's VDCs hold of the budget (sum of their spec.quota; vdcs is their number).",

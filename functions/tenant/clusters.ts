@@ -32,15 +32,24 @@ export const OCM_CLUSTER_API_VERSION = "cluster.open-cluster-management.io/v1";
 export const OCM_AUTH_API_VERSION = "authentication.open-cluster-management.io/v1beta1";
 export const OCM_RBAC_API_VERSION = "rbac.open-cluster-management.io/v1alpha1";
 const OCM_AUTH_GROUP = "authentication.open-cluster-management.io";
-/** Token lifetime; the addon rotates the token before it expires and this composer copies the new one. */
+/**
+ * Token lifetime; the addon rotates the token before it expires and this
+ * composer copies the new one.
+ */
 export const TOKEN_VALIDITY = "8640h0m0s";
 
-/** The ManagedServiceAccount (and ServiceAccount, ClusterPermission, token Secret) of a tenant on every cluster. */
+/**
+ * The ManagedServiceAccount (and ServiceAccount, ClusterPermission, token
+ * Secret) of a tenant on every cluster.
+ */
 export function serviceAccountName(tenantNamespace: string): string {
   return dnsName(tenantNamespace, "mtv");
 }
 
-/** Name of the Secret and Provider of a cluster in the tenant namespace, as the MTV integration names them. */
+/**
+ * Name of the Secret and Provider of a cluster in the tenant namespace, as the
+ * MTV integration names them.
+ */
 export function clusterProviderName(cluster: string): string {
   return dnsName(cluster, "mtv");
 }
@@ -55,7 +64,10 @@ export const clusterKeys = (cluster: string) => ({
 const managedClusterRequirement = (cluster: string) => `cluster-${cluster}`;
 const tokenRequirement = (cluster: string) => `token-${cluster}`;
 
-/** Each cluster's ManagedCluster (for its API URL) and its token Secret (for the Provider's credentials). */
+/**
+ * Each cluster's ManagedCluster (for its API URL) and its token Secret (for the
+ * Provider's credentials).
+ */
 export function clusterRequirements(
   tenantNamespace: string,
   clusters: ManagedClusterSpec[],
@@ -138,14 +150,19 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
     const foreign = cluster.namespaces.findIndex((n) => !n.startsWith(`${tenant}-`));
     if (foreign >= 0) {
       return {
-        fatal: `Tenant ${tenant}: ${field}.namespaces[${foreign}]: "${cluster.namespaces[foreign]}" must start with "${tenant}-": the tenant's service account only reaches the tenant's own namespaces`,
+        fatal:
+          `Tenant ${tenant}: ${field}.namespaces[${foreign}]: ` +
+          `"${cluster.namespaces[foreign]}" must start with "${tenant}-": the tenant's ` +
+          `service account only reaches the tenant's own namespaces`,
         reason: "InvalidSpec",
       };
     }
     const managed = required[managedClusterRequirement(cluster.name)]?.[0];
     if (!managed)
       return {
-        fatal: `Tenant ${tenant}: ${field}.name: ManagedCluster "${cluster.name}" is not registered in Open Cluster Management`,
+        fatal:
+          `Tenant ${tenant}: ${field}.name: ManagedCluster "${cluster.name}" is not ` +
+          `registered in Open Cluster Management`,
         reason: "WaitingForDependency",
       };
     const url = cluster.apiServerURL ?? clientConfigURL(managed);
@@ -185,7 +202,8 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
       waiting: more.waiting,
     });
     const provider = observed[keys.provider];
-    // The Provider never goes out before its token: it would be created without credentials and fail.
+    // The Provider never goes out before its token: it would be created without
+    // credentials and fail.
     if (token && caBundle && url) {
       resources[keys.secret] = {
         resource: providerSecret({
@@ -208,13 +226,15 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
       continue;
     }
     const why = !url
-      ? `the API URL: ManagedCluster ${cluster.name} has no spec.managedClusterClientConfigs[0].url; set ${field}.apiServerURL`
+      ? `the API URL: ManagedCluster ${cluster.name} has no ` +
+        `spec.managedClusterClientConfigs[0].url; set ${field}.apiServerURL`
       : !token
         ? `the token Secret ${cluster.name}/${serviceAccount} of the ManagedServiceAccount`
         : `a CA: neither the token Secret's ca.crt nor ManagedCluster ${cluster.name}'s` +
           ` caBundle holds one; set ${field}.caBundle`;
     waiting.push(`${cluster.name} (waiting for ${why})`);
-    // A Provider already made is kept as it was rather than deleted while its token or URL is missing.
+    // A Provider already made is kept as it was rather than deleted while its
+    // token or URL is missing.
     if (provider && observed[keys.secret]) {
       resources[keys.secret] = { resource: asDesired(observed[keys.secret]!), ready: true };
       resources[keys.provider] = {
@@ -244,7 +264,9 @@ export function composeClusters(input: ClustersInput): Refusal | ClustersOutput 
             type: "ClusterProvidersReady",
             status: "True",
             reason: "ProvidersReady",
-            message: `Forklift Providers of ${clusters.length} managed cluster(s) ready in namespace ${ns}`,
+            message:
+              `Forklift Providers of ${clusters.length} managed cluster(s) ready in ` +
+              `namespace ${ns}`,
           },
     ],
   };
@@ -346,7 +368,10 @@ interface ManagedServiceAccountProps extends NamespacedProps {
   readonly name: string;
 }
 
-/** A ManagedServiceAccount: the addon makes the ServiceAccount on the cluster and reports its token, rotated. */
+/**
+ * A ManagedServiceAccount: the addon makes the ServiceAccount on the cluster
+ * and reports its token, rotated.
+ */
 function managedServiceAccount(props: ManagedServiceAccountProps): KubeObject {
   return {
     apiVersion: OCM_AUTH_API_VERSION,
@@ -364,7 +389,10 @@ interface ClusterPermissionProps extends NamespacedProps {
   readonly adminIn: string[];
 }
 
-/** Read-only inventory access cluster-wide, and admin in the tenant's namespaces, for the tenant's service account. */
+/**
+ * Read-only inventory access cluster-wide, and admin in the tenant's
+ * namespaces, for the tenant's service account.
+ */
 function clusterPermission(props: ClusterPermissionProps): KubeObject {
   const { serviceAccount: name, adminIn } = props;
   const subject = { apiGroup: OCM_AUTH_GROUP, kind: "ManagedServiceAccount", name };

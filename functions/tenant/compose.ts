@@ -58,13 +58,18 @@ export const tenant = composer({
     const ns = tenantNamespace(name);
     if (ns.length > MAX_NAME) {
       return {
-        fatal: `Tenant ${name}: metadata.name: must be at most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that namespace ${ns} is a valid name`,
+        fatal:
+          `Tenant ${name}: metadata.name: must be at ` +
+          `most ${MAX_NAME - TENANT_NAMESPACE_PREFIX.length} characters, so that ` +
+          `namespace ${ns} is a valid name`,
         reason: "InvalidSpec",
       };
     }
     if (!isDnsLabel(ns))
       return {
-        fatal: `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), so that namespace ${ns} is a valid name`,
+        fatal:
+          `Tenant ${name}: metadata.name: must be a DNS-1123 label (lower case ` +
+          `alphanumerics and '-'), so that namespace ${ns} is a valid name`,
         reason: "InvalidSpec",
       };
     const platform = platformSettings(required);
@@ -254,7 +259,8 @@ export const tenantXRD: XRDSpec = {
   scope: "Cluster",
   categories: ["crossvdc"],
   description:
-    "A tenant of the platform: namespace, administrators, network isolation and the budget its VDCs share.",
+    "A tenant of the platform: namespace, administrators, network isolation and the " +
+    "budget its VDCs share.",
   spec: tenantSpec,
   status: tenantStatus.meta({
     description: "Observed state of the tenant, as the composition function reports it.",

@@ -48,7 +48,10 @@ export interface DatabasePreset {
   storage: string;
   cpu: string;
   memory: string;
-  /** The preset promises backups: a database on it must say where they go (spec.databases[i].backup). */
+  /**
+   * The preset promises backups: a database on it must say where they go
+   * (spec.databases[i].backup).
+   */
   backups: boolean;
   /** Pod anti-affinity between instances when there is more than one. */
   antiAffinity: "preferred" | "required";
@@ -91,13 +94,19 @@ export const DATABASE_PRESETS: Record<Tier, DatabasePreset> = {
 
 const presetTable = TIERS.map((t) => {
   const p = DATABASE_PRESETS[t];
-  return `${t}: ${p.instances} instance(s), ${p.storage} storage, ${p.cpu} CPU, ${p.memory} memory${p.backups ? ", backups required" : ""}${p.antiAffinity === "required" ? ", required pod anti-affinity" : ""}`;
+  return (
+    `${t}: ${p.instances} instance(s), ${p.storage} storage, ${p.cpu} CPU, ${p.memory} ` +
+    `memory${p.backups ? ", backups required" : ""}${p.antiAffinity === "required" ? ", required pod anti-affinity" : ""}`
+  );
 }).join("; ");
 
 /** PostgreSQL majors CloudNativePG 1.30 runs. */
 export const POSTGRES_MAJORS = [14, 15, 16, 17, 18] as const;
 export const DEFAULT_POSTGRES_MAJOR = 17;
-/** Services are named <database>-rw: a DNS-1035 label, so the name starts with a letter; pods and jobs add suffixes. */
+/**
+ * Services are named <database>-rw: a DNS-1035 label, so the name starts with a
+ * letter; pods and jobs add suffixes.
+ */
 const DATABASE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_DATABASE_NAME = 50;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -115,20 +124,26 @@ const CRON_DESCRIPTOR =
   /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every [0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h)([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))*)$/;
 const CRON_FIELD = /^[0-9A-Za-z*?,/-]+$/;
 
-/** A CloudNativePG schedule: robfig/cron with a leading seconds field, or a descriptor such as @daily. */
+/**
+ * A CloudNativePG schedule: robfig/cron with a leading seconds field, or a
+ * descriptor such as @daily.
+ */
 function checkSchedule(s: string, ctx: z.RefinementCtx): void {
   if (typeof s !== "string" || CRON_DESCRIPTOR.test(s)) return;
   const fields = s.trim().split(/\s+/);
   if (fields.length === 5) {
     ctx.addIssue({
       code: "custom",
-      message: `has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. "0 ${s.trim()}"`,
+      message:
+        `has 5 fields; CloudNativePG schedules start with a seconds field (6 fields), e.g. ` +
+        `"0 ${s.trim()}"`,
     });
   } else if (fields.length !== 6 || !fields.every((f) => CRON_FIELD.test(f))) {
     ctx.addIssue({
       code: "custom",
       message:
-        'must be a 6-field cron expression with seconds first (e.g. "0 0 2 * * *") or a descriptor such as @daily',
+        'must be a 6-field cron expression with seconds first (e.g. "0 0 2 * * *") or a ' +
+        "descriptor such as @daily",
     });
   }
 }
@@ -139,14 +154,17 @@ const databaseSize = z
       .enum(TIERS)
       .optional()
       .meta({
-        description: `Preset the other figures default from. Default: the tier of the VDC's tenant. Presets: ${presetTable}.`,
+        description:
+          `Preset the other figures default from. Default: the tier of the VDC's tenant. ` +
+          `Presets: ${presetTable}.`,
       }),
     instances: z.number().int().min(1).max(10).optional().meta({
       description:
         "PostgreSQL instances (one primary, the rest streaming replicas). Overrides the preset.",
     }),
     storage: quantity(
-      "Volume size of each instance. Overrides the preset. Storage only grows: a smaller figure than the running cluster's is refused.",
+      "Volume size of each instance. Overrides the preset. Storage only grows: a smaller " +
+        "figure than the running cluster's is refused.",
     ).optional(),
     cpu: quantity("CPU of each instance (request and limit). Overrides the preset.").optional(),
     memory: quantity(
@@ -155,15 +173,24 @@ const databaseSize = z
   })
   .prefault({})
   .meta({
-    description: `Size of the database. Each figure left out comes from the preset (default: the tenant's tier). Presets: ${presetTable}.`,
+    description:
+      `Size of the database. Each figure left out comes from the preset (default: the ` +
+      `tenant's tier). Presets: ${presetTable}.`,
   });
 
 const databaseBackup = z
   .object({
-    schedule: z.string().max(128).default("0 0 2 * * *").superRefine(checkSchedule).meta({
-      description:
-        'When to take a base backup: CloudNativePG cron with seconds first ("0 0 2 * * *" is 02:00 every day) or a descriptor such as @daily. WAL is archived continuously.',
-    }),
+    schedule: z
+      .string()
+      .max(128)
+      .default("0 0 2 * * *")
+      .superRefine(checkSchedule)
+      .meta({
+        description:
+          'When to take a base backup: CloudNativePG cron with seconds first ("0 0 2 * * ' +
+          '*" is 02:00 every day) or a descriptor such as @daily. WAL is archived ' +
+          "continuously.",
+      }),
     retentionDays: z.number().int().min(1).max(3650).default(30).meta({
       description:
         "Days of backups and WAL kept in the object store (the ObjectStore's retentionPolicy).",
@@ -176,7 +203,8 @@ const databaseBackup = z
       })
       .meta({
         description:
-          "Object store path of the backups, e.g. s3://acme-backups/acme-prod. Each database writes below it in a folder <name>-pg<version>.",
+          "Object store path of the backups, e.g. s3://acme-backups/acme-prod. Each " +
+          "database writes below it in a folder <name>-pg<version>.",
       }),
     endpointURL: z
       .string()
@@ -188,12 +216,14 @@ const databaseBackup = z
           "Endpoint of an S3-compatible object store (MinIO, Ceph RGW, ...). Default: AWS S3.",
       }),
     s3CredentialsSecret: secretName(
-      "Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of the object store. A new database waits until it exists with both keys.",
+      "Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of " +
+        "the object store. A new database waits until it exists with both keys.",
     ),
   })
   .meta({
     description:
-      "Continuous backup to an S3-compatible object store: a ScheduledBackup for base backups plus WAL archiving.",
+      "Continuous backup to an S3-compatible object store: a ScheduledBackup for base " +
+      "backups plus WAL archiving.",
   });
 
 const database = z
@@ -204,11 +234,13 @@ const database = z
       .max(MAX_DATABASE_NAME)
       .regex(DATABASE_NAME, {
         message:
-          "must start with a letter and contain only lower case alphanumerics and '-' (it names the services <name>-rw, <name>-ro)",
+          "must start with a letter and contain only lower case alphanumerics and '-' " +
+          "(it names the services <name>-rw, <name>-ro)",
       })
       .meta({
         description:
-          "Name of the CloudNativePG Cluster in the VDC namespace. Applications connect to <name>-rw.<namespace>.svc with the Secret <name>-app.",
+          "Name of the CloudNativePG Cluster in the VDC namespace. Applications connect " +
+          "to <name>-rw.<namespace>.svc with the Secret <name>-app.",
       }),
     version: z
       .number()
@@ -218,14 +250,20 @@ const database = z
       .default(DEFAULT_POSTGRES_MAJOR)
       .meta({
         description:
-          "PostgreSQL major version. Upgrades happen in place; a lower version than the running cluster's would replace it (see deletionProtection).",
+          "PostgreSQL major version. Upgrades happen in place; a lower version than the " +
+          "running cluster's would replace it (see deletionProtection).",
       }),
     size: databaseSize,
     backup: databaseBackup.optional(),
-    deletionProtection: z.boolean().default(true).meta({
-      description:
-        "While true, a database removed from spec.databases, or changed in a way that would replace it, is kept as it is and the VDC reports it. To delete a database: set this to false, apply, then remove the entry.",
-    }),
+    deletionProtection: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          "While true, a database removed from spec.databases, or changed in a way that " +
+          "would replace it, is kept as it is and the VDC reports it. To delete a database: " +
+          "set this to false, apply, then remove the entry.",
+      }),
   })
   .meta({
     description: "A PostgreSQL database run by CloudNativePG, with database and owner app.",
@@ -243,7 +281,10 @@ export const MIGRATION_SOURCE_TYPES = [
   "ova",
 ] as const;
 export type MigrationSourceType = (typeof MIGRATION_SOURCE_TYPES)[number];
-/** The name of the destination Provider in every VDC namespace with migration sources; no source may take it. */
+/**
+ * The name of the destination Provider in every VDC namespace with migration
+ * sources; no source may take it.
+ */
 export const DESTINATION_PROVIDER = "host";
 
 const MAX_STRING_REF = 512;
@@ -288,10 +329,14 @@ const networkPair = z
       .meta({ description: "Source network." }),
     destination: z
       .object({
-        type: z.enum(["pod", "multus", "ignored"]).default("pod").meta({
-          description:
-            "pod: the pod network; multus: a NetworkAttachmentDefinition in the VDC namespace; ignored: leave the NIC out.",
-        }),
+        type: z
+          .enum(["pod", "multus", "ignored"])
+          .default("pod")
+          .meta({
+            description:
+              "pod: the pod network; multus: a NetworkAttachmentDefinition in the VDC " +
+              "namespace; ignored: leave the NIC out.",
+          }),
         name: dnsLabel(
           "NetworkAttachmentDefinition in the VDC namespace (multus only).",
         ).optional(),
@@ -330,10 +375,16 @@ const migrationSource = z
       "Name of the Forklift Provider in the VDC namespace. Plans name it as their source provider.",
     ),
     type: z.enum(MIGRATION_SOURCE_TYPES).meta({ description: "Kind of source platform." }),
-    url: z.string().min(1).max(2048).meta({
-      description:
-        "Endpoint of the source: vsphere https://vcenter/sdk, ovirt https://engine/ovirt-engine/api, openstack https://keystone:5000/v3, openshift https://api.cluster:6443, ova an NFS share server:/path.",
-    }),
+    url: z
+      .string()
+      .min(1)
+      .max(2048)
+      .meta({
+        description:
+          "Endpoint of the source: vsphere https://vcenter/sdk, ovirt " +
+          "https://engine/ovirt-engine/api, openstack https://keystone:5000/v3, openshift " +
+          "https://api.cluster:6443, ova an NFS share server:/path.",
+      }),
     secretRef: z.object({ name: secretName("Secret in the VDC namespace.") }).meta({
       description:
         "Credentials Secret the tenant creates in the VDC namespace. Keys by type: vsphere and" +
@@ -351,7 +402,8 @@ const migrationSource = z
       })
       .meta({
         description:
-          "Provider settings, e.g. vsphere vddkInitImage (the VDDK image, for faster disk transfer) and sdkEndpoint (vcenter or esxi).",
+          "Provider settings, e.g. vsphere vddkInitImage (the VDDK image, for faster " +
+          "disk transfer) and sdkEndpoint (vcenter or esxi).",
       }),
     networkMap: z
       .array(networkPair)
@@ -430,11 +482,13 @@ export const vdcSpec = z
           "4Gi",
         ),
         storage: quantityOr(
-          "Persistent storage requested by claims (requests.storage). Counts against the tenant budget.",
+          "Persistent storage requested by claims (requests.storage). Counts against the " +
+            "tenant budget.",
           "50Gi",
         ),
         vms: count(
-          "KubeVirt VirtualMachines (count/virtualmachines.kubevirt.io). Counts against the tenant budget.",
+          "KubeVirt VirtualMachines (count/virtualmachines.kubevirt.io). Counts against " +
+            "the tenant budget.",
         ).default(2),
         pods: count("Pods, including each running VM's launcher pod.").default(50),
         persistentVolumeClaims: count("PersistentVolumeClaims, including VM disks.").default(20),
@@ -442,7 +496,8 @@ export const vdcSpec = z
       .prefault({})
       .meta({
         description:
-          "The VDC's quota, enforced by the ResourceQuota vdc-quota and charged to the tenant budget.",
+          "The VDC's quota, enforced by the ResourceQuota vdc-quota and charged to the " +
+          "tenant budget.",
       }),
     limits: z
       .object({
@@ -451,11 +506,14 @@ export const vdcSpec = z
         defaultRequestCpu: quantityOr("CPU request of a container that sets none.", "100m"),
         defaultRequestMemory: quantityOr("Memory request of a container that sets none.", "256Mi"),
         maxCpu: quantityOr(
-          "Largest CPU limit one container may set. A KubeVirt VM's launcher pod sets the VM's cpu: a larger VM is refused.",
+          "Largest CPU limit one container may set. A KubeVirt VM's launcher pod sets " +
+            "the VM's cpu: a larger VM is refused.",
           "8",
         ),
         maxMemory: quantityOr(
-          "Largest memory limit one container may set. A KubeVirt VM's launcher pod sets the VM's memory plus KubeVirt's overhead (a few hundred MiB): a VM with this much memory or more is refused, and one just under it may not start.",
+          "Largest memory limit one container may set. A KubeVirt VM's launcher pod sets " +
+            "the VM's memory plus KubeVirt's overhead (a few hundred MiB): a VM with this " +
+            "much memory or more is refused, and one just under it may not start.",
           "32Gi",
         ),
       })
@@ -465,10 +523,14 @@ export const vdcSpec = z
       }),
     network: z
       .object({
-        isolation: z.enum(["isolated", "open"]).default("isolated").meta({
-          description:
-            "isolated: deny all but the VDC's own namespace, its tenant's namespace, DNS and what is listed below. open: no policies.",
-        }),
+        isolation: z
+          .enum(["isolated", "open"])
+          .default("isolated")
+          .meta({
+            description:
+              "isolated: deny all but the VDC's own namespace, its tenant's namespace, DNS " +
+              "and what is listed below. open: no policies.",
+          }),
         allowFromNamespaces: z
           .array(dnsLabel("Namespace name."))
           .max(MAX_LIST)
@@ -498,14 +560,24 @@ export const vdcSpec = z
       .meta({ description: "Network isolation of the VDC namespace." }),
     backend: z
       .object({
-        type: z.enum(["kubevirt", "proxmox"]).default("kubevirt").meta({
-          description:
-            "Where the VDC's VirtualMachines run: KubeVirt in this cluster, or Proxmox VE through provider-proxmox-bpg.",
-        }),
-        storageClass: z.string().min(1).max(253).optional().meta({
-          description:
-            "StorageClass for VM disks and databases when a request names none (KubeVirt). Empty: the cluster default.",
-        }),
+        type: z
+          .enum(["kubevirt", "proxmox"])
+          .default("kubevirt")
+          .meta({
+            description:
+              "Where the VDC's VirtualMachines run: KubeVirt in this cluster, or Proxmox " +
+              "VE through provider-proxmox-bpg.",
+          }),
+        storageClass: z
+          .string()
+          .min(1)
+          .max(253)
+          .optional()
+          .meta({
+            description:
+              "StorageClass for VM disks and databases when a request names none " +
+              "(KubeVirt). Empty: the cluster default.",
+          }),
         providerConfigRef: z
           .object({
             name: dnsLabel(
@@ -520,18 +592,38 @@ export const vdcSpec = z
           })
           .optional()
           .meta({ description: "Proxmox: credentials of the Proxmox VE cluster." }),
-        node: z.string().min(1).max(MAX_NAME).optional().meta({
-          description:
-            "Proxmox: node VMs are created on. Changing it places new VMs there; existing VMs stay on the node Proxmox reports them on.",
-        }),
-        datastore: z.string().min(1).max(MAX_NAME).optional().meta({
-          description:
-            "Proxmox: datastore for VM disks (e.g. local-lvm). Changing it places new disks there; existing disks stay where they are.",
-        }),
-        fileDatastore: z.string().min(1).max(MAX_NAME).optional().meta({
-          description:
-            "Proxmox: file-based datastore for downloaded images (content type import) and cloud-init user data (content type snippets), on the VM's node. Default: local. Changing it places new files there; the files of existing VMs stay where they are.",
-        }),
+        node: z
+          .string()
+          .min(1)
+          .max(MAX_NAME)
+          .optional()
+          .meta({
+            description:
+              "Proxmox: node VMs are created on. Changing it places new VMs there; " +
+              "existing VMs stay on the node Proxmox reports them on.",
+          }),
+        datastore: z
+          .string()
+          .min(1)
+          .max(MAX_NAME)
+          .optional()
+          .meta({
+            description:
+              "Proxmox: datastore for VM disks (e.g. local-lvm). Changing it places new " +
+              "disks there; existing disks stay where they are.",
+          }),
+        fileDatastore: z
+          .string()
+          .min(1)
+          .max(MAX_NAME)
+          .optional()
+          .meta({
+            description:
+              "Proxmox: file-based datastore for downloaded images (content type import) " +
+              "and cloud-init user data (content type snippets), on the VM's node. Default: " +
+              "local. Changing it places new files there; the files of existing VMs stay " +
+              "where they are.",
+          }),
         bridge: z
           .string()
           .min(1)
@@ -556,10 +648,13 @@ export const vdcSpec = z
       })
       .meta({
         description:
-          "Where the VDC's VirtualMachines run. App teams do not choose it: every VM in the namespace follows the VDC.",
+          "Where the VDC's VirtualMachines run. App teams do not choose it: every VM in " +
+          "the namespace follows the VDC.",
         "x-kubernetes-validations": [
           {
-            rule: "self.type != 'proxmox' || (has(self.providerConfigRef) && has(self.node) && has(self.datastore) && has(self.bridge))",
+            rule:
+              "self.type != 'proxmox' || (has(self.providerConfigRef) && has(self.node) && " +
+              "has(self.datastore) && has(self.bridge))",
             message:
               "providerConfigRef, node, datastore and bridge are required when type is proxmox",
           },
@@ -572,7 +667,8 @@ export const vdcSpec = z
       .superRefine(unique((d: DatabaseSpec) => d.name, "database"))
       .meta({
         description:
-          "PostgreSQL databases run by CloudNativePG in the VDC namespace. They count against spec.quota (instances × cpu, memory, storage).",
+          "PostgreSQL databases run by CloudNativePG in the VDC namespace. They count " +
+          "against spec.quota (instances × cpu, memory, storage).",
       }),
     migration: z
       .object({
@@ -583,7 +679,9 @@ export const vdcSpec = z
           .superRefine(unique((s: MigrationSourceSpec) => s.name, "source"))
           .meta({
             description:
-              "Source platforms. Each gets a Forklift Provider, NetworkMap <name>-network and StorageMap <name>-storage into this VDC, next to the destination provider host.",
+              "Source platforms. Each gets a Forklift Provider, NetworkMap " +
+              "<name>-network and StorageMap <name>-storage into this VDC, next to the " +
+              "destination provider host.",
           }),
       })
       .prefault({})
@@ -642,7 +740,8 @@ export const vdcSpec = z
   })
   .meta({
     description:
-      "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
+      "A virtual data center: a namespace of one tenant with quota, limits, network " +
+      "isolation and members.",
   });
 
 export type VDCSpec = z.output<typeof vdcSpec>;
@@ -669,19 +768,29 @@ const databaseStatus = z.object({
     .meta({ description: "Read-write service: <name>-rw.<namespace>.svc, port 5432." }),
   secretName: z.string().meta({
     description:
-      "Secret CloudNativePG generates with the app user's credentials and connection URI (<name>-app).",
+      "Secret CloudNativePG generates with the app user's credentials and connection URI " +
+      "(<name>-app).",
   }),
   backups: z
     .boolean()
     .meta({ description: "Whether continuous backup to an object store is configured." }),
-  kept: z.boolean().optional().meta({
-    description:
-      "True when the database is kept by deletionProtection although the spec removed or would replace it.",
-  }),
-  backupCredentials: z.string().optional().meta({
-    description:
-      "What is wrong with the backup credentials Secret, when something is. A database that does not exist yet waits for it (phase WaitingForBackupCredentials); a running one keeps running, without working backups.",
-  }),
+  kept: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        "True when the database is kept by deletionProtection although the spec removed or " +
+        "would replace it.",
+    }),
+  backupCredentials: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "What is wrong with the backup credentials Secret, when something is. A database " +
+        "that does not exist yet waits for it (phase WaitingForBackupCredentials); a " +
+        "running one keeps running, without working backups.",
+    }),
 });
 
 const sourceStatus = z.object({
@@ -698,10 +807,14 @@ const sourceStatus = z.object({
   waiting: z.string().optional().meta({
     description: "Why the source is not composed yet (its credentials Secret is missing).",
   }),
-  keptFor: z.array(z.string()).optional().meta({
-    description:
-      "A source removed from the spec whose Provider and maps are kept while these Plans still migrate from it.",
-  }),
+  keptFor: z
+    .array(z.string())
+    .optional()
+    .meta({
+      description:
+        "A source removed from the spec whose Provider and maps are kept while these Plans " +
+        "still migrate from it.",
+    }),
 });
 
 export const vdcStatus = z.object({
@@ -736,13 +849,15 @@ export const vdcStatus = z.object({
     .optional()
     .meta({
       description:
-        "What the databases, kept ones included, take of spec.quota (instances × cpu, memory, storage). VMs get the rest.",
+        "What the databases, kept ones included, take of spec.quota (instances × cpu, " +
+        "memory, storage). VMs get the rest.",
     }),
   migration: z
     .object({
       destinationProvider: z.string().meta({
         description:
-          "Forklift Provider of this cluster (type openshift, empty url) in the VDC namespace: the destination of Plans.",
+          "Forklift Provider of this cluster (type openshift, empty url) in the VDC " +
+          "namespace: the destination of Plans.",
       }),
       sources: z.array(sourceStatus).meta({
         description: "The migration sources, in spec order, then any kept for running migrations.",

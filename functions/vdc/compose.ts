@@ -73,7 +73,8 @@ export const vdc = composer({
   requirements: (xr) => ({
     tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
     // The tenant's VDCs only: the admission policy (package/people) makes every VDC carry this
-    // label with its spec.tenantRef, and a VDC without it is refused below, so none escapes the budget.
+    // label with its spec.tenantRef, and a VDC without it is refused below, so
+    // none escapes the budget.
     vdcs: {
       apiVersion: API_VERSION,
       kind: "VDC",
@@ -239,7 +240,10 @@ export const vdc = composer({
   },
 });
 
-/** The migration sources whose Provider is composed, in the spec or kept for a running Plan: what Forklift's pods connect to. */
+/**
+ * The migration sources whose Provider is composed, in the spec or kept for a
+ * running Plan: what Forklift's pods connect to.
+ */
 function composedSources(resources: Record<string, Composed>): MigrationSourceEndpoint[] {
   const out: MigrationSourceEndpoint[] = [];
   for (const key in resources) {
@@ -326,18 +330,24 @@ function admit(
   const what = `VDC ${name}`;
   if (!name.startsWith(`${tenantName}-`) || name.length === tenantName.length + 1) {
     return {
-      fatal: `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so tenants cannot take each other's names`,
+      fatal:
+        `${what}: metadata.name: must start with "${tenantName}-" (the tenant's name), so ` +
+        `tenants cannot take each other's names`,
       reason: "InvalidSpec",
     };
   }
   if (name.length > MAX_NAME)
     return {
-      fatal: `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names the VDC's namespace`,
+      fatal:
+        `${what}: metadata.name: must be at most ${MAX_NAME} characters, because it names ` +
+        `the VDC's namespace`,
       reason: "InvalidSpec",
     };
   if (!isDnsLabel(name))
     return {
-      fatal: `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and '-'), because it names the VDC's namespace`,
+      fatal:
+        `${what}: metadata.name: must be a DNS-1123 label (lower case alphanumerics and ` +
+        `'-'), because it names the VDC's namespace`,
       reason: "InvalidSpec",
     };
   const label = labelProblem(name, tenantName, metadata.labels);
@@ -351,7 +361,9 @@ function admit(
   const parsed = parseCached(tenantSpec, owner.spec ?? {});
   if (!parsed.success)
     return {
-      fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the Tenant first`,
+      fatal:
+        `${what}: spec.tenantRef.name: Tenant "${tenantName}" has an invalid spec; fix the ` +
+        `Tenant first`,
       reason: "WaitingForDependency",
     };
   let budget: Amounts;
@@ -359,7 +371,9 @@ function admit(
     budget = parseBudget(budgetOf(parsed.data));
   } catch (err) {
     return {
-      fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" spec.quota: ${(err as Error).message}`,
+      fatal:
+        `${what}: spec.tenantRef.name: Tenant "${tenantName}" ` +
+        `spec.quota: ${(err as Error).message}`,
       reason: "WaitingForDependency",
     };
   }
@@ -388,7 +402,11 @@ function admit(
     const details = over.map((k) => {
       const excess = allocated[k] + demand[k] - budget[k];
       const figure = k === "vdcs" ? "number of VDCs" : `spec.quota.${k}`;
-      return `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left (held by ${nameList(admitted) || "no other VDC"}); over by ${formatOne(k, excess)}`;
+      return (
+        `${figure}: asks ${formatOne(k, demand[k])} but tenant ${tenantName} ` +
+        `has ${formatOne(k, budget[k] - allocated[k])} of ${formatOne(k, budget[k])} left ` +
+        `(held by ${nameList(admitted) || "no other VDC"}); over by ${formatOne(k, excess)}`
+      );
     });
     return {
       fatal: `${what}: over the budget of tenant ${tenantName}: ${details.join("; ")}`,
@@ -401,7 +419,10 @@ function admit(
   const later = admitInOrder(order.slice(at + 1), BUDGET_KEYS, demandOf, rest).allocated;
   const left = zero();
   for (const k of BUDGET_KEYS) left[k] = rest[k] - later[k];
-  const remaining = `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, vdcs ${formatOne("vdcs", left.vdcs)}`;
+  const remaining =
+    `cpu ${formatOne("cpu", left.cpu)}, memory ${formatOne("memory", left.memory)}, ` +
+    `storage ${formatOne("storage", left.storage)}, vms ${formatOne("vms", left.vms)}, ` +
+    `vdcs ${formatOne("vdcs", left.vdcs)}`;
   return { tenantSpec: parsed.data, remaining };
 }
 
@@ -418,7 +439,13 @@ export function labelProblem(
   if (got === tenant) return undefined;
   const now =
     typeof got === "string" ? `is ${JSON.stringify(got.slice(0, MAX_NAME))}` : "is missing";
-  return `metadata.labels["${LABEL_TENANT}"]: ${now} but must be "${tenant}" (spec.tenantRef.name): a tenant's VDCs find each other by this label for the budget, and the admission policy requires it. Label the VDC (kubectl label vdc ${name} ${LABEL_TENANT}=${tenant} --overwrite); what it composed stays as it is until then`;
+  return (
+    `metadata.labels["${LABEL_TENANT}"]: ${now} but must be "${tenant}" ` +
+    `(spec.tenantRef.name): a tenant's VDCs find each other by this label for the budget, ` +
+    `and the admission policy requires it. Label the VDC (kubectl label ` +
+    `vdc ${name} ${LABEL_TENANT}=${tenant} --overwrite); what it composed stays as it is ` +
+    `until then`
+  );
 }
 
 /** Properties of the VDC's ResourceQuota. */
@@ -470,7 +497,10 @@ interface PoliciesProps {
   readonly settings: PlatformSettings;
 }
 
-/** An isolated VDC's own policies: the baseline, its tenant's and the listed namespaces in, the listed egress out. */
+/**
+ * An isolated VDC's own policies: the baseline, its tenant's and the listed
+ * namespaces in, the listed egress out.
+ */
 function policies(p: PoliciesProps): Record<string, KubeObject> {
   const net = p.spec.network;
   if (net.isolation === "open") return {};
@@ -508,7 +538,10 @@ function policies(p: PoliciesProps): Record<string, KubeObject> {
   return out;
 }
 
-/** Usage per quota key from the observed ResourceQuota's status, as `kubectl describe quota` shows it. */
+/**
+ * Usage per quota key from the observed ResourceQuota's status, as `kubectl
+ * describe quota` shows it.
+ */
 function usage(observed: KubeObject | undefined): Record<string, unknown> | undefined {
   const st = observed?.status as
     { used?: Record<string, string>; hard?: Record<string, string> } | undefined;
@@ -544,7 +577,8 @@ export const vdcXRD: XRDSpec = {
   scope: "Cluster",
   categories: ["crossvdc"],
   description:
-    "A virtual data center: a namespace of one tenant with quota, limits, network isolation and members.",
+    "A virtual data center: a namespace of one tenant with quota, limits, network " +
+    "isolation and members.",
   spec: vdcSpec,
   status: vdcStatus.meta({
     description: "Observed state of the VDC, as the composition function reports it.",

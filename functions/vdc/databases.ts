@@ -33,17 +33,26 @@ export const POSTGRES_IMAGE = "ghcr.io/cloudnative-pg/postgresql";
 export const BARMAN_CLOUD_API_VERSION = "barmancloud.cnpg.io/v1";
 export const BARMAN_CLOUD_PLUGIN = "barman-cloud.cloudnative-pg.io";
 export const PODMONITOR_API_VERSION = "monitoring.coreos.com/v1";
-/** On the composed Cluster: the deletionProtection it was composed with, read back once its entry has left the spec. */
+/**
+ * On the composed Cluster: the deletionProtection it was composed with, read
+ * back once its entry has left the spec.
+ */
 export const PROTECTION_ANNOTATION = "crossvdc.io/deletion-protection";
 /** The Secret keys CloudNativePG's barman-cloud reads the object store credentials from. */
 export const S3_ACCESS_KEY_ID = "ACCESS_KEY_ID";
 export const S3_SECRET_ACCESS_KEY = "ACCESS_SECRET_KEY";
 const HEALTHY_PHASE = "Cluster in healthy state";
 
-/** Required-resource key of a backup credentials Secret: one per Secret, however many databases share it. */
+/**
+ * Required-resource key of a backup credentials Secret: one per Secret, however
+ * many databases share it.
+ */
 export const backupSecretKey = (secret: string) => `backup-secret-${secret}`;
 
-/** The backup credentials Secrets of the VDC's databases, so their keys can be checked before a database relies on them. */
+/**
+ * The backup credentials Secrets of the VDC's databases, so their keys can be
+ * checked before a database relies on them.
+ */
 export function databaseRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
   const secrets = [
     ...new Set(spec.databases.flatMap((d) => (d.backup ? [d.backup.s3CredentialsSecret] : []))),
@@ -56,7 +65,10 @@ export function databaseRequirements(ns: string, spec: VDCSpec): Record<string, 
   );
 }
 
-/** What is wrong with a backup credentials Secret, or undefined. Only its key names are read, never its values. */
+/**
+ * What is wrong with a backup credentials Secret, or undefined. Only its key
+ * names are read, never its values.
+ */
 function backupCredentialsProblem(
   ns: string,
   secretName: string,
@@ -65,7 +77,10 @@ function backupCredentialsProblem(
   const ref = `Secret ${ns}/${secretName}`;
   const secret = required[backupSecretKey(secretName)]?.[0];
   if (!secret)
-    return `${ref} does not exist; create it with the keys ${S3_ACCESS_KEY_ID} and ${S3_SECRET_ACCESS_KEY}`;
+    return (
+      `${ref} does not exist; create it with the keys ${S3_ACCESS_KEY_ID} ` +
+      `and ${S3_SECRET_ACCESS_KEY}`
+    );
   const keys = secretKeys(secret);
   const missing = [S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY].filter((k) => !keys.has(k));
   return missing.length
@@ -158,7 +173,10 @@ export interface DatabasesOutput {
   events: Event[];
 }
 
-/** What one database takes of the quota: from its spec, or, for a kept one, from its observed Cluster. */
+/**
+ * What one database takes of the quota: from its spec, or, for a kept one, from
+ * its observed Cluster.
+ */
 interface Charge {
   label: string;
   demand: Demand;
@@ -208,14 +226,19 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
     const size = resolveSize(db, tier);
     if (size.backups && !db.backup) {
       return {
-        fatal: `${what}: ${field}.backup: required: the ${size.preset} preset includes backups (tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret`,
+        fatal:
+          `${what}: ${field}.backup: required: the ${size.preset} preset includes backups ` +
+          `(tenant tier ${tier}); set backup.destinationPath and backup.s3CredentialsSecret`,
         reason: "InvalidSpec",
       };
     }
     for (const [k, max] of PER_INSTANCE_LIMITS) {
       if (parseQuantity(size[k]) > parseQuantity(spec.limits[max])) {
         return {
-          fatal: `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the database's pods`,
+          fatal:
+            `${what}: ${field}.size.${k}: ${size[k]} per instance exceeds ` +
+            `spec.limits.${max} (${spec.limits[max]}): the LimitRange would refuse the ` +
+            `database's pods`,
           reason: "OverQuota",
         };
       }
@@ -227,23 +250,31 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
       if (typeof had === "string" && parseQuantity(size.storage) < parseQuantity(had)) {
         const source = db.size.storage === undefined ? ` (from the ${size.preset} preset)` : "";
         return {
-          fatal: `${what}: ${field}.size.storage: cannot shrink from ${had} to ${size.storage}${source}: storage only grows; set size.storage to at least ${had}`,
+          fatal:
+            `${what}: ${field}.size.storage: cannot shrink from ${had} ` +
+            `to ${size.storage}${source}: storage only grows; set size.storage to at ` +
+            `least ${had}`,
           reason: "Conflict",
         };
       }
       const major = observedMajor(current);
       if (major !== undefined && db.version < major) {
-        const why = `version ${db.version} would replace the running PostgreSQL ${major} cluster (CloudNativePG upgrades in place but cannot downgrade)`;
+        const why =
+          `version ${db.version} would replace the running PostgreSQL ${major} cluster ` +
+          `(CloudNativePG upgrades in place but cannot downgrade)`;
         if (db.deletionProtection) {
           kept.push({ name: db.name, observed: current, why });
           continue;
         }
-        // Replace: leave it out so Crossplane deletes it; once it is gone the next reconcile creates the new one.
+        // Replace: leave it out so Crossplane deletes it; once it is gone the
+        // next reconcile creates the new one.
         replacing.add(db.name);
         events.push({
           severity: "Warning",
           reason: "DatabaseReplaced",
-          message: `Database ${db.name}: ${why}; deleting it to recreate it, because deletionProtection is false. Its data is lost unless restored from a backup`,
+          message:
+            `Database ${db.name}: ${why}; deleting it to recreate it, because ` +
+            `deletionProtection is false. Its data is lost unless restored from a backup`,
         });
         charges.push(charge); // what it will take once recreated
         continue;
@@ -372,7 +403,13 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
             type: "DatabasesProtected",
             status: "True",
             reason: "KeptByDeletionProtection",
-            message: `Kept by deletionProtection: ${kept.map((keptDatabase) => `${keptDatabase.name} (${keptDatabase.why})`).join("; ")}. To delete one: set deletionProtection: false on its entry in spec.databases (add the entry back if it was removed), apply, then remove the entry`,
+            message:
+              `Kept by ` +
+              `deletionProtection: ${kept
+                .map((keptDatabase) => `${keptDatabase.name} ` + `(${keptDatabase.why})`)
+                .join("; ")}. ` +
+              `To delete one: set deletionProtection: false on its entry in spec.databases ` +
+              `(add the entry back if it was removed), apply, then remove the entry`,
           }
         : {
             type: "DatabasesProtected",
@@ -413,13 +450,17 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
     );
   }
   // Results become events on every reconcile, so warn when a database starts being
-  // kept; the DatabasesProtected condition and status.databases[].kept say it for as long as it lasts.
+  // kept; the DatabasesProtected condition and status.databases[].kept say it
+  // for as long as it lasts.
   for (const keptDatabase of kept) {
     if (previouslyKept.has(keptDatabase.name)) continue;
     events.push({
       severity: "Warning",
       reason: "DatabaseKept",
-      message: `Database ${keptDatabase.name} is kept: ${keptDatabase.why}, and its deletionProtection is true. To delete it, set deletionProtection: false on its entry in spec.databases, apply, then remove the entry`,
+      message:
+        `Database ${keptDatabase.name} is kept: ${keptDatabase.why}, and its ` +
+        `deletionProtection is true. To delete it, set deletionProtection: false on its ` +
+        `entry in spec.databases, apply, then remove the entry`,
     });
   }
 
@@ -461,7 +502,9 @@ interface DatabaseClusterProps extends NamespacedProps {
   readonly observed?: KubeObject;
 }
 
-/** The CloudNativePG Cluster of one database: initdb, Guaranteed QoS, monitoring, backups if asked. */
+/**
+ * The CloudNativePG Cluster of one database: initdb, Guaranteed QoS, monitoring, backups if asked.
+ */
 function databaseCluster(props: DatabaseClusterProps): KubeObject {
   const { database, size, labels } = props;
   // A storage class is fixed when the volumes are made: a running cluster keeps its own
@@ -645,7 +688,8 @@ function scheduledBackup(props: ScheduledBackupProps): KubeObject {
     apiVersion: CNPG_API_VERSION,
     kind: "ScheduledBackup",
     metadata: { name, namespace, labels: withLabels(props.labels, { [LABEL_TYPE]: "database" }) },
-    // The first base backup right away; Backup objects go with the ScheduledBackup, their data stays in the object store.
+    // The first base backup right away; Backup objects go with the
+    // ScheduledBackup, their data stays in the object store.
     spec: {
       cluster: { name },
       schedule: props.schedule,
@@ -657,7 +701,9 @@ function scheduledBackup(props: ScheduledBackupProps): KubeObject {
   };
 }
 
-/** The backup endpoints of the databases composed with a backup: in the spec, or kept as observed. */
+/**
+ * The backup endpoints of the databases composed with a backup: in the spec, or kept as observed.
+ */
 function objectStores(
   spec: VDCSpec,
   kept: readonly Kept[],
@@ -767,7 +813,9 @@ function hasBackups(obj: KubeObject): boolean {
   );
 }
 
-/** The PostgreSQL major a running cluster was composed with, from its image tag or image catalog. */
+/**
+ * The PostgreSQL major a running cluster was composed with, from its image tag or image catalog.
+ */
 function observedMajor(obj: KubeObject): number | undefined {
   const spec = (obj.spec ?? {}) as { imageName?: unknown; imageCatalogRef?: { major?: unknown } };
   if (typeof spec.imageCatalogRef?.major === "number") return spec.imageCatalogRef.major;
@@ -810,7 +858,10 @@ const FIGURES = [
   ["storage", "bytes"],
 ] as const;
 
-/** The first database, in charging order (kept ones first), that takes the databases past spec.quota. */
+/**
+ * The first database, in charging order (kept ones first), that takes the
+ * databases past spec.quota.
+ */
 function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
   const quota: Demand = {
     cpu: parseQuantity(spec.quota.cpu),
@@ -826,7 +877,11 @@ function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
       const mine = c.each
         ? `this one ${c.each.instances} × ${c.each[k]}`
         : `it holds ${formatQuantity(c.demand[k], unit)}`;
-      return `${k}: the databases need ${formatQuantity(sum[k], unit)} (${mine}) but spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over by ${formatQuantity(sum[k] - quota[k], unit)}`;
+      return (
+        `${k}: the databases need ${formatQuantity(sum[k], unit)} (${mine}) but ` +
+        `spec.quota.${k} is ${formatQuantity(quota[k], unit)}; over ` +
+        `by ${formatQuantity(sum[k] - quota[k], unit)}`
+      );
     });
     const where = c.each
       ? `${c.label}: over the VDC quota`

@@ -17,7 +17,10 @@ import {
 
 export const FORKLIFT_API_VERSION = "forklift.konveyor.io/v1beta1";
 
-/** The Forklift objects a Plan into this VDC names; deterministic so the VirtualMachine composer can reference them. */
+/**
+ * The Forklift objects a Plan into this VDC names; deterministic so the
+ * VirtualMachine composer can reference them.
+ */
 export interface MigrationNames {
   /** Namespace of all of them: the VDC's own. */
   namespace: string;
@@ -88,7 +91,9 @@ function planFinished(plan: KubeObject): boolean {
   return ["Succeeded", "Failed", "Canceled"].some((t) => isConditionTrue(plan, t));
 }
 
-/** Names of the unfinished Plans that migrate from the source Provider `provider` in namespace `ns`. */
+/**
+ * Names of the unfinished Plans that migrate from the source Provider `provider` in namespace `ns`.
+ */
 function plansUsing(plans: KubeObject[], provider: string, ns: string): string[] {
   return plans
     .filter((p) => {
@@ -158,7 +163,8 @@ export function missingCredentials(type: MigrationSourceType, secret: KubeObject
     case "ova":
       return need("url");
     case "openstack": {
-      // An application credential stands on its own: its secret plus its ID, or its name with the user it belongs to.
+      // An application credential stands on its own: its secret plus its ID, or
+      // its name with the user it belongs to.
       if (
         keys.has("applicationCredentialSecret") &&
         (keys.has("applicationCredentialID") ||
@@ -176,7 +182,9 @@ export function missingCredentials(type: MigrationSourceType, secret: KubeObject
 
 const ALTERNATIVES: Partial<Record<MigrationSourceType, string>> = {
   openstack:
-    '; or, instead, an application credential: "applicationCredentialSecret" with "applicationCredentialID", or with "applicationCredentialName" and "userID" or "username"',
+    '; or, instead, an application credential: "applicationCredentialSecret" with ' +
+    '"applicationCredentialID", or with "applicationCredentialName" and "userID" or ' +
+    '"username"',
 };
 
 export interface MigrationInput {
@@ -238,7 +246,15 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
         type: "MigrationSourcesProtected",
         status: "True",
         reason: "KeptForRunningMigrations",
-        message: `Removed from spec.migration.sources but kept while migrations from them run: ${kept.map((keptSource) => `${keptSource.name} (Plan${keptSource.plans.length > 1 ? "s" : ""} ${keptSource.plans.join(", ")})`).join("; ")}`,
+        message:
+          `Removed from spec.migration.sources but kept while migrations from them ` +
+          `run: ${kept
+            .map(
+              (keptSource) =>
+                `${keptSource.name} ` +
+                `(Plan${keptSource.plans.length > 1 ? "s" : ""} ${keptSource.plans.join(", ")})`,
+            )
+            .join("; ")}`,
       }
     : {
         type: "MigrationSourcesProtected",
@@ -285,7 +301,9 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
       // A Provider that exists is not dropped for want of its Secret: Fatal keeps it and says why.
       if (observed[sourceProviderKey(source.name)]) {
         return {
-          fatal: `VDC ${vdc}: ${field}.secretRef.name: ${namedSecret} no longer exists; restore it, or remove the source to delete its Provider`,
+          fatal:
+            `VDC ${vdc}: ${field}.secretRef.name: ${namedSecret} no longer exists; restore ` +
+            `it, or remove the source to delete its Provider`,
           reason: "WaitingForDependency",
         };
       }
@@ -298,7 +316,10 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
     const missing = missingCredentials(source.type, secret);
     if (missing.length) {
       return {
-        fatal: `VDC ${vdc}: ${field} (${source.name}): ${namedSecret} lacks the key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${source.type} providers need${ALTERNATIVES[source.type] ?? ""}`,
+        fatal:
+          `VDC ${vdc}: ${field} (${source.name}): ${namedSecret} lacks the ` +
+          `key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${source.type} ` +
+          `providers need${ALTERNATIVES[source.type] ?? ""}`,
         reason: "WaitingForDependency",
       };
     }
@@ -341,7 +362,9 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
           type: "MigrationSourcesReady",
           status: "False",
           reason: "ProvidersNotReady",
-          message: `Forklift has not validated and connected the providers of: ${notReady.join(", ")}`,
+          message:
+            `Forklift has not validated and connected the providers ` +
+            `of: ${notReady.join(", ")}`,
         }
       : {
           type: "MigrationSourcesReady",
@@ -361,7 +384,10 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
   };
 }
 
-/** Forklift's Provider and maps report a Ready condition once validated (and, for providers, connected). */
+/**
+ * Forklift's Provider and maps report a Ready condition once validated (and,
+ * for providers, connected).
+ */
 function forkliftComposed(resource: KubeObject, observed: KubeObject | undefined): Composed {
   return { resource, ready: isConditionTrue(observed, "Ready") };
 }
@@ -390,7 +416,10 @@ function sourceProvider(props: SourceProviderProps): KubeObject {
   };
 }
 
-/** This cluster as Forklift's destination: type openshift with an empty URL, which needs no credentials. */
+/**
+ * This cluster as Forklift's destination: type openshift with an empty URL,
+ * which needs no credentials.
+ */
 function destinationProvider(props: NamespacedProps): KubeObject {
   return {
     apiVersion: FORKLIFT_API_VERSION,
@@ -415,7 +444,9 @@ interface MigrationMapProps extends NamespacedProps {
   readonly source: MigrationSourceSpec;
 }
 
-/** The NetworkMap of a source: its networks onto the pod network or the VDC's own Multus networks. */
+/**
+ * The NetworkMap of a source: its networks onto the pod network or the VDC's own Multus networks.
+ */
 function networkMap(props: MigrationMapProps): KubeObject {
   const { namespace, names } = props;
   return {
@@ -426,7 +457,8 @@ function networkMap(props: MigrationMapProps): KubeObject {
       provider: providers(namespace, names),
       map: props.source.networkMap.map((m) => ({
         source: m.source,
-        // Multus networks come from the VDC's own namespace only: a tenant cannot attach VMs to another's network.
+        // Multus networks come from the VDC's own namespace only: a tenant
+        // cannot attach VMs to another's network.
         destination:
           m.destination.type === "multus"
             ? { type: "multus", name: m.destination.name, namespace }
@@ -456,7 +488,8 @@ function storageMap(props: StorageMapProps): KubeObject {
       provider: providers(namespace, names),
       map: props.source.storageMap.map((m) => ({
         source: m.source,
-        // The spec refuses an entry without a class when the VDC has no default, so one of the two is set.
+        // The spec refuses an entry without a class when the VDC has no
+        // default, so one of the two is set.
         destination: {
           storageClass: m.storageClass ?? props.storageClass,
           accessMode: m.accessMode || undefined,

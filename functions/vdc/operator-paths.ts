@@ -51,10 +51,16 @@ export const FORKLIFT_POD_APPS = ["virt-v2v", "virt-v2v-inspection"] as const;
  * user-defined networks (kubevirt.go buildUDNAnnotation).
  */
 export const FORKLIFT_POD_PORTS = [8080, 2112] as const;
-/** vSphere: besides vCenter (the URL), virt-v2v and VDDK read disks from the ESXi hosts on 443 and 902 (NFC). */
+/**
+ * vSphere: besides vCenter (the URL), virt-v2v and VDDK read disks from the
+ * ESXi hosts on 443 and 902 (NFC).
+ */
 export const ESXI_PORTS = [443, 902] as const;
 
-/** CDI's worker pods carry app: containerized-data-importer (kubevirt/containerized-data-importer issue 3497). */
+/**
+ * CDI's worker pods carry app: containerized-data-importer
+ * (kubevirt/containerized-data-importer issue 3497).
+ */
 export const CDI_APP = { app: "containerized-data-importer" } as const;
 /** CDI's component label: importer, cdi-upload-server, cdi-clone-source (pkg/common/common.go). */
 export const CDI_COMPONENT_LABEL = "cdi.kubevirt.io";
@@ -75,13 +81,17 @@ export interface OperatorPathsProps {
   readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly settings: PlatformSettings;
-  /** The migration sources whose Provider the VDC composes (in the spec or kept for a running Plan). */
+  /**
+   * The migration sources whose Provider the VDC composes (in the spec or kept for a running Plan).
+   */
   readonly sources: readonly MigrationSourceEndpoint[];
   /** The VDC's VirtualMachine XRs, as Crossplane fetched them. */
   readonly vms: readonly KubeObject[];
 }
 
-/** Where a migration source's pods connect: its URL's host and port, and for vSphere the ESXi hosts. */
+/**
+ * Where a migration source's pods connect: its URL's host and port, and for vSphere the ESXi hosts.
+ */
 function sourceDestinations(s: MigrationSourceEndpoint): Destination[] {
   // OVA: an NFS share the node mounts for the pods; the mount is not pod traffic.
   if (s.type === "ova") return [];
@@ -92,7 +102,10 @@ function sourceDestinations(s: MigrationSourceEndpoint): Destination[] {
   ];
 }
 
-/** What a VM's image asks of the network: a URL to download, or a DataSource namespace to clone from. */
+/**
+ * What a VM's image asks of the network: a URL to download, or a DataSource
+ * namespace to clone from.
+ */
 function imageOf(vm: KubeObject): { url?: string; dataSourceNamespace?: string } {
   const image = (vm.spec as { image?: unknown } | undefined)?.image;
   if (!image || typeof image !== "object") return {};

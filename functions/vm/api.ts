@@ -54,22 +54,35 @@ const diskSize = (d: string) => describedQuantity(wholeGi(), d);
 
 // KubeVirt does not carry a DataVolume template's new size to an existing volume; say how it grows.
 const GROWS =
-  "It only grows: a smaller size than the VM's is refused. Proxmox resizes the disk; on KubeVirt the new size is recorded and applies once the disk's PVC is expanded (with KubeVirt's ExpandDisks feature gate the guest sees it).";
+  "It only grows: a smaller size than the VM's is refused. Proxmox resizes the disk; on " +
+  "KubeVirt the new size is recorded and applies once the disk's PVC is expanded (with " +
+  "KubeVirt's ExpandDisks feature gate the guest sees it).";
 const ROOT_SIZE_DESCRIPTION = `Size of the root disk, a whole number of Gi. ${GROWS}`;
 
-const storageClass = z.string().min(1).max(253).meta({
-  description:
-    "KubeVirt: StorageClass of the disk's volume, used when the disk is created. Default: the VDC's spec.backend.storageClass, else the cluster default. Proxmox: ignored; disks go to the VDC's datastore.",
-});
+const storageClass = z
+  .string()
+  .min(1)
+  .max(253)
+  .meta({
+    description:
+      "KubeVirt: StorageClass of the disk's volume, used when the disk is created. " +
+      "Default: the VDC's spec.backend.storageClass, else the cluster default. Proxmox: " +
+      "ignored; disks go to the VDC's datastore.",
+  });
 
-/** Exactly one of the given keys is set; used with a matching CEL rule so admission and function agree. */
+/**
+ * Exactly one of the given keys is set; used with a matching CEL rule so
+ * admission and function agree.
+ */
 function exactlyOne<K extends string>(keys: readonly K[]) {
   return (v: Partial<Record<K, unknown>>, ctx: z.RefinementCtx) => {
     const set = keys.filter((k) => v[k] !== undefined);
     if (set.length !== 1)
       ctx.addIssue({
         code: "custom",
-        message: `set exactly one of ${keys.join(", ")}${set.length ? ` (got ${set.join(", ")})` : ""}`,
+        message:
+          `set exactly one ` +
+          `of ${keys.join(", ")}${set.length ? ` (got ${set.join(", ")})` : ""}`,
       });
   };
 }
@@ -80,21 +93,35 @@ const IMAGE_KEYS = ["containerDisk", "url", "dataSource", "proxmoxTemplate"] as 
 
 // ---------------------------------------------------------------- migration
 
-// Forklift says on, off and auto; YAML 1.1 parsers (kubectl's among them) read an unquoted on or off as a boolean, so this API, written in YAML, says running and stopped.
+// Forklift says on, off and auto; YAML 1.1 parsers (kubectl's among them) read an unquoted
+// on or off as a boolean, so this API, written in YAML, says running and stopped.
 export const TARGET_POWER_STATES = ["running", "stopped", "auto"] as const;
 export type TargetPowerState = (typeof TARGET_POWER_STATES)[number];
 const MAX_VM_REF = 512;
 
 const migrationVM = z
   .object({
-    id: z.string().min(1).max(MAX_VM_REF).optional().meta({
-      description:
-        "The VM's ID in the source: vSphere managed object ID (e.g. vm-2041), oVirt or OpenStack UUID, OpenShift VM UID. Preferred to name: it survives a rename in the source.",
-    }),
-    name: z.string().min(1).max(MAX_VM_REF).optional().meta({
-      description:
-        "The VM's name in the source: vSphere name or inventory path, oVirt or OpenStack name, OpenShift VM name (with namespace), OVA file VM name.",
-    }),
+    id: z
+      .string()
+      .min(1)
+      .max(MAX_VM_REF)
+      .optional()
+      .meta({
+        description:
+          "The VM's ID in the source: vSphere managed object ID (e.g. vm-2041), oVirt or " +
+          "OpenStack UUID, OpenShift VM UID. Preferred to name: it survives a rename in the " +
+          "source.",
+      }),
+    name: z
+      .string()
+      .min(1)
+      .max(MAX_VM_REF)
+      .optional()
+      .meta({
+        description:
+          "The VM's name in the source: vSphere name or inventory path, oVirt or OpenStack " +
+          "name, OpenShift VM name (with namespace), OVA file VM name.",
+      }),
     namespace: dnsLabel("OpenShift sources only, with name: the source VM's namespace.").optional(),
   })
   .superRefine((v, ctx) => {
@@ -108,7 +135,8 @@ const migrationVM = z
   })
   .meta({
     description:
-      "The source VM, by id or by name, as Forklift's Plan spec.vms[] refers to it. Fixed once the migration started.",
+      "The source VM, by id or by name, as Forklift's Plan spec.vms[] refers to it. " +
+      "Fixed once the migration started.",
     "x-kubernetes-validations": [
       { rule: "has(self.id) != has(self.name)", message: "set exactly one of id, name" },
       // namespace is a CEL keyword: Kubernetes escapes the property as __namespace__.
@@ -119,21 +147,41 @@ const migrationVM = z
 const migrationSpec = z
   .object({
     source: dnsLabel(
-      "Name of a migration source of the VDC that owns the namespace (VDC spec.migration.sources[].name). The Plan uses its Provider, NetworkMap <source>-network and StorageMap <source>-storage, and the VDC's destination Provider host.",
+      "Name of a migration source of the VDC that owns the namespace (VDC " +
+        "spec.migration.sources[].name). The Plan uses its Provider, NetworkMap " +
+        "<source>-network and StorageMap <source>-storage, and the VDC's destination " +
+        "Provider host.",
     ),
     vm: migrationVM,
-    warm: z.boolean().default(false).meta({
-      description:
-        "Warm migration (vSphere and oVirt sources): the disks are copied while the source VM runs, and only at the cutover is it stopped for the last changes to be copied. Default false, a cold migration: the source VM is stopped first and its disks copied once.",
-    }),
-    cutover: z.iso.datetime({ offset: true }).optional().meta({
-      description:
-        "Warm migrations only: when to stop the source VM and finish (RFC 3339, e.g. 2026-03-01T22:00:00Z; a past time means now). Until it is set Forklift keeps copying changes and the migration does not end. The one field that may be set or moved while the migration runs; once set it is not withdrawn by removing it.",
-    }),
-    targetPowerState: z.enum(TARGET_POWER_STATES).optional().meta({
-      description:
-        "Power state of the migrated VM once migrated (Forklift's targetPowerState on, off, auto): running, stopped, or auto (the default): as the source VM was before the migration.",
-    }),
+    warm: z
+      .boolean()
+      .default(false)
+      .meta({
+        description:
+          "Warm migration (vSphere and oVirt sources): the disks are copied while the " +
+          "source VM runs, and only at the cutover is it stopped for the last changes to be " +
+          "copied. Default false, a cold migration: the source VM is stopped first and its " +
+          "disks copied once.",
+      }),
+    cutover: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .meta({
+        description:
+          "Warm migrations only: when to stop the source VM and finish (RFC 3339, e.g. " +
+          "2026-03-01T22:00:00Z; a past time means now). Until it is set Forklift keeps " +
+          "copying changes and the migration does not end. The one field that may be set or " +
+          "moved while the migration runs; once set it is not withdrawn by removing it.",
+      }),
+    targetPowerState: z
+      .enum(TARGET_POWER_STATES)
+      .optional()
+      .meta({
+        description:
+          "Power state of the migrated VM once migrated (Forklift's targetPowerState on, " +
+          "off, auto): running, stopped, or auto (the default): as the source VM was before " +
+          "the migration.",
+      }),
   })
   .superRefine((m, ctx) => {
     if (m.cutover !== undefined && !m.warm)
@@ -145,12 +193,34 @@ const migrationSpec = z
   })
   .meta({
     description: [
-      "Migrate an existing VM into this VDC with Forklift (Migration Toolkit for Virtualization) instead of creating one from spec.image. KubeVirt VDCs only.",
-      "The function composes a Forklift Plan and, once Forklift reports the Plan Ready, a Migration that starts it, both named like this VirtualMachine. The Plan targets the VDC namespace through the source's Provider and maps and names the migrated KubeVirt VirtualMachine like this one (targetName). Status follows the Plan and Migration (status.migration); when the Plan has Succeeded, the migrated VM's phase and addresses are reported as for VMs made from an image.",
-      "spec.size (default small) is what the VM is charged against the VDC's quota, as for any VM: set it to what the source VM uses. It is the charge, not a resize: the migrated VM keeps the source VM's CPU and memory. spec.rootDisk does not apply; spec.image, spec.disks, spec.deleteDisks, spec.cloudInit and spec.running: false are refused: Forklift brings the source VM's disks, the guest is not initialised again, and its power state is Forklift's (targetPowerState).",
-      "Once the Migration exists, the migration cannot be changed (only cutover may be set or moved) nor removed: create a new VirtualMachine to migrate another VM.",
-      "The migrated VM belongs to Forklift, not to this VirtualMachine: deleting the VirtualMachine deletes the Plan and Migration, and Forklift keeps a migrated VM when its Plan goes. The VM and its disks stay in the namespace (and in its ResourceQuota) until deleted with kubectl, so that removing the VirtualMachine, by hand or by a GitOps prune, never destroys the only running copy of a workload whose source VM is powered off. Applied again, the VirtualMachine adopts that VM instead of migrating it twice, provided vm.id is the source VM ID Forklift labelled it with (vmID). Any other VM under this name keeps the Migration from starting, as Forklift would fail on the name.",
-      "A failed migration deletes the VM it began (Plan deleteVmOnFailMigration), so a new VirtualMachine can try again under the same name; the source VM is never changed beyond its power state.",
+      "Migrate an existing VM into this VDC with Forklift (Migration Toolkit for " +
+        "Virtualization) instead of creating one from spec.image. KubeVirt VDCs only.",
+      "The function composes a Forklift Plan and, once Forklift reports the Plan Ready, " +
+        "a Migration that starts it, both named like this VirtualMachine. The Plan targets " +
+        "the VDC namespace through the source's Provider and maps and names the migrated " +
+        "KubeVirt VirtualMachine like this one (targetName). Status follows the Plan and " +
+        "Migration (status.migration); when the Plan has Succeeded, the migrated VM's phase " +
+        "and addresses are reported as for VMs made from an image.",
+      "spec.size (default small) is what the VM is charged against the VDC's quota, as " +
+        "for any VM: set it to what the source VM uses. It is the charge, not a resize: the " +
+        "migrated VM keeps the source VM's CPU and memory. spec.rootDisk does not apply; " +
+        "spec.image, spec.disks, spec.deleteDisks, spec.cloudInit and spec.running: false " +
+        "are refused: Forklift brings the source VM's disks, the guest is not initialised " +
+        "again, and its power state is Forklift's (targetPowerState).",
+      "Once the Migration exists, the migration cannot be changed (only cutover may be " +
+        "set or moved) nor removed: create a new VirtualMachine to migrate another VM.",
+      "The migrated VM belongs to Forklift, not to this VirtualMachine: deleting the " +
+        "VirtualMachine deletes the Plan and Migration, and Forklift keeps a migrated VM " +
+        "when its Plan goes. The VM and its disks stay in the namespace (and in its " +
+        "ResourceQuota) until deleted with kubectl, so that removing the VirtualMachine, by " +
+        "hand or by a GitOps prune, never destroys the only running copy of a workload " +
+        "whose source VM is powered off. Applied again, the VirtualMachine adopts that VM " +
+        "instead of migrating it twice, provided vm.id is the source VM ID Forklift " +
+        "labelled it with (vmID). Any other VM under this name keeps the Migration from " +
+        "starting, as Forklift would fail on the name.",
+      "A failed migration deletes the VM it began (Plan deleteVmOnFailMigration), so a " +
+        "new VirtualMachine can try again under the same name; the source VM is never " +
+        "changed beyond its power state.",
     ].join(" "),
     "x-kubernetes-validations": [
       {
@@ -183,16 +253,21 @@ const SPEC_RULES: {
     violated: (s) => (s.image !== undefined) === (s.source !== undefined),
   },
   {
-    rule: "!has(self.source) || ((!has(self.disks) || size(self.disks) == 0) && (!has(self.deleteDisks) || size(self.deleteDisks) == 0))",
+    rule:
+      "!has(self.source) || ((!has(self.disks) || size(self.disks) == 0) && " +
+      "(!has(self.deleteDisks) || size(self.deleteDisks) == 0))",
     message:
-      "spec.disks and spec.deleteDisks do not apply to a migrated VM: Forklift brings the source VM's disks",
+      "spec.disks and spec.deleteDisks do not apply to a migrated VM: Forklift brings " +
+      "the source VM's disks",
     path: ["disks"],
     admissionOnly: true,
     violated: (s) =>
       s.source !== undefined && ((s.disks?.length ?? 0) > 0 || (s.deleteDisks?.length ?? 0) > 0),
   },
   {
-    rule: "!has(self.source) || !has(self.cloudInit) || (!has(self.cloudInit.userData) && (!has(self.cloudInit.sshKeys) || size(self.cloudInit.sshKeys) == 0))",
+    rule:
+      "!has(self.source) || !has(self.cloudInit) || (!has(self.cloudInit.userData) && " +
+      "(!has(self.cloudInit.sshKeys) || size(self.cloudInit.sshKeys) == 0))",
     message: "spec.cloudInit does not apply to a migrated VM: its guest is not initialised again",
     path: ["cloudInit"],
     admissionOnly: true,
@@ -203,7 +278,8 @@ const SPEC_RULES: {
   {
     rule: "!has(self.source) || !has(self.running) || self.running",
     message:
-      "spec.running: false does not apply to a migrated VM: set spec.source.migration.targetPowerState: stopped",
+      "spec.running: false does not apply to a migrated VM: set " +
+      "spec.source.migration.targetPowerState: stopped",
     path: ["running"],
     admissionOnly: true,
     violated: (s) => s.source !== undefined && s.running === false,
@@ -250,10 +326,17 @@ const specObject = z.object({
     .default({ instanceType: "small" })
     .meta({
       [DEFAULT_META]: { instanceType: "small" },
-      description: `CPU and memory: an instanceType, or explicit cpu and memory. Instance types: ${instanceTable}. Both backends reserve the full figures (KubeVirt: requests and limits; Proxmox: cores and dedicated memory) and count them against the VDC quota, running or stopped. A change takes effect at the next restart (KubeVirt) or by a reboot the provider does (Proxmox).`,
+      description:
+        `CPU and memory: an instanceType, or explicit cpu and memory. Instance ` +
+        `types: ${instanceTable}. Both backends reserve the full figures (KubeVirt: ` +
+        `requests and limits; Proxmox: cores and dedicated memory) and count them against ` +
+        `the VDC quota, running or stopped. A change takes effect at the next restart ` +
+        `(KubeVirt) or by a reboot the provider does (Proxmox).`,
       "x-kubernetes-validations": [
         {
-          rule: "has(self.instanceType) ? !has(self.cpu) && !has(self.memory) : has(self.cpu) && has(self.memory)",
+          rule:
+            "has(self.instanceType) ? !has(self.cpu) && !has(self.memory) : has(self.cpu) " +
+            "&& has(self.memory)",
           message: "set either instanceType, or cpu and memory",
         },
       ],
@@ -268,7 +351,9 @@ const specObject = z.object({
         .optional()
         .meta({
           description:
-            "KubeVirt: an OCI image with the disk (e.g. quay.io/containerdisks/fedora:41). The root disk is ephemeral: it starts fresh at every boot; rootDisk is ignored.",
+            "KubeVirt: an OCI image with the disk (e.g. " +
+            "quay.io/containerdisks/fedora:41). The root disk is ephemeral: it starts " +
+            "fresh at every boot; rootDisk is ignored.",
         }),
       url: z
         .string()
@@ -279,13 +364,16 @@ const specObject = z.object({
         .optional()
         .meta({
           description:
-            "A qcow2 or raw image to download and import into the root disk (KubeVirt: a CDI import; Proxmox: a download to the VDC's spec.backend.fileDatastore on the VM's node, content type import).",
+            "A qcow2 or raw image to download and import into the root disk (KubeVirt: a " +
+            "CDI import; Proxmox: a download to the VDC's spec.backend.fileDatastore on " +
+            "the VM's node, content type import).",
         }),
       dataSource: z
         .object({
           name: z.string().min(1).max(253).meta({ description: "The DataSource's name." }),
           namespace: dnsLabel(
-            "The DataSource's namespace. Default: the VM's. Cloning from another namespace needs the CDI datavolumes/source permission there.",
+            "The DataSource's namespace. Default: the VM's. Cloning from another " +
+              "namespace needs the CDI datavolumes/source permission there.",
           ).optional(),
         })
         .optional()
@@ -306,10 +394,14 @@ const specObject = z.object({
             .max(63)
             .optional()
             .meta({ description: "Node that holds the template. Default: the VDC's node." }),
-          diskInterface: z.enum(["scsi0", "virtio0", "sata0"]).default("scsi0").meta({
-            description:
-              "The template's boot disk, so it is resized to rootDisk.size rather than a second disk added.",
-          }),
+          diskInterface: z
+            .enum(["scsi0", "virtio0", "sata0"])
+            .default("scsi0")
+            .meta({
+              description:
+                "The template's boot disk, so it is resized to rootDisk.size rather than a " +
+                "second disk added.",
+            }),
         })
         .optional()
         .meta({ description: "Proxmox: a template, fully cloned to the VDC's datastore." }),
@@ -318,7 +410,12 @@ const specObject = z.object({
     .optional()
     .meta({
       description:
-        "Where the root disk comes from: exactly one of containerDisk, url, dataSource (KubeVirt VDCs) or proxmoxTemplate (Proxmox VDCs); url works on both. Required unless spec.source.migration is set, and refused beside it: a migrated VM brings its own disks. Fixed once the VM exists: a different image would replace the root disk and lose its data, so it is refused (a containerDisk, being ephemeral, may change). To move to a new image, create a new VirtualMachine.",
+        "Where the root disk comes from: exactly one of containerDisk, url, dataSource " +
+        "(KubeVirt VDCs) or proxmoxTemplate (Proxmox VDCs); url works on both. Required " +
+        "unless spec.source.migration is set, and refused beside it: a migrated VM brings " +
+        "its own disks. Fixed once the VM exists: a different image would replace the " +
+        "root disk and lose its data, so it is refused (a containerDisk, being ephemeral, " +
+        "may change). To move to a new image, create a new VirtualMachine.",
       "x-kubernetes-validations": [
         {
           rule: oneOfRule(IMAGE_KEYS),
@@ -348,7 +445,9 @@ const specObject = z.object({
     .superRefine(unique((d: { name: string }) => d.name, "disk"))
     .meta({
       description:
-        "Extra blank data disks, attached as virtio disks after the root disk. A disk is known by its name: renaming it is removing one disk and adding another. Removing a disk from this list is refused unless its name is listed in deleteDisks.",
+        "Extra blank data disks, attached as virtio disks after the root disk. A disk is " +
+        "known by its name: renaming it is removing one disk and adding another. Removing " +
+        "a disk from this list is refused unless its name is listed in deleteDisks.",
     }),
   deleteDisks: z
     .array(dnsLabel("Name of a disk removed from spec.disks."))
@@ -356,7 +455,9 @@ const specObject = z.object({
     .default([])
     .meta({
       description:
-        "Confirms the removal of the named extra disks from spec.disks: they are detached from the VM and their data is to be considered lost (deleted with the VM at the latest). Without this, removing a disk from spec.disks is refused.",
+        "Confirms the removal of the named extra disks from spec.disks: they are " +
+        "detached from the VM and their data is to be considered lost (deleted with the " +
+        "VM at the latest). Without this, removing a disk from spec.disks is refused.",
     }),
   cloudInit: z
     .object({
@@ -370,7 +471,10 @@ const specObject = z.object({
         .optional()
         .meta({
           description:
-            "cloud-init user data: a #cloud-config YAML document or a #! script. It may hold secrets: it is kept out of status and events, and on KubeVirt handed to the VM in a Secret (<vm>-cloudinit). Proxmox: uploaded as a snippet to the VDC's spec.backend.fileDatastore on the VM's node.",
+            "cloud-init user data: a #cloud-config YAML document or a #! script. It may " +
+            "hold secrets: it is kept out of status and events, and on KubeVirt handed to " +
+            "the VM in a Secret (<vm>-cloudinit). Proxmox: uploaded as a snippet to the " +
+            "VDC's spec.backend.fileDatastore on the VM's node.",
         }),
       sshKeys: z
         .array(
@@ -382,25 +486,35 @@ const specObject = z.object({
         .default([])
         .meta({
           description:
-            "SSH public keys for the image's default user, merged into the user data's ssh_authorized_keys (not duplicated).",
+            "SSH public keys for the image's default user, merged into the user data's " +
+            "ssh_authorized_keys (not duplicated).",
         }),
     })
     .prefault({})
     .meta({
       description:
-        "First-boot configuration, NoCloud on KubeVirt, Proxmox cloud-init on Proxmox. Hostname is the VM's name.",
+        "First-boot configuration, NoCloud on KubeVirt, Proxmox cloud-init on Proxmox. " +
+        "Hostname is the VM's name.",
     }),
   network: z
     .object({
-      vlan: z.number().int().min(1).max(4094).optional().meta({
-        description:
-          "Proxmox: VLAN tag of the NIC. Default: the VDC's spec.backend.vlan. KubeVirt VMs use the pod network and refuse a VLAN.",
-      }),
+      vlan: z
+        .number()
+        .int()
+        .min(1)
+        .max(4094)
+        .optional()
+        .meta({
+          description:
+            "Proxmox: VLAN tag of the NIC. Default: the VDC's spec.backend.vlan. KubeVirt " +
+            "VMs use the pod network and refuse a VLAN.",
+        }),
     })
     .prefault({})
     .meta({
       description:
-        "One NIC: the pod network (masquerade) on KubeVirt, the VDC's bridge on Proxmox, address by DHCP.",
+        "One NIC: the pod network (masquerade) on KubeVirt, the VDC's bridge on Proxmox, " +
+        "address by DHCP.",
     }),
   guestAgent: z
     .boolean()
@@ -415,10 +529,15 @@ const specObject = z.object({
         " that has the agent. An existing VM keeps its setting unless this is set. KubeVirt" +
         " ignores it.",
     }),
-  running: z.boolean().default(true).meta({
-    description:
-      "Whether the VM runs. false stops it and keeps its disks. A migrated VM refuses false: its power state is Forklift's (spec.source.migration.targetPowerState), then the guest's and virtctl's.",
-  }),
+  running: z
+    .boolean()
+    .default(true)
+    .meta({
+      description:
+        "Whether the VM runs. false stops it and keeps its disks. A migrated VM refuses " +
+        "false: its power state is Forklift's (spec.source.migration.targetPowerState), " +
+        "then the guest's and virtctl's.",
+    }),
   deletionProtection: z
     .boolean()
     .default(false)
@@ -430,10 +549,15 @@ const specObject = z.object({
         "VirtualMachine only: deleting its VDC deletes the VDC namespace with every VM in it. A " +
         "migrated VM is never deleted with its VirtualMachine anyway (see spec.source.migration).",
     }),
-  source: z.object({ migration: migrationSpec }).optional().meta({
-    description:
-      "Where the VM comes from instead of spec.image. migration: an existing VM migrated from a migration source of the VDC by Forklift (Migration Toolkit for Virtualization).",
-  }),
+  source: z
+    .object({ migration: migrationSpec })
+    .optional()
+    .meta({
+      description:
+        "Where the VM comes from instead of spec.image. migration: an existing VM migrated " +
+        "from a migration source of the VDC by Forklift (Migration Toolkit for " +
+        "Virtualization).",
+    }),
 });
 
 export const vmSpec = specObject
@@ -452,7 +576,12 @@ export const vmSpec = specObject
   })
   .meta({
     description:
-      "A virtual machine in a VDC namespace, on the VDC's backend (KubeVirt or Proxmox), made from spec.image or migrated into the VDC (spec.source.migration, KubeVirt VDCs). Nothing is lost by an edit: the root image is fixed, disks only grow and are removed only when listed in deleteDisks, a started migration cannot be changed. Deleting the VirtualMachine deletes a VM made from spec.image with its disks; a migrated VM is kept (see spec.source.migration).",
+      "A virtual machine in a VDC namespace, on the VDC's backend (KubeVirt or Proxmox), " +
+      "made from spec.image or migrated into the VDC (spec.source.migration, KubeVirt " +
+      "VDCs). Nothing is lost by an edit: the root image is fixed, disks only grow and " +
+      "are removed only when listed in deleteDisks, a started migration cannot be " +
+      "changed. Deleting the VirtualMachine deletes a VM made from spec.image with its " +
+      "disks; a migrated VM is kept (see spec.source.migration).",
     "x-kubernetes-validations": SPEC_RULES.map(({ rule, message }) => ({ rule, message })),
   });
 
@@ -478,7 +607,10 @@ export function sizeOf(s: VMSpec["size"]): Size {
   return { cpu: s.cpu ?? 0, memory: s.memory ?? "0" };
 }
 
-/** Just the size of any VirtualMachine, as leniently as it can be read: for charging siblings against the quota. */
+/**
+ * Just the size of any VirtualMachine, as leniently as it can be read: for
+ * charging siblings against the quota.
+ */
 export const sizeOnly = z.object({ size: vmSpec.shape.size });
 
 export const PHASES = ["Provisioning", "Running", "Stopped", "Failed"] as const;
@@ -499,19 +631,33 @@ export const vmStatus = z.object({
     .enum(["kubevirt", "proxmox"])
     .optional()
     .meta({ description: "Where the VM runs, from the VDC." }),
-  phase: z.enum(PHASES).optional().meta({
-    description:
-      "Provisioning, Running, Stopped or Failed. A migrated VM is Provisioning while it migrates, Failed when the migration failed or was canceled, and then as reported by the migrated VM.",
-  }),
-  state: z.string().optional().meta({
-    description:
-      "The backend's own word: KubeVirt's printableStatus (e.g. ErrImagePull), Proxmox's Running or Stopped, or the managed resource's failing condition reason; while migrating, Migration<phase> (e.g. MigrationExecuting).",
-  }),
+  phase: z
+    .enum(PHASES)
+    .optional()
+    .meta({
+      description:
+        "Provisioning, Running, Stopped or Failed. A migrated VM is Provisioning while it " +
+        "migrates, Failed when the migration failed or was canceled, and then as reported " +
+        "by the migrated VM.",
+    }),
+  state: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "The backend's own word: KubeVirt's printableStatus (e.g. ErrImagePull), Proxmox's " +
+        "Running or Stopped, or the managed resource's failing condition reason; while " +
+        "migrating, Migration<phase> (e.g. MigrationExecuting).",
+    }),
   ready: z.boolean().optional().meta({ description: "Running and ready, or stopped as asked." }),
-  ipAddresses: z.array(z.string()).optional().meta({
-    description:
-      "Addresses the guest reports (KubeVirt: VMI interfaces; Proxmox: QEMU agent), loopback and link-local left out.",
-  }),
+  ipAddresses: z
+    .array(z.string())
+    .optional()
+    .meta({
+      description:
+        "Addresses the guest reports (KubeVirt: VMI interfaces; Proxmox: QEMU agent), " +
+        "loopback and link-local left out.",
+    }),
   node: z
     .string()
     .optional()
@@ -523,19 +669,30 @@ export const vmStatus = z.object({
     .object({
       phase: z.enum(MIGRATION_PHASES).meta({
         description:
-          "From the Forklift Plan and Migration conditions: Pending (the Plan is being validated, or something blocks it: see message), Ready (the Plan is ready, the Migration is being started), Executing, Succeeded (the migrated VM is adopted), Failed or Canceled.",
+          "From the Forklift Plan and Migration conditions: Pending (the Plan is being " +
+          "validated, or something blocks it: see message), Ready (the Plan is ready, the " +
+          "Migration is being started), Executing, Succeeded (the migrated VM is " +
+          "adopted), Failed or Canceled.",
       }),
-      message: z.string().optional().meta({
-        description:
-          "What Forklift reports: what blocks the Plan, the step being executed, or why the migration failed.",
-      }),
+      message: z
+        .string()
+        .optional()
+        .meta({
+          description:
+            "What Forklift reports: what blocks the Plan, the step being executed, or why " +
+            "the migration failed.",
+        }),
       plan: z.string().meta({
         description: "The Forklift Plan in the VM's namespace, named like the VirtualMachine.",
       }),
-      migration: z.string().optional().meta({
-        description:
-          "The Forklift Migration that runs the Plan, once it exists; named like the VirtualMachine.",
-      }),
+      migration: z
+        .string()
+        .optional()
+        .meta({
+          description:
+            "The Forklift Migration that runs the Plan, once it exists; named like the " +
+            "VirtualMachine.",
+        }),
       started: z.string().optional().meta({ description: "When Forklift started the migration." }),
       completed: z.string().optional().meta({ description: "When Forklift completed it." }),
     })

@@ -12,7 +12,8 @@ const YAML_OUT = { lineWidth: 0 };
 
 /** An OpenSSH public key on one line: type, base64 blob, optional comment. */
 export const SSH_KEY_PATTERN =
-  "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
+  "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) " +
+  "[A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
 
 /** Why user data cannot be used, or undefined. Messages name the rule, never the content. */
 export function userDataProblem(userData: string): string | undefined {
@@ -73,7 +74,10 @@ function merge(userData: string | undefined, keys: readonly string[]): string {
   return CLOUD_CONFIG_HEADER.test(text) ? text : `#cloud-config\n${text}`;
 }
 
-/** A MIME multipart with a cloud-config part (the keys) and the script; the boundary derives from the content. */
+/**
+ * A MIME multipart with a cloud-config part (the keys) and the script; the
+ * boundary derives from the content.
+ */
 function multipart(cloudConfig: string, script: string): string {
   const boundary = `crossvdc-${createHash("sha256").update(cloudConfig).update("\u0000").update(script).digest("hex").slice(0, 24)}`;
   return [

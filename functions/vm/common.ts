@@ -32,7 +32,9 @@ export interface Observed {
   vmId?: number;
 }
 
-/** Addresses worth showing: valid IPs, no loopback or link-local, each once, in the order reported. */
+/**
+ * Addresses worth showing: valid IPs, no loopback or link-local, each once, in the order reported.
+ */
 export function guestAddresses(candidates: unknown[]): string[] {
   const out: string[] = [];
   for (const c of candidates) {

@@ -95,7 +95,8 @@ export const vm = composer({
   compose({ xr, observed, required }): ComposeOutput {
     const name = xr.metadata.name;
     const ns = xr.metadata.namespace ?? "";
-    // The API server only lets DNS labels through as namespaces; anything else is not worth echoing.
+    // The API server only lets DNS labels through as namespaces; anything else
+    // is not worth echoing.
     if (!isDnsLabel(ns))
       return {
         fatal: `${KIND} ${name.slice(0, 253)}: metadata.namespace: must be a DNS-1123 label`,
@@ -107,20 +108,26 @@ export const vm = composer({
     // The name becomes the guest's hostname, the Proxmox VM name and a label value.
     if (!isDnsLabel(name))
       return {
-        fatal: `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters (lower case alphanumerics and '-'), because it names the VM and its hostname`,
+        fatal:
+          `${what}: metadata.name: must be a DNS-1123 label of at most 63 characters ` +
+          `(lower case alphanumerics and '-'), because it names the VM and its hostname`,
         reason: "InvalidSpec",
       };
     // Only the VDC named like the namespace owns it, whatever else was handed to us.
     const vdcObj = (required.vdc ?? []).find((v) => v.metadata?.name === ns);
     if (!vdcObj)
       return {
-        fatal: `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines are created in the namespace of a VDC, which decides where they run`,
+        fatal:
+          `${what}: metadata.namespace: namespace ${ns} belongs to no VDC: VirtualMachines ` +
+          `are created in the namespace of a VDC, which decides where they run`,
         reason: "WaitingForDependency",
       };
     const parsed = parseCached(vdcSpec, vdcObj.spec ?? {});
     if (!parsed.success)
       return {
-        fatal: `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an invalid spec; fix the VDC first`,
+        fatal:
+          `${what}: metadata.namespace: VDC ${ns}, which owns the namespace, has an ` +
+          `invalid spec; fix the VDC first`,
         reason: "WaitingForDependency",
       };
     const vdc = { name: ns, spec: parsed.data };
@@ -132,7 +139,11 @@ export const vm = composer({
     const other = backend === "kubevirt" ? "proxmox" : "kubevirt";
     if (observedVM && `${observedVM.apiVersion}/${observedVM.kind}` === BACKEND_KIND[other]) {
       return {
-        fatal: `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as a ${observedVM.kind} (${observedVM.apiVersion}): VMs are not moved between backends, as that would lose the VM; set the VDC's spec.backend back, or recreate the VM`,
+        fatal:
+          `${what}: VDC ${ns} now runs VMs on ${backend}, but this VM exists as ` +
+          `a ${observedVM.kind} (${observedVM.apiVersion}): VMs are not moved between ` +
+          `backends, as that would lose the VM; set the VDC's spec.backend back, or ` +
+          `recreate the VM`,
         reason: "Conflict",
       };
     }
@@ -141,7 +152,11 @@ export const vm = composer({
     if (migrating && observedVM) {
       // Composing a migration instead would delete the VM this XR made, disks and all.
       return {
-        fatal: `${what}: spec.source.migration: this VirtualMachine already exists as a VM made from ${recorded ? recorded.image.replace(/\?.*$/, "?…") : "an image"}, which a migration would replace and lose: put spec.image back, and create a new VirtualMachine to migrate a VM`,
+        fatal:
+          `${what}: spec.source.migration: this VirtualMachine already exists as a VM made ` +
+          `from ${recorded ? recorded.image.replace(/\?.*$/, "?…") : "an image"}, which a ` +
+          `migration would replace and lose: put spec.image back, and create a new ` +
+          `VirtualMachine to migrate a VM`,
         reason: "Conflict",
       };
     }
@@ -149,7 +164,12 @@ export const vm = composer({
     if (!migrating && started) {
       // Its VM is Forklift's: a VM made from spec.image would be composed under its name, over it.
       return {
-        fatal: `${what}: spec.source.migration: this VirtualMachine's VM was migrated by Forklift (Migration ${ns}/${name}) and a started migration cannot be removed: a VM made from spec.image would be composed over the migrated one. Put spec.source.migration back as it was; create a new VirtualMachine for a VM made from an image`,
+        fatal:
+          `${what}: spec.source.migration: this VirtualMachine's VM was migrated by ` +
+          `Forklift (Migration ${ns}/${name}) and a started migration cannot be removed: a ` +
+          `VM made from spec.image would be composed over the migrated one. Put ` +
+          `spec.source.migration back as it was; create a new VirtualMachine for a VM made ` +
+          `from an image`,
         reason: "Conflict",
       };
     }
@@ -164,7 +184,8 @@ export const vm = composer({
       quotaOf(vdcObj, vdc.spec),
       vdc.spec,
     );
-    // A migration that has started, or the VM an earlier one made, counts as an existing VM: the quota never stops it half-way.
+    // A migration that has started, or the VM an earlier one made, counts as an
+    // existing VM: the quota never stops it half-way.
     const migratedVM = migrating
       ? (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name)
       : undefined;
@@ -182,7 +203,9 @@ export const vm = composer({
       };
     } else if (!exists) {
       return {
-        fatal: `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: choose a smaller size, delete VMs, or raise the VDC's quota`,
+        fatal:
+          `${what}: over the quota of VDC ${ns}: ${verdict.details}; nothing is composed: ` +
+          `choose a smaller size, delete VMs, or raise the VDC's quota`,
         reason: "OverQuota",
       };
     } else {
@@ -205,8 +228,9 @@ export const vm = composer({
       }
     }
 
-    // The VDC's limits refuse a new VM, or a new size for one that exists, that could never start; like the
-    // quota, they never remove a VM, so one whose VDC lowered its limits under it keeps running as it is.
+    // The VDC's limits refuse a new VM, or a new size for one that exists, that
+    // could never start; like the quota, they never remove a VM, so one whose
+    // VDC lowered its limits under it keeps running as it is.
     const checked = backend === "kubevirt" && fromImage(spec);
     const resized = checked && observedVM !== undefined && sizeChanged(observedVM, size);
     const unstartable =
@@ -250,9 +274,12 @@ export const vm = composer({
         ),
       );
     } else if (!fromImage(spec)) {
-      // The spec schema requires one of image and source.migration; a request that got past it is not composed.
+      // The spec schema requires one of image and source.migration; a request
+      // that got past it is not composed.
       return {
-        fatal: `${what}: spec: set spec.image to create a VM, or spec.source.migration to migrate one (not both)`,
+        fatal:
+          `${what}: spec: set spec.image to create a VM, or spec.source.migration to ` +
+          `migrate one (not both)`,
         reason: "InvalidSpec",
       };
     } else {
@@ -277,7 +304,9 @@ export const vm = composer({
         if (clashes.length) {
           const after = exists ? "nothing was changed" : "nothing is composed";
           return {
-            fatal: `${what}: ${clashes.join("; ")}; ${after}: rename the disk or the VirtualMachine`,
+            fatal:
+              `${what}: ${clashes.join("; ")}; ${after}: rename the disk or the ` +
+              `VirtualMachine`,
             reason: "Conflict",
           };
         }
@@ -348,7 +377,8 @@ export const vm = composer({
         }),
       );
     }
-    // Required resources (the VMI, an adopted VM) are not watched: poll until the VM settles, migrations included.
+    // Required resources (the VMI, an adopted VM) are not watched: poll until
+    // the VM settles, migrations included.
     const settled = seen.ready && (seen.phase === "Running" || seen.phase === "Stopped");
     return {
       resources,
@@ -398,17 +428,24 @@ function migrationEvents(
     Failed: {
       severity: "Warning",
       reason: "MigrationFailed",
-      message: `${what}: the migration from source ${source} failed: ${now.message ?? "see Plan " + now.plan}`,
+      message:
+        `${what}: the migration from source ${source} ` +
+        `failed: ${now.message ?? "see Plan " + now.plan}`,
     },
     Canceled: {
       severity: "Warning",
       reason: "MigrationCanceled",
-      message: `${what}: the migration from source ${source} was canceled: ${now.message ?? "see Plan " + now.plan}`,
+      message:
+        `${what}: the migration from source ${source} was ` +
+        `canceled: ${now.message ?? "see Plan " + now.plan}`,
     },
   });
 }
 
-/** The DataVolume templates of the observed KubeVirt VM: its disks, whoever else derives their names. */
+/**
+ * The DataVolume templates of the observed KubeVirt VM: its disks, whoever else
+ * derives their names.
+ */
 function heldDataVolumes(vm: KubeObject | undefined): Set<string> {
   const templates = (vm?.spec as { dataVolumeTemplates?: unknown } | undefined)
     ?.dataVolumeTemplates;
@@ -419,27 +456,45 @@ function heldDataVolumes(vm: KubeObject | undefined): Set<string> {
   );
 }
 
-/** What this spec asks that the VDC's backend cannot do; app teams do not choose the backend, so say which it is. */
+/**
+ * What this spec asks that the VDC's backend cannot do; app teams do not choose
+ * the backend, so say which it is.
+ */
 function backendProblem(
   spec: VMSpec,
   backend: "kubevirt" | "proxmox",
   vdc: string,
 ): string | undefined {
   if (spec.source?.migration && backend !== "kubevirt") {
-    return `spec.source.migration: VDC ${vdc} runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate into a KubeVirt VDC`;
+    return (
+      `spec.source.migration: VDC ${vdc} runs VMs on Proxmox, and Forklift migrates VMs ` +
+      `into KubeVirt only: migrate into a KubeVirt VDC`
+    );
   }
   const img = spec.image ?? {};
   if (backend === "kubevirt") {
     if (img.proxmoxTemplate)
-      return `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox templates do not exist; use containerDisk, url or dataSource`;
+      return (
+        `spec.image.proxmoxTemplate: VDC ${vdc} runs VMs on KubeVirt, where Proxmox ` +
+        `templates do not exist; use containerDisk, url or dataSource`
+      );
     if (spec.network.vlan !== undefined)
-      return `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox VDCs only`;
+      return (
+        `spec.network.vlan: VDC ${vdc} runs VMs on KubeVirt, whose VMs use the pod ` +
+        `network; VLANs are available in Proxmox VDCs only`
+      );
     return undefined;
   }
   if (img.containerDisk !== undefined)
-    return `spec.image.containerDisk: VDC ${vdc} runs VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate`;
+    return (
+      `spec.image.containerDisk: VDC ${vdc} runs VMs on Proxmox, which cannot boot OCI ` +
+      `images; use url or proxmoxTemplate`
+    );
   if (img.dataSource)
-    return `spec.image.dataSource: VDC ${vdc} runs VMs on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate`;
+    return (
+      `spec.image.dataSource: VDC ${vdc} runs VMs on Proxmox, where CDI DataSources do not ` +
+      `exist; use url or proxmoxTemplate`
+    );
   return undefined;
 }
 
@@ -452,7 +507,12 @@ export const vmXRD: XRDSpec = {
   shortNames: ["xvm"],
   categories: ["crossvdc"],
   description:
-    "A virtual machine in a VDC namespace, made from an image or migrated into the VDC by Forklift (spec.source.migration). It runs on the VDC's backend, KubeVirt or Proxmox (migrations: KubeVirt), and counts against the VDC's vms, cpu and memory quota. Nothing is lost by an edit: the root image is fixed, disks only grow, a disk is removed only when named in spec.deleteDisks, and a started migration cannot be changed.",
+    "A virtual machine in a VDC namespace, made from an image or migrated into the VDC " +
+    "by Forklift (spec.source.migration). It runs on the VDC's backend, KubeVirt or " +
+    "Proxmox (migrations: KubeVirt), and counts against the VDC's vms, cpu and memory " +
+    "quota. Nothing is lost by an edit: the root image is fixed, disks only grow, a disk " +
+    "is removed only when named in spec.deleteDisks, and a started migration cannot be " +
+    "changed.",
   spec: vmSpec,
   status: vmStatus.meta({
     description: "Observed state of the VM, as the composition function reports it.",

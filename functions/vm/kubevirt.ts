@@ -31,11 +31,15 @@ export function limitRangeProblem(
     over.push(`cpu ${size.cpu} is over VDC ${vdc}'s spec.limits.maxCpu (${limits.maxCpu})`);
   if (parseQuantity(size.memory) >= parseQuantity(limits.maxMemory)) {
     over.push(
-      `memory ${size.memory} leaves no room under VDC ${vdc}'s spec.limits.maxMemory (${limits.maxMemory}) for KubeVirt's memory overhead`,
+      `memory ${size.memory} leaves no room under VDC ${vdc}'s spec.limits.maxMemory ` +
+        `(${limits.maxMemory}) for KubeVirt's memory overhead`,
     );
   }
   if (over.length === 0) return undefined;
-  return `spec.size: ${over.join("; ")}: the VDC's LimitRange would refuse the VM's launcher pod, so the VM could never start`;
+  return (
+    `spec.size: ${over.join("; ")}: the VDC's LimitRange would refuse the VM's launcher ` +
+    `pod, so the VM could never start`
+  );
 }
 
 /**

@@ -34,7 +34,10 @@ export const MIGRATION_KEY = "migration";
 /** Requirement key of the KubeVirt VirtualMachine Forklift creates, named like the XR. */
 export const MIGRATED_KEY = "migrated";
 
-/** Forklift migrates warm from these source types only (oVirt behind a feature gate Forklift checks itself). */
+/**
+ * Forklift migrates warm from these source types only (oVirt behind a feature
+ * gate Forklift checks itself).
+ */
 const WARM_SOURCES = new Set(["vsphere", "ovirt"]);
 const MAX_MESSAGE = 1024;
 /** Our words for Forklift's target power states (see TARGET_POWER_STATES). */
@@ -70,7 +73,9 @@ function identityOf(m: MigrationSpec): Identity {
   };
 }
 
-/** The identity a Plan was composed with, read back from its spec; undefined when it cannot be read. */
+/**
+ * The identity a Plan was composed with, read back from its spec; undefined when it cannot be read.
+ */
 function identityOfPlan(plan: KubeObject | undefined): Identity | undefined {
   const spec = plan?.spec as
     | {
@@ -106,7 +111,12 @@ function described(i: Identity): string {
     i.vm.id !== undefined
       ? `id ${i.vm.id}`
       : `name ${i.vm.namespace ? `${i.vm.namespace}/` : ""}${i.vm.name}`;
-  return `VM ${ref} from source ${i.source}, ${i.warm ? "warm" : "cold"}${i.targetPowerState ? `, target power state ${i.targetPowerState}` : ""}`;
+  return (
+    `VM ${ref} from ` +
+    `source ${i.source}, ${i.warm ? "warm" : "cold"}${
+      i.targetPowerState ? `, target power ` + `state ${i.targetPowerState}` : ""
+    }`
+  );
 }
 
 export interface MigrationInput {
@@ -133,7 +143,10 @@ export interface MigrationOutput {
     started?: string;
     completed?: string;
   };
-  /** The XR's phase, state, readiness and addresses: from the adopted VM once the migration succeeded. */
+  /**
+   * The XR's phase, state, readiness and addresses: from the adopted VM once
+   * the migration succeeded.
+   */
   seen: Observed;
   /** Whether the migrated VM is adopted (the Plan succeeded and the VM was found). */
   adopted: boolean;
@@ -179,29 +192,37 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
 
   const migratedVM = (required[MIGRATED_KEY] ?? []).find((v) => v.metadata?.name === name);
   const vmi = (required.vmi ?? []).find((v) => v.metadata?.name === name);
-  // A VM under this name that Forklift made from this very source VM: this XR's, migrated before it was deleted and
-  // created again (a migrated VM outlives its VirtualMachine). Adopted as it is; migrating it again would fail on the name.
+  // A VM under this name that Forklift made from this very source VM: this XR's,
+  // migrated before it was deleted and created again (a migrated VM outlives its
+  // VirtualMachine). Adopted as it is; migrating it again would fail on the name.
   const earlier =
     !started && migratedVM !== undefined && isMigratedFrom(migratedVM, spec) && !observedPlan;
   let taken = false;
   if (started) {
-    // Only what the migration is of is compared: the source may since have left the VDC (its Provider with it).
+    // Only what the migration is of is compared: the source may since have left
+    // the VDC (its Provider with it).
     const planned = identityOfPlan(observedPlan);
     if (planned && !sameIdentity(planned, identity)) {
       return {
-        fatal: `spec.source.migration: a started migration cannot be changed: this VirtualMachine migrates ${described(planned)}, not ${described(identity)}. Only cutover may still change: put the rest back as it was, and create a new VirtualMachine to migrate another VM`,
+        fatal:
+          `spec.source.migration: a started migration cannot be changed: this ` +
+          `VirtualMachine migrates ${described(planned)}, not ${described(identity)}. Only ` +
+          `cutover may still change: put the rest back as it was, and create a new ` +
+          `VirtualMachine to migrate another VM`,
         reason: "Conflict",
       };
     }
   } else if (!earlier) {
     const problem = sourceProblem(spec, source, vdc.spec, ns);
     if (problem) return { fatal: problem, reason: "InvalidSpec" };
-    // Forklift creates the VM under the XR's name (targetName): another VM there means no Migration yet.
+    // Forklift creates the VM under the XR's name (targetName): another VM
+    // there means no Migration yet.
     taken = migratedVM !== undefined;
   }
 
   const resources: Record<string, Composed> = {};
-  // Once started, what exists is re-emitted as observed (Forklift cancels a run whose Plan changes) and nothing is created again.
+  // Once started, what exists is re-emitted as observed (Forklift cancels a run
+  // whose Plan changes) and nothing is created again.
   const plan = started
     ? observedPlan
       ? asObserved(observedPlan, labels)
@@ -229,7 +250,10 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
     state = migratedVM
       ? {
           phase: "Succeeded",
-          message: `Adopted the VM Forklift migrated${spec.vm.id !== undefined ? ` from ${spec.vm.id}` : ""}; its Plan and Migration are gone`,
+          message:
+            `Adopted the VM Forklift ` +
+            `migrated${spec.vm.id !== undefined ? ` from ${spec.vm.id}` : ""}; its Plan and ` +
+            `Migration are gone`,
         }
       : {
           phase:
@@ -243,7 +267,11 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
       state.phase === "Pending" && state.message ? `; Forklift: ${state.message}` : "";
     state = {
       phase: "Pending",
-      message: `A KubeVirt VirtualMachine ${ns}/${name} exists that Forklift did not migrate from this source VM, and the migrated VM is created under this VirtualMachine's name: the Migration waits until the name is free. If it is the VM an earlier VirtualMachine migrated, refer to the source VM by vm.id to adopt it${forklift}`,
+      message:
+        `A KubeVirt VirtualMachine ${ns}/${name} exists that Forklift did not migrate from ` +
+        `this source VM, and the migrated VM is created under this VirtualMachine's name: ` +
+        `the Migration waits until the name is free. If it is the VM an earlier ` +
+        `VirtualMachine migrated, refer to the source VM by vm.id to adopt it${forklift}`,
     };
   } else if (state.phase === "Ready" && !migration) {
     // Ready for an earlier spec of the Plan: not yet for the one just composed.
@@ -267,7 +295,8 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
       ipAddresses: [],
     };
   }
-  // Ready only when the VM it brought is: Crossplane makes the XR Ready when every composed resource is.
+  // Ready only when the VM it brought is: Crossplane makes the XR Ready when
+  // every composed resource is.
   const ready = adopted && seen.ready;
   if (plan) resources[PLAN_KEY] = { resource: plan, ready };
   if (migration) resources[MIGRATION_KEY] = { resource: migration, ready };
@@ -291,7 +320,10 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
   };
 }
 
-/** Whether Forklift made this KubeVirt VM from the source VM the spec names: its labels carry the Plan and the source VM's ID. */
+/**
+ * Whether Forklift made this KubeVirt VM from the source VM the spec names: its
+ * labels carry the Plan and the source VM's ID.
+ */
 export function isMigratedFrom(vm: KubeObject, spec: MigrationSpec): boolean {
   const l = vm.metadata?.labels ?? {};
   return (
@@ -309,21 +341,32 @@ function sourceProblem(
   if (!source) {
     const known = vdc.migration.sources.map((s) => s.name);
     return known.length
-      ? `spec.source.migration.source: VDC ${ns} has no migration source "${spec.source}"; its sources are: ${known.join(", ")}`
-      : `spec.source.migration.source: VDC ${ns} has no migration sources; its admins add them in the VDC's spec.migration.sources`;
+      ? `spec.source.migration.source: VDC ${ns} has no migration source "${spec.source}"; ` +
+          `its sources are: ${known.join(", ")}`
+      : `spec.source.migration.source: VDC ${ns} has no migration sources; its admins add ` +
+          `them in the VDC's spec.migration.sources`;
   }
   if (spec.warm && !WARM_SOURCES.has(source.type)) {
-    return `spec.source.migration.warm: source ${source.name} is ${source.type}, and Forklift migrates warm from vsphere and ovirt sources only; set warm: false`;
+    return (
+      `spec.source.migration.warm: source ${source.name} is ${source.type}, and Forklift ` +
+      `migrates warm from vsphere and ovirt sources only; set warm: false`
+    );
   }
   if (spec.vm.namespace !== undefined && source.type !== "openshift") {
-    return `spec.source.migration.vm.namespace: source ${source.name} is ${source.type}; a VM namespace applies to openshift sources only`;
+    return (
+      `spec.source.migration.vm.namespace: source ${source.name} is ${source.type}; a VM ` +
+      `namespace applies to openshift sources only`
+    );
   }
   if (
     spec.vm.name !== undefined &&
     spec.vm.namespace === undefined &&
     source.type === "openshift"
   ) {
-    return `spec.source.migration.vm.namespace: source ${source.name} is openshift, whose VMs are named within a namespace: set vm.namespace with vm.name, or use vm.id`;
+    return (
+      `spec.source.migration.vm.namespace: source ${source.name} is openshift, whose VMs ` +
+      `are named within a namespace: set vm.namespace with vm.name, or use vm.id`
+    );
   }
   return undefined;
 }
@@ -339,7 +382,10 @@ function planSettled(plan: KubeObject | undefined, identity: Identity): boolean 
   return typeof generation !== "number" || generation === seenGeneration;
 }
 
-/** A composed resource as observed, without what the API server and controllers added: applied again, it changes nothing. */
+/**
+ * A composed resource as observed, without what the API server and controllers
+ * added: applied again, it changes nothing.
+ */
 function asObserved(o: KubeObject, labels: Record<string, string>): KubeObject {
   return {
     apiVersion: o.apiVersion,
@@ -379,7 +425,8 @@ function planOf(props: PlanProps): KubeObject {
         storage: { name: names.storageMap, namespace: ns },
       },
       targetNamespace: ns,
-      // type is Forklift's current field; warm, deprecated, is what releases before it read. They always agree.
+      // type is Forklift's current field; warm, deprecated, is what releases
+      // before it read. They always agree.
       type: spec.warm ? "warm" : "cold",
       warm: spec.warm,
       ...(spec.targetPowerState !== undefined
@@ -387,7 +434,8 @@ function planOf(props: PlanProps): KubeObject {
         : {}),
       // A failed attempt leaves no VM under the XR's name, so a new VirtualMachine can try again.
       deleteVmOnFailMigration: true,
-      // On the VM's template, so its instance and launcher pod carry the labels VMs made from an image do.
+      // On the VM's template, so its instance and launcher pod carry the labels
+      // VMs made from an image do.
       targetLabels: labels,
       vms: [
         {
@@ -397,7 +445,8 @@ function planOf(props: PlanProps): KubeObject {
                 name: vm.name,
                 ...(vm.namespace !== undefined ? { namespace: vm.namespace } : {}),
               }),
-          // Without it Forklift names the VM after the source VM (made DNS-safe); with it, exactly this, or it fails.
+          // Without it Forklift names the VM after the source VM (made
+          // DNS-safe); with it, exactly this, or it fails.
           targetName: name,
         },
       ],
@@ -544,8 +593,10 @@ function progressOf(
   if (!phase) return "The migration is running";
   if (spec.warm && phase === "CopyingPaused") {
     return spec.cutover === undefined
-      ? `${phase}: the disks are copied while the source VM runs; set spec.source.migration.cutover to stop it and finish`
-      : `${phase}: the disks are copied while the source VM runs, until the cutover at ${spec.cutover}`;
+      ? `${phase}: the disks are copied while the source VM runs; set ` +
+          `spec.source.migration.cutover to stop it and finish`
+      : `${phase}: the disks are copied while the source VM runs, until the cutover ` +
+          `at ${spec.cutover}`;
   }
   const step = (Array.isArray(vm?.pipeline) ? vm.pipeline : []).find((s) => s?.phase === "Running");
   if (!step) return phase;
@@ -561,7 +612,10 @@ function progressOf(
   return `${phase}: ${what}${typeof done === "number" && typeof total === "number" && total > 0 ? ` ${done}/${total}${unit}` : ""}`;
 }
 
-/** What keeps the Plan from Ready: its conditions of category Critical or Error, with the items they name. */
+/**
+ * What keeps the Plan from Ready: its conditions of category Critical or Error,
+ * with the items they name.
+ */
 function blockersOf(plan: KubeObject | undefined): string | undefined {
   const conditions = (plan?.status as { conditions?: unknown } | undefined)?.conditions;
   if (!Array.isArray(conditions)) return undefined;
@@ -584,7 +638,10 @@ function blockersOf(plan: KubeObject | undefined): string | undefined {
   return out.length ? out.join("; ") : undefined;
 }
 
-/** Before Forklift has a Plan to report on: what the VDC says about the source, if anything is missing there. */
+/**
+ * Before Forklift has a Plan to report on: what the VDC says about the source,
+ * if anything is missing there.
+ */
 function pendingMessage(
   name: string,
   source: MigrationSourceSpec | undefined,
@@ -602,12 +659,16 @@ function pendingMessage(
     return clean(`migration source ${name} of the VDC is ${st.waiting}`);
   if (source && st?.ready === false)
     return clean(
-      `migration source ${name} of the VDC: Forklift has not validated and connected its Provider yet`,
+      `migration source ${name} of the VDC: Forklift has not validated and connected its ` +
+        `Provider yet`,
     );
   return plan ? "Forklift is validating the Plan" : "The Plan is being created";
 }
 
-/** A KubeVirt VM runs unless halted; the adopted VM is judged against its own run strategy, which Forklift set. */
+/**
+ * A KubeVirt VM runs unless halted; the adopted VM is judged against its own
+ * run strategy, which Forklift set.
+ */
 function runningOf(vm: KubeObject): boolean {
   const spec = vm.spec as { runStrategy?: unknown; running?: unknown } | undefined;
   if (typeof spec?.runStrategy === "string") return spec.runStrategy !== "Halted";

@@ -12,7 +12,10 @@ export const ANNOTATION_DISKS = "crossvdc.io/disks";
 
 export interface DiskRecord {
   size: string;
-  /** Proxmox: the disk interface (virtio1, ...), kept for the disk's life so a reorder moves no data. */
+  /**
+   * Proxmox: the disk interface (virtio1, ...), kept for the disk's life so a
+   * reorder moves no data.
+   */
   slot?: string;
 }
 
@@ -23,7 +26,10 @@ export interface DiskLedger {
   disks: Record<string, DiskRecord>;
 }
 
-/** The root image as one string: `url:https://...`, `dataSource:ns/name`, `containerDisk:image`, `proxmoxTemplate:123`. */
+/**
+ * The root image as one string: `url:https://...`, `dataSource:ns/name`,
+ * `containerDisk:image`, `proxmoxTemplate:123`.
+ */
 export function imageKey(image: ImageSpec, ns: string): string {
   if (image.containerDisk !== undefined) return `containerDisk:${image.containerDisk}`;
   if (image.url !== undefined) return `url:${image.url}`;
@@ -63,7 +69,9 @@ export function ledgerAnnotations(l: DiskLedger): Record<string, string> {
   };
 }
 
-/** The ledger an observed VM carries, or undefined when it carries none (nothing to compare with). */
+/**
+ * The ledger an observed VM carries, or undefined when it carries none (nothing to compare with).
+ */
 export function readLedger(obj: KubeObject | undefined): DiskLedger | undefined {
   const a = obj?.metadata?.annotations;
   const image = a?.[ANNOTATION_ROOT_IMAGE];
@@ -95,7 +103,11 @@ export function refusals(spec: ImageVMSpec, ns: string, was: DiskLedger): string
   // A containerDisk root starts fresh at every boot anyway: replacing it loses nothing.
   if (now !== was.image && !was.image.startsWith("containerDisk:")) {
     out.push(
-      `spec.image: the root disk was made from ${shown(was.image)} and cannot be replaced by ${shown(now)}: a new image means a new root disk and the data on the current one would be lost. Keep spec.image as it was, or create a new VirtualMachine from the new image and delete this one once its data is no longer needed`,
+      `spec.image: the root disk was made from ${shown(was.image)} and cannot be ` +
+        `replaced by ${shown(now)}: a new image means a new root disk and the data on the ` +
+        `current one would be lost. Keep spec.image as it was, or create a new ` +
+        `VirtualMachine from the new image and delete this one once its data is no longer ` +
+        `needed`,
     );
   }
   if (
@@ -104,7 +116,8 @@ export function refusals(spec: ImageVMSpec, ns: string, was: DiskLedger): string
     smaller(spec.rootDisk.size, was.rootSize)
   ) {
     out.push(
-      `spec.rootDisk.size: cannot shrink from ${was.rootSize} to ${spec.rootDisk.size}: disks only grow, set it to ${was.rootSize} or more`,
+      `spec.rootDisk.size: cannot shrink from ${was.rootSize} to ${spec.rootDisk.size}: ` +
+        `disks only grow, set it to ${was.rootSize} or more`,
     );
   }
   for (const name of Object.keys(was.disks).sort()) {
@@ -113,12 +126,15 @@ export function refusals(spec: ImageVMSpec, ns: string, was: DiskLedger): string
     if (i < 0) {
       if (!spec.deleteDisks.includes(name)) {
         out.push(
-          `spec.disks: disk "${name}" (${before.size}) was removed, which would delete its data: add it back, or confirm the deletion by listing "${name}" in spec.deleteDisks`,
+          `spec.disks: disk "${name}" (${before.size}) was removed, which would delete ` +
+            `its data: add it back, or confirm the deletion by listing "${name}" in ` +
+            `spec.deleteDisks`,
         );
       }
     } else if (smaller(spec.disks[i]!.size, before.size)) {
       out.push(
-        `spec.disks[${i}].size: cannot shrink disk "${name}" from ${before.size} to ${spec.disks[i]!.size}: disks only grow, set it to ${before.size} or more`,
+        `spec.disks[${i}].size: cannot shrink disk "${name}" from ${before.size} ` +
+          `to ${spec.disks[i]!.size}: disks only grow, set it to ${before.size} or more`,
       );
     }
   }

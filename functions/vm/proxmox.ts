@@ -107,7 +107,9 @@ export function diskSlots(
     }
     if (next > MAX_DISKS + 1)
       return {
-        fatal: `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to virtio${MAX_DISKS + 1} have all been used by this VM`,
+        fatal:
+          `spec.disks: disk "${name}" needs a virtio slot, but virtio1 to ` +
+          `virtio${MAX_DISKS + 1} have all been used by this VM`,
         reason: "Conflict",
       };
     slots[name] = `virtio${next++}`;
@@ -123,11 +125,17 @@ export interface ProxmoxProps {
   readonly annotations: Record<string, string>;
   /** The virtio slot of each extra disk, from diskSlots(). */
   readonly slots: Record<string, string>;
-  /** Observed composed resources: where an existing VM, its disks and files are, and their readiness. */
+  /**
+   * Observed composed resources: where an existing VM, its disks and files are,
+   * and their readiness.
+   */
   readonly observed: Record<string, KubeObject>;
 }
 
-/** The EnvironmentVM and the files it needs (image, cloud-init snippet), keyed by composition resource name. */
+/**
+ * The EnvironmentVM and the files it needs (image, cloud-init snippet), keyed
+ * by composition resource name.
+ */
 export function proxmoxResources(props: ProxmoxProps): {
   resources: Record<string, Composed>;
   waiting: boolean;
@@ -182,7 +190,8 @@ export function proxmoxResources(props: ProxmoxProps): {
     resources.image = managed(download, observed.image);
   }
 
-  // user_account and user_data_file_id conflict in Proxmox: with user data, the keys are merged into it.
+  // user_account and user_data_file_id conflict in Proxmox: with user data, the
+  // keys are merged into it.
   let userDataFileId: string | undefined;
   if (machine.spec.cloudInit.userData !== undefined) {
     const fileName = nameOf("cloudinit", "-user-data.yaml");
@@ -228,10 +237,13 @@ export function proxmoxResources(props: ProxmoxProps): {
     spec: {
       forProvider: {
         nodeName: node,
-        // Should the node ever change, move the VM: without this the provider re-creates it, disks and all.
+        // Should the node ever change, move the VM: without this the provider
+        // re-creates it, disks and all.
         migrate: true,
         name: machine.name,
-        description: `Managed by crossvdc: VirtualMachine ${machine.namespace}/${machine.name} of VDC ${machine.vdc.name}. Edit it in Kubernetes, not here.`,
+        description:
+          `Managed by crossvdc: VirtualMachine ${machine.namespace}/${machine.name} of ` +
+          `VDC ${machine.vdc.name}. Edit it in Kubernetes, not here.`,
         tags: ["crossvdc", machine.namespace].sort(),
         started: machine.spec.running,
         // A stopped VM stays stopped when its node reboots.

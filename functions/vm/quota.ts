@@ -30,7 +30,10 @@ export function demandOf(size: Size): Amounts {
   };
 }
 
-/** What another VirtualMachine holds; one whose size cannot be read counts as a VM without cpu or memory (its own composer refuses it). */
+/**
+ * What another VirtualMachine holds; one whose size cannot be read counts as a
+ * VM without cpu or memory (its own composer refuses it).
+ */
 function siblingDemand(vm: KubeObject): Amounts {
   // Only the size matters here; keying the cache on it alone keeps the key small.
   const r = parseCached(sizeOnly, { size: (vm.spec as { size?: unknown } | undefined)?.size });
@@ -46,7 +49,9 @@ const demands = new WeakMap<object, Readonly<Amounts>>();
 export interface VDCQuota {
   name: string;
   limit: Amounts;
-  /** What the VDC's databases take of cpu and memory (VDC status.databaseDemand): VMs get the rest. */
+  /**
+   * What the VDC's databases take of cpu and memory (VDC status.databaseDemand): VMs get the rest.
+   */
   databases: Partial<Amounts>;
 }
 
@@ -78,7 +83,10 @@ export function quotaOf(vdc: KubeObject, spec: VDCSpec): VDCQuota {
 
 export type Verdict = { fits: true; left: string } | { fits: false; details: string };
 
-/** Whether this VM fits after the namespace's older VMs are charged. `siblings` may include the VM itself. */
+/**
+ * Whether this VM fits after the namespace's older VMs are charged. `siblings`
+ * may include the VM itself.
+ */
 export function checkQuota(
   self: { name: string; creationTimestamp?: string; size: Size },
   siblings: KubeObject[],
@@ -116,7 +124,11 @@ export function checkQuota(
     const hard = k === "vms" ? String(spec.quota.vms) : spec.quota[k];
     const db = quota.databases[k] ? ` (databases take ${fmt(k, quota.databases[k])})` : "";
     const asks = k === "vms" ? "asks 1 more VM" : `asks ${fmt(k, mine[k])}`;
-    return `${k}: ${asks}, but VDC ${quota.name}'s ${figure} is ${hard}${db} and VMs use ${fmt(k, before.allocated[k])}: over by ${fmt(k, before.allocated[k] + mine[k] - quota.limit[k])}`;
+    return (
+      `${k}: ${asks}, but VDC ${quota.name}'s ${figure} is ${hard}${db} and VMs ` +
+      `use ${fmt(k, before.allocated[k])}: over ` +
+      `by ${fmt(k, before.allocated[k] + mine[k] - quota.limit[k])}`
+    );
   });
   const users = before.admitted
     .map((v) => v.metadata?.name)

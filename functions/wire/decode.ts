@@ -44,7 +44,10 @@ const MAX_DEPTH = 100;
 const MAX_GROUP_DEPTH = 100;
 /** The scratch arrays of Struct fields are dropped after a call that grew them past this. */
 const SCRATCH_KEEP = 4096;
-/** Strings up to this long are tried as ASCII in JS; longer ones go to the native decoder (a call costs more). */
+/**
+ * Strings up to this long are tried as ASCII in JS; longer ones go to the
+ * native decoder (a call costs more).
+ */
 const ASCII_MAX = 32;
 
 const EMPTY = Buffer.alloc(0);
@@ -65,7 +68,10 @@ var view: DataView = EMPTY_VIEW;
 var keys: string[] = [];
 var vals: unknown[] = [];
 var top = 0;
-/** How many "__proto__" fields have been read: a Struct that read one builds its object the slow way. */
+/**
+ * How many "__proto__" fields have been read: a Struct that read one builds its
+ * object the slow way.
+ */
 var protoFields = 0;
 /* eslint-enable no-var */
 
@@ -508,7 +514,10 @@ function canonicalField(end: number, depth: number): boolean {
   return true;
 }
 
-/** Struct.FieldsEntry, from the cursor on, given what was read of it so far; an empty Value is dropped, as in the SDK. */
+/**
+ * Struct.FieldsEntry, from the cursor on, given what was read of it so far; an
+ * empty Value is dropped, as in the SDK.
+ */
 function structField(end: number, depth: number, key = "", val: unknown = undefined): void {
   entry(end, depth, value, key, val);
   const v = takeEntryVal();
@@ -753,7 +762,10 @@ function advance(n: number): number {
   return pos;
 }
 
-/** A bytes field from the cursor to `end` (its length already read), copied into a Buffer of its own as the SDK's Buffer.from does. */
+/**
+ * A bytes field from the cursor to `end` (its length already read), copied into
+ * a Buffer of its own as the SDK's Buffer.from does.
+ */
 function bytesTo(end: number): Buffer {
   const start = pos;
   return Buffer.from(buf.subarray(start, advance(end - start)));
@@ -779,7 +791,10 @@ const CACHE_MAX = 128;
 const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(
   undefined,
 );
-/** Per slot: length (-1 when empty), head, tail, unused; side by side so a lookup touches one cache line. */
+/**
+ * Per slot: length (-1 when empty), head, tail, unused; side by side so a
+ * lookup touches one cache line.
+ */
 const cacheMeta = new Int32Array(CACHE_SLOTS * 4).fill(-1);
 const cacheBytes = new Uint8Array(CACHE_SLOTS * CACHE_MAX);
 const cacheView = new DataView(cacheBytes.buffer);
@@ -826,7 +841,8 @@ function otherText(start: number, n: number): string {
   } else {
     head = view.getInt32(start, true);
     tail = view.getInt32(start + n - 4, true);
-    // Strings that differ only in the middle (timestamps, camelCase variants) must not share a slot.
+    // Strings that differ only in the middle (timestamps, camelCase variants)
+    // must not share a slot.
     for (let i = 4; i < n - 4; i += 4)
       h = Math.imul(h ^ view.getInt32(start + i, true), 0xcc9e2d51);
   }
@@ -835,7 +851,10 @@ function otherText(start: number, n: number): string {
   return lookup(slot, start, n, head, tail);
 }
 
-/** The string from either slot of the pair at `slot`, or decoded and put in the one used less recently. */
+/**
+ * The string from either slot of the pair at `slot`, or decoded and put in the
+ * one used less recently.
+ */
 function lookup(slot: number, start: number, n: number, head: number, tail: number): string {
   if (cached(slot, start, n, head, tail)) return cacheStrings[slot]!;
   if (cached(slot + 1, start, n, head, tail)) {
@@ -885,7 +904,9 @@ function decodeUtf8(start: number, stop: number): string {
   return buf.toString("utf8", start, stop);
 }
 
-/** A short string built in JS when every byte is ASCII (cheaper than a native call); else undefined. */
+/**
+ * A short string built in JS when every byte is ASCII (cheaper than a native call); else undefined.
+ */
 function ascii(start: number, stop: number): string | undefined {
   const codes = new Array<number>(stop - start);
   for (let i = start; i < stop; i++) {
@@ -924,7 +945,10 @@ function skip(wt: number, fieldNo?: number, groupDepth = MAX_GROUP_DEPTH): void 
   }
 }
 
-/** Skips to the matching end-group tag; the outermost group accepts any end-group (the SDK passes no field number). */
+/**
+ * Skips to the matching end-group tag; the outermost group accepts any
+ * end-group (the SDK passes no field number).
+ */
 function skipGroup(fieldNo: number | undefined, groupDepth: number): void {
   if (groupDepth <= 0) throw new Error("maximum recursion depth reached");
   for (;;) {

@@ -144,7 +144,10 @@ function string(tag: number, s: string): void {
   byte(tag);
 }
 
-/** Writes `s` at buf[at...] if it is all ASCII (the room is the caller's); false, with the cursor untouched, at the first other character. */
+/**
+ * Writes `s` at buf[at...] if it is all ASCII (the room is the caller's);
+ * false, with the cursor untouched, at the first other character.
+ */
 function ascii(s: string, at: number): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -15,7 +15,10 @@ export interface Issued {
 
 let serial = 1;
 
-/** Issues a certificate signed by `issuer` (self-signed when undefined). RSA 2048: slow in pure JS, so issue few. */
+/**
+ * Issues a certificate signed by `issuer` (self-signed when undefined). RSA
+ * 2048: slow in pure JS, so issue few.
+ */
 export function issue(
   cn: string,
   issuer: Issued | undefined,
@@ -69,7 +72,9 @@ export interface TestPKI {
   serverDir: string;
 }
 
-/** A CA, a server certificate written to `<dir>/server` and a client certificate from the same CA. */
+/**
+ * A CA, a server certificate written to `<dir>/server` and a client certificate from the same CA.
+ */
 export function writeServerCerts(dir: string): TestPKI {
   const ca = issue("crossvdc test CA", undefined, "ca");
   const server = issue("localhost", ca, "server");

@@ -10,7 +10,9 @@ export interface XRProps {
   /** metadata.creationTimestamp; none unless given, as for an XR not created yet. */
   readonly created?: string;
   readonly status?: Record<string, unknown>;
-  /** metadata.labels; a VDC's default is the crossvdc.io/tenant label the admission policy requires. */
+  /**
+   * metadata.labels; a VDC's default is the crossvdc.io/tenant label the admission policy requires.
+   */
   readonly labels?: Record<string, string>;
 }
 
@@ -39,7 +41,10 @@ export interface VDCProps extends XRProps {
   readonly tenant?: string;
 }
 
-/** A VDC of tenant acme, acme-dev unless named, labelled for its tenant; `spec` is added to its tenantRef. */
+/**
+ * A VDC of tenant acme, acme-dev unless named, labelled for its tenant; `spec`
+ * is added to its tenantRef.
+ */
 export function vdc(p: VDCProps = {}): KubeObject {
   const tenant = p.tenant ?? "acme";
   return xr("VDC", p.name ?? "acme-dev", {

@@ -148,7 +148,9 @@ function typesOf(spec: PolicySpec): string[] {
   return spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
 }
 
-/** Whether `self` may send (Egress) or receive (Ingress) the flow, by the policies of its namespace. */
+/**
+ * Whether `self` may send (Egress) or receive (Ingress) the flow, by the policies of its namespace.
+ */
 function side(
   policies: KubeObject[],
   direction: "Ingress" | "Egress",

@@ -215,7 +215,10 @@ function ajvIssues(
         break;
       }
       case "enum":
-        message = `must be one of ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", ")} (got ${describe(value)})`;
+        message =
+          `must be one ` +
+          `of ${(p.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", ")} ` +
+          `(got ${describe(value)})`;
         break;
       case "const":
         message = `must be ${JSON.stringify(p.allowedValue)} (got ${describe(value)})`;
@@ -233,7 +236,9 @@ function ajvIssues(
         }
         const which = e.keyword === "oneOf" ? "exactly one" : "at least one";
         const uniq = [...new Set(branch)];
-        message = `must match ${which} of: ${uniq.length ? uniq.join("; ") : "the alternatives"} (got ${describe(value)})`;
+        message =
+          `must match ${which} of: ${uniq.length ? uniq.join("; ") : "the alternatives"} ` +
+          `(got ${describe(value)})`;
         break;
       }
       default:
@@ -271,12 +276,14 @@ function checkName(name: string, rule: NameRule): string | undefined {
       if (name.length > 63) return "must be no more than 63 characters";
       return DNS1123_LABEL.test(name)
         ? undefined
-        : "must be a DNS-1123 label (lowercase alphanumerics and '-', starting and ending with an alphanumeric)";
+        : "must be a DNS-1123 label (lowercase alphanumerics and '-', starting and ending " +
+            "with an alphanumeric)";
     case "dns1035-label":
       if (name.length > 63) return "must be no more than 63 characters";
       return DNS1035_LABEL.test(name)
         ? undefined
-        : "must be a DNS-1035 label (lowercase alphanumerics and '-', starting with a letter, ending with an alphanumeric)";
+        : "must be a DNS-1035 label (lowercase alphanumerics and '-', starting with a " +
+            "letter, ending with an alphanumeric)";
     case "path-segment":
       if (name === "." || name === "..") return `may not be '${name}'`;
       if (/[/%]/.test(name)) return "may not contain '/' or '%'";
@@ -285,7 +292,8 @@ function checkName(name: string, rule: NameRule): string | undefined {
       if (name.length > 253) return "must be no more than 253 characters";
       return DNS1123_SUBDOMAIN.test(name)
         ? undefined
-        : "must be a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', starting and ending with an alphanumeric)";
+        : "must be a DNS-1123 subdomain (lowercase alphanumerics, '-' and '.', starting " +
+            "and ending with an alphanumeric)";
   }
 }
 
@@ -301,7 +309,10 @@ function checkQualifiedKey(key: string): string | undefined {
   if (name.length === 0) return "name part must be non-empty";
   if (name.length > 63) return "name part must be no more than 63 characters";
   if (!QUALIFIED_NAME_PART.test(name)) {
-    return "name part must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
+    return (
+      "name part must consist of alphanumerics, '-', '_' or '.', starting and ending with " +
+      "an alphanumeric"
+    );
   }
   return undefined;
 }
@@ -342,7 +353,8 @@ function checkMetadata(meta: unknown, rules: MetaRules): SchemaIssue[] {
         else if (!QUALIFIED_NAME_PART.test(v)) {
           add(
             ["labels", k],
-            `invalid label value ${JSON.stringify(v)}: must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+            `invalid label value ${JSON.stringify(v)}: must consist of alphanumerics, ` +
+              `'-', '_' or '.', starting and ending with an alphanumeric`,
           );
         }
       }
@@ -430,7 +442,10 @@ function isModelClass(v: unknown): v is ModelClass {
 
 let modelIndex: Map<string, ModelClass> | undefined;
 
-/** apiVersion|kind -> model class, found by walking the package's namespaces (group -> version -> class). */
+/**
+ * apiVersion|kind -> model class, found by walking the package's namespaces
+ * (group -> version -> class).
+ */
 function models(): Map<string, ModelClass> {
   if (modelIndex) return modelIndex;
   const idx = new Map<string, ModelClass>();
@@ -631,7 +646,8 @@ const KUBEVIRT_KINDS: Record<string, string> = {
   virtualmachinepreference: "VirtualMachinePreference",
 };
 
-// ---------------------------------------------------------------- OpenAPI v3 (structural) -> JSON Schema
+// ---------------------------------------------------------------- OpenAPI v3
+// (structural) -> JSON Schema
 
 const str = { type: "string" } as const;
 const stringMap = { type: "object", additionalProperties: { type: "string" } };
@@ -675,7 +691,8 @@ function objectMetaSchema(nullable: boolean): Json {
   };
 }
 
-// Formats Kubernetes checks and Ajv knows with the same meaning; others are ignored like the API server does.
+// Formats Kubernetes checks and Ajv knows with the same meaning; others are
+// ignored like the API server does.
 const KEPT_FORMATS = new Set([
   "int32",
   "int64",
@@ -1149,7 +1166,9 @@ function structuralWalk(
 let staticStats:
   Omit<CelStats, "evaluations" | "failures" | "runtimeErrors" | "runtimeSkips"> | undefined;
 
-/** Counts the CEL rules of every CRD (all versions) by how they are handled, plus runtime counters. */
+/**
+ * Counts the CEL rules of every CRD (all versions) by how they are handled, plus runtime counters.
+ */
 export function celStats(): CelStats {
   if (!staticStats) {
     const s = {

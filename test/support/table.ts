@@ -9,15 +9,22 @@ import type { FailureReason, KubeObject } from "../../functions/compose.js";
 import { bytes, run, type Plain, type RequestParts } from "./request.js";
 import { validateResource } from "./schemas.js";
 
-/** The outcome a case states; each field given is compared in full, the others are not looked at. */
+/**
+ * The outcome a case states; each field given is compared in full, the others are not looked at.
+ */
 export interface Want {
   results?: Plain["results"];
-  /** Shorthand for `results: [fatal(message, reason)]`: the one Fatal result, with the class of failure it reports. */
+  /**
+   * Shorthand for `results: [fatal(message, reason)]`: the one Fatal result,
+   * with the class of failure it reports.
+   */
   fatal?: { reason: FailureReason; message: string };
   resources?: Plain["resources"];
   /** The names of the composed objects, sorted, where the objects are stated by other cases. */
   names?: string[];
-  /** Parts of composed objects by dotted path from the object's name, e.g. `vm.spec.runStrategy`. */
+  /**
+   * Parts of composed objects by dotted path from the object's name, e.g. `vm.spec.runStrategy`.
+   */
   at?: Record<string, unknown>;
   ready?: Plain["ready"];
   status?: Plain["status"];
@@ -28,7 +35,10 @@ export interface Want {
   sameBytesAs?: RequestParts[];
 }
 
-/** What a file's own cases may state beside `Want`, each computed from the response (and the request). */
+/**
+ * What a file's own cases may state beside `Want`, each computed from the
+ * response (and the request).
+ */
 export type Facets = Record<string, (out: Plain, request: RequestParts) => unknown>;
 
 export interface Case<F extends Facets = Facets> extends RequestParts {
@@ -58,7 +68,10 @@ const base: Record<string, (out: Plain, want: Want) => unknown> = {
     Object.fromEntries(Object.keys(want.at ?? {}).map((p) => [p, at(out.resources, p)])),
 };
 
-/** The schema issues of every composed object, and of the DataVolume KubeVirt makes of each template. */
+/**
+ * The schema issues of every composed object, and of the DataVolume KubeVirt
+ * makes of each template.
+ */
 function schemaIssues(resources: Record<string, KubeObject>): Record<string, string[]> {
   const issues: Record<string, string[]> = {};
   for (const [name, r] of Object.entries(resources)) {
