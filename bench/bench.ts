@@ -861,14 +861,12 @@ async function main(): Promise<void> {
           ["answer-only", transport],
           ["Fn.run", inproc],
         ] as const) {
-          log(
-            `  past ${points[judged - 1]!.toLocaleString("en")} (not judged), ${label}: marginal µs/object ${marginal(
-              t,
-            )
-              .slice(judged - 2)
-              .map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`)
-              .join(", ")}`,
-          );
+          const costs = marginal(t)
+            .slice(judged - 2)
+            .map((x, i) => `${steps[i]} ${fmt(x * 1000, 2)}`)
+            .join(", ");
+          const past = points[judged - 1]!.toLocaleString("en");
+          log(`  past ${past} (not judged), ${label}: marginal µs/object ${costs}`);
         }
       }
       linear.push({

@@ -6,7 +6,8 @@
 // message-size options as ours (getServer takes none, so we register the
 // service ourselves: same implementation, same grpc-js call).
 //
-//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR) [--max-recv-message-size MB] [--answer FILE]
+//   node noop.js --address 127.0.0.1:0 (--insecure | --tls-server-certs-dir DIR)
+//     [--max-recv-message-size MB] [--answer FILE]
 //
 // With `--answer FILE` it is the answer-only server instead: every call gets
 // the bytes in FILE, with no protobuf decoding or encoding at all (grpc-js

@@ -48,7 +48,8 @@ export function hotSpots(
           .slice(0, f.startsWith("npm:@") ? 2 : 1)
           .join("/")
       : f;
-    const fnKey = `${cf.functionName || "(anonymous)"}  ${f}${cf.url ? `:${cf.lineNumber + 1}` : ""}`;
+    const line = cf.url ? `:${cf.lineNumber + 1}` : "";
+    const fnKey = `${cf.functionName || "(anonymous)"}  ${f}${line}`;
     byFn.set(fnKey, (byFn.get(fnKey) ?? 0) + t);
     byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + t);
   }

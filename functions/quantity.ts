@@ -6,7 +6,8 @@ import { memo } from "./memo.js";
 
 /** The serialized form Kubernetes accepts, as a regular expression. */
 export const QUANTITY_PATTERN =
-  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
+  "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
 /** The same without a minus sign: what the XRDs accept for quota figures. */
 export const NON_NEGATIVE_QUANTITY_PATTERN = QUANTITY_PATTERN.replace("^(\\+|-)?", "^\\+?");

@@ -49,9 +49,10 @@ function configurations(p: Publishing): Record<string, string> {
   const core = packageName(p, REPOSITORIES.configuration);
   const range = versionRange(p.version);
   return {
-    "package/configuration/crossplane.yaml": `${NAMES}# The core Configuration: the XRDs and Compositions (npm run package adds apis/ and
-# compositions/ beside this file in .package/configuration) and the function they call.
-# KubeVirt needs nothing more from Crossplane; Proxmox VE is configuration-proxmox.
+    "package/configuration/crossplane.yaml": `${NAMES}# The core Configuration:
+# the XRDs and Compositions (npm run package adds apis/ and compositions/ beside this file
+# in .package/configuration) and the function they call. KubeVirt needs nothing more from
+# Crossplane; Proxmox VE is configuration-proxmox.
 ${toYaml({
   apiVersion: "meta.pkg.crossplane.io/v1",
   kind: "Configuration",
@@ -71,8 +72,9 @@ ${toYaml({
     ],
   },
 })}`,
-    "package/configuration-proxmox/crossplane.yaml": `${NAMES}# Proxmox VE for crossvdc: the core Configuration and provider-proxmox-bpg, whose
-# EnvironmentVMs a VDC with spec.backend.type proxmox composes. No objects of its own.
+    "package/configuration-proxmox/crossplane.yaml": `${NAMES}# Proxmox VE for crossvdc:
+# the core Configuration and provider-proxmox-bpg, whose EnvironmentVMs a VDC with
+# spec.backend.type proxmox composes. No objects of its own.
 ${toYaml({
   apiVersion: "meta.pkg.crossplane.io/v1",
   kind: "Configuration",
@@ -97,8 +99,9 @@ ${toYaml({
     ],
   },
 })}`,
-    "package/runtime/imageconfig.yaml": `${NAMES}# Binds the DeploymentRuntimeConfig function-crossvdc to the function however it was
-# installed (as the Configuration's dependency too): Crossplane's package runtime looks up
+    "package/runtime/imageconfig.yaml": `${NAMES}# Binds the DeploymentRuntimeConfig
+# function-crossvdc to the function however it was installed (as the Configuration's
+# dependency too): Crossplane's package runtime looks up
 # the ImageConfig whose matchImages prefix matches the package's source and uses its
 # runtime.configRef (crossplane internal/controller/pkg/runtime/reconciler.go, builderOptions);
 # the FunctionRevision then lists it in status.appliedImageConfigRefs (reason ConfigureRuntime).
@@ -111,10 +114,11 @@ ${toYaml({
     runtime: { configRef: { name: REPOSITORIES.function } },
   },
 })}`,
-    "examples/functions.yaml": `${NAMES}# For \`crossplane composition render\` with the Crossplane CLI against a local
-# server: \`npm start -- --insecure --address localhost:9443\`, then
-#   crossplane composition render examples/tenants/acme.yaml compositions/tenants.yaml examples/functions.yaml \\
-#     --required-resources examples/vdcs
+    "examples/functions.yaml": `${NAMES}# For \`crossplane composition render\`
+# with the Crossplane CLI against a local server:
+# \`npm start -- --insecure --address localhost:9443\`, then
+#   crossplane composition render examples/tenants/acme.yaml \\
+#     compositions/tenants.yaml examples/functions.yaml --required-resources examples/vdcs
 ${toYaml({
   apiVersion: "pkg.crossplane.io/v1",
   kind: "Function",

@@ -23,7 +23,9 @@ import {
 import { labelOf, renderRepository, summary, summaryLine } from "./repository.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const USAGE = `usage: npm run render -- XR.yaml [options]     render one XR, print what Crossplane would apply
+// The backslash ends the line without adding one to the text.
+export const USAGE = `\
+usage: npm run render -- XR.yaml [options]     render one XR, print what Crossplane would apply
        npm run render -- DIR... [options]      render every XR under the folders, one line each
 
 one XR:

@@ -62,7 +62,8 @@ export function labelOf(o: KubeObject): string {
 
 /** One object per group, kind, namespace and name, as in a cluster. */
 function identity(o: KubeObject): string {
-  return `${groupOf(o.apiVersion)}|${o.kind}|${o.metadata?.namespace ?? ""}|${String(o.metadata?.name ?? "")}`;
+  const { namespace = "", name } = o.metadata ?? {};
+  return `${groupOf(o.apiVersion)}|${o.kind}|${namespace}|${String(name ?? "")}`;
 }
 
 function under(file: string, roots: string[]): boolean {

@@ -1401,7 +1401,8 @@ describe("VDC databases", () => {
             message:
               "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid " +
               "string: must match pattern " +
-              "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
+              "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
+              "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
               "spec.databases[0].size.storage: must be a non-negative Kubernetes quantity " +
               "no larger than int64 (e.g. 500m, 4, 8Gi)",
           },

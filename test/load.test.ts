@@ -188,7 +188,8 @@ describe("the server under load", () => {
             });
             return;
           }
-          if (outcomes.length > 5000) return; // a safety net: SIGTERM must have ended this long before
+          // A safety net: SIGTERM must have ended this long before.
+          if (outcomes.length > 5000) return;
         }
       };
       const workers = Promise.all(Array.from({ length: 64 }, worker));

@@ -448,8 +448,8 @@ describe("publishing under another registry and organisation", () => {
           "crossplane xpkg build --package-root=.package/configuration-proxmox " +
             "--examples-root=.package/examples/configuration-proxmox " +
             "--package-file=.package/crossvdc-proxmox.xpkg",
-          `crossplane xpkg push ` +
-            `--package-files=.package/function-crossvdc.xpkg ${at("function-crossvdc")}:v${version}`,
+          `crossplane xpkg push --package-files=.package/function-crossvdc.xpkg ` +
+            `${at("function-crossvdc")}:v${version}`,
           `crossplane xpkg push ` +
             `--package-files=.package/crossvdc.xpkg ${at("crossvdc")}:v${version}`,
           `crossplane xpkg push ` +

@@ -287,12 +287,13 @@ const skipped: string[] = [];
       spec.cloudInit = {
         userData:
           `#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - name: root\n      ` +
-          `password: ${plant(`${label}-userdata-password`, "secret-or-snippet")}\nwrite_files:\n  ` +
+          `password: ${plant(`${label}-userdata-password`, "secret-or-snippet")}\n` +
+          `write_files:\n  ` +
           `- path: /etc/app/token\n    ` +
           `content: ${plant(`${label}-userdata-token`, "secret-or-snippet")}\n`,
         sshKeys: [
-          `ssh-ed25519 ` +
-            `AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ${plant(`${label}-sshkey-comment`, "configured")}@acme.example`,
+          `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs3Lmp0ZXN0a2V5Zm9yY3Jvc3N2ZGN3ZWJ2bQ ` +
+            `${plant(`${label}-sshkey-comment`, "configured")}@acme.example`,
         ],
       };
       return c;

@@ -140,7 +140,8 @@ const kept = {
 };
 const quantity = (field: string) =>
   `Tenant acme: invalid spec: ${field}: Invalid string: must match pattern ` +
-  `/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; ${field}: ` +
+  `/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))` +
+  `(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; ${field}: ` +
   `must be a non-negative Kubernetes quantity no larger than int64 (e.g. 500m, 4, 8Gi)`;
 const acmeVDC = (name: string, quota: Record<string, unknown>, created: string) =>
   vdc({ name, spec: { quota }, created });

@@ -223,8 +223,8 @@ describe("VDC composer", () => {
       required: alone,
       want: {
         at: {
-          "netpol-allow-from-namespaces.spec.ingress.0.from.0.namespaceSelector.matchExpressions.0.values":
-            ["tenant-acme", "monitoring"],
+          ["netpol-allow-from-namespaces.spec.ingress.0.from.0" +
+          ".namespaceSelector.matchExpressions.0.values"]: ["tenant-acme", "monitoring"],
           "netpol-allow-egress.spec": {
             podSelector: {},
             policyTypes: ["Egress"],

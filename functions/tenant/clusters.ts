@@ -4,16 +4,15 @@
 // scoped to the tenant:
 //
 //   in the cluster's namespace on the hub
-//     ManagedServiceAccount tenant-<t>-mtv   the addon makes a ServiceAccount on the cluster
-//                                            and reports its token to a hub Secret of that name
-//     ClusterPermission tenant-<t>-mtv       admin in the tenant's namespaces there and read-only
-//                                            access to what Forklift's inventory lists cluster-wide;
-//                                            not cluster-admin, which the ACM integration grants
+//     ManagedServiceAccount tenant-<t>-mtv: the addon makes a ServiceAccount on the cluster
+//       and reports its token to a hub Secret of that name
+//     ClusterPermission tenant-<t>-mtv: admin in the tenant's namespaces there and read-only
+//       access to what Forklift's inventory lists cluster-wide; not cluster-admin, which the
+//       ACM integration grants
 //   in the tenant namespace, once the token Secret exists
-//     Secret <cluster>-mtv                   url, token, cacert (the token's ca.crt, the
-//                                            ManagedCluster's caBundles, the spec's caBundle),
-//                                            insecureSkipVerify "false"
-//     Provider <cluster>-mtv                 type openshift, pointing at the cluster's API
+//     Secret <cluster>-mtv: url, token, cacert (the token's ca.crt, the ManagedCluster's
+//       caBundles, the spec's caBundle), insecureSkipVerify "false"
+//     Provider <cluster>-mtv: type openshift, pointing at the cluster's API
 //
 // ACM puts the Secret and Provider in its own admin namespace (mtv-integrations).
 // Here they go in the tenant namespace: the token only opens the tenant's own

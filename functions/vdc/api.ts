@@ -94,9 +94,11 @@ export const DATABASE_PRESETS: Record<Tier, DatabasePreset> = {
 
 const presetTable = TIERS.map((t) => {
   const p = DATABASE_PRESETS[t];
+  const backups = p.backups ? ", backups required" : "";
+  const antiAffinity = p.antiAffinity === "required" ? ", required pod anti-affinity" : "";
   return (
     `${t}: ${p.instances} instance(s), ${p.storage} storage, ${p.cpu} CPU, ${p.memory} ` +
-    `memory${p.backups ? ", backups required" : ""}${p.antiAffinity === "required" ? ", required pod anti-affinity" : ""}`
+    `memory${backups}${antiAffinity}`
   );
 }).join("; ");
 

@@ -217,7 +217,8 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
     const name = DATABASE_KEY.exec(key)?.[1];
     if (name === undefined || inSpec.has(name)) continue;
     const obj = observed[key]!;
-    if (obj.metadata?.annotations?.[PROTECTION_ANNOTATION] === "false") continue; // deleted, as asked
+    // Deleted, as asked.
+    if (obj.metadata?.annotations?.[PROTECTION_ANNOTATION] === "false") continue;
     kept.push({ name, observed: obj, why: "removed from spec.databases" });
   }
 

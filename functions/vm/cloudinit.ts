@@ -12,7 +12,8 @@ const YAML_OUT = { lineWidth: 0 };
 
 /** An OpenSSH public key on one line: type, base64 blob, optional comment. */
 export const SSH_KEY_PATTERN =
-  "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) " +
+  "^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|" +
+  "sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) " +
   "[A-Za-z0-9+/]+={0,3}( [^\\r\\n]*)?$";
 
 /** Why user data cannot be used, or undefined. Messages name the rule, never the content. */
@@ -79,7 +80,8 @@ function merge(userData: string | undefined, keys: readonly string[]): string {
  * boundary derives from the content.
  */
 function multipart(cloudConfig: string, script: string): string {
-  const boundary = `crossvdc-${createHash("sha256").update(cloudConfig).update("\u0000").update(script).digest("hex").slice(0, 24)}`;
+  const digest = createHash("sha256").update(cloudConfig).update("\u0000").update(script);
+  const boundary = `crossvdc-${digest.digest("hex").slice(0, 24)}`;
   return [
     `Content-Type: multipart/mixed; boundary="${boundary}"`,
     "MIME-Version: 1.0",

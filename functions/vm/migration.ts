@@ -579,8 +579,10 @@ function failureOf(vm: ForkliftVM | undefined): string | undefined {
   const reasons = Array.isArray(vm?.error?.reasons)
     ? vm.error.reasons.filter((r): r is string => typeof r === "string" && r !== "")
     : [];
-  if (reasons.length)
-    return `${typeof vm?.error?.phase === "string" ? `${vm.error.phase}: ` : ""}${reasons.join("; ")}`;
+  if (reasons.length) {
+    const phase = typeof vm?.error?.phase === "string" ? `${vm.error.phase}: ` : "";
+    return `${phase}${reasons.join("; ")}`;
+  }
   return conditionOf(vmAsObject(vm), "Failed")?.message;
 }
 
@@ -609,7 +611,8 @@ function progressOf(
   const done = step.progress?.completed;
   const total = step.progress?.total;
   const unit = typeof step.annotations?.unit === "string" ? ` ${step.annotations.unit}` : "";
-  return `${phase}: ${what}${typeof done === "number" && typeof total === "number" && total > 0 ? ` ${done}/${total}${unit}` : ""}`;
+  const counted = typeof done === "number" && typeof total === "number" && total > 0;
+  return `${phase}: ${what}${counted ? ` ${done}/${total}${unit}` : ""}`;
 }
 
 /**
@@ -631,9 +634,8 @@ function blockersOf(plan: KubeObject | undefined): string | undefined {
     const items = Array.isArray(c.items)
       ? c.items.filter((i): i is string => typeof i === "string").map((i) => i.trim())
       : [];
-    out.push(
-      `${String(c.type)}: ${typeof c.message === "string" ? c.message : ""}${items.length ? ` (${items.join(", ")})` : ""}`,
-    );
+    const message = typeof c.message === "string" ? c.message : "";
+    out.push(`${String(c.type)}: ${message}${items.length ? ` (${items.join(", ")})` : ""}`);
   }
   return out.length ? out.join("; ") : undefined;
 }

@@ -242,7 +242,8 @@ function ajvIssues(
         break;
       }
       default:
-        message = `${e.message ?? e.keyword}${VALUE_KEYWORDS.has(e.keyword) ? ` (got ${describe(value)})` : ""}`;
+        message = `${e.message ?? e.keyword}`;
+        if (VALUE_KEYWORDS.has(e.keyword)) message += ` (got ${describe(value)})`;
     }
     out.push({
       instancePath: e.instancePath,
