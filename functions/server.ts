@@ -53,15 +53,19 @@ Crossplane composition function for Tenant, VDC and VirtualMachine composite res
 Flags:
   --help                         Show this help and exit.
   -d, --debug                    Emit debug logs in addition to info logs.
-  --address=STRING               Address at which to listen for gRPC connections (default "${DEFAULT_ADDRESS}":
-                                 port 9443 on every address of every family).
-  --tls-certs-dir=STRING         Directory containing server certs (tls.key, tls.crt) and the CA used to verify
-                                 client certificates (ca.crt) ($TLS_SERVER_CERTS_DIR, else "${DEFAULT_TLS_CERTS_DIR}").
+  --address=STRING               Address at which to listen for gRPC connections
+                                 (default "${DEFAULT_ADDRESS}": port 9443 on every address of every
+                                 family).
+  --tls-certs-dir=STRING         Directory containing server certs (tls.key, tls.crt) and the CA
+                                 used to verify client certificates (ca.crt)
+                                 ($TLS_SERVER_CERTS_DIR, else "${DEFAULT_TLS_CERTS_DIR}").
                                  --tls-server-certs-dir is the same flag.
   --insecure                     Run without mTLS credentials; --tls-certs-dir is then ignored.
-  --max-recv-message-size=INT    Maximum size of received messages in MB (default ${DEFAULT_MAX_RECV_MESSAGE_SIZE_MB}).
-  --codec=sdk|fast               Protobuf codec: the SDK's, or functions/wire/'s one-pass codec (default "${DEFAULT_CODEC}").
-                                 Both give the same answers; fast costs less per call.
+  --max-recv-message-size=INT    Maximum size of received messages in MB
+                                 (default ${DEFAULT_MAX_RECV_MESSAGE_SIZE_MB}).
+  --codec=sdk|fast               Protobuf codec: the SDK's, or functions/wire/'s one-pass codec
+                                 (default "${DEFAULT_CODEC}"). Both give the same answers; fast
+                                 costs less per call.
 `;
 
 /** Parse the command line like Crossplane's Go functions do. Never exits; main decides. */
