@@ -253,7 +253,7 @@ function resourceNames(): Set<string> {
       if (typeof n.plural === "string") names.add(`${n.plural}.${o.spec.group}`);
     }
   // Served by the API server or Crossplane but not among the pinned schemas.
-  for (const core of ["events", "functionrevisions"]) names.add(core);
+  for (const core of ["events", "namespace", "namespaces", "functionrevisions"]) names.add(core);
   return names;
 }
 let known: Set<string> | undefined;
@@ -293,7 +293,8 @@ async function buildAndStart(): Promise<{ status: number | null; log: string }> 
     };
     server.stdout.on("data", onData);
     server.stderr.on("data", onData);
-    server.on("exit", (status) => resolve({ status, log }));
+    // "close", not "exit": the last log lines may still be in the pipe when it exits.
+    server.on("close", (status) => resolve({ status, log }));
   });
 }
 
