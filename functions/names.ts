@@ -56,8 +56,8 @@ export function isDnsLabel(s: string): boolean {
 export const MAX_LISTED = 10;
 
 /** `a, b, c`, or the first ten and "and N more". */
-export function nameList(names: readonly string[], max = MAX_LISTED): string {
-  const shown = names.slice(0, max).join(", ");
+export function nameList(names: readonly string[], max = MAX_LISTED, separator = ", "): string {
+  const shown = names.slice(0, max).join(separator);
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 

@@ -947,6 +947,20 @@ describe("VDC migration sources", () => {
           },
         },
       },
+      RefusesSourceNameOver55: {
+        reason: "A source's maps are <name>-network and <name>-storage: both must fit in 63",
+        ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "v".repeat(56) }] }), {
+          "secret-vcenter": [VCENTER_SECRET],
+        }),
+        want: {
+          fatal: {
+            reason: "InvalidSpec",
+            message:
+              "VDC acme-dev: invalid spec: spec.migration.sources[0].name: Too big: expected " +
+              "string to have <=55 characters",
+          },
+        },
+      },
       RefusesPlainHTTP: {
         reason: "A source URL is https",
         ...withSecrets(

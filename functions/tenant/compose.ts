@@ -18,7 +18,15 @@ import {
 import { build, existing, namespace, namespacePhase, roleBinding, subjectsOf } from "../k8s.js";
 import { baselinePolicies } from "../network-policy.js";
 import { platformRequirement, platformSettings } from "../platform.js";
-import { dnsName, isDnsLabel, LABEL_TENANT, LABEL_TYPE, MAX_NAME } from "../names.js";
+import {
+  dnsName,
+  isDnsLabel,
+  LABEL_TENANT,
+  LABEL_TYPE,
+  MAX_LISTED,
+  MAX_NAME,
+  nameList,
+} from "../names.js";
 import {
   NAMESPACE_KEY,
   namespaceRefusal,
@@ -186,7 +194,7 @@ export const tenant = composer({
               type: "BudgetAvailable",
               status: "False",
               reason: "OverBudget",
-              message: `VDCs over the budget and refused: ${refused.join("; ")}`,
+              message: `VDCs over the budget and refused: ${nameList(refused, MAX_LISTED, "; ")}`,
             }
           : {
               type: "BudgetAvailable",

@@ -373,9 +373,12 @@ const storagePair = z
 
 const migrationSource = z
   .object({
+    // The maps are <name>-network and <name>-storage: at most 63 characters, as every name.
     name: dnsLabel(
-      "Name of the Forklift Provider in the VDC namespace. Plans name it as their source provider.",
-    ),
+      "Name of the Forklift Provider in the VDC namespace. Plans name it as their source " +
+        "provider. At most 55 characters, so its maps <name>-network and <name>-storage " +
+        "stay within 63.",
+    ).max(MAX_NAME - "-storage".length),
     type: z.enum(MIGRATION_SOURCE_TYPES).meta({ description: "Kind of source platform." }),
     url: z
       .string()

@@ -6,7 +6,7 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { Composed, KubeObject, Refusal, XRCondition } from "../compose.js";
 import { compareText, isConditionTrue } from "../compose.js";
-import { LABEL_TYPE } from "../names.js";
+import { LABEL_TYPE, MAX_LISTED, nameList } from "../names.js";
 import { asDesired, secretKeys, withLabels, type NamespacedProps } from "../k8s.js";
 import {
   DESTINATION_PROVIDER,
@@ -248,13 +248,15 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
         reason: "KeptForRunningMigrations",
         message:
           `Removed from spec.migration.sources but kept while migrations from them ` +
-          `run: ${kept
-            .map(
+          `run: ${nameList(
+            kept.map(
               (keptSource) =>
                 `${keptSource.name} ` +
-                `(Plan${keptSource.plans.length > 1 ? "s" : ""} ${keptSource.plans.join(", ")})`,
-            )
-            .join("; ")}`,
+                `(Plan${keptSource.plans.length > 1 ? "s" : ""} ${nameList(keptSource.plans)})`,
+            ),
+            MAX_LISTED,
+            "; ",
+          )}`,
       }
     : {
         type: "MigrationSourcesProtected",
@@ -363,8 +365,7 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
           status: "False",
           reason: "ProvidersNotReady",
           message:
-            `Forklift has not validated and connected the providers ` +
-            `of: ${notReady.join(", ")}`,
+            `Forklift has not validated and connected the providers ` + `of: ${nameList(notReady)}`,
         }
       : {
           type: "MigrationSourcesReady",
