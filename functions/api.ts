@@ -118,11 +118,13 @@ export function unique<T>(key: (t: T) => string, what: string) {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const k = key(item);
+      // Quoted in full only while short: a Fatal message stays readable (and under 4 KiB).
+      const shown = k.length > 64 ? `${k.slice(0, 64)}…" (${k.length} characters, ` : `${k}" (`;
       if (seen.has(k))
         ctx.addIssue({
           code: "custom",
           path: [i],
-          message: `duplicate ${what} "${k}" (also at index ${seen.get(k)})`,
+          message: `duplicate ${what} "${shown}also at index ${seen.get(k)})`,
         });
       else seen.set(k, i);
     });

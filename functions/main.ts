@@ -23,6 +23,11 @@ async function main(): Promise<void> {
   }
   const { flags } = parsed;
   const logger = newLogger(flags.debug);
+  // A signal that arrives while the server starts (after it logs "started", before the
+  // handlers below exist) would kill the process without its shutdown: hold it until then.
+  let early: NodeJS.Signals | undefined;
+  const hold = (signal: NodeJS.Signals) => (early ??= signal);
+  process.on("SIGTERM", hold).on("SIGINT", hold);
   let handle;
   try {
     handle = await startServer({ ...flags, fn: new Fn(composers), logger });
@@ -35,6 +40,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   handleSignals(handle, logger);
+  process.off("SIGTERM", hold).off("SIGINT", hold);
+  if (early) process.kill(process.pid, early);
 }
 
 main().catch((err: unknown) => {
