@@ -122,8 +122,12 @@ function secretName(description: string) {
     .meta({ description });
 }
 
-const CRON_DESCRIPTOR =
-  /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every [0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h)([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))*)$/;
+/** One Go time.Duration term, as robfig/cron's @every takes it. */
+const DURATION_TERM = String.raw`[0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h)`;
+const CRON_DESCRIPTOR = new RegExp(
+  String.raw`^@(yearly|annually|monthly|weekly|daily|midnight|hourly|` +
+    `every ${DURATION_TERM}(${DURATION_TERM})*)$`,
+);
 const CRON_FIELD = /^[0-9A-Za-z*?,/-]+$/;
 
 /**
