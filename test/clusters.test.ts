@@ -5,6 +5,7 @@ import type { KubeObject } from "../functions/compose.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
+import { refused, secretSelector, tenantRequirements } from "./support/wants.js";
 
 const globex = (clusters: unknown[]) =>
   tenant({
@@ -262,7 +263,7 @@ function observedWith(
   };
 }
 /** A refused spec, with the namespace an earlier reconcile composed, which the Fatal must keep. */
-const refused = (clusters: unknown[], required: Record<string, KubeObject[]> = {}) => ({
+const refusing = (clusters: unknown[], required: Record<string, KubeObject[]> = {}) => ({
   xr: globex(clusters),
   required: { vdcs: [], "cluster-edge-1": [], "token-edge-1": [], ...required },
   desired: {
@@ -311,39 +312,19 @@ describe("Tenant managed clusters", () => {
         xr: globex([edge, { name: "edge-2" }]),
         want: {
           requirements: {
-            vdcs: {
-              apiVersion: "crossvdc.io/v1alpha1",
-              kind: "VDC",
-              matchLabels: { labels: { "crossvdc.io/tenant": "globex" } },
-            },
-            platform: {
-              apiVersion: "apiextensions.crossplane.io/v1beta1",
-              kind: "EnvironmentConfig",
-              matchName: "crossvdc",
-            },
-            namespace: { apiVersion: "v1", kind: "Namespace", matchName: "tenant-globex" },
+            ...tenantRequirements({ tenant: "globex" }),
             "cluster-edge-1": {
               apiVersion: "cluster.open-cluster-management.io/v1",
               kind: "ManagedCluster",
               matchName: "edge-1",
             },
-            "token-edge-1": {
-              apiVersion: "v1",
-              kind: "Secret",
-              namespace: "edge-1",
-              matchName: "tenant-globex-mtv",
-            },
+            "token-edge-1": secretSelector({ namespace: "edge-1", name: "tenant-globex-mtv" }),
             "cluster-edge-2": {
               apiVersion: "cluster.open-cluster-management.io/v1",
               kind: "ManagedCluster",
               matchName: "edge-2",
             },
-            "token-edge-2": {
-              apiVersion: "v1",
-              kind: "Secret",
-              namespace: "edge-2",
-              matchName: "tenant-globex-mtv",
-            },
+            "token-edge-2": secretSelector({ namespace: "edge-2", name: "tenant-globex-mtv" }),
           },
           resources: {},
         },
@@ -561,15 +542,12 @@ describe("Tenant managed clusters", () => {
       },
       RefusesCABundleNotPEM: {
         reason: "A caBundle is base64 of PEM certificates",
-        ...refused([{ ...edge, caBundle: b64("not a certificate") }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "Tenant globex: invalid spec: spec.clusters[0].caBundle: must be base64 of PEM " +
-              "certificates",
-          },
-        },
+        ...refusing([{ ...edge, caBundle: b64("not a certificate") }]),
+        want: refused(
+          "InvalidSpec",
+          "Tenant globex: invalid spec: spec.clusters[0].caBundle: must be base64 of PEM " +
+            "certificates",
+        ),
       },
       NoProviderWithEmptyToken: {
         reason: "No Provider and no Secret while the token is empty",
@@ -755,53 +733,41 @@ describe("Tenant managed clusters", () => {
       },
       RefusesUnregisteredCluster: {
         reason: "A cluster not registered in OCM is refused; the Fatal keeps what exists",
-        ...refused([edge]),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message:
-              'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not ' +
-              "registered in Open Cluster Management",
-          },
-        },
+        ...refusing([edge]),
+        want: refused(
+          "WaitingForDependency",
+          'Tenant globex: spec.clusters[0].name: ManagedCluster "edge-1" is not ' +
+            "registered in Open Cluster Management",
+        ),
       },
       RefusesOtherTenantsNamespace: {
         reason: "The tenant's service account reaches only the tenant's own namespaces",
-        ...refused([{ name: "edge-1", namespaces: ["globex-edge", "acme-dev"] }], {
+        ...refusing([{ name: "edge-1", namespaces: ["globex-edge", "acme-dev"] }], {
           "cluster-edge-1": [managedCluster("edge-1")],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with ' +
-              "\"globex-\": the tenant's service account only reaches the tenant's own " +
-              "namespaces",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          'Tenant globex: spec.clusters[0].namespaces[1]: "acme-dev" must start with ' +
+            "\"globex-\": the tenant's service account only reaches the tenant's own " +
+            "namespaces",
+        ),
       },
       RefusesDuplicateCluster: {
         reason: "A cluster listed twice is refused",
-        ...refused([edge, edge]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              'Tenant globex: invalid spec: spec.clusters[1]: duplicate cluster "edge-1" ' +
-              "(also at index 0)",
-          },
-        },
+        ...refusing([edge, edge]),
+        want: refused(
+          "InvalidSpec",
+          'Tenant globex: invalid spec: spec.clusters[1]: duplicate cluster "edge-1" ' +
+            "(also at index 0)",
+        ),
       },
       RefusesHTTPURL: {
         reason: "An API URL is https",
-        ...refused([{ name: "edge-1", apiServerURL: "http://api.edge-1:6443" }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "Tenant globex: invalid spec: spec.clusters[0].apiServerURL: must be an https URL",
-          },
-        },
+        ...refusing([{ name: "edge-1", apiServerURL: "http://api.edge-1:6443" }]),
+        want: refused(
+          "InvalidSpec",
+          "Tenant globex: invalid spec: spec.clusters[0].apiServerURL: must be an https URL",
+        ),
       },
       NoClusters: {
         reason: "Without clusters nothing of this is composed, reported or conditioned",

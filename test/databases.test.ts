@@ -8,6 +8,7 @@ import { databasesDemand } from "../functions/vdc/databases.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import type { Plain, RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
+import { refused, secretSelector, vdcRequirements } from "./support/wants.js";
 
 const acme = (tier: string) =>
   tenant({
@@ -608,32 +609,11 @@ describe("VDC databases", () => {
         required: { tenant: [acme("professional")], vdcs: [] },
         want: {
           requirements: {
-            tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-            vdcs: {
-              apiVersion: "crossvdc.io/v1alpha1",
-              kind: "VDC",
-              matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
-            },
-            "backup-secret-backup-s3": {
-              apiVersion: "v1",
-              kind: "Secret",
+            ...vdcRequirements({ vdc: "acme-prod" }),
+            "backup-secret-backup-s3": secretSelector({
               namespace: "acme-prod",
-              matchName: "backup-s3",
-            },
-            platform: {
-              apiVersion: "apiextensions.crossplane.io/v1beta1",
-              kind: "EnvironmentConfig",
-              matchName: "crossvdc",
-            },
-            // An isolated KubeVirt VDC also asks for its VMs, whose images open CDI's paths.
-            vms: {
-              apiVersion: "crossvdc.io/v1alpha1",
-              kind: "VirtualMachine",
-              namespace: "acme-prod",
-              matchLabels: { labels: {} },
-            },
-            // Its namespace, by name: one crossvdc did not create is not adopted.
-            namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-prod" },
+              name: "backup-s3",
+            }),
           },
         },
       },
@@ -864,15 +844,12 @@ describe("VDC databases", () => {
         reason:
           "Tier professional requires backups: a database without one is Fatal and changes nothing",
         ...databases([orders, { name: "reports" }], { desired: KEPT_NAMESPACE }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: spec.databases[1].backup: required: the professional " +
-              "preset includes backups (tenant tier professional); set " +
-              "backup.destinationPath and backup.s3CredentialsSecret",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: spec.databases[1].backup: required: the professional " +
+            "preset includes backups (tenant tier professional); set " +
+            "backup.destinationPath and backup.s3CredentialsSecret",
+        ),
       },
 
       // Quota
@@ -885,30 +862,24 @@ describe("VDC databases", () => {
           ],
           { spec: { quota: { cpu: "5", memory: "64Gi", storage: "1Ti" } } },
         ),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the " +
-              "databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the " +
+            "databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
+        ),
       },
       QuotaMemoryAndStorage: {
         reason: "Every figure over the quota is named",
         ...databases([{ ...orders, size: { instances: 3, memory: "4Gi", storage: "40Gi" } }], {
           spec: { quota: { cpu: "16", memory: "10Gi", storage: "100Gi" } },
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: " +
-              "the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; " +
-              "over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but " +
-              "spec.quota.storage is 100Gi; over by 20Gi",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: " +
+            "the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; " +
+            "over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but " +
+            "spec.quota.storage is 100Gi; over by 20Gi",
+        ),
       },
       QuotaExactFit: {
         reason: "Databases that take exactly the quota are admitted",
@@ -927,43 +898,34 @@ describe("VDC databases", () => {
           spec: { quota: { cpu: "5", memory: "64Gi", storage: "1Ti" } },
           observed: { "database-legacy": running("legacy", { instances: 2 }) },
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the " +
-              "databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the " +
+            "databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
+        ),
       },
       QuotaBelowKept: {
         reason: "A quota lowered below what a kept database holds is refused",
         ...request(prod({ quota: { cpu: "3", memory: "64Gi", storage: "1Ti" } }), {
           observed: { "database-legacy": running("legacy", { instances: 2 }) },
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VDC acme-prod: spec.quota: below what the kept database legacy holds: " +
-              "cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.quota: below what the kept database legacy holds: " +
+            "cpu: the databases need 4 (it holds 4) but spec.quota.cpu is 3; over by 1",
+        ),
       },
       OverLimitRange: {
         reason: "A database whose instances the LimitRange would refuse is refused",
         ...databases([{ ...orders, size: { memory: "16Gi" } }], {
           spec: { limits: { maxMemory: "8Gi" } },
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds " +
-              "spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's " +
-              "pods",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.databases[0].size.memory: 16Gi per instance exceeds " +
+            "spec.limits.maxMemory (8Gi): the LimitRange would refuse the database's " +
+            "pods",
+        ),
       },
 
       // Nothing lost
@@ -1214,22 +1176,22 @@ describe("VDC databases", () => {
       RefusesShrinkProtected: {
         reason: "Storage only grows, protected or not: an explicit size",
         ...shrink("50Gi", { storage: "20Gi" }, true),
-        want: { fatal: { reason: "Conflict", message: SHRINK_EXPLICIT } },
+        want: refused("Conflict", SHRINK_EXPLICIT),
       },
       RefusesShrinkUnprotected: {
         reason: "Storage only grows, unprotected too",
         ...shrink("50Gi", { storage: "20Gi" }, false),
-        want: { fatal: { reason: "Conflict", message: SHRINK_EXPLICIT } },
+        want: refused("Conflict", SHRINK_EXPLICIT),
       },
       RefusesSmallerPresetProtected: {
         reason: "Storage only grows: a smaller preset after a tier change",
         ...shrink("200Gi", {}, true),
-        want: { fatal: { reason: "Conflict", message: SHRINK_PRESET } },
+        want: refused("Conflict", SHRINK_PRESET),
       },
       RefusesSmallerPresetUnprotected: {
         reason: "Storage only grows: a smaller preset, unprotected",
         ...shrink("200Gi", {}, false),
-        want: { fatal: { reason: "Conflict", message: SHRINK_PRESET } },
+        want: refused("Conflict", SHRINK_PRESET),
       },
       GrowsKeepingStorageClass: {
         reason: "Storage grows, and keeps the storage class a running database was made with",
@@ -1345,80 +1307,62 @@ describe("VDC databases", () => {
       RefusesFiveFieldSchedule: {
         reason: "CloudNativePG schedules have a seconds field",
         ...databases([{ ...orders, backup: { ...backup, schedule: "0 2 * * *" } }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 " +
-              "fields; CloudNativePG schedules start with a seconds field (6 fields), " +
-              'e.g. "0 0 2 * * *"',
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 " +
+            "fields; CloudNativePG schedules start with a seconds field (6 fields), " +
+            'e.g. "0 0 2 * * *"',
+        ),
       },
       RefusesNotS3: {
         reason: "The backup destination is an S3 URL",
         ...databases([{ ...orders, backup: { ...backup, destinationPath: "https://bucket" } }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: " +
-              "must be an S3 URL such as s3://bucket/path",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: " +
+            "must be an S3 URL such as s3://bucket/path",
+        ),
       },
       RefusesNameStartingWithDigit: {
         reason: "A database name names its services",
         ...databases([{ name: "1st" }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a " +
-              "letter and contain only lower case alphanumerics and '-' (it names the " +
-              "services <name>-rw, <name>-ro)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a " +
+            "letter and contain only lower case alphanumerics and '-' (it names the " +
+            "services <name>-rw, <name>-ro)",
+        ),
       },
       RefusesUnsupportedVersion: {
         reason: "PostgreSQL before 14 is not supported",
         ...databases([{ name: "orders", version: 12 }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: " +
-              "expected number to be >=14",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: " +
+            "expected number to be >=14",
+        ),
       },
       RefusesNegativeStorage: {
         reason: "Storage is a non-negative quantity",
         ...databases([{ name: "orders", size: { storage: "-1Gi" } }]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid " +
-              "string: must match pattern " +
-              "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
-              "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
-              "spec.databases[0].size.storage: must be a non-negative Kubernetes quantity " +
-              "no larger than int64 (e.g. 500m, 4, 8Gi)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid " +
+            "string: must match pattern " +
+            "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
+            "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
+            "spec.databases[0].size.storage: must be a non-negative Kubernetes quantity " +
+            "no larger than int64 (e.g. 500m, 4, 8Gi)",
+        ),
       },
       RefusesDuplicateName: {
         reason: "Two databases of the same name are refused",
         ...databases([orders, orders]),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-prod: invalid spec: spec.databases[1]: duplicate database " +
-              '"orders" (also at index 0)',
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-prod: invalid spec: spec.databases[1]: duplicate database " +
+            '"orders" (also at index 0)',
+        ),
       },
       Deterministic: {
         reason: "The same bytes whatever order Crossplane lists observed resources in",

@@ -9,6 +9,7 @@ import { tenant, vdc } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
 import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
+import { refused, secretSelector, vdcRequirements } from "./support/wants.js";
 
 const TENANT = tenant({ spec: { tier: "professional", admins: { groups: ["acme-admins"] } } });
 /**
@@ -380,27 +381,7 @@ const PLANS_SELECTOR = {
   namespace: "acme-dev",
   matchLabels: { labels: {} },
 };
-const TENANT_AND_VDCS = {
-  tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-  vdcs: {
-    apiVersion: "crossvdc.io/v1alpha1",
-    kind: "VDC",
-    matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
-  },
-  platform: {
-    apiVersion: "apiextensions.crossplane.io/v1beta1",
-    kind: "EnvironmentConfig",
-    matchName: "crossvdc",
-  },
-  vms: {
-    apiVersion: "crossvdc.io/v1alpha1",
-    kind: "VirtualMachine",
-    namespace: "acme-dev",
-    matchLabels: { labels: {} },
-  },
-  // Its namespace, by name: one crossvdc did not create is not adopted.
-  namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-dev" },
-};
+const TENANT_AND_VDCS = vdcRequirements();
 const provider = {
   source: { name: "vcenter", namespace: "acme-dev" },
   destination: { name: "host", namespace: "acme-dev" },
@@ -507,18 +488,11 @@ describe("VDC migration sources", () => {
         want: {
           requirements: {
             ...TENANT_AND_VDCS,
-            "secret-vcenter": {
-              apiVersion: "v1",
-              kind: "Secret",
+            "secret-vcenter": secretSelector({
               namespace: "acme-dev",
-              matchName: "vcenter-credentials",
-            },
-            "secret-rhv": {
-              apiVersion: "v1",
-              kind: "Secret",
-              namespace: "acme-dev",
-              matchName: "rhv-credentials",
-            },
+              name: "vcenter-credentials",
+            }),
+            "secret-rhv": secretSelector({ namespace: "acme-dev", name: "rhv-credentials" }),
             "migration-plans": PLANS_SELECTOR,
           },
           resources: {},
@@ -678,12 +652,10 @@ describe("VDC migration sources", () => {
       VSphereWithoutUserAndPassword: {
         reason: "Every missing key is named",
         ...src("vsphere", { cacert: "c" }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks('lacks the keys "user", "password", which vsphere providers need'),
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          lacks('lacks the keys "user", "password", which vsphere providers need'),
+        ),
       },
       OVirt: {
         reason: "oVirt needs user, password and the CA, here as ca.crt",
@@ -773,25 +745,21 @@ describe("VDC migration sources", () => {
       OpenStackWithoutDomain: {
         reason: "OpenStack without a user domain is refused, naming the alternative",
         ...src("openstack", { username: "u", password: "p", projectName: "x" }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks(`lacks the key "userDomainName" or "userDomainID", ${OPENSTACK_OR}`),
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          lacks(`lacks the key "userDomainName" or "userDomainID", ${OPENSTACK_OR}`),
+        ),
       },
       OpenStackAppCredentialWithoutUser: {
         reason: "An application credential by name needs the user",
         ...src("openstack", { applicationCredentialName: "n", applicationCredentialSecret: "s" }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks(
-              `lacks the keys "username", "password", "projectName" or "projectID", ` +
-                `"userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
-            ),
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          lacks(
+            `lacks the keys "username", "password", "projectName" or "projectID", ` +
+              `"userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
+          ),
+        ),
       },
       OpenShift: {
         reason: "OpenShift needs a token",
@@ -801,12 +769,10 @@ describe("VDC migration sources", () => {
       OpenShiftWithoutToken: {
         reason: "OpenShift without a token is refused",
         ...src("openshift", { cacert: "c" }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks('lacks the key "token", which openshift providers need'),
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          lacks('lacks the key "token", which openshift providers need'),
+        ),
       },
       OVA: {
         reason: "OVA needs the url",
@@ -816,12 +782,10 @@ describe("VDC migration sources", () => {
       OVAWithoutURL: {
         reason: "OVA without the url is refused",
         ...src("ova", {}),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message: lacks('lacks the key "url", which ova providers need'),
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          lacks('lacks the key "url", which ova providers need'),
+        ),
       },
       StringData: {
         reason: "Keys given as stringData count too",
@@ -883,15 +847,12 @@ describe("VDC migration sources", () => {
           { "secret-vcenter": [] },
           { "migration-provider-vcenter": observedProvider("vcenter", "ready") },
         ),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message:
-              "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret " +
-              "acme-dev/vcenter-credentials no longer exists; restore it, or remove the " +
-              "source to delete its Provider",
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          "VDC acme-dev: spec.migration.sources[0].secretRef.name: Secret " +
+            "acme-dev/vcenter-credentials no longer exists; restore it, or remove the " +
+            "source to delete its Provider",
+        ),
       },
 
       // Status from the observed Provider
@@ -938,28 +899,22 @@ describe("VDC migration sources", () => {
           migrating({ sources: [{ ...VCENTER, url: "https://vcenter.acme.example" }] }),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the " +
-              "SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the " +
+            "SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
+        ),
       },
       RefusesSourceNameOver55: {
         reason: "A source's maps are <name>-network and <name>-storage: both must fit in 63",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "v".repeat(56) }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].name: Too big: expected " +
-              "string to have <=55 characters",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].name: Too big: expected " +
+            "string to have <=55 characters",
+        ),
       },
       RefusesPlainHTTP: {
         reason: "A source URL is https",
@@ -967,13 +922,10 @@ describe("VDC migration sources", () => {
           migrating({ sources: [{ ...VCENTER, url: "http://vcenter.acme.example/sdk" }] }),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an https URL",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an https URL",
+        ),
       },
       RefusesOVANotNFS: {
         reason: "An OVA source is an NFS share",
@@ -983,28 +935,22 @@ describe("VDC migration sources", () => {
           }),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS " +
-              "share such as nfs.example.com:/exports/ova",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS " +
+            "share such as nfs.example.com:/exports/ova",
+        ),
       },
       RefusesSourceNamedHost: {
         reason: "host is the destination provider's name",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "host" }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the ' +
-              "VDC's destination provider",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the ' +
+            "VDC's destination provider",
+        ),
       },
       RefusesMultusWithoutName: {
         reason: "A multus destination names its network",
@@ -1019,15 +965,12 @@ describe("VDC migration sources", () => {
           }),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: " +
-              "spec.migration.sources[0].networkMap[0].destination: name is required for " +
-              "multus and only allowed for multus",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: " +
+            "spec.migration.sources[0].networkMap[0].destination: name is required for " +
+            "multus and only allowed for multus",
+        ),
       },
       RefusesSourceWithoutNetworkMap: {
         reason:
@@ -1036,58 +979,46 @@ describe("VDC migration sources", () => {
         ...withSecrets(migrating({ sources: [{ ...VCENTER, networkMap: undefined }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid " +
-              "input: expected array, received undefined",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid " +
+            "input: expected array, received undefined",
+        ),
       },
       RefusesEmptyStorageMap: {
         reason: "An empty storageMap is refused with why it needs entries",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [] }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at " +
-              "least one entry: the function cannot read Forklift's inventory of the source to " +
-              "fill the map in: list every datastore the migrated VMs use",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at " +
+            "least one entry: the function cannot read Forklift's inventory of the source to " +
+            "fill the map in: list every datastore the migrated VMs use",
+        ),
       },
       RefusesMapEntryWithoutSource: {
         reason: "A map entry names its source",
         ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [{ source: {} }] }] }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: " +
-              "spec.migration.sources[0].storageMap[0].source: set name or id",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: " +
+            "spec.migration.sources[0].storageMap[0].source: set name or id",
+        ),
       },
       RefusesDatastoreWithoutStorageClass: {
         reason: "Every datastore needs a storage class: the entry's or the VDC's",
         ...withSecrets(migrating({ sources: [VCENTER] }, { backend: {} }), {
           "secret-vcenter": [VCENTER_SECRET],
         }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: " +
-              "spec.migration.sources[0].storageMap[0].storageClass: required when " +
-              "spec.backend.storageClass is not set",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: " +
+            "spec.migration.sources[0].storageMap[0].storageClass: required when " +
+            "spec.backend.storageClass is not set",
+        ),
       },
       RefusesProxmox: {
         reason: "Forklift migrates into KubeVirt only",
@@ -1106,16 +1037,13 @@ describe("VDC migration sources", () => {
           ),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VDC acme-dev: invalid spec: spec.migration.sources: migration needs " +
-              "backend.type kubevirt; " +
-              "spec.migration.sources[0].storageMap[0].storageClass: required when " +
-              "spec.backend.storageClass is not set",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VDC acme-dev: invalid spec: spec.migration.sources: migration needs " +
+            "backend.type kubevirt; " +
+            "spec.migration.sources[0].storageMap[0].storageClass: required when " +
+            "spec.backend.storageClass is not set",
+        ),
       },
       NoSources: {
         reason: "Without sources nothing of this is composed or reported",

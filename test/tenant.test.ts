@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import { runCases } from "./support/table.js";
+import { refused, tenantRequirements } from "./support/wants.js";
 
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/type": "tenant" };
 const alice = { admins: { users: ["alice"] } };
@@ -184,20 +185,7 @@ describe("Tenant composer", () => {
       want: {
         results: [],
         resources: {},
-        requirements: {
-          vdcs: {
-            apiVersion: "crossvdc.io/v1alpha1",
-            kind: "VDC",
-            matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
-          },
-          platform: {
-            apiVersion: "apiextensions.crossplane.io/v1beta1",
-            kind: "EnvironmentConfig",
-            matchName: "crossvdc",
-          },
-          // Its home namespace, by name: one crossvdc did not create is not adopted.
-          namespace: { apiVersion: "v1", kind: "Namespace", matchName: "tenant-acme" },
-        },
+        requirements: tenantRequirements(),
       },
     },
     NoIsolation: {
@@ -323,81 +311,66 @@ describe("Tenant composer", () => {
       xr: tenant({ spec: { admins: { groups: [], users: [] } } }),
       required: noVDCs,
       desired: kept,
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
+      ),
     },
     UnknownTier: {
       reason: "A tier not in the list is refused, naming the ones there are",
       xr: tenant({ spec: { tier: "gold", admins: { users: ["a"] } } }),
       required: noVDCs,
       desired: kept,
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "Tenant acme: invalid spec: spec.tier: Invalid option: expected one of " +
-            '"demo"|"free"|"professional"|"enterprise"',
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "Tenant acme: invalid spec: spec.tier: Invalid option: expected one of " +
+          '"demo"|"free"|"professional"|"enterprise"',
+      ),
     },
     NegativeCPU: {
       reason: "A negative quota is refused as not a quantity",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } }),
       required: noVDCs,
       desired: kept,
-      want: { fatal: { reason: "InvalidSpec", message: quantity("spec.quota.cpu") } },
+      want: refused("InvalidSpec", quantity("spec.quota.cpu")),
     },
     MemoryNotAQuantity: {
       reason: "Memory must be a Kubernetes quantity",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } }),
       required: noVDCs,
       desired: kept,
-      want: { fatal: { reason: "InvalidSpec", message: quantity("spec.quota.memory") } },
+      want: refused("InvalidSpec", quantity("spec.quota.memory")),
     },
     FractionalVMs: {
       reason: "A number of VMs is whole",
       xr: tenant({ spec: { admins: { users: ["a"] }, quota: { vms: 1.5 } } }),
       required: noVDCs,
       desired: kept,
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, " +
-            "received number",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, " +
+          "received number",
+      ),
     },
     SpecNotAnObject: {
       reason: "A spec that is not an object is refused as a whole",
       xr: { ...tenant(), spec: "acme" },
       required: noVDCs,
       desired: kept,
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",
+      ),
     },
     NameTooLong: {
       reason: "A name whose namespace tenant-<name> would pass 63 characters is refused",
       xr: tenant({ name: longName, spec: { admins: { users: ["a"] } } }),
       required: noVDCs,
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            `Tenant ${longName}: metadata.name: must be at most 56 characters, so that ` +
-            `namespace tenant-${longName} is a valid name`,
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        `Tenant ${longName}: metadata.name: must be at most 56 characters, so that ` +
+          `namespace tenant-${longName} is a valid name`,
+      ),
     },
     Deterministic: {
       reason: "The same request gives the same bytes, whatever order the VDCs arrive in",

@@ -3,6 +3,7 @@ import type { KubeObject } from "../functions/compose.js";
 import { run } from "./support/request.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import { runCases } from "./support/table.js";
+import { refused, vdcRequirements } from "./support/wants.js";
 
 const TENANT = tenant({
   spec: {
@@ -281,131 +282,102 @@ describe("VDC composer", () => {
         "A VDC over the tenant's budget is refused, naming the figure, what is left, who " +
         "holds it and the excess",
       ...admitting(acmeNew({ quota: { cpu: "4", memory: "1Gi", storage: "1Gi", vms: 1 } })),
-      want: {
-        fatal: {
-          reason: "OverBudget",
-          message:
-            "VDC acme-new: over the budget of tenant acme: spec.quota.cpu: asks 4 but " +
-            "tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 2",
-        },
-      },
+      want: refused(
+        "OverBudget",
+        "VDC acme-new: over the budget of tenant acme: spec.quota.cpu: asks 4 but " +
+          "tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 2",
+      ),
     },
     OverBudgetTwice: {
       reason: "Every figure over the budget is named",
       ...admitting(acmeNew({ quota: { cpu: "1", memory: "9Gi", storage: "1Gi", vms: 3 } })),
-      want: {
-        fatal: {
-          reason: "OverBudget",
-          message:
-            "VDC acme-new: over the budget of tenant acme: spec.quota.memory: asks 9Gi " +
-            "but tenant acme has 8Gi of 64Gi left (held by acme-dev, acme-prod); over by " +
-            "1Gi; spec.quota.vms: asks 3 but tenant acme has 2 of 20 left (held by " +
-            "acme-dev, acme-prod); over by 1",
-        },
-      },
+      want: refused(
+        "OverBudget",
+        "VDC acme-new: over the budget of tenant acme: spec.quota.memory: asks 9Gi " +
+          "but tenant acme has 8Gi of 64Gi left (held by acme-dev, acme-prod); over by " +
+          "1Gi; spec.quota.vms: asks 3 but tenant acme has 2 of 20 left (held by " +
+          "acme-dev, acme-prod); over by 1",
+      ),
     },
     TenantMissing: {
       reason: "A VDC of a tenant that does not exist is refused",
       ...admitting(acmeNew({}), []),
-      want: {
-        fatal: {
-          reason: "WaitingForDependency",
-          message: 'VDC acme-new: spec.tenantRef.name: Tenant "acme" does not exist',
-        },
-      },
+      want: refused(
+        "WaitingForDependency",
+        'VDC acme-new: spec.tenantRef.name: Tenant "acme" does not exist',
+      ),
     },
     NameNotPrefixed: {
       reason: "A VDC's name starts with its tenant's, so tenants cannot take each other's names",
       ...admitting(vdc({ name: "globex-dev" })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            'VDC globex-dev: metadata.name: must start with "acme-" (the tenant\'s ' +
-            "name), so tenants cannot take each other's names",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        'VDC globex-dev: metadata.name: must start with "acme-" (the tenant\'s ' +
+          "name), so tenants cannot take each other's names",
+      ),
     },
     NoTenantLabel: {
       reason:
         "A VDC without the tenant label (made before the admission policy) would be " +
         "invisible to its siblings: refused, what it composed kept",
       ...admitting(vdc({ name: "acme-new", labels: {} })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be ' +
-            '"acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label ' +
-            "for the budget, and the admission policy requires it. Label the VDC (kubectl " +
-            "label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed " +
-            "stays as it is until then",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is missing but must be ' +
+          '"acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this label ' +
+          "for the budget, and the admission policy requires it. Label the VDC (kubectl " +
+          "label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it composed " +
+          "stays as it is until then",
+      ),
     },
     OtherTenantsLabel: {
       reason: "A tenant label naming another tenant than spec.tenantRef is refused the same way",
       ...admitting(vdc({ name: "acme-new", labels: { "crossvdc.io/tenant": "globex" } })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must ' +
-            'be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this ' +
-            "label for the budget, and the admission policy requires it. Label the VDC " +
-            "(kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it " +
-            "composed stays as it is until then",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        'VDC acme-new: metadata.labels["crossvdc.io/tenant"]: is "globex" but must ' +
+          'be "acme" (spec.tenantRef.name): a tenant\'s VDCs find each other by this ' +
+          "label for the budget, and the admission policy requires it. Label the VDC " +
+          "(kubectl label vdc acme-new crossvdc.io/tenant=acme --overwrite); what it " +
+          "composed stays as it is until then",
+      ),
     },
     BadEgressCIDR: {
       reason: "An egress CIDR is checked",
       ...admitting(acmeNew({ network: { allowEgress: [{ cidr: "10.0.0.0/33" }] } })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VDC acme-new: invalid spec: spec.network.allowEgress[0].cidr: must be an " +
-            "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "VDC acme-new: invalid spec: spec.network.allowEgress[0].cidr: must be an " +
+          "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
+      ),
     },
     DefaultAboveMax: {
       reason: "A default limit above the maximum is refused",
       ...admitting(acmeNew({ limits: { defaultCpu: "4", maxCpu: "2" } })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VDC acme-new: invalid spec: spec.limits.defaultCpu: must not exceed limits.maxCpu (2)",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "VDC acme-new: invalid spec: spec.limits.defaultCpu: must not exceed limits.maxCpu (2)",
+      ),
     },
     DuplicateNamespaces: {
       reason: "A namespace listed twice is refused, naming both places",
       ...admitting(acmeNew({ network: { allowFromNamespaces: ["a", "a"] } })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VDC acme-new: invalid spec: spec.network.allowFromNamespaces[1]: duplicate " +
-            'namespace "a" (also at index 0)',
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "VDC acme-new: invalid spec: spec.network.allowFromNamespaces[1]: duplicate " +
+          'namespace "a" (also at index 0)',
+      ),
     },
     ProxmoxWithoutSettings: {
       reason: "A Proxmox backend needs its provider config, node, datastore and bridge",
       ...admitting(acmeNew({ backend: { type: "proxmox" } })),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VDC acme-new: invalid spec: spec.backend.providerConfigRef: required when " +
-            "type is proxmox; spec.backend.node: required when type is proxmox; " +
-            "spec.backend.datastore: required when type is proxmox; spec.backend.bridge: " +
-            "required when type is proxmox",
-        },
-      },
+      want: refused(
+        "InvalidSpec",
+        "VDC acme-new: invalid spec: spec.backend.providerConfigRef: required when " +
+          "type is proxmox; spec.backend.node: required when type is proxmox; " +
+          "spec.backend.datastore: required when type is proxmox; spec.backend.bridge: " +
+          "required when type is proxmox",
+      ),
     },
     ExactFit: {
       reason: "A VDC that takes exactly what is left is admitted",
@@ -434,14 +406,11 @@ describe("VDC composer", () => {
       reason: "The newer VDC that takes too much is the one refused",
       xr: GREEDY,
       required: { tenant: [TENANT], vdcs: [DEV, PROD, GREEDY] },
-      want: {
-        fatal: {
-          reason: "OverBudget",
-          message:
-            "VDC acme-greedy: over the budget of tenant acme: spec.quota.cpu: asks 15 " +
-            "but tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 13",
-        },
-      },
+      want: refused(
+        "OverBudget",
+        "VDC acme-greedy: over the budget of tenant acme: spec.quota.cpu: asks 15 " +
+          "but tenant acme has 2 of 16 left (held by acme-dev, acme-prod); over by 13",
+      ),
     },
     NumberOfVDCs: {
       reason: "Other tenants' VDCs do not count; the number of VDCs does",
@@ -455,41 +424,18 @@ describe("VDC composer", () => {
           vdc({ name: "acme-third", spec: small, created: "2026-01-03T00:00:00Z" }),
         ],
       },
-      want: {
-        fatal: {
-          reason: "OverBudget",
-          message:
-            "VDC acme-fourth: over the budget of tenant acme: number of VDCs: asks 1 but " +
-            "tenant acme has 0 of 3 left (held by acme-dev, acme-prod, acme-third); over " +
-            "by 1",
-        },
-      },
+      want: refused(
+        "OverBudget",
+        "VDC acme-fourth: over the budget of tenant acme: number of VDCs: asks 1 but " +
+          "tenant acme has 0 of 3 left (held by acme-dev, acme-prod, acme-third); over " +
+          "by 1",
+      ),
     },
     AsksForTenantAndVDCs: {
       reason: "A VDC asks for its tenant and every VDC, and composes nothing until it has them",
       xr: vdc(),
       want: {
-        requirements: {
-          tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
-          vdcs: {
-            apiVersion: "crossvdc.io/v1alpha1",
-            kind: "VDC",
-            matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
-          },
-          platform: {
-            apiVersion: "apiextensions.crossplane.io/v1beta1",
-            kind: "EnvironmentConfig",
-            matchName: "crossvdc",
-          },
-          vms: {
-            apiVersion: "crossvdc.io/v1alpha1",
-            kind: "VirtualMachine",
-            namespace: "acme-dev",
-            matchLabels: { labels: {} },
-          },
-          // Its namespace, by name: one crossvdc did not create is not adopted.
-          namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-dev" },
-        },
+        requirements: vdcRequirements(),
         resources: {},
       },
     },

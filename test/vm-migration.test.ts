@@ -8,6 +8,7 @@ import { vm } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
 import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
+import { refused, vmRequirements } from "./support/wants.js";
 
 const API = "crossvdc.io/v1alpha1";
 const FORKLIFT = "forklift.konveyor.io/v1beta1";
@@ -730,19 +731,7 @@ describe("VirtualMachine.spec.source.migration", () => {
         want: {
           resources: {},
           requirements: {
-            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-dev" },
-            vms: {
-              apiVersion: API,
-              kind: "VirtualMachine",
-              namespace: "acme-dev",
-              matchLabels: { labels: {} },
-            },
-            vmi: {
-              apiVersion: "kubevirt.io/v1",
-              kind: "VirtualMachineInstance",
-              namespace: "acme-dev",
-              matchName: "legacy-erp",
-            },
+            ...vmRequirements({ instance: "legacy-erp" }),
             migrated: {
               apiVersion: "kubevirt.io/v1",
               kind: "VirtualMachine",
@@ -1377,22 +1366,12 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesAnotherVM: {
         reason: "A started migration does not change to another VM",
         ...req(xr(cold({ id: "vm-2042" }, { warm: true })), { observed: STARTED }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: changed("VM id vm-2042 from source vcenter, warm"),
-          },
-        },
+        want: refused("Conflict", changed("VM id vm-2042 from source vcenter, warm")),
       },
       RefusesSameVMByName: {
         reason: "Nor to the same VM by name",
         ...req(xr(cold({ name: "legacy-erp-01" }, { warm: true })), { observed: STARTED }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: changed("VM name legacy-erp-01 from source vcenter, warm"),
-          },
-        },
+        want: refused("Conflict", changed("VM name legacy-erp-01 from source vcenter, warm")),
       },
       RefusesAnotherSource: {
         reason: "Nor to another source",
@@ -1403,41 +1382,27 @@ describe("VirtualMachine.spec.source.migration", () => {
           }),
           { observed: STARTED },
         ),
-        want: {
-          fatal: { reason: "Conflict", message: changed("VM id vm-2041 from source rhv, warm") },
-        },
+        want: refused("Conflict", changed("VM id vm-2041 from source rhv, warm")),
       },
       RefusesColdInsteadOfWarm: {
         reason: "Nor from warm to cold",
         ...req(xr(cold({ id: "vm-2041" })), { observed: STARTED }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: changed("VM id vm-2041 from source vcenter, cold"),
-          },
-        },
+        want: refused("Conflict", changed("VM id vm-2041 from source vcenter, cold")),
       },
       RefusesTargetPowerState: {
         reason: "Nor to a target power state",
         ...req(xr(cold({ id: "vm-2041" }, { warm: true, targetPowerState: "stopped" })), {
           observed: STARTED,
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: changed("VM id vm-2041 from source vcenter, warm, target power state stopped"),
-          },
-        },
+        want: refused(
+          "Conflict",
+          changed("VM id vm-2041 from source vcenter, warm, target power state stopped"),
+        ),
       },
       RefusesChangeAfterSuccess: {
         reason: "A change is refused after success too, even with the source gone from the VDC",
         ...req(xr(cold({ id: "vm-2042" }, { warm: true })), { vdc: NO_SOURCES, observed: DONE }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: changed("VM id vm-2042 from source vcenter, warm"),
-          },
-        },
+        want: refused("Conflict", changed("VM id vm-2042 from source vcenter, warm")),
       },
       UnchangedAfterSourceGone: {
         reason:
@@ -1463,12 +1428,12 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesDropWhileMigrationExists: {
         reason: "A started migration is not dropped for an image while its Migration exists",
         ...req(xr(FROM_IMAGE), { observed: STARTED }),
-        want: { fatal: { reason: "Conflict", message: REMOVED } },
+        want: refused("Conflict", REMOVED),
       },
       RefusesDropOnPlanHistory: {
         reason: "Nor when only the Plan's history says it ran",
         ...req(xr(FROM_IMAGE), { observed: { plan: STARTED.plan } }),
-        want: { fatal: { reason: "Conflict", message: REMOVED } },
+        want: refused("Conflict", REMOVED),
       },
       RefusesDropOnStatus: {
         reason: "Nor when only the XR's status remembers it started",
@@ -1477,7 +1442,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             status: { migration: { phase: "Succeeded", plan: "legacy-erp", started: STARTED_AT } },
           }),
         ),
-        want: { fatal: { reason: "Conflict", message: REMOVED } },
+        want: refused("Conflict", REMOVED),
       },
       GivesWayBeforeStart: {
         reason:
@@ -1514,17 +1479,14 @@ describe("VirtualMachine.spec.source.migration", () => {
             }).resources.vm!,
           },
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this " +
-              "VirtualMachine already exists as a VM made from " +
-              "url:https://images.example.com/fedora-41.qcow2?…, which a migration would " +
-              "replace and lose: put spec.image back, and create a new VirtualMachine to " +
-              "migrate a VM",
-          },
-        },
+        want: refused(
+          "Conflict",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this " +
+            "VirtualMachine already exists as a VM made from " +
+            "url:https://images.example.com/fedora-41.qcow2?…, which a migration would " +
+            "replace and lose: put spec.image back, and create a new VirtualMachine to " +
+            "migrate a VM",
+        ),
       },
 
       // The VM's name is Forklift's to take
@@ -1624,41 +1586,32 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesProxmox: {
         reason: "Forklift migrates VMs into KubeVirt only",
         ...req(xr(warmById, { ns: "acme-lab" })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-lab/legacy-erp: spec.source.migration: VDC acme-lab " +
-              "runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate " +
-              "into a KubeVirt VDC",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-lab/legacy-erp: spec.source.migration: VDC acme-lab " +
+            "runs VMs on Proxmox, and Forklift migrates VMs into KubeVirt only: migrate " +
+            "into a KubeVirt VDC",
+        ),
       },
       RefusesUnknownSource: {
         reason: "A source the VDC does not have is refused, naming those it has",
         ...req(xr(cold({ id: "vm-2041" }, { source: "vcenter-old" }))),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
-              'acme-dev has no migration source "vcenter-old"; its sources are: vcenter, ' +
-              "rhv, osp, ocp-old",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+            'acme-dev has no migration source "vcenter-old"; its sources are: vcenter, ' +
+            "rhv, osp, ocp-old",
+        ),
       },
       RefusesVDCWithoutSources: {
         reason: "A VDC without sources says who adds them",
         ...req(xr(warmById), { vdc: NO_SOURCES }),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
-              "acme-dev has no migration sources; its admins add them in the VDC's " +
-              "spec.migration.sources",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+            "acme-dev has no migration sources; its admins add them in the VDC's " +
+            "spec.migration.sources",
+        ),
       },
       RefusesWarmFromOpenStack: {
         reason: "Forklift migrates warm from vSphere and oVirt only",
@@ -1673,69 +1626,54 @@ describe("VirtualMachine.spec.source.migration", () => {
             },
           }),
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.warm: source " +
-              "osp is openstack, and Forklift migrates warm from vsphere and ovirt " +
-              "sources only; set warm: false",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.warm: source " +
+            "osp is openstack, and Forklift migrates warm from vsphere and ovirt " +
+            "sources only; set warm: false",
+        ),
       },
       RefusesNamespaceForVSphere: {
         reason: "A VM namespace applies to OpenShift sources only",
         ...req(xr(cold({ name: "erp", namespace: "finance" }))),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
-              "source vcenter is vsphere; a VM namespace applies to openshift sources " +
-              "only",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+            "source vcenter is vsphere; a VM namespace applies to openshift sources " +
+            "only",
+        ),
       },
       RefusesOpenShiftNameWithoutNamespace: {
         reason: "An OpenShift VM by name needs its namespace",
         ...req(xr({ source: { migration: { source: "ocp-old", vm: { name: "erp" } } } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
-              "source ocp-old is openshift, whose VMs are named within a namespace: set " +
-              "vm.namespace with vm.name, or use vm.id",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+            "source ocp-old is openshift, whose VMs are named within a namespace: set " +
+            "vm.namespace with vm.name, or use vm.id",
+        ),
       },
       RefusesVLAN: {
         reason: "A VLAN is refused, as for any KubeVirt VM",
         ...req(xr({ ...warmById, network: { vlan: 120 } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/legacy-erp: spec.network.vlan: VDC acme-dev runs " +
-              "VMs on KubeVirt, whose VMs use the pod network; VLANs are available in " +
-              "Proxmox VDCs only",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/legacy-erp: spec.network.vlan: VDC acme-dev runs " +
+            "VMs on KubeVirt, whose VMs use the pod network; VLANs are available in " +
+            "Proxmox VDCs only",
+        ),
       },
       QuotaBySize: {
         reason:
           "A migrating VM counts against the quota by its spec.size; one that does not " +
           "fit is refused before it starts",
         ...req(xr(BIG), { vms: [WEB, xr(BIG)] }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              `VirtualMachine acme-dev/legacy-erp: over the quota of VDC ` +
-              `acme-dev: ${OVER_CPU}; nothing is composed: choose a smaller size, delete ` +
-              `VMs, or raise the VDC's quota`,
-          },
-        },
+        want: refused(
+          "OverQuota",
+          `VirtualMachine acme-dev/legacy-erp: over the quota of VDC ` +
+            `acme-dev: ${OVER_CPU}; nothing is composed: choose a smaller size, delete ` +
+            `VMs, or raise the VDC's quota`,
+        ),
       },
       QuotaKeepsStarted: {
         reason: "Once started it is kept over the quota, and says so",

@@ -6,8 +6,8 @@ import type { KubeObject } from "../functions/compose.js";
 import { vdc, vm, withSpec, type VMProps } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
+import { refused, vmRequirements } from "./support/wants.js";
 
-const API = "crossvdc.io/v1alpha1";
 const KEY_ALICE =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlLWtleS1mb3ItY3Jvc3N2ZGMtdGVzdHM alice@acme.example";
 const KEY_BOB =
@@ -526,15 +526,7 @@ describe("VirtualMachine composer", () => {
         want: {
           resources: {},
           results: [],
-          requirements: {
-            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-dev" },
-            vms: {
-              apiVersion: API,
-              kind: "VirtualMachine",
-              namespace: "acme-dev",
-              matchLabels: { labels: {} },
-            },
-          },
+          requirements: vmRequirements(),
         },
       },
       AsksForInstanceOnKubeVirt: {
@@ -546,21 +538,7 @@ describe("VirtualMachine composer", () => {
         want: {
           resources: {},
           results: [],
-          requirements: {
-            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-dev" },
-            vms: {
-              apiVersion: API,
-              kind: "VirtualMachine",
-              namespace: "acme-dev",
-              matchLabels: { labels: {} },
-            },
-            vmi: {
-              apiVersion: "kubevirt.io/v1",
-              kind: "VirtualMachineInstance",
-              namespace: "acme-dev",
-              matchName: "web",
-            },
-          },
+          requirements: vmRequirements({ instance: "web" }),
         },
       },
       ImageContainerDisk: {
@@ -719,86 +697,65 @@ describe("VirtualMachine composer", () => {
         ...inVDC(
           web({ size: { instanceType: "small", cpu: 2, memory: "4Gi" }, image: { url: FEDORA } }),
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.size: set either instanceType, or " +
-              "cpu and memory, not both",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.size: set either instanceType, or " +
+            "cpu and memory, not both",
+        ),
       },
       RefusesCPUWithoutMemory: {
         reason: "cpu needs memory",
         ...inVDC(web({ size: { cpu: 2 }, image: { url: FEDORA } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.size: set instanceType, or both " +
-              "cpu and memory",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.size: set instanceType, or both " +
+            "cpu and memory",
+        ),
       },
       RefusesMemoryNotInWholeMi: {
         reason: "Memory is whole Mi",
         ...inVDC(web({ size: { cpu: 2, memory: "1.5Ki" }, image: { url: FEDORA } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.size.memory: must be a whole " +
-              "number of Mi (e.g. 1536Mi)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.size.memory: must be a whole " +
+            "number of Mi (e.g. 1536Mi)",
+        ),
       },
       RefusesNoImage: {
         reason: "A VM needs an image",
         ...inVDC(web({ image: {} })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
-              "containerDisk, url, dataSource, proxmoxTemplate",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
+            "containerDisk, url, dataSource, proxmoxTemplate",
+        ),
       },
       RefusesTwoImages: {
         reason: "A VM has one image, and the Fatal names those given",
         ...inVDC(web({ image: { url: FEDORA, containerDisk: FEDORA_CD } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
-              "containerDisk, url, dataSource, proxmoxTemplate (got containerDisk, url)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.image: set exactly one of " +
+            "containerDisk, url, dataSource, proxmoxTemplate (got containerDisk, url)",
+        ),
       },
       RefusesURLWithCredentials: {
         reason: "An image URL carries no credentials",
         ...inVDC(web({ image: { url: "https://user:pw@images.example.com/x.qcow2" } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.image.url: must be an http(s) URL " +
-              "without credentials",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.image.url: must be an http(s) URL " +
+            "without credentials",
+        ),
       },
       RefusesDiskNotInWholeGi: {
         reason: "Disk sizes are whole Gi",
         ...inVDC(web({ image: { url: FEDORA }, disks: [{ name: "data", size: "1500Mi" }] })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.disks[0].size: must be a whole " +
-              "number of Gi (e.g. 20Gi)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.disks[0].size: must be a whole " +
+            "number of Gi (e.g. 20Gi)",
+        ),
       },
       RefusesDiskKeptAndDeleted: {
         reason: "A disk is either kept or deleted",
@@ -809,26 +766,20 @@ describe("VirtualMachine composer", () => {
             deleteDisks: ["data"],
           }),
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              'VirtualMachine web: invalid spec: spec.deleteDisks[0]: disk "data" is ' +
-              "still in spec.disks",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          'VirtualMachine web: invalid spec: spec.deleteDisks[0]: disk "data" is ' +
+            "still in spec.disks",
+        ),
       },
       RefusesNotAnSSHKey: {
         reason: "An SSH key is one OpenSSH public key line",
         ...inVDC(web({ image: { url: FEDORA }, cloudInit: { sshKeys: ["hunter2"] } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.sshKeys[0]: must be one " +
-              "OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.cloudInit.sshKeys[0]: must be one " +
+            "OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)",
+        ),
       },
 
       // cloud-init
@@ -929,28 +880,22 @@ describe("VirtualMachine composer", () => {
             cloudInit: { userData: "#cloud-config\npassword: S3cr3t-Pa55\n  users: [\n" },
           }),
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.userData: is not valid " +
-              "YAML at line 2 (BLOCK_AS_IMPLICIT_KEY)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.cloudInit.userData: is not valid " +
+            "YAML at line 2 (BLOCK_AS_IMPLICIT_KEY)",
+        ),
       },
       CloudInitNotCloudInit: {
         reason: "User data that is neither a cloud-config nor a script is refused, never quoted",
         ...inVDC(
           web({ image: { url: FEDORA }, cloudInit: { userData: "password: S3cr3t-Pa55\n" } }),
         ),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine web: invalid spec: spec.cloudInit.userData: must start " +
-              "with #cloud-config (a cloud-config YAML document) or #! (a script)",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine web: invalid spec: spec.cloudInit.userData: must start " +
+            "with #cloud-config (a cloud-config YAML document) or #! (a script)",
+        ),
       },
 
       // Status from the observed KubeVirt VirtualMachine and instance
@@ -1175,15 +1120,7 @@ describe("VirtualMachine composer", () => {
         want: {
           results: [],
           names: ["vm"],
-          requirements: {
-            vdc: { apiVersion: API, kind: "VDC", matchName: "acme-lab" },
-            vms: {
-              apiVersion: API,
-              kind: "VirtualMachine",
-              namespace: "acme-lab",
-              matchLabels: { labels: {} },
-            },
-          },
+          requirements: vmRequirements({ vdc: "acme-lab" }),
         },
       },
       ProxmoxSnippetFirst: {
@@ -1416,78 +1353,60 @@ describe("VirtualMachine composer", () => {
       BackendProxmoxNoContainerDisk: {
         reason: "Proxmox cannot boot OCI images",
         ...inVDC(web({ image: { containerDisk: FEDORA_CD } }, { namespace: "acme-lab" })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-lab/web: spec.image.containerDisk: VDC acme-lab runs " +
-              "VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-lab/web: spec.image.containerDisk: VDC acme-lab runs " +
+            "VMs on Proxmox, which cannot boot OCI images; use url or proxmoxTemplate",
+        ),
       },
       BackendProxmoxNoDataSource: {
         reason: "Proxmox has no CDI DataSources",
         ...inVDC(web({ image: { dataSource: { name: "fedora" } } }, { namespace: "acme-lab" })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-lab/web: spec.image.dataSource: VDC acme-lab runs VMs " +
-              "on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-lab/web: spec.image.dataSource: VDC acme-lab runs VMs " +
+            "on Proxmox, where CDI DataSources do not exist; use url or proxmoxTemplate",
+        ),
       },
       BackendKubeVirtNoTemplate: {
         reason: "KubeVirt has no Proxmox templates",
         ...inVDC(web({ image: { proxmoxTemplate: { vmId: 9000 } } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/web: spec.image.proxmoxTemplate: VDC acme-dev " +
-              "runs VMs on KubeVirt, where Proxmox templates do not exist; use " +
-              "containerDisk, url or dataSource",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/web: spec.image.proxmoxTemplate: VDC acme-dev " +
+            "runs VMs on KubeVirt, where Proxmox templates do not exist; use " +
+            "containerDisk, url or dataSource",
+        ),
       },
       BackendKubeVirtNoVLAN: {
         reason: "KubeVirt VMs use the pod network, without VLANs",
         ...inVDC(web({ image: { url: FEDORA }, network: { vlan: 12 } })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/web: spec.network.vlan: VDC acme-dev runs VMs on " +
-              "KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox " +
-              "VDCs only",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/web: spec.network.vlan: VDC acme-dev runs VMs on " +
+            "KubeVirt, whose VMs use the pod network; VLANs are available in Proxmox " +
+            "VDCs only",
+        ),
       },
       RefusesBadName: {
         reason: "A name that cannot name a VM and its hostname is refused",
         ...inVDC(web({ image: { url: FEDORA } }, { name: "web.prod" })),
-        want: {
-          fatal: {
-            reason: "InvalidSpec",
-            message:
-              "VirtualMachine acme-dev/web.prod: metadata.name: must be a DNS-1123 label " +
-              "of at most 63 characters (lower case alphanumerics and '-'), because it " +
-              "names the VM and its hostname",
-          },
-        },
+        want: refused(
+          "InvalidSpec",
+          "VirtualMachine acme-dev/web.prod: metadata.name: must be a DNS-1123 label " +
+            "of at most 63 characters (lower case alphanumerics and '-'), because it " +
+            "names the VM and its hostname",
+        ),
       },
       RefusesNamespaceOfNoVDC: {
         reason: "A VM in a namespace that belongs to no VDC is refused",
         ...inVDC(web({ image: { url: FEDORA } }, { namespace: "default" }), { vdc: null }),
-        want: {
-          fatal: {
-            reason: "WaitingForDependency",
-            message:
-              "VirtualMachine default/web: metadata.namespace: namespace default belongs " +
-              "to no VDC: VirtualMachines are created in the namespace of a VDC, which " +
-              "decides where they run",
-          },
-        },
+        want: refused(
+          "WaitingForDependency",
+          "VirtualMachine default/web: metadata.namespace: namespace default belongs " +
+            "to no VDC: VirtualMachines are created in the namespace of a VDC, which " +
+            "decides where they run",
+        ),
       },
       RefusesBackendSwitch: {
         reason: "An existing VM is not moved to the backend its VDC switched to",
@@ -1495,16 +1414,13 @@ describe("VirtualMachine composer", () => {
           vdc: { ...LAB, metadata: { name: "acme-dev" } },
           observed: { vm: composed(web({ image: { url: FEDORA } })).vm! },
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message:
-              "VirtualMachine acme-dev/web: VDC acme-dev now runs VMs on proxmox, but " +
-              "this VM exists as a VirtualMachine (kubevirt.io/v1): VMs are not moved " +
-              "between backends, as that would lose the VM; set the VDC's spec.backend " +
-              "back, or recreate the VM",
-          },
-        },
+        want: refused(
+          "Conflict",
+          "VirtualMachine acme-dev/web: VDC acme-dev now runs VMs on proxmox, but " +
+            "this VM exists as a VirtualMachine (kubevirt.io/v1): VMs are not moved " +
+            "between backends, as that would lose the VM; set the VDC's spec.backend " +
+            "back, or recreate the VM",
+        ),
       },
 
       // Quota: vms, cpu and memory of the VDC, charged in creation order
@@ -1551,37 +1467,33 @@ describe("VirtualMachine composer", () => {
             vmAt("e", "2026-02-01T09:00:00Z", { instanceType: "small" }),
           ],
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overQuota(
-              "e",
-              "vms: asks 1 more VM, but VDC acme-dev's spec.quota.vms is 4 and VMs use " +
-                "4: over by 1; in use by a, b, c, d",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overQuota(
+            "e",
+            "vms: asks 1 more VM, but VDC acme-dev's spec.quota.vms is 4 and VMs use " +
+              "4: over by 1; in use by a, b, c, d",
+          ),
+        ),
       },
       QuotaOverCPU: {
         reason: "A VM over the cpu is refused",
         ...inVDC(SMALL_C, { vms: [...TWO_LARGE, SMALL_C] }),
-        want: { fatal: { reason: "OverQuota", message: overQuota("c", CPU_FULL) } },
+        want: refused("OverQuota", overQuota("c", CPU_FULL)),
       },
       QuotaOverMemory: {
         reason: "A VM over the memory is refused",
         ...inVDC(SMALL_C, {
           vms: [vmAt("a", "2026-02-01T01:00:00Z", { cpu: 1, memory: "31Gi" }), SMALL_C],
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overQuota(
-              "c",
-              "memory: asks 2Gi, but VDC acme-dev's spec.quota.memory is 32Gi and VMs " +
-                "use 31Gi: over by 1Gi; in use by a",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overQuota(
+            "c",
+            "memory: asks 2Gi, but VDC acme-dev's spec.quota.memory is 32Gi and VMs " +
+              "use 31Gi: over by 1Gi; in use by a",
+          ),
+        ),
       },
       QuotaOverCPUAndMemoryNew: {
         reason: "Both figures are named, and a new VM without a creation time comes last",
@@ -1591,17 +1503,15 @@ describe("VirtualMachine composer", () => {
             web({ size: large, image: { url: FEDORA } }, { name: "c" }),
           ],
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overQuota(
-              "c",
-              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 and VMs use 6: over " +
-                "by 2; memory: asks 8Gi, but VDC acme-dev's spec.quota.memory is 32Gi and " +
-                "VMs use 30Gi: over by 6Gi; in use by a",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overQuota(
+            "c",
+            "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 and VMs use 6: over " +
+              "by 2; memory: asks 8Gi, but VDC acme-dev's spec.quota.memory is 32Gi and " +
+              "VMs use 30Gi: over by 6Gi; in use by a",
+          ),
+        ),
       },
       QuotaDatabasesShare: {
         reason: "The VDC's databases keep their share (VDC status.databaseDemand)",
@@ -1609,16 +1519,14 @@ describe("VirtualMachine composer", () => {
           vdc: { ...DEV, status: { databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" } } },
           vms: [vmAt("a", "2026-02-01T01:00:00Z", large), vmAt("c", "2026-02-01T03:00:00Z", large)],
         }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overQuota(
-              "c",
-              "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 (databases take 2) " +
-                "and VMs use 4: over by 2; in use by a",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overQuota(
+            "c",
+            "cpu: asks 4, but VDC acme-dev's spec.quota.cpu is 8 (databases take 2) " +
+              "and VMs use 4: over by 2; in use by a",
+          ),
+        ),
       },
       QuotaKeepsExistingVM: {
         reason:
@@ -1664,39 +1572,33 @@ describe("VirtualMachine composer", () => {
       LimitsOverMaxCPU: {
         reason: "A new VM with more cpu than maxCpu could never start: refused, nothing composed",
         ...inVDC(big({ cpu: 16, memory: "8Gi" }), { vdc: roomy() }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overLimits("cpu 16 is over VDC acme-dev's spec.limits.maxCpu (8)"),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overLimits("cpu 16 is over VDC acme-dev's spec.limits.maxCpu (8)"),
+        ),
       },
       LimitsMemoryAtMax: {
         reason: "Memory equal to maxMemory leaves nothing for KubeVirt's overhead",
         ...inVDC(big({ cpu: 2, memory: "32Gi" }), { vdc: roomy() }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overLimits(
-              "memory 32Gi leaves no room under VDC acme-dev's spec.limits.maxMemory " +
-                "(32Gi) for KubeVirt's memory overhead",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overLimits(
+            "memory 32Gi leaves no room under VDC acme-dev's spec.limits.maxMemory " +
+              "(32Gi) for KubeVirt's memory overhead",
+          ),
+        ),
       },
       LimitsBoth: {
         reason: "Both problems are named",
         ...inVDC(big({ cpu: 12, memory: "48Gi" }), { vdc: roomy() }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message: overLimits(
-              "cpu 12 is over VDC acme-dev's spec.limits.maxCpu (8); memory 48Gi leaves " +
-                "no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's " +
-                "memory overhead",
-            ),
-          },
-        },
+        want: refused(
+          "OverQuota",
+          overLimits(
+            "cpu 12 is over VDC acme-dev's spec.limits.maxCpu (8); memory 48Gi leaves " +
+              "no room under VDC acme-dev's spec.limits.maxMemory (32Gi) for KubeVirt's " +
+              "memory overhead",
+          ),
+        ),
       },
       LimitsWithin: {
         reason: "cpu at maxCpu and memory under maxMemory is composed",
@@ -1724,16 +1626,13 @@ describe("VirtualMachine composer", () => {
       LimitsRefusesResize: {
         reason: "A VM that exists is not resized to a size that could never start; nothing changes",
         ...inVDC(big({ cpu: 16, memory: "8Gi" }), { vdc: roomy(), observed: { vm: BIG_4 } }),
-        want: {
-          fatal: {
-            reason: "OverQuota",
-            message:
-              "VirtualMachine acme-dev/big: spec.size: cpu 16 is over VDC acme-dev's " +
-              "spec.limits.maxCpu (8): the VDC's LimitRange would refuse the VM's " +
-              "launcher pod, so the VM could never start; nothing was changed: keep the " +
-              "VM's size, or raise the VDC's spec.limits",
-          },
-        },
+        want: refused(
+          "OverQuota",
+          "VirtualMachine acme-dev/big: spec.size: cpu 16 is over VDC acme-dev's " +
+            "spec.limits.maxCpu (8): the VDC's LimitRange would refuse the VM's " +
+            "launcher pod, so the VM could never start; nothing was changed: keep the " +
+            "VM's size, or raise the VDC's spec.limits",
+        ),
       },
       LimitsResizeWithin: {
         reason: "A resize within the limits goes through",
@@ -1760,50 +1659,42 @@ describe("VirtualMachine composer", () => {
       RefusesNewImage: {
         reason: "A new image would replace the root disk; the URL's query is not echoed",
         ...changed({ image: { url: "https://images.example.com/fedora-42.qcow2?token=abc" } }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              newImage(`url:${FEDORA}`, "url:https://images.example.com/fedora-42.qcow2?…"),
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            newImage(`url:${FEDORA}`, "url:https://images.example.com/fedora-42.qcow2?…"),
+          ),
+        ),
       },
       RefusesOtherKindOfImage: {
         reason: "Another kind of image would replace the root disk too",
         ...changed({ image: { dataSource: { name: "fedora" } } }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(newImage(`url:${FEDORA}`, "dataSource:acme-dev/fedora")),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(newImage(`url:${FEDORA}`, "dataSource:acme-dev/fedora")),
+        ),
       },
       RefusesSmallerRoot: {
         reason: "A root disk does not shrink",
         ...changed({ rootDisk: { size: "20Gi" } }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
-                "it to 30Gi or more",
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
+              "it to 30Gi or more",
+          ),
+        ),
       },
       RefusesRootBackToDefault: {
         reason: "A root disk left to the smaller default would shrink",
         ...changed({ rootDisk: {} }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
-                "it to 30Gi or more",
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            "spec.rootDisk.size: cannot shrink from 30Gi to 20Gi: disks only grow, set " +
+              "it to 30Gi or more",
+          ),
+        ),
       },
       RefusesShrunkDisk: {
         reason: "A data disk does not shrink",
@@ -1813,28 +1704,24 @@ describe("VirtualMachine composer", () => {
             { name: "logs", size: "5Gi" },
           ],
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              'spec.disks[1].size: cannot shrink disk "logs" from 10Gi to 5Gi: disks ' +
-                "only grow, set it to 10Gi or more",
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            'spec.disks[1].size: cannot shrink disk "logs" from 10Gi to 5Gi: disks ' +
+              "only grow, set it to 10Gi or more",
+          ),
+        ),
       },
       RefusesRemovedDisk: {
         reason: "A disk removed without confirmation would delete its data",
         ...changed({ disks: [{ name: "data", size: "50Gi" }] }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              'spec.disks: disk "logs" (10Gi) was removed, which would delete its data: ' +
-                'add it back, or confirm the deletion by listing "logs" in spec.deleteDisks',
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            'spec.disks: disk "logs" (10Gi) was removed, which would delete its data: ' +
+              'add it back, or confirm the deletion by listing "logs" in spec.deleteDisks',
+          ),
+        ),
       },
       RefusesRenameAndShrink: {
         reason: "A renamed disk and a shrunk root at once are both named",
@@ -1845,17 +1732,15 @@ describe("VirtualMachine composer", () => {
             { name: "log", size: "10Gi" },
           ],
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message: refusedChange(
-              "spec.rootDisk.size: cannot shrink from 30Gi to 25Gi: disks only grow, set " +
-                'it to 30Gi or more; spec.disks: disk "logs" (10Gi) was removed, which ' +
-                "would delete its data: add it back, or confirm the deletion by listing " +
-                '"logs" in spec.deleteDisks',
-            ),
-          },
-        },
+        want: refused(
+          "Conflict",
+          refusedChange(
+            "spec.rootDisk.size: cannot shrink from 30Gi to 25Gi: disks only grow, set " +
+              'it to 30Gi or more; spec.disks: disk "logs" (10Gi) was removed, which ' +
+              "would delete its data: add it back, or confirm the deletion by listing " +
+              '"logs" in spec.deleteDisks',
+          ),
+        ),
       },
       AllowsGrowingDisks: {
         reason: "Disks grow",
@@ -1925,15 +1810,12 @@ describe("VirtualMachine composer", () => {
         ...inVDC(app({ ...SLOTS_SPEC, image: { proxmoxTemplate: { vmId: 9001 } } }), {
           observed: { vm: SLOTS_VM },
         }),
-        want: {
-          fatal: {
-            reason: "Conflict",
-            message:
-              `VirtualMachine ` +
-              `acme-lab/app: ${newImage("proxmoxTemplate:9000", "proxmoxTemplate:9001")}; ` +
-              `nothing was changed`,
-          },
-        },
+        want: refused(
+          "Conflict",
+          `VirtualMachine ` +
+            `acme-lab/app: ${newImage("proxmoxTemplate:9000", "proxmoxTemplate:9001")}; ` +
+            `nothing was changed`,
+        ),
       },
       ProxmoxKeepsDiskSlots: {
         reason: "On Proxmox each disk keeps its slot when disks are reordered, removed and added",
