@@ -230,38 +230,60 @@ const resourceStatus = (
   clusterRoleBindings: [applied("tenant-globex-mtv")],
   roleBindings,
 });
-/** All four objects observed with these conditions (and the ClusterPermission's resourceStatus). */
-function observedWith(
-  msa: { type: string; status: string }[],
-  permission: { type: string; status: string }[],
-  provider: { type: string; status: string }[],
-  permissionResources: object | null = resourceStatus(),
-): Record<string, KubeObject> {
+interface ObservedProps {
+  /** The ManagedServiceAccount's TokenReported condition; True. */
+  readonly tokenReported?: string;
+  /** The ClusterPermission's AppliedRBACManifestWork condition; True. */
+  readonly rbacApplied?: string;
+  /** The Provider's condition; Ready True. */
+  readonly provider?: { type: string; status: string };
+  /** The ClusterPermission's status.resourceStatus, null for none; all applied. */
+  readonly permissionResources?: object | null;
+}
+/** All four objects observed, ready unless told otherwise. */
+function observedWith(p: ObservedProps = {}): Record<string, KubeObject> {
   const at = "2026-01-03T00:00:00Z";
   const conds = (cs: { type: string; status: string }[]) =>
     cs.map((c) => ({ ...c, reason: c.type, message: "", lastTransitionTime: at }));
+  const permissionResources =
+    p.permissionResources === undefined ? resourceStatus() : p.permissionResources;
   return {
     "cluster-edge-1-msa": {
       ...WITH_TOKEN["cluster-edge-1-msa"]!,
       status: {
-        conditions: conds(msa),
+        conditions: conds([
+          { type: "SecretCreated", status: "True" },
+          { type: "TokenReported", status: p.tokenReported ?? "True" },
+        ]),
         tokenSecretRef: { name: "tenant-globex-mtv", lastRefreshTimestamp: at },
       },
     },
     "cluster-edge-1-permission": {
       ...WITH_TOKEN["cluster-edge-1-permission"]!,
       status: {
-        conditions: conds(permission),
+        conditions: conds([{ type: "AppliedRBACManifestWork", status: p.rbacApplied ?? "True" }]),
         ...(permissionResources ? { resourceStatus: permissionResources } : {}),
       },
     },
     "cluster-edge-1-secret": SECRET,
     "cluster-edge-1-provider": {
       ...PROVIDER,
-      status: { conditions: conds(provider).map((c) => ({ ...c, category: "Required" })) },
+      status: {
+        conditions: conds([p.provider ?? { type: "Ready", status: "True" }]).map((c) => ({
+          ...c,
+          category: "Required",
+        })),
+      },
     },
   };
 }
+/** globex with edge-1 joined and its token Secret, and these objects observed. */
+const withToken = (observed?: Record<string, KubeObject>) =>
+  withClusters([edge], joined([tokenSecret("edge-1")]), observed);
+/** status.clusters of edge-1 with its API URL: what it is waiting for, or its Provider. */
+const edgeStatus = (more: Record<string, unknown>) => [
+  { name: "edge-1", url: URL, namespaces, ...more },
+];
 /** A refused spec, with the namespace an earlier reconcile composed, which the Fatal must keep. */
 const refusing = (clusters: unknown[], required: Record<string, KubeObject[]> = {}) => ({
   xr: globex(clusters),
@@ -393,16 +415,11 @@ describe("Tenant managed clusters", () => {
               },
             },
           },
-          clusters: [
-            {
-              name: "edge-1",
-              url: URL,
-              namespaces,
-              tokenReady: false,
-              ready: false,
-              waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
-            },
-          ],
+          clusters: edgeStatus({
+            tokenReady: false,
+            ready: false,
+            waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
+          }),
           conditions: [
             BUDGET,
             {
@@ -422,7 +439,7 @@ describe("Tenant managed clusters", () => {
         reason:
           "Once the token exists: the provider Secret and an openshift Provider in the " +
           "tenant namespace; the token goes to that Secret and nowhere else",
-        ...withClusters([edge], joined([tokenSecret("edge-1")])),
+        ...withToken(),
         want: {
           results: [],
           at: {
@@ -457,16 +474,11 @@ describe("Tenant managed clusters", () => {
               },
             },
           },
-          clusters: [
-            {
-              name: "edge-1",
-              url: URL,
-              namespaces,
-              tokenReady: true,
-              provider: "edge-1-mtv",
-              ready: false,
-            },
-          ],
+          clusters: edgeStatus({
+            tokenReady: true,
+            provider: "edge-1-mtv",
+            ready: false,
+          }),
           holdToken: ["cluster-edge-1-secret"],
           tokenElsewhere: false,
         },
@@ -526,18 +538,13 @@ describe("Tenant managed clusters", () => {
         ...withClusters([edge], joined([tokenSecret("edge-1", { token: TOKEN })], URL, null)),
         want: {
           clusterNames: MSA_AND_PERMISSION,
-          clusters: [
-            {
-              name: "edge-1",
-              url: URL,
-              namespaces,
-              tokenReady: true,
-              ready: false,
-              waiting:
-                "a CA: neither the token Secret's ca.crt nor ManagedCluster edge-1's caBundle " +
-                "holds one; set spec.clusters[0].caBundle",
-            },
-          ],
+          clusters: edgeStatus({
+            tokenReady: true,
+            ready: false,
+            waiting:
+              "a CA: neither the token Secret's ca.crt nor ManagedCluster edge-1's caBundle " +
+              "holds one; set spec.clusters[0].caBundle",
+          }),
         },
       },
       RefusesCABundleNotPEM: {
@@ -556,7 +563,7 @@ describe("Tenant managed clusters", () => {
       },
       ProviderWithTokenAndCA: {
         reason: "A token and a CA make the Secret and the Provider",
-        ...withClusters([edge], joined([tokenSecret("edge-1")])),
+        ...withToken(),
         want: { clusterNames: ALL_FOUR },
       },
       ExplicitAPIServerURL: {
@@ -593,33 +600,17 @@ describe("Tenant managed clusters", () => {
         ...withClusters([edge], joined([]), observedWithToken()),
         want: {
           at: { "cluster-edge-1-secret": SECRET, "cluster-edge-1-provider": PROVIDER },
-          clusters: [
-            {
-              name: "edge-1",
-              url: URL,
-              namespaces,
-              tokenReady: false,
-              provider: "edge-1-mtv",
-              ready: true,
-              waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
-            },
-          ],
+          clusters: edgeStatus({
+            tokenReady: false,
+            provider: "edge-1-mtv",
+            ready: true,
+            waiting: "the token Secret edge-1/tenant-globex-mtv of the ManagedServiceAccount",
+          }),
         },
       },
       AllReady: {
         reason: "Readiness comes from the observed objects: all ready",
-        ...withClusters(
-          [edge],
-          joined([tokenSecret("edge-1")]),
-          observedWith(
-            [
-              { type: "SecretCreated", status: "True" },
-              { type: "TokenReported", status: "True" },
-            ],
-            [{ type: "AppliedRBACManifestWork", status: "True" }],
-            [{ type: "Ready", status: "True" }],
-          ),
-        ),
+        ...withToken(observedWith()),
         want: {
           clusterReady: {
             "cluster-edge-1-msa": true,
@@ -639,17 +630,12 @@ describe("Tenant managed clusters", () => {
         reason:
           "Readiness comes from the observed objects: token not reported, RBAC not " +
           "applied, provider failing",
-        ...withClusters(
-          [edge],
-          joined([tokenSecret("edge-1")]),
-          observedWith(
-            [
-              { type: "SecretCreated", status: "True" },
-              { type: "TokenReported", status: "False" },
-            ],
-            [{ type: "AppliedRBACManifestWork", status: "False" }],
-            [{ type: "ConnectionTestFailed", status: "True" }],
-          ),
+        ...withToken(
+          observedWith({
+            tokenReported: "False",
+            rbacApplied: "False",
+            provider: { type: "ConnectionTestFailed", status: "True" },
+          }),
         ),
         want: {
           clusterReady: {
@@ -671,41 +657,21 @@ describe("Tenant managed clusters", () => {
           "AppliedRBACManifestWork without per-resource status (cluster-permission before " +
           "v0.17 sets it once the ManifestWork is written) is not ready: nothing says the RBAC " +
           "is on the cluster",
-        ...withClusters(
-          [edge],
-          joined([tokenSecret("edge-1")]),
-          observedWith(
-            [
-              { type: "SecretCreated", status: "True" },
-              { type: "TokenReported", status: "True" },
-            ],
-            [{ type: "AppliedRBACManifestWork", status: "True" }],
-            [{ type: "Ready", status: "True" }],
-            null,
-          ),
-        ),
+        ...withToken(observedWith({ permissionResources: null })),
         want: { clusterReady: PERMISSION_NOT_READY },
       },
       PermissionRoleBindingNotApplied: {
         reason:
           "A RoleBinding the work agent failed to apply in one namespace leaves the permission " +
           "not ready",
-        ...withClusters(
-          [edge],
-          joined([tokenSecret("edge-1")]),
-          observedWith(
-            [
-              { type: "SecretCreated", status: "True" },
-              { type: "TokenReported", status: "True" },
-            ],
-            [{ type: "AppliedRBACManifestWork", status: "True" }],
-            [{ type: "Ready", status: "True" }],
-            resourceStatus([
+        ...withToken(
+          observedWith({
+            permissionResources: resourceStatus([
               applied("tenant-globex-mtv", "True", "globex-dev"),
               applied("tenant-globex-mtv", "False", "globex-edge"),
               applied("tenant-globex-mtv", "True", "globex-prod"),
             ]),
-          ),
+          }),
         ),
         want: { clusterReady: PERMISSION_NOT_READY },
       },
@@ -713,21 +679,13 @@ describe("Tenant managed clusters", () => {
         reason:
           "A namespace added since the work was applied (no RoleBinding reported there yet) " +
           "leaves the permission not ready",
-        ...withClusters(
-          [edge],
-          joined([tokenSecret("edge-1")]),
-          observedWith(
-            [
-              { type: "SecretCreated", status: "True" },
-              { type: "TokenReported", status: "True" },
-            ],
-            [{ type: "AppliedRBACManifestWork", status: "True" }],
-            [{ type: "Ready", status: "True" }],
-            resourceStatus([
+        ...withToken(
+          observedWith({
+            permissionResources: resourceStatus([
               applied("tenant-globex-mtv", "True", "globex-dev"),
               applied("tenant-globex-mtv", "True", "globex-prod"),
             ]),
-          ),
+          }),
         ),
         want: { clusterReady: PERMISSION_NOT_READY },
       },

@@ -1,9 +1,10 @@
 // VDC.spec.databases: CloudNativePG Clusters and ScheduledBackups, their backup credentials,
 // quota and limits, status, and databases kept or replaced only when the spec allows it.
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { formatQuantity } from "../functions/quantity.js";
 import { vdcSpec } from "../functions/vdc/api.js";
+import type { Tier } from "../functions/tenant/api.js";
 import { databasesDemand } from "../functions/vdc/databases.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import type { Plain, RequestParts } from "./support/request.js";
@@ -354,6 +355,16 @@ const facets = {
    */
   dbConditions: (out: Plain) =>
     out.conditions.filter((c) => c.type !== "BudgetAdmitted" && c.type !== "DeletionProtected"),
+  /** databasesDemand of the request's spec and tenant tier, as the VDC's status writes it. */
+  specDemand: (_: Plain, r: RequestParts) => {
+    const tier = ((r.required?.tenant?.[0]?.spec ?? {}) as { tier: Tier }).tier;
+    const d = databasesDemand(vdcSpec.parse(r.xr.spec).databases, tier);
+    return {
+      cpu: formatQuantity(d.cpu, "cpu"),
+      memory: formatQuantity(d.memory, "bytes"),
+      storage: formatQuantity(d.storage, "bytes"),
+    };
+  },
   conditionTypes: (out: Plain) => out.conditions.map((c) => c.type),
   netpols: (out: Plain) => Object.keys(out.resources).filter((k) => k.startsWith("netpol-")),
   /** Values of the backup Secret anywhere in the response. */
@@ -375,6 +386,23 @@ const ORDERS_STATUS = {
   secretName: "orders-app",
   backups: true,
 };
+/** orders running and healthy, as its Cluster reports. */
+const ORDERS_HEALTHY = {
+  ...ORDERS_STATUS,
+  ready: true,
+  phase: "Cluster in healthy state",
+  instances: 1,
+  readyInstances: 1,
+};
+/** Readiness of orders' Cluster, its ObjectStore and ScheduledBackup (never ready composed). */
+const ordersReady = (cluster: boolean) => ({
+  "database-orders": cluster,
+  "objectstore-orders": false,
+  "backup-orders": false,
+});
+/** A database spec refused with the field path; the desired state stays as it came. */
+const invalid = (message: string) =>
+  refused("InvalidSpec", `VDC acme-prod: invalid spec: ${message}`);
 const DEMAND_ONE = { cpu: "2", memory: "4Gi", storage: "50Gi" };
 const NONE_KEPT = {
   type: "DatabasesProtected",
@@ -589,11 +617,7 @@ describe("VDC databases", () => {
               },
             },
           },
-          dbReady: {
-            "database-orders": false,
-            "objectstore-orders": false,
-            "backup-orders": false,
-          },
+          dbReady: ordersReady(false),
           databases: [ORDERS_STATUS],
           demand: DEMAND_ONE,
           dbConditions: [NONE_KEPT, SECRETS_FOUND],
@@ -1080,15 +1104,7 @@ describe("VDC databases", () => {
             "objectstore-orders": objectStore(),
             "backup-orders": SCHEDULED_ORDERS,
           },
-          databases: [
-            {
-              ...ORDERS_STATUS,
-              ready: true,
-              phase: "Cluster in healthy state",
-              instances: 1,
-              readyInstances: 1,
-            },
-          ],
+          databases: [ORDERS_HEALTHY],
         },
       },
       CatalogFromSettings: {
@@ -1212,20 +1228,8 @@ describe("VDC databases", () => {
           observed: observedOrders(running("orders").status as Record<string, unknown>),
         }),
         want: {
-          dbReady: {
-            "database-orders": true,
-            "objectstore-orders": false,
-            "backup-orders": false,
-          },
-          databases: [
-            {
-              ...ORDERS_STATUS,
-              ready: true,
-              phase: "Cluster in healthy state",
-              instances: 1,
-              readyInstances: 1,
-            },
-          ],
+          dbReady: ordersReady(true),
+          databases: [ORDERS_HEALTHY],
         },
       },
       StatusHealthyPhaseOnly: {
@@ -1238,20 +1242,8 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: {
-            "database-orders": true,
-            "objectstore-orders": false,
-            "backup-orders": false,
-          },
-          databases: [
-            {
-              ...ORDERS_STATUS,
-              ready: true,
-              phase: "Cluster in healthy state",
-              instances: 1,
-              readyInstances: 1,
-            },
-          ],
+          dbReady: ordersReady(true),
+          databases: [ORDERS_HEALTHY],
         },
       },
       StatusCreating: {
@@ -1266,11 +1258,7 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: {
-            "database-orders": false,
-            "objectstore-orders": false,
-            "backup-orders": false,
-          },
+          dbReady: ordersReady(false),
           databases: [
             { ...ORDERS_STATUS, phase: "Setting up primary", instances: 1, readyInstances: 0 },
           ],
@@ -1287,11 +1275,7 @@ describe("VDC databases", () => {
           }),
         }),
         want: {
-          dbReady: {
-            "database-orders": false,
-            "objectstore-orders": false,
-            "backup-orders": false,
-          },
+          dbReady: ordersReady(false),
           databases: [
             {
               ...ORDERS_STATUS,
@@ -1307,9 +1291,8 @@ describe("VDC databases", () => {
       RefusesFiveFieldSchedule: {
         reason: "CloudNativePG schedules have a seconds field",
         ...databases([{ ...orders, backup: { ...backup, schedule: "0 2 * * *" } }]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[0].backup.schedule: has 5 " +
+        want: invalid(
+          "spec.databases[0].backup.schedule: has 5 " +
             "fields; CloudNativePG schedules start with a seconds field (6 fields), " +
             'e.g. "0 0 2 * * *"',
         ),
@@ -1317,18 +1300,16 @@ describe("VDC databases", () => {
       RefusesNotS3: {
         reason: "The backup destination is an S3 URL",
         ...databases([{ ...orders, backup: { ...backup, destinationPath: "https://bucket" } }]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[0].backup.destinationPath: " +
+        want: invalid(
+          "spec.databases[0].backup.destinationPath: " +
             "must be an S3 URL such as s3://bucket/path",
         ),
       },
       RefusesNameStartingWithDigit: {
         reason: "A database name names its services",
         ...databases([{ name: "1st" }]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[0].name: must start with a " +
+        want: invalid(
+          "spec.databases[0].name: must start with a " +
             "letter and contain only lower case alphanumerics and '-' (it names the " +
             "services <name>-rw, <name>-ro)",
         ),
@@ -1336,18 +1317,13 @@ describe("VDC databases", () => {
       RefusesUnsupportedVersion: {
         reason: "PostgreSQL before 14 is not supported",
         ...databases([{ name: "orders", version: 12 }]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[0].version: Too small: " +
-            "expected number to be >=14",
-        ),
+        want: invalid("spec.databases[0].version: Too small: " + "expected number to be >=14"),
       },
       RefusesNegativeStorage: {
         reason: "Storage is a non-negative quantity",
         ...databases([{ name: "orders", size: { storage: "-1Gi" } }]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[0].size.storage: Invalid " +
+        want: invalid(
+          "spec.databases[0].size.storage: Invalid " +
             "string: must match pattern " +
             "/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))" +
             "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$/; " +
@@ -1358,11 +1334,25 @@ describe("VDC databases", () => {
       RefusesDuplicateName: {
         reason: "Two databases of the same name are refused",
         ...databases([orders, orders]),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-prod: invalid spec: spec.databases[1]: duplicate database " +
-            '"orders" (also at index 0)',
-        ),
+        want: invalid("spec.databases[1]: duplicate database " + '"orders" (also at index 0)'),
+      },
+      // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand), and
+      // the function that computes it from a spec
+      DemandForVMs: {
+        reason: "The demand is the sum of instances × figures, presets from the tenant's tier",
+        ...databases([
+          orders,
+          { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
+        ]),
+        want: {
+          demand: { cpu: "6500m", memory: "52Gi", storage: "650Gi" },
+          specDemand: { cpu: "6500m", memory: "52Gi", storage: "650Gi" },
+        },
+      },
+      NoDemandWithoutDatabases: {
+        reason: "Without databases there is no demand, whatever the tier",
+        ...request(prod({}), { tier: "enterprise" }),
+        want: { demand: undefined, specDemand: { cpu: "0", memory: "0", storage: "0" } },
       },
       Deterministic: {
         reason: "The same bytes whatever order Crossplane lists observed resources in",
@@ -1381,27 +1371,5 @@ describe("VDC databases", () => {
       },
     },
     facets,
-  );
-
-  // Not a composer case: the figure the VDC exports for the VirtualMachine composer.
-  it(
-    "exports the demand for the VirtualMachine composer: sum of instances × figures, " +
-      "presets from the tier",
-    () => {
-      const spec = vdcSpec.parse({
-        tenantRef: { name: "acme" },
-        databases: [
-          orders,
-          { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
-        ],
-      });
-      const d = databasesDemand(spec.databases, "professional");
-      expect({
-        cpu: formatQuantity(d.cpu, "cpu"),
-        memory: formatQuantity(d.memory, "bytes"),
-        storage: formatQuantity(d.storage, "bytes"),
-      }).toEqual({ cpu: "6500m", memory: "52Gi", storage: "650Gi" });
-      expect(databasesDemand([], "enterprise")).toEqual({ cpu: 0n, memory: 0n, storage: 0n });
-    },
   );
 });

@@ -81,9 +81,15 @@ const withSecrets = (
   ...(observed ? { observed } : {}),
   required: { tenant: [TENANT], vdcs: [], "migration-plans": plans, ...secrets },
 });
-const WITH_VCENTER = withSecrets(migrating({ sources: [VCENTER] }), {
-  "secret-vcenter": [VCENTER_SECRET],
-});
+/** acme-dev with vcenter changed by `change` (and its own spec by `spec`), the Secret found. */
+const vcenterWith = (change: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
+  withSecrets(migrating({ sources: [{ ...VCENTER, ...change }] }, spec), {
+    "secret-vcenter": [VCENTER_SECRET],
+  });
+const WITH_VCENTER = vcenterWith({});
+/** A source refused with the field path; the desired state stays as it came. */
+const invalid = (message: string) =>
+  refused("InvalidSpec", `VDC acme-dev: invalid spec: ${message}`);
 
 function observedProvider(name: string, status: "ready" | "connectionFailed"): KubeObject {
   const conditions =
@@ -304,9 +310,17 @@ const accepted = (type: string) => ({
   },
 });
 /** A Fatal for a Secret that lacks keys: the VDC waits for the tenant to fix it. */
-const waiting = (message: string) => ({ reason: "WaitingForDependency" as const, message });
-const lacks = (missing: string) =>
-  `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`;
+const lacking = (missing: string) =>
+  refused(
+    "WaitingForDependency",
+    `VDC acme-dev: spec.migration.sources[0] (src): Secret acme-dev/creds ${missing}`,
+  );
+/** The Fatal for a vsphere or ovirt Secret without a CA, as Forklift refuses it. */
+const lackingCA = (type: string) =>
+  lacking(
+    `lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ` +
+      `${type} providers need`,
+  );
 const OPENSTACK_OR =
   "which openstack providers need; or, instead, an application credential: " +
   '"applicationCredentialSecret" with "applicationCredentialID", or with ' +
@@ -623,39 +637,22 @@ describe("VDC migration sources", () => {
       VSphereWithoutCA: {
         reason: "vSphere without a CA is refused, as Forklift refuses it",
         ...src("vsphere", { user: "u", password: "p" }),
-        want: {
-          fatal: waiting(
-            lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
-                "vsphere providers need",
-            ),
-          ),
-        },
+        want: lackingCA("vsphere"),
       },
       VSphereEmptyCA: {
         reason: "An empty ca.crt is no CA (GetCACert needs a value)",
         ...src("vsphere", { user: "u", password: "p", "ca.crt": "" }),
-        want: {
-          fatal: waiting(
-            lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
-                "vsphere providers need",
-            ),
-          ),
-        },
+        want: lackingCA("vsphere"),
       },
       VSphereWithoutPassword: {
         reason: "vSphere without a password is refused, naming the key",
         ...src("vsphere", { user: "u", "ca.crt": "c" }),
-        want: { fatal: waiting(lacks('lacks the key "password", which vsphere providers need')) },
+        want: lacking('lacks the key "password", which vsphere providers need'),
       },
       VSphereWithoutUserAndPassword: {
         reason: "Every missing key is named",
         ...src("vsphere", { cacert: "c" }),
-        want: refused(
-          "WaitingForDependency",
-          lacks('lacks the keys "user", "password", which vsphere providers need'),
-        ),
+        want: lacking('lacks the keys "user", "password", which vsphere providers need'),
       },
       OVirt: {
         reason: "oVirt needs user, password and the CA, here as ca.crt",
@@ -680,38 +677,20 @@ describe("VDC migration sources", () => {
       OVirtNotInsecure: {
         reason: 'oVirt needs a CA when insecureSkipVerify is "false"',
         ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "false" }),
-        want: {
-          fatal: waiting(
-            lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
-                "ovirt providers need",
-            ),
-          ),
-        },
+        want: lackingCA("ovirt"),
       },
       OVirtInsecureWithSpace: {
         reason: 'insecureSkipVerify "true " does not parse in Go, so Forklift wants a CA',
         ...src("ovirt", { user: "u", password: "p", insecureSkipVerify: "true " }),
-        want: {
-          fatal: waiting(
-            lacks(
-              'lacks the key "ca.crt" or "cacert" (unless insecureSkipVerify is "true"), which ' +
-                "ovirt providers need",
-            ),
-          ),
-        },
+        want: lackingCA("ovirt"),
       },
       OVirtWithoutCA: {
         reason: "oVirt without a CA is refused, and every missing key is named",
         ...src("ovirt", { user: "u" }),
-        want: {
-          fatal: waiting(
-            lacks(
-              'lacks the keys "password", "ca.crt" or "cacert" (unless insecureSkipVerify is ' +
-                '"true"), which ovirt providers need',
-            ),
-          ),
-        },
+        want: lacking(
+          'lacks the keys "password", "ca.crt" or "cacert" (unless insecureSkipVerify is ' +
+            '"true"), which ovirt providers need',
+        ),
       },
       OpenStackByName: {
         reason: "OpenStack with a user, project and domain by name",
@@ -745,20 +724,14 @@ describe("VDC migration sources", () => {
       OpenStackWithoutDomain: {
         reason: "OpenStack without a user domain is refused, naming the alternative",
         ...src("openstack", { username: "u", password: "p", projectName: "x" }),
-        want: refused(
-          "WaitingForDependency",
-          lacks(`lacks the key "userDomainName" or "userDomainID", ${OPENSTACK_OR}`),
-        ),
+        want: lacking(`lacks the key "userDomainName" or "userDomainID", ${OPENSTACK_OR}`),
       },
       OpenStackAppCredentialWithoutUser: {
         reason: "An application credential by name needs the user",
         ...src("openstack", { applicationCredentialName: "n", applicationCredentialSecret: "s" }),
-        want: refused(
-          "WaitingForDependency",
-          lacks(
-            `lacks the keys "username", "password", "projectName" or "projectID", ` +
-              `"userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
-          ),
+        want: lacking(
+          `lacks the keys "username", "password", "projectName" or "projectID", ` +
+            `"userDomainName" or "userDomainID", ${OPENSTACK_OR}`,
         ),
       },
       OpenShift: {
@@ -769,10 +742,7 @@ describe("VDC migration sources", () => {
       OpenShiftWithoutToken: {
         reason: "OpenShift without a token is refused",
         ...src("openshift", { cacert: "c" }),
-        want: refused(
-          "WaitingForDependency",
-          lacks('lacks the key "token", which openshift providers need'),
-        ),
+        want: lacking('lacks the key "token", which openshift providers need'),
       },
       OVA: {
         reason: "OVA needs the url",
@@ -782,10 +752,7 @@ describe("VDC migration sources", () => {
       OVAWithoutURL: {
         reason: "OVA without the url is refused",
         ...src("ova", {}),
-        want: refused(
-          "WaitingForDependency",
-          lacks('lacks the key "url", which ova providers need'),
-        ),
+        want: lacking('lacks the key "url", which ova providers need'),
       },
       StringData: {
         reason: "Keys given as stringData count too",
@@ -895,61 +862,37 @@ describe("VDC migration sources", () => {
       // Bad sources, refused with the field path
       RefusesVSphereURLWithoutSDK: {
         reason: "A vSphere URL is the SDK endpoint",
-        ...withSecrets(
-          migrating({ sources: [{ ...VCENTER, url: "https://vcenter.acme.example" }] }),
-          { "secret-vcenter": [VCENTER_SECRET] },
-        ),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be the " +
+        ...vcenterWith({ url: "https://vcenter.acme.example" }),
+        want: invalid(
+          "spec.migration.sources[0].url: must be the " +
             "SDK endpoint, ending in /sdk (e.g. https://vcenter.example.com/sdk)",
         ),
       },
       RefusesSourceNameOver55: {
         reason: "A source's maps are <name>-network and <name>-storage: both must fit in 63",
-        ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "v".repeat(56) }] }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].name: Too big: expected " +
-            "string to have <=55 characters",
+        ...vcenterWith({ name: "v".repeat(56) }),
+        want: invalid(
+          "spec.migration.sources[0].name: Too big: expected " + "string to have <=55 characters",
         ),
       },
       RefusesPlainHTTP: {
         reason: "A source URL is https",
-        ...withSecrets(
-          migrating({ sources: [{ ...VCENTER, url: "http://vcenter.acme.example/sdk" }] }),
-          { "secret-vcenter": [VCENTER_SECRET] },
-        ),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an https URL",
-        ),
+        ...vcenterWith({ url: "http://vcenter.acme.example/sdk" }),
+        want: invalid("spec.migration.sources[0].url: must be an https URL"),
       },
       RefusesOVANotNFS: {
         reason: "An OVA source is an NFS share",
-        ...withSecrets(
-          migrating({
-            sources: [{ ...VCENTER, type: "ova", url: "https://ova.acme.example/vms" }],
-          }),
-          { "secret-vcenter": [VCENTER_SECRET] },
-        ),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].url: must be an NFS " +
+        ...vcenterWith({ type: "ova", url: "https://ova.acme.example/vms" }),
+        want: invalid(
+          "spec.migration.sources[0].url: must be an NFS " +
             "share such as nfs.example.com:/exports/ova",
         ),
       },
       RefusesSourceNamedHost: {
         reason: "host is the destination provider's name",
-        ...withSecrets(migrating({ sources: [{ ...VCENTER, name: "host" }] }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          'VDC acme-dev: invalid spec: spec.migration.sources[0].name: "host" is the ' +
-            "VDC's destination provider",
+        ...vcenterWith({ name: "host" }),
+        want: invalid(
+          'spec.migration.sources[0].name: "host" is the ' + "VDC's destination provider",
         ),
       },
       RefusesMultusWithoutName: {
@@ -965,10 +908,8 @@ describe("VDC migration sources", () => {
           }),
           { "secret-vcenter": [VCENTER_SECRET] },
         ),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: " +
-            "spec.migration.sources[0].networkMap[0].destination: name is required for " +
+        want: invalid(
+          "spec.migration.sources[0].networkMap[0].destination: name is required for " +
             "multus and only allowed for multus",
         ),
       },
@@ -976,70 +917,50 @@ describe("VDC migration sources", () => {
         reason:
           "An omitted networkMap would compose an empty map and leave every VM unmapped: the " +
           "function cannot fill it from Forklift's inventory",
-        ...withSecrets(migrating({ sources: [{ ...VCENTER, networkMap: undefined }] }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].networkMap: Invalid " +
+        ...vcenterWith({ networkMap: undefined }),
+        want: invalid(
+          "spec.migration.sources[0].networkMap: Invalid " +
             "input: expected array, received undefined",
         ),
       },
       RefusesEmptyStorageMap: {
         reason: "An empty storageMap is refused with why it needs entries",
-        ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [] }] }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources[0].storageMap: needs at " +
+        ...vcenterWith({ storageMap: [] }),
+        want: invalid(
+          "spec.migration.sources[0].storageMap: needs at " +
             "least one entry: the function cannot read Forklift's inventory of the source to " +
             "fill the map in: list every datastore the migrated VMs use",
         ),
       },
       RefusesMapEntryWithoutSource: {
         reason: "A map entry names its source",
-        ...withSecrets(migrating({ sources: [{ ...VCENTER, storageMap: [{ source: {} }] }] }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: " +
-            "spec.migration.sources[0].storageMap[0].source: set name or id",
-        ),
+        ...vcenterWith({ storageMap: [{ source: {} }] }),
+        want: invalid("spec.migration.sources[0].storageMap[0].source: set name or id"),
       },
       RefusesDatastoreWithoutStorageClass: {
         reason: "Every datastore needs a storage class: the entry's or the VDC's",
-        ...withSecrets(migrating({ sources: [VCENTER] }, { backend: {} }), {
-          "secret-vcenter": [VCENTER_SECRET],
-        }),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: " +
-            "spec.migration.sources[0].storageMap[0].storageClass: required when " +
+        ...vcenterWith({}, { backend: {} }),
+        want: invalid(
+          "spec.migration.sources[0].storageMap[0].storageClass: required when " +
             "spec.backend.storageClass is not set",
         ),
       },
       RefusesProxmox: {
         reason: "Forklift migrates into KubeVirt only",
-        ...withSecrets(
-          migrating(
-            { sources: [VCENTER] },
-            {
-              backend: {
-                type: "proxmox",
-                providerConfigRef: { name: "pve" },
-                node: "pve1",
-                datastore: "local-lvm",
-                bridge: "vmbr0",
-              },
+        ...vcenterWith(
+          {},
+          {
+            backend: {
+              type: "proxmox",
+              providerConfigRef: { name: "pve" },
+              node: "pve1",
+              datastore: "local-lvm",
+              bridge: "vmbr0",
             },
-          ),
-          { "secret-vcenter": [VCENTER_SECRET] },
+          },
         ),
-        want: refused(
-          "InvalidSpec",
-          "VDC acme-dev: invalid spec: spec.migration.sources: migration needs " +
+        want: invalid(
+          "spec.migration.sources: migration needs " +
             "backend.type kubevirt; " +
             "spec.migration.sources[0].storageMap[0].storageClass: required when " +
             "spec.backend.storageClass is not set",

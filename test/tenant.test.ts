@@ -135,10 +135,21 @@ const observed = (nsPhase: string): Record<string, KubeObject> => ({
   namespace: { ...NAMESPACE, status: { phase: nsPhase } },
   ...RBAC,
 });
+/**
+ * alice's tenant without isolation, in the phase it reported last, its namespace in this phase
+ * and the binding observed.
+ */
+const observing = (p: { readonly was: string; readonly namespace: string }) => ({
+  xr: tenant({ spec: { ...alice, networkIsolation: false }, status: { phase: p.was } }),
+  observed: observed(p.namespace),
+  required: noVDCs,
+});
 /** The namespace an earlier reconcile composed, which a Fatal must return as it came. */
 const kept = {
   namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "tenant-acme" } },
 };
+/** A request the tenant's spec makes refused: no VDCs, the namespace composed before. */
+const refusing = (xr: KubeObject) => ({ xr, required: noVDCs, desired: kept });
 const quantity = (field: string) =>
   `Tenant acme: invalid spec: ${field}: Invalid string: must match pattern ` +
   `/^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))` +
@@ -196,9 +207,7 @@ describe("Tenant composer", () => {
     },
     ReadyOnceNamespaceActive: {
       reason: "All observed and the namespace Active: Ready, with one event, and a steady poll",
-      xr: tenant({ spec: { ...alice, networkIsolation: false }, status: { phase: "Pending" } }),
-      observed: observed("Active"),
-      required: noVDCs,
+      ...observing({ was: "Pending", namespace: "Active" }),
       want: {
         ready: { namespace: true, ...rbacReady(true) },
         status: freeStatus("Ready"),
@@ -214,9 +223,7 @@ describe("Tenant composer", () => {
     },
     AlreadyReady: {
       reason: "A tenant that was Ready already gets no repeated event",
-      xr: tenant({ spec: { ...alice, networkIsolation: false }, status: { phase: "Ready" } }),
-      observed: observed("Active"),
-      required: noVDCs,
+      ...observing({ was: "Ready", namespace: "Active" }),
       want: {
         ready: { namespace: true, ...rbacReady(true) },
         status: freeStatus("Ready"),
@@ -226,9 +233,7 @@ describe("Tenant composer", () => {
     },
     NamespaceTerminating: {
       reason: "A terminating namespace fails the tenant, with a Warning",
-      xr: tenant({ spec: { ...alice, networkIsolation: false }, status: { phase: "Ready" } }),
-      observed: observed("Terminating"),
-      required: noVDCs,
+      ...observing({ was: "Ready", namespace: "Terminating" }),
       want: {
         ready: { namespace: false, ...rbacReady(true) },
         status: freeStatus("Failed"),
@@ -308,9 +313,7 @@ describe("Tenant composer", () => {
     },
     NoAdmins: {
       reason: "A tenant needs an admin; a Fatal names the field and keeps the desired state",
-      xr: tenant({ spec: { admins: { groups: [], users: [] } } }),
-      required: noVDCs,
-      desired: kept,
+      ...refusing(tenant({ spec: { admins: { groups: [], users: [] } } })),
       want: refused(
         "InvalidSpec",
         "Tenant acme: invalid spec: spec.admins: at least one admin group or user is required",
@@ -318,9 +321,7 @@ describe("Tenant composer", () => {
     },
     UnknownTier: {
       reason: "A tier not in the list is refused, naming the ones there are",
-      xr: tenant({ spec: { tier: "gold", admins: { users: ["a"] } } }),
-      required: noVDCs,
-      desired: kept,
+      ...refusing(tenant({ spec: { tier: "gold", admins: { users: ["a"] } } })),
       want: refused(
         "InvalidSpec",
         "Tenant acme: invalid spec: spec.tier: Invalid option: expected one of " +
@@ -329,23 +330,17 @@ describe("Tenant composer", () => {
     },
     NegativeCPU: {
       reason: "A negative quota is refused as not a quantity",
-      xr: tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } }),
-      required: noVDCs,
-      desired: kept,
+      ...refusing(tenant({ spec: { admins: { users: ["a"] }, quota: { cpu: "-1" } } })),
       want: refused("InvalidSpec", quantity("spec.quota.cpu")),
     },
     MemoryNotAQuantity: {
       reason: "Memory must be a Kubernetes quantity",
-      xr: tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } }),
-      required: noVDCs,
-      desired: kept,
+      ...refusing(tenant({ spec: { admins: { users: ["a"] }, quota: { memory: "lots" } } })),
       want: refused("InvalidSpec", quantity("spec.quota.memory")),
     },
     FractionalVMs: {
       reason: "A number of VMs is whole",
-      xr: tenant({ spec: { admins: { users: ["a"] }, quota: { vms: 1.5 } } }),
-      required: noVDCs,
-      desired: kept,
+      ...refusing(tenant({ spec: { admins: { users: ["a"] }, quota: { vms: 1.5 } } })),
       want: refused(
         "InvalidSpec",
         "Tenant acme: invalid spec: spec.quota.vms: Invalid input: expected int, " +
@@ -354,9 +349,7 @@ describe("Tenant composer", () => {
     },
     SpecNotAnObject: {
       reason: "A spec that is not an object is refused as a whole",
-      xr: { ...tenant(), spec: "acme" },
-      required: noVDCs,
-      desired: kept,
+      ...refusing({ ...tenant(), spec: "acme" }),
       want: refused(
         "InvalidSpec",
         "Tenant acme: invalid spec: spec: Invalid input: expected object, received string",

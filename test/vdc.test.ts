@@ -42,6 +42,9 @@ const nothingProtected = (name: string) => ({
     `No database of VDC ${name} has deletionProtection: ` +
     "deleting the VDC deletes its namespace and everything in it",
 });
+/** acme-new refused for its spec; the desired state stays as it came. */
+const invalid = (message: string) =>
+  refused("InvalidSpec", `VDC acme-new: invalid spec: ${message}`);
 const acmeNew = (spec: Record<string, unknown>) => vdc({ name: "acme-new", spec });
 /** A new VDC beside acme-dev and acme-prod; a Fatal must return the namespace composed before. */
 const admitting = (xr: KubeObject, tenants = [TENANT]) => ({
@@ -50,20 +53,22 @@ const admitting = (xr: KubeObject, tenants = [TENANT]) => ({
   desired: { namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-new" } } },
 });
 
+/** vdc-quota of a VDC with the default quota. */
+const HARD = {
+  "requests.cpu": "2",
+  "requests.memory": "4Gi",
+  "requests.storage": "50Gi",
+  pods: "50",
+  persistentvolumeclaims: "20",
+  "count/virtualmachines.kubevirt.io": "2",
+};
 /** What the API server holds once an open VDC's objects exist, with the quota's usage. */
 function observedOpen(): Record<string, KubeObject> {
   const composed = run({ xr: vdc({ spec: { network: { isolation: "open" } } }), required: alone });
   const observed = structuredClone(composed.resources);
   observed.namespace!.status = { phase: "Active" };
   observed.quota!.status = {
-    hard: {
-      "requests.cpu": "2",
-      "requests.memory": "4Gi",
-      "requests.storage": "50Gi",
-      pods: "50",
-      persistentvolumeclaims: "20",
-      "count/virtualmachines.kubevirt.io": "2",
-    },
+    hard: HARD,
     used: {
       "requests.cpu": "1500m",
       "requests.memory": "1536Mi",
@@ -115,14 +120,7 @@ describe("VDC composer", () => {
             kind: "ResourceQuota",
             metadata: { name: "vdc-quota", namespace: "acme-dev", labels },
             spec: {
-              hard: {
-                "requests.cpu": "2",
-                "requests.memory": "4Gi",
-                "requests.storage": "50Gi",
-                pods: "50",
-                persistentvolumeclaims: "20",
-                "count/virtualmachines.kubevirt.io": "2",
-              },
+              hard: HARD,
             },
           },
           limits: {
@@ -345,35 +343,27 @@ describe("VDC composer", () => {
     BadEgressCIDR: {
       reason: "An egress CIDR is checked",
       ...admitting(acmeNew({ network: { allowEgress: [{ cidr: "10.0.0.0/33" }] } })),
-      want: refused(
-        "InvalidSpec",
-        "VDC acme-new: invalid spec: spec.network.allowEgress[0].cidr: must be an " +
-          "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
+      want: invalid(
+        "spec.network.allowEgress[0].cidr: must be an " + "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
       ),
     },
     DefaultAboveMax: {
       reason: "A default limit above the maximum is refused",
       ...admitting(acmeNew({ limits: { defaultCpu: "4", maxCpu: "2" } })),
-      want: refused(
-        "InvalidSpec",
-        "VDC acme-new: invalid spec: spec.limits.defaultCpu: must not exceed limits.maxCpu (2)",
-      ),
+      want: invalid("spec.limits.defaultCpu: must not exceed limits.maxCpu (2)"),
     },
     DuplicateNamespaces: {
       reason: "A namespace listed twice is refused, naming both places",
       ...admitting(acmeNew({ network: { allowFromNamespaces: ["a", "a"] } })),
-      want: refused(
-        "InvalidSpec",
-        "VDC acme-new: invalid spec: spec.network.allowFromNamespaces[1]: duplicate " +
-          'namespace "a" (also at index 0)',
+      want: invalid(
+        "spec.network.allowFromNamespaces[1]: duplicate " + 'namespace "a" (also at index 0)',
       ),
     },
     ProxmoxWithoutSettings: {
       reason: "A Proxmox backend needs its provider config, node, datastore and bridge",
       ...admitting(acmeNew({ backend: { type: "proxmox" } })),
-      want: refused(
-        "InvalidSpec",
-        "VDC acme-new: invalid spec: spec.backend.providerConfigRef: required when " +
+      want: invalid(
+        "spec.backend.providerConfigRef: required when " +
           "type is proxmox; spec.backend.node: required when type is proxmox; " +
           "spec.backend.datastore: required when type is proxmox; spec.backend.bridge: " +
           "required when type is proxmox",
