@@ -110,18 +110,17 @@ export function baselinePolicies(p: BaselineProps): Record<string, KubeObject> {
   const common = { namespace: p.namespace, labels: p.labels };
   return {
     "netpol-default-deny": networkPolicy({
-      ...common,
       name: "default-deny",
       policyTypes: ["Ingress", "Egress"],
+      ...common,
     }),
     "netpol-allow-same-namespace": networkPolicy({
-      ...common,
       name: "allow-same-namespace",
       ingress: [{ from: [Peer.sameNamespace()] }],
       egress: [{ to: [Peer.sameNamespace()] }],
+      ...common,
     }),
     "netpol-allow-dns": networkPolicy({
-      ...common,
       name: "allow-dns",
       egress: [
         {
@@ -134,6 +133,7 @@ export function baselinePolicies(p: BaselineProps): Record<string, KubeObject> {
           ports: NetworkPolicyPort.udpAndTcp(p.dns.ports),
         },
       ],
+      ...common,
     }),
   };
 }

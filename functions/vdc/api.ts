@@ -317,8 +317,8 @@ const MAPS = { networkMap: "network", storageMap: "datastore" } as const;
 const networkPair = z
   .object({
     source: z
-      .object({
-        ...sourceRefShape,
+      .object(sourceRefShape)
+      .extend({
         type: z.string().min(1).max(64).optional().meta({
           description: "Type qualifying the source (OpenShift sources: pod for the pod network).",
         }),

@@ -105,7 +105,7 @@ export const vdc = composer({
       kind: "VDC",
       name,
       namespace: ns,
-      owner: { ...labels, [LABEL_TYPE]: "vdc" },
+      owner: withLabels(labels, { [LABEL_TYPE]: "vdc" }),
       settings,
       found: required[NAMESPACE_KEY],
     });
@@ -505,10 +505,9 @@ function policies(p: PoliciesProps): Record<string, KubeObject> {
   const net = p.spec.network;
   if (net.isolation === "open") return {};
   const common = { namespace: p.namespace, labels: p.labels };
-  const out = baselinePolicies({ ...common, dns: p.settings.dns });
+  const out = baselinePolicies({ dns: p.settings.dns, ...common });
   const tenantNs = tenantNamespace(p.tenant);
   out["netpol-allow-from-namespaces"] = networkPolicy({
-    ...common,
     name: "allow-from-namespaces",
     ingress: [
       {
@@ -522,10 +521,10 @@ function policies(p: PoliciesProps): Record<string, KubeObject> {
         ],
       },
     ],
+    ...common,
   });
   if (net.allowEgress.length) {
     out["netpol-allow-egress"] = networkPolicy({
-      ...common,
       name: "allow-egress",
       egress: net.allowEgress.map((e) => ({
         to: [Peer.ipBlock(e.cidr)],
@@ -533,6 +532,7 @@ function policies(p: PoliciesProps): Record<string, KubeObject> {
           ? e.ports.map((port) => ({ port: port.port, protocol: port.protocol }))
           : undefined,
       })),
+      ...common,
     });
   }
   return out;

@@ -520,6 +520,11 @@ function databaseCluster(props: DatabaseClusterProps): KubeObject {
     : props.storageClass;
   const resources = { cpu: size.cpu, memory: size.memory };
   const backup = database.backup;
+  const image = databaseImage({
+    major: database.version,
+    imageCatalog: props.imageCatalog,
+    observed: props.observed,
+  });
   return {
     apiVersion: CNPG_API_VERSION,
     kind: "Cluster",
@@ -531,11 +536,8 @@ function databaseCluster(props: DatabaseClusterProps): KubeObject {
     },
     spec: {
       instances: size.instances,
-      ...databaseImage({
-        major: database.version,
-        imageCatalog: props.imageCatalog,
-        observed: props.observed,
-      }),
+      imageName: image.imageName,
+      imageCatalogRef: image.imageCatalogRef,
       inheritedMetadata: { labels },
       bootstrap: { initdb: { database: "app", owner: "app" } },
       storage: { size: size.storage, storageClass: storageClass || undefined },
@@ -592,9 +594,10 @@ interface DatabaseImageProps {
  * its indexes (postgres-containers README, "switching to a different base ... is a manual
  * operation"; wiki.postgresql.org/wiki/Locale_data_changes).
  */
-function databaseImage(
-  props: DatabaseImageProps,
-): { imageName: string } | { imageCatalogRef: Record<string, unknown> } {
+function databaseImage(props: DatabaseImageProps): {
+  imageName?: string;
+  imageCatalogRef?: Record<string, unknown>;
+} {
   const spec = (props.observed?.spec ?? {}) as { imageName?: unknown; imageCatalogRef?: unknown };
   if (typeof spec.imageName === "string" && spec.imageCatalogRef === undefined)
     return { imageName: `${POSTGRES_IMAGE}:${props.major}` };

@@ -132,7 +132,6 @@ export function operatorPolicies(p: OperatorPathsProps): Record<string, KubeObje
   if (p.sources.length) {
     const conversionPods = Pods.anyOf(FORKLIFT_APP_LABEL, FORKLIFT_POD_APPS);
     out["netpol-allow-forklift"] = networkPolicy({
-      ...common,
       name: "allow-forklift",
       podSelector: conversionPods,
       ingress: [
@@ -141,23 +140,24 @@ export function operatorPolicies(p: OperatorPathsProps): Record<string, KubeObje
           ports: FORKLIFT_POD_PORTS.map((port) => NetworkPolicyPort.tcp(port)),
         },
       ],
+      ...common,
     });
     const egress = egressTo(p.sources.flatMap(sourceDestinations));
     if (egress.length) {
       out["netpol-allow-migration-sources"] = networkPolicy({
-        ...common,
         name: "allow-migration-sources",
         podSelector: conversionPods,
         egress,
+        ...common,
       });
       // Disks Forklift copies through CDI DataVolumes (vSphere VDDK, oVirt,
       // OpenShift exports) are read by CDI importer pods in the VDC namespace.
       out["netpol-allow-migration-imports"] = networkPolicy({
-        ...common,
         name: "allow-migration-imports",
         podSelector: Pods.select(CDI_APP),
         ingress: [cdiProgress],
         egress,
+        ...common,
       });
     }
   }
@@ -169,11 +169,11 @@ export function operatorPolicies(p: OperatorPathsProps): Record<string, KubeObje
   });
   if (downloads.length) {
     out["netpol-allow-image-downloads"] = networkPolicy({
-      ...common,
       name: "allow-image-downloads",
       podSelector: Pods.select(CDI_APP),
       ingress: [cdiProgress],
       egress: egressTo(downloads),
+      ...common,
     });
   }
   const cloneFrom = [
@@ -187,7 +187,6 @@ export function operatorPolicies(p: OperatorPathsProps): Record<string, KubeObje
   ].sort();
   if (cloneFrom.length) {
     out["netpol-allow-clone-uploads"] = networkPolicy({
-      ...common,
       name: "allow-clone-uploads",
       podSelector: Pods.select({ [CDI_COMPONENT_LABEL]: "cdi-upload-server" }),
       ingress: [
@@ -201,6 +200,7 @@ export function operatorPolicies(p: OperatorPathsProps): Record<string, KubeObje
           ports: [NetworkPolicyPort.tcp(CDI_POD_PORT)],
         },
       ],
+      ...common,
     });
   }
   return out;

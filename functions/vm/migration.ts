@@ -24,6 +24,7 @@ import { dnsName } from "../names.js";
 import type { MigrationSourceSpec, VDCSpec } from "../vdc/api.js";
 import { FORKLIFT_API_VERSION, migrationNames } from "../vdc/migration.js";
 import type { NamespacedProps } from "../k8s.js";
+import { merged } from "../speed.js";
 import type { MigrationPhase, MigrationSpec, TargetPowerState } from "./api.js";
 import type { Observed } from "./common.js";
 import { kubevirtObserved } from "./kubevirt.js";
@@ -235,7 +236,7 @@ export function composeMigration(input: MigrationInput): Refusal | MigrationOutp
     migration = asObserved(observedMigration, labels);
     // The cutover of a warm migration is the one change a running migration takes.
     if (spec.cutover !== undefined)
-      migration.spec = { ...(migration.spec as Record<string, unknown>), cutover: spec.cutover };
+      migration.spec = merged(migration.spec as Record<string, unknown>, { cutover: spec.cutover });
   } else if (!started && !taken && planSettled(observedPlan, identity)) {
     migration = migrationOf({ name, namespace: ns, labels, cutover: spec.cutover });
   }

@@ -9,6 +9,7 @@ import {
   type Refusal,
 } from "../compose.js";
 import { dnsName, proxmoxFileName } from "../names.js";
+import { merged } from "../speed.js";
 import { parseQuantity } from "../quantity.js";
 import { MAX_DISKS, type ImageVMSpec } from "./api.js";
 import { startsGuestAgent } from "./cloudinit.js";
@@ -233,7 +234,7 @@ export function proxmoxResources(props: ProxmoxProps): {
   const vm: Managed<EnvironmentVMParameters> = {
     apiVersion: `virtualenvironmentvm.${GROUP}/v1alpha1`,
     kind: "EnvironmentVM",
-    metadata: { ...meta(machine.name), annotations },
+    metadata: merged(meta(machine.name), { annotations }),
     spec: {
       forProvider: {
         nodeName: node,

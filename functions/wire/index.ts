@@ -31,6 +31,10 @@
 //   module-level `let` for its temporal dead zone on every access (here);
 // - functions/speed.ts: composed objects built without kubernetes-models'
 //   constructors, and merged with Object.assign rather than a spread;
+// - no property after a spread in an object literal under functions/ (ESLint's
+//   no-restricted-syntax in eslint.config.js): Node 20's V8 builds such a literal
+//   in its runtime, and undoing it in the VDC's network policies and database
+//   cluster halved the vdc case's Fn.run (docs/performance.md);
 // - functions/fn.ts builds the SDK's `Resource` directly instead of through
 //   `fromObject`, which goes through `Resource.fromJSON`.
 import type { Codec } from "../codec.js";
