@@ -1317,7 +1317,7 @@ describe("VDC databases", () => {
       RefusesUnsupportedVersion: {
         reason: "PostgreSQL before 14 is not supported",
         ...databases([{ name: "orders", version: 12 }]),
-        want: invalid("spec.databases[0].version: Too small: " + "expected number to be >=14"),
+        want: invalid("spec.databases[0].version: Too small: expected number to be >=14"),
       },
       RefusesNegativeStorage: {
         reason: "Storage is a non-negative quantity",
@@ -1334,7 +1334,7 @@ describe("VDC databases", () => {
       RefusesDuplicateName: {
         reason: "Two databases of the same name are refused",
         ...databases([orders, orders]),
-        want: invalid("spec.databases[1]: duplicate database " + '"orders" (also at index 0)'),
+        want: invalid('spec.databases[1]: duplicate database "orders" (also at index 0)'),
       },
       // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand), and
       // the function that computes it from a spec

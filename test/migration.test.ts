@@ -872,7 +872,7 @@ describe("VDC migration sources", () => {
         reason: "A source's maps are <name>-network and <name>-storage: both must fit in 63",
         ...vcenterWith({ name: "v".repeat(56) }),
         want: invalid(
-          "spec.migration.sources[0].name: Too big: expected " + "string to have <=55 characters",
+          "spec.migration.sources[0].name: Too big: expected string to have <=55 characters",
         ),
       },
       RefusesPlainHTTP: {
@@ -891,9 +891,7 @@ describe("VDC migration sources", () => {
       RefusesSourceNamedHost: {
         reason: "host is the destination provider's name",
         ...vcenterWith({ name: "host" }),
-        want: invalid(
-          'spec.migration.sources[0].name: "host" is the ' + "VDC's destination provider",
-        ),
+        want: invalid(`spec.migration.sources[0].name: "host" is the VDC's destination provider`),
       },
       RefusesMultusWithoutName: {
         reason: "A multus destination names its network",

@@ -344,7 +344,7 @@ describe("VDC composer", () => {
       reason: "An egress CIDR is checked",
       ...admitting(acmeNew({ network: { allowEgress: [{ cidr: "10.0.0.0/33" }] } })),
       want: invalid(
-        "spec.network.allowEgress[0].cidr: must be an " + "IPv4 or IPv6 CIDR such as 10.0.0.0/8",
+        "spec.network.allowEgress[0].cidr: must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8",
       ),
     },
     DefaultAboveMax: {
@@ -356,7 +356,7 @@ describe("VDC composer", () => {
       reason: "A namespace listed twice is refused, naming both places",
       ...admitting(acmeNew({ network: { allowFromNamespaces: ["a", "a"] } })),
       want: invalid(
-        "spec.network.allowFromNamespaces[1]: duplicate " + 'namespace "a" (also at index 0)',
+        'spec.network.allowFromNamespaces[1]: duplicate namespace "a" (also at index 0)',
       ),
     },
     ProxmoxWithoutSettings: {

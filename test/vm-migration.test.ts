@@ -2,7 +2,7 @@
 // Forklift. Input and expected output in full; the observed Plans, Migrations
 // and VMs are shaped like what Forklift and KubeVirt write (see
 // kubev2v/forklift pkg/controller/plan and pkg/controller/migration).
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { vm } from "./support/fixtures.js";
 import { run, type Plain, type RequestParts } from "./support/request.js";
@@ -542,12 +542,45 @@ const asObserved = (o: KubeObject) => ({
   metadata: { name: "legacy-erp", namespace: "acme-dev", labels },
   spec: o.spec,
 });
+/** The Migration's spec with this cutover. */
+const cutoverAt = (cutover: string) => ({
+  plan: { name: "legacy-erp", namespace: "acme-dev" },
+  cutover,
+});
+/** The Plan composed as it is, not started, and why. */
+const notStarted = (message: string) => ({
+  results: [],
+  resources: { plan: PLAN },
+  migrationStatus: { phase: "Pending", message, plan: "legacy-erp" },
+  inputIssues: [],
+});
+/** Started, its Migration given a cutover at 22:00Z. */
+const STARTED_WITH_CUTOVER = {
+  ...STARTED,
+  migration: { ...STARTED.migration, spec: cutoverAt("2026-02-14T22:00:00Z") },
+};
 const withCutover = (cutover: string) => ({
   ...warmById,
   source: { migration: { ...warmById.source.migration, cutover } },
 });
 /** The Plan for `fields` over the warm-by-id one. */
 const planSpec = (fields: Record<string, unknown>) => ({ ...(PLAN.spec as object), ...fields });
+/** A Plan composed for `fields` over the warm-by-id one. */
+const planned = (fields: Record<string, unknown>) => ({
+  results: [],
+  at: { "plan.spec": planSpec(fields) },
+});
+/** The Provider and maps of this migration source of the VDC. */
+const through = (source: string) => ({
+  provider: {
+    source: { name: source, namespace: "acme-dev" },
+    destination: { name: "host", namespace: "acme-dev" },
+  },
+  map: {
+    network: { name: `${source}-network`, namespace: "acme-dev" },
+    storage: { name: `${source}-storage`, namespace: "acme-dev" },
+  },
+});
 const BASE = { backend: "kubevirt", ipAddresses: [], cpu: 2, memory: "8Gi" };
 const NAMES = { plan: "legacy-erp", migration: "legacy-erp" };
 const STARTED_AT = "2026-02-10T08:02:00Z";
@@ -559,6 +592,16 @@ const event = (severity: string, reason: string, message: string) => ({
   reason,
   message,
 });
+/**
+ * Plan and Migration not ready while the run is unfinished, polled soon, no credential shown;
+ * what the case observed valid as the API server would hold it.
+ */
+const UNFINISHED = {
+  ready: { plan: false, migration: false },
+  ttl: 30,
+  hunter2Shown: false,
+  inputIssues: [],
+};
 const MIGRATED = event(
   "NORMAL",
   "MigrationSucceeded",
@@ -580,10 +623,37 @@ const SUCCEEDED_MIGRATION = {
   started: STARTED_AT,
   completed: "2026-02-10T10:41:00Z",
 };
+/** A migration that ended without a VM: Failed, in this state, as Forklift says. */
+const ended = (p: {
+  readonly state: string;
+  readonly phase: string;
+  readonly message: string;
+  readonly completed: string;
+}) => ({
+  ...BASE,
+  phase: "Failed",
+  state: p.state,
+  ready: false,
+  migration: {
+    phase: p.phase,
+    message: p.message,
+    ...NAMES,
+    started: STARTED_AT,
+    completed: p.completed,
+  },
+});
 const adoptedOnce = (status: Record<string, unknown>) => ({
   ...BASE,
   ...status,
   migration: SUCCEEDED_MIGRATION,
+});
+/** Adopted on the reconcile that saw the Plan succeed, running on worker-3. */
+const ADOPTED_RUNNING = adoptedOnce({
+  phase: "Running",
+  state: "Running",
+  ready: true,
+  ipAddresses: ["10.244.3.41"],
+  node: "worker-3",
 });
 const ADOPTED_STATUS = {
   backend: "kubevirt",
@@ -604,9 +674,12 @@ const CHANGE_TAIL =
   "Only cutover may still change: put the rest back as it was, and create a new " +
   "VirtualMachine to migrate another VM";
 const changed = (now: string) =>
-  `VirtualMachine acme-dev/legacy-erp: spec.source.migration: a started migration cannot ` +
-  `be changed: this VirtualMachine migrates VM id vm-2041 from source vcenter, warm, ` +
-  `not ${now}. ${CHANGE_TAIL}`;
+  refused(
+    "Conflict",
+    `VirtualMachine acme-dev/legacy-erp: spec.source.migration: a started migration cannot ` +
+      `be changed: this VirtualMachine migrates VM id vm-2041 from source vcenter, warm, ` +
+      `not ${now}. ${CHANGE_TAIL}`,
+  );
 const REMOVED =
   "VirtualMachine acme-dev/legacy-erp: spec.source.migration: this VirtualMachine's VM " +
   "was migrated by Forklift (Migration acme-dev/legacy-erp) and a started migration " +
@@ -656,6 +729,9 @@ const KEPT_OVER_QUOTA = [
   },
   NOT_PROTECTED,
 ];
+/** legacy-erp refused for its spec; the desired state stays as it came. */
+const invalid = (message: string) =>
+  refused("InvalidSpec", `VirtualMachine acme-dev/legacy-erp: ${message}`);
 /** The zod Fatal and the start of the XRD's CEL refusal for the same spec. */
 const bothRefuse = (zod: string, cel: string) => ({
   fatal: {
@@ -691,9 +767,14 @@ const facets = {
   /** The API server's first refusal of the XR (the XRD's schema or CEL rules). */
   admissionRefuses: (_: Plain, r: RequestParts) =>
     validateResource(r.xr).find((e) => e.startsWith("crossvdc.io/v1alpha1 VirtualMachine")),
-  /** The KubeVirt VM Forklift made is valid for its CRD, as the API server holds it. */
-  migratedIssues: (_: Plain, r: RequestParts) =>
-    (r.required?.migrated ?? []).flatMap((m) => validateResource(m)),
+  /**
+   * What the case observes and fetches (the XR, the Plan and Migration with Forklift's status,
+   * the KubeVirt VM Forklift made) is valid for its CRD, as the API server would hold it.
+   */
+  inputIssues: (_: Plain, r: RequestParts) =>
+    [r.xr, ...Object.values(r.observed ?? {}), ...(r.required?.migrated ?? [])].flatMap((o) =>
+      validateResource(o),
+    ),
 };
 
 describe("VirtualMachine.spec.source.migration", () => {
@@ -744,20 +825,12 @@ describe("VirtualMachine.spec.source.migration", () => {
       PlanByIDCold: {
         reason: "By id, cold (the default)",
         ...req(xr(cold({ id: "vm-2041" }))),
-        want: {
-          results: [],
-          at: { "plan.spec": planSpec({ type: "cold", warm: false }) },
-        },
+        want: planned({ type: "cold", warm: false }),
       },
       PlanByNameWarm: {
         reason: "By name, warm",
         ...req(xr(cold({ name: "legacy-erp-01" }, { warm: true }))),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({ vms: [{ name: "legacy-erp-01", targetName: "legacy-erp" }] }),
-          },
-        },
+        want: planned({ vms: [{ name: "legacy-erp-01", targetName: "legacy-erp" }] }),
       },
       PlanByPathPoweredOn: {
         reason: "By inventory path, powered on after the migration",
@@ -766,37 +839,22 @@ describe("VirtualMachine.spec.source.migration", () => {
             cold({ name: "/Datacenter/vm/finance/legacy-erp-01" }, { targetPowerState: "running" }),
           ),
         ),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({
-              type: "cold",
-              warm: false,
-              targetPowerState: "on",
-              vms: [{ name: "/Datacenter/vm/finance/legacy-erp-01", targetName: "legacy-erp" }],
-            }),
-          },
-        },
+        want: planned({
+          type: "cold",
+          warm: false,
+          targetPowerState: "on",
+          vms: [{ name: "/Datacenter/vm/finance/legacy-erp-01", targetName: "legacy-erp" }],
+        }),
       },
       PlanStoppedAfter: {
         reason: "Stopped after the migration",
         ...req(xr(cold({ id: "vm-2041" }, { targetPowerState: "stopped" }))),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({ type: "cold", warm: false, targetPowerState: "off" }),
-          },
-        },
+        want: planned({ type: "cold", warm: false, targetPowerState: "off" }),
       },
       PlanAsSourceWas: {
         reason: "Powered as the source VM was",
         ...req(xr(cold({ id: "vm-2041" }, { targetPowerState: "auto" }))),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({ type: "cold", warm: false, targetPowerState: "auto" }),
-          },
-        },
+        want: planned({ type: "cold", warm: false, targetPowerState: "auto" }),
       },
       PlanFromOVirtWarm: {
         reason: "From oVirt, warm, through its own Provider and maps",
@@ -812,22 +870,10 @@ describe("VirtualMachine.spec.source.migration", () => {
             },
           }),
         ),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({
-              provider: {
-                source: { name: "rhv", namespace: "acme-dev" },
-                destination: { name: "host", namespace: "acme-dev" },
-              },
-              map: {
-                network: { name: "rhv-network", namespace: "acme-dev" },
-                storage: { name: "rhv-storage", namespace: "acme-dev" },
-              },
-              vms: [{ id: "6b1f0e0a-1c5d-4f3e-9e1a-2f8c7d6e5b4a", targetName: "legacy-erp" }],
-            }),
-          },
-        },
+        want: planned({
+          ...through("rhv"),
+          vms: [{ id: "6b1f0e0a-1c5d-4f3e-9e1a-2f8c7d6e5b4a", targetName: "legacy-erp" }],
+        }),
       },
       PlanFromOpenShift: {
         reason: "From OpenShift, by namespace and name",
@@ -836,24 +882,12 @@ describe("VirtualMachine.spec.source.migration", () => {
             source: { migration: { source: "ocp-old", vm: { name: "erp", namespace: "finance" } } },
           }),
         ),
-        want: {
-          results: [],
-          at: {
-            "plan.spec": planSpec({
-              type: "cold",
-              warm: false,
-              provider: {
-                source: { name: "ocp-old", namespace: "acme-dev" },
-                destination: { name: "host", namespace: "acme-dev" },
-              },
-              map: {
-                network: { name: "ocp-old-network", namespace: "acme-dev" },
-                storage: { name: "ocp-old-storage", namespace: "acme-dev" },
-              },
-              vms: [{ name: "erp", namespace: "finance", targetName: "legacy-erp" }],
-            }),
-          },
-        },
+        want: planned({
+          type: "cold",
+          warm: false,
+          ...through("ocp-old"),
+          vms: [{ name: "erp", namespace: "finance", targetName: "legacy-erp" }],
+        }),
       },
       StartsOnceValidated: {
         reason:
@@ -864,6 +898,7 @@ describe("VirtualMachine.spec.source.migration", () => {
         want: {
           results: [],
           resources: { plan: PLAN, migration: MIGRATION },
+          inputIssues: [],
           migrationStatus: {
             phase: "Ready",
             message: "The Plan is ready; the Migration is being created",
@@ -874,30 +909,14 @@ describe("VirtualMachine.spec.source.migration", () => {
       NotStartedValidating: {
         reason: "A Plan still validating is not started",
         ...req(xr(warmById), { observed: { plan: plan(planStatus.validating) } }),
-        want: {
-          results: [],
-          resources: { plan: PLAN },
-          migrationStatus: {
-            phase: "Pending",
-            message: "Forklift is validating the Plan",
-            plan: "legacy-erp",
-          },
-        },
+        want: notStarted("Forklift is validating the Plan"),
       },
       NotStartedBlocked: {
         reason:
           "A blocked Plan is not started; the status gives the Critical and Error " +
           "conditions with their items, warnings left out",
         ...req(xr(warmById), { observed: { plan: plan(planStatus.blocked) } }),
-        want: {
-          results: [],
-          resources: { plan: PLAN },
-          migrationStatus: {
-            phase: "Pending",
-            message: "VMNotFound: VM not found. (id:vm-2041)",
-            plan: "legacy-erp",
-          },
-        },
+        want: notStarted("VMNotFound: VM not found. (id:vm-2041)"),
       },
       NotStartedEarlierGeneration: {
         reason: "Ready for an earlier generation: Forklift has not validated the Plan as it is now",
@@ -909,15 +928,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             },
           },
         }),
-        want: {
-          results: [],
-          resources: { plan: PLAN },
-          migrationStatus: {
-            phase: "Pending",
-            message: "Forklift has not yet validated the Plan as it is now composed",
-            plan: "legacy-erp",
-          },
-        },
+        want: notStarted("Forklift has not yet validated the Plan as it is now composed"),
       },
       NotStartedOtherVM: {
         reason: "Ready, but for another VM than the spec now asks",
@@ -929,15 +940,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             ),
           },
         }),
-        want: {
-          results: [],
-          resources: { plan: PLAN },
-          migrationStatus: {
-            phase: "Pending",
-            message: "Forklift has not yet validated the Plan as it is now composed",
-            plan: "legacy-erp",
-          },
-        },
+        want: notStarted("Forklift has not yet validated the Plan as it is now composed"),
       },
       SaysWhatVDCReports: {
         reason:
@@ -985,10 +988,7 @@ describe("VirtualMachine.spec.source.migration", () => {
           at: {
             migration: {
               ...MIGRATION,
-              spec: {
-                plan: { name: "legacy-erp", namespace: "acme-dev" },
-                cutover: "2026-02-14T22:00:00Z",
-              },
+              spec: cutoverAt("2026-02-14T22:00:00Z"),
             },
           },
         },
@@ -1008,9 +1008,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             ),
           ],
           status: executing(COPYING),
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+          ...UNFINISHED,
         },
       },
       StatusStillExecuting: {
@@ -1019,9 +1017,7 @@ describe("VirtualMachine.spec.source.migration", () => {
         want: {
           results: [],
           status: executing(COPYING),
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+          ...UNFINISHED,
         },
       },
       StatusPrecopying: {
@@ -1038,9 +1034,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             "CopyingPaused: the disks are copied while the source VM runs; set " +
               "spec.source.migration.cutover to stop it and finish",
           ),
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+          ...UNFINISHED,
         },
       },
       StatusMigrationNotPickedUp: {
@@ -1061,9 +1055,7 @@ describe("VirtualMachine.spec.source.migration", () => {
               ...NAMES,
             },
           },
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+          ...UNFINISHED,
         },
       },
       StatusFailed: {
@@ -1082,25 +1074,16 @@ describe("VirtualMachine.spec.source.migration", () => {
                 "10.20.0.5:443: i/o timeout",
             ),
           ],
-          status: {
-            ...BASE,
-            phase: "Failed",
+          status: ended({
             state: "MigrationFailed",
-            ready: false,
-            migration: {
-              phase: "Failed",
-              message:
-                "CreateDataVolumes: Get " +
-                '"https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp ' +
-                "10.20.0.5:443: i/o timeout",
-              ...NAMES,
-              started: STARTED_AT,
-              completed: "2026-02-10T08:20:00Z",
-            },
-          },
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+            phase: "Failed",
+            message:
+              "CreateDataVolumes: Get " +
+              '"https://…@vcenter.acme.example/sdk/vimServiceVersions.xml": dial tcp ' +
+              "10.20.0.5:443: i/o timeout",
+            completed: "2026-02-10T08:20:00Z",
+          }),
+          ...UNFINISHED,
         },
       },
       StatusFailedSaysNoMore: {
@@ -1123,22 +1106,13 @@ describe("VirtualMachine.spec.source.migration", () => {
                 "failed: The plan execution has FAILED.",
             ),
           ],
-          status: {
-            ...BASE,
-            phase: "Failed",
+          status: ended({
             state: "MigrationFailed",
-            ready: false,
-            migration: {
-              phase: "Failed",
-              message: "The plan execution has FAILED.",
-              ...NAMES,
-              started: STARTED_AT,
-              completed: "2026-02-10T08:20:00Z",
-            },
-          },
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+            phase: "Failed",
+            message: "The plan execution has FAILED.",
+            completed: "2026-02-10T08:20:00Z",
+          }),
+          ...UNFINISHED,
         },
       },
       StatusCanceled: {
@@ -1158,22 +1132,13 @@ describe("VirtualMachine.spec.source.migration", () => {
                 "canceled: The migration has been canceled.",
             ),
           ],
-          status: {
-            ...BASE,
-            phase: "Failed",
+          status: ended({
             state: "MigrationCanceled",
-            ready: false,
-            migration: {
-              phase: "Canceled",
-              message: "The migration has been canceled.",
-              ...NAMES,
-              started: STARTED_AT,
-              completed: "2026-02-10T08:09:00Z",
-            },
-          },
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+            phase: "Canceled",
+            message: "The migration has been canceled.",
+            completed: "2026-02-10T08:09:00Z",
+          }),
+          ...UNFINISHED,
         },
       },
       StatusSucceededNoVMYet: {
@@ -1188,9 +1153,7 @@ describe("VirtualMachine.spec.source.migration", () => {
             ready: false,
             migration: SUCCEEDED_MIGRATION,
           },
-          ready: { plan: false, migration: false },
-          ttl: 30,
-          hunter2Shown: false,
+          ...UNFINISHED,
         },
       },
       AdoptsRunning: {
@@ -1200,15 +1163,9 @@ describe("VirtualMachine.spec.source.migration", () => {
           "composed, as observed, as the record",
         ...req(was("Executing"), { observed: DONE, migrated: [RUNNING_VM], vmi: [VMI] }),
         want: {
-          migratedIssues: [],
+          inputIssues: [],
           results: [MIGRATED, RUNNING],
-          status: adoptedOnce({
-            phase: "Running",
-            state: "Running",
-            ready: true,
-            ipAddresses: ["10.244.3.41"],
-            node: "worker-3",
-          }),
+          status: ADOPTED_RUNNING,
           names: ["migration", "plan"],
           ready: { plan: true, migration: true },
           ttl: 120,
@@ -1253,7 +1210,7 @@ describe("VirtualMachine.spec.source.migration", () => {
           "Adopted stopped as Forklift left it (targetPowerState stopped: runStrategy Halted)",
         ...req(was("Executing"), { observed: DONE, migrated: [STOPPED_VM] }),
         want: {
-          migratedIssues: [],
+          inputIssues: [],
           results: [
             MIGRATED,
             event("NORMAL", "Stopped", "VirtualMachine acme-dev/legacy-erp is stopped"),
@@ -1278,7 +1235,7 @@ describe("VirtualMachine.spec.source.migration", () => {
           ],
         }),
         want: {
-          migratedIssues: [],
+          inputIssues: [],
           results: [MIGRATED],
           status: adoptedOnce({ phase: "Provisioning", state: "Starting", ready: false }),
           names: ["migration", "plan"],
@@ -1309,10 +1266,7 @@ describe("VirtualMachine.spec.source.migration", () => {
         ...req(xr(withCutover("2026-02-14T22:00:00Z")), { observed: STARTED }),
         want: {
           at: {
-            "migration.spec": {
-              plan: { name: "legacy-erp", namespace: "acme-dev" },
-              cutover: "2026-02-14T22:00:00Z",
-            },
+            "migration.spec": cutoverAt("2026-02-14T22:00:00Z"),
             plan: asObserved(STARTED.plan),
           },
         },
@@ -1320,58 +1274,34 @@ describe("VirtualMachine.spec.source.migration", () => {
       FrozenTakesMovedCutover: {
         reason: "A cutover can be moved",
         ...req(xr(withCutover("2026-02-15T02:00:00+01:00")), {
-          observed: {
-            ...STARTED,
-            migration: {
-              ...STARTED.migration,
-              spec: {
-                plan: { name: "legacy-erp", namespace: "acme-dev" },
-                cutover: "2026-02-14T22:00:00Z",
-              },
-            },
-          },
+          observed: STARTED_WITH_CUTOVER,
         }),
         want: {
           at: {
-            "migration.spec": {
-              plan: { name: "legacy-erp", namespace: "acme-dev" },
-              cutover: "2026-02-15T02:00:00+01:00",
-            },
+            "migration.spec": cutoverAt("2026-02-15T02:00:00+01:00"),
           },
         },
       },
       FrozenKeepsCutover: {
         reason: "Removing the cutover does not withdraw it: the Migration keeps what it was given",
         ...req(xr(warmById), {
-          observed: {
-            ...STARTED,
-            migration: {
-              ...STARTED.migration,
-              spec: {
-                plan: { name: "legacy-erp", namespace: "acme-dev" },
-                cutover: "2026-02-14T22:00:00Z",
-              },
-            },
-          },
+          observed: STARTED_WITH_CUTOVER,
         }),
         want: {
           at: {
-            "migration.spec": {
-              plan: { name: "legacy-erp", namespace: "acme-dev" },
-              cutover: "2026-02-14T22:00:00Z",
-            },
+            "migration.spec": cutoverAt("2026-02-14T22:00:00Z"),
           },
         },
       },
       RefusesAnotherVM: {
         reason: "A started migration does not change to another VM",
         ...req(xr(cold({ id: "vm-2042" }, { warm: true })), { observed: STARTED }),
-        want: refused("Conflict", changed("VM id vm-2042 from source vcenter, warm")),
+        want: changed("VM id vm-2042 from source vcenter, warm"),
       },
       RefusesSameVMByName: {
         reason: "Nor to the same VM by name",
         ...req(xr(cold({ name: "legacy-erp-01" }, { warm: true })), { observed: STARTED }),
-        want: refused("Conflict", changed("VM name legacy-erp-01 from source vcenter, warm")),
+        want: changed("VM name legacy-erp-01 from source vcenter, warm"),
       },
       RefusesAnotherSource: {
         reason: "Nor to another source",
@@ -1382,27 +1312,24 @@ describe("VirtualMachine.spec.source.migration", () => {
           }),
           { observed: STARTED },
         ),
-        want: refused("Conflict", changed("VM id vm-2041 from source rhv, warm")),
+        want: changed("VM id vm-2041 from source rhv, warm"),
       },
       RefusesColdInsteadOfWarm: {
         reason: "Nor from warm to cold",
         ...req(xr(cold({ id: "vm-2041" })), { observed: STARTED }),
-        want: refused("Conflict", changed("VM id vm-2041 from source vcenter, cold")),
+        want: changed("VM id vm-2041 from source vcenter, cold"),
       },
       RefusesTargetPowerState: {
         reason: "Nor to a target power state",
         ...req(xr(cold({ id: "vm-2041" }, { warm: true, targetPowerState: "stopped" })), {
           observed: STARTED,
         }),
-        want: refused(
-          "Conflict",
-          changed("VM id vm-2041 from source vcenter, warm, target power state stopped"),
-        ),
+        want: changed("VM id vm-2041 from source vcenter, warm, target power state stopped"),
       },
       RefusesChangeAfterSuccess: {
         reason: "A change is refused after success too, even with the source gone from the VDC",
         ...req(xr(cold({ id: "vm-2042" }, { warm: true })), { vdc: NO_SOURCES, observed: DONE }),
-        want: refused("Conflict", changed("VM id vm-2042 from source vcenter, warm")),
+        want: changed("VM id vm-2042 from source vcenter, warm"),
       },
       UnchangedAfterSourceGone: {
         reason:
@@ -1416,13 +1343,7 @@ describe("VirtualMachine.spec.source.migration", () => {
         }),
         want: {
           results: [MIGRATED, RUNNING],
-          status: adoptedOnce({
-            phase: "Running",
-            state: "Running",
-            ready: true,
-            ipAddresses: ["10.244.3.41"],
-            node: "worker-3",
-          }),
+          status: ADOPTED_RUNNING,
         },
       },
       RefusesDropWhileMigrationExists: {
@@ -1596,9 +1517,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesUnknownSource: {
         reason: "A source the VDC does not have is refused, naming those it has",
         ...req(xr(cold({ id: "vm-2041" }, { source: "vcenter-old" }))),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+        want: invalid(
+          "spec.source.migration.source: VDC " +
             'acme-dev has no migration source "vcenter-old"; its sources are: vcenter, ' +
             "rhv, osp, ocp-old",
         ),
@@ -1606,9 +1526,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesVDCWithoutSources: {
         reason: "A VDC without sources says who adds them",
         ...req(xr(warmById), { vdc: NO_SOURCES }),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.source: VDC " +
+        want: invalid(
+          "spec.source.migration.source: VDC " +
             "acme-dev has no migration sources; its admins add them in the VDC's " +
             "spec.migration.sources",
         ),
@@ -1626,9 +1545,8 @@ describe("VirtualMachine.spec.source.migration", () => {
             },
           }),
         ),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.warm: source " +
+        want: invalid(
+          "spec.source.migration.warm: source " +
             "osp is openstack, and Forklift migrates warm from vsphere and ovirt " +
             "sources only; set warm: false",
         ),
@@ -1636,9 +1554,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesNamespaceForVSphere: {
         reason: "A VM namespace applies to OpenShift sources only",
         ...req(xr(cold({ name: "erp", namespace: "finance" }))),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+        want: invalid(
+          "spec.source.migration.vm.namespace: " +
             "source vcenter is vsphere; a VM namespace applies to openshift sources " +
             "only",
         ),
@@ -1646,9 +1563,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesOpenShiftNameWithoutNamespace: {
         reason: "An OpenShift VM by name needs its namespace",
         ...req(xr({ source: { migration: { source: "ocp-old", vm: { name: "erp" } } } })),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.source.migration.vm.namespace: " +
+        want: invalid(
+          "spec.source.migration.vm.namespace: " +
             "source ocp-old is openshift, whose VMs are named within a namespace: set " +
             "vm.namespace with vm.name, or use vm.id",
         ),
@@ -1656,9 +1572,8 @@ describe("VirtualMachine.spec.source.migration", () => {
       RefusesVLAN: {
         reason: "A VLAN is refused, as for any KubeVirt VM",
         ...req(xr({ ...warmById, network: { vlan: 120 } })),
-        want: refused(
-          "InvalidSpec",
-          "VirtualMachine acme-dev/legacy-erp: spec.network.vlan: VDC acme-dev runs " +
+        want: invalid(
+          "spec.network.vlan: VDC acme-dev runs " +
             "VMs on KubeVirt, whose VMs use the pod network; VLANs are available in " +
             "Proxmox VDCs only",
         ),
@@ -1810,7 +1725,7 @@ describe("VirtualMachine.spec.source.migration", () => {
       },
       AdmitsWarmByID: {
         reason: "The API server admits the migrations the function composes: warm by id",
-        ...req(xr(warmById)),
+        ...req(xr(warmById, { status: {} })),
         want: { admission: [], results: [] },
       },
       AdmitsByPath: {
@@ -1856,15 +1771,4 @@ describe("VirtualMachine.spec.source.migration", () => {
     },
     facets,
   );
-
-  it("has fixtures valid for their CRDs and schemas, as the API server would hold them", () => {
-    const all = [
-      ...Object.values(planStatus).map((s) => observedPlan(PLAN, s)),
-      ...Object.values(migrationStatus).map((s) => observedMigration(MIGRATION, s)),
-      RUNNING_VM,
-      STOPPED_VM,
-      { ...xr(warmById), status: {} },
-    ];
-    for (const o of all) expect(validateResource(o)).toEqual([]);
-  });
 });
