@@ -45,14 +45,37 @@ import {
 import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    concurrency: { type: "string", default: "32" },
-    "no-profile": { type: "boolean", default: false },
-    "tenants-only": { type: "boolean", default: false },
-  },
-});
+const USAGE = `usage: npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only]
+  --quick          short runs, rough figures (about 1.5 minutes instead of 8)
+  --concurrency N  calls in flight in the throughput rounds (default 32)
+  --no-profile     skip the CPU profile of both servers under load
+  --tenants-only   only the in-process tenants-at-scale section (a few seconds)
+  --help           this text`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      concurrency: { type: "string", default: "32" },
+      "no-profile": { type: "boolean", default: false },
+      "tenants-only": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const { values: args } = parsed;
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!(Number(args.concurrency) >= 1)) {
+  console.error(`--concurrency must be a number of at least 1\n${USAGE}`);
+  process.exit(2);
+}
 const QUICK = args.quick;
 const CONCURRENCY = Number(args.concurrency);
 const ROUNDS = QUICK ? 2 : 4;

@@ -176,6 +176,7 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
         "rewrites test/golden/; npm test runs the file without it and fails on a stale golden",
     },
   },
+  { pattern: /^npm run bench -- --help$/, how: { help: true } },
   {
     pattern: /^npm run bench$/,
     how: {
@@ -220,7 +221,7 @@ const scripts = (
 /** The npm script a command runs, as the command line package.json gives it. */
 function scriptOf(text: string): { file: string; args: string[] } {
   const [, name, rest] = /^npm run (\S+)(?: -- (.*))?$/.exec(text) ?? [];
-  const m = /^tsx (scripts\/\S+\.ts)$/.exec(scripts[name ?? ""] ?? "");
+  const m = /^tsx ((?:scripts|bench)\/\S+\.ts)$/.exec(scripts[name ?? ""] ?? "");
   if (!m) throw new Error(`npm run ${name}: package.json does not run a tsx script`);
   return { file: m[1]!, args: rest ? rest.split(" ") : [] };
 }
