@@ -146,11 +146,13 @@ export interface Composer<Spec = unknown> {
   /**
    * What the composer needs Crossplane to fetch before it can compose. `fetched` holds what
    * Crossplane fetched for the previous ask, so an ask can depend on it (Crossplane asks again
-   * until the ask is stable).
+   * until the ask is stable); `observed`, the composed resources, so an ask can be made only
+   * for what is not composed yet.
    */
   requirements(
     xr: XR<Spec>,
     fetched: Record<string, KubeObject[]>,
+    observed: Record<string, KubeObject>,
   ): Record<string, ResourceSelector>;
   compose(input: ComposeInput<Spec>): ComposeOutput;
 }

@@ -53,9 +53,15 @@ export class Fn {
         if (r.resource && typeof r.resource === "object") items.push(r.resource as KubeObject);
       fetched[k] = items;
     }
+    const observedComposed: Record<string, KubeObject> = {};
+    const observedResources = req.observed?.resources ?? {};
+    for (const name in observedResources) {
+      const r = observedResources[name]!.resource;
+      if (r && typeof r === "object") observedComposed[name] = r as KubeObject;
+    }
     let requirements: Record<string, ResourceSelector>;
     try {
-      requirements = c.requirements(xr, fetched);
+      requirements = c.requirements(xr, fetched, observedComposed);
     } catch (err) {
       // A RefusalError says what is wrong with the XR; anything else is a bug.
       const reason = err instanceof RefusalError ? err.reason : "InternalError";
@@ -66,12 +72,6 @@ export class Fn {
 
     const required: Record<string, KubeObject[]> = {};
     for (const k in requirements) required[k] = fetched[k] ?? [];
-    const observedComposed: Record<string, KubeObject> = {};
-    const observedResources = req.observed?.resources ?? {};
-    for (const name in observedResources) {
-      const r = observedResources[name]!.resource;
-      if (r && typeof r === "object") observedComposed[name] = r as KubeObject;
-    }
 
     let out;
     try {

@@ -9,7 +9,7 @@ import { databasesDemand } from "../functions/vdc/databases.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import type { Plain, RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
-import { refused, secretSelector, vdcRequirements } from "./support/wants.js";
+import { pvcsSelector, refused, secretSelector, vdcRequirements } from "./support/wants.js";
 
 const acme = (tier: string) =>
   tenant({
@@ -50,6 +50,8 @@ interface With {
   desired?: Record<string, KubeObject>;
   /** The platform settings' data (EnvironmentConfig crossvdc); none: the kubernetes preset. */
   platform?: Record<string, unknown>;
+  /** The PVCs of the VDC namespace; none unless told. */
+  pvcs?: KubeObject[];
 }
 /**
  * The request once Crossplane has fetched the tenant (professional unless
@@ -67,6 +69,7 @@ const request = (xr: KubeObject, o: With = {}): RequestParts => ({
     tenant: [acme(o.tier ?? "professional")],
     vdcs: [],
     "backup-secret-backup-s3": o.secrets ?? [s3Secret()],
+    ...(o.pvcs ? { pvcs: o.pvcs } : {}),
     ...(o.platform
       ? {
           platform: [
@@ -638,6 +641,8 @@ describe("VDC databases", () => {
               namespace: "acme-prod",
               name: "backup-s3",
             }),
+            // The databases are new: the namespace's PVCs, for names another owner holds.
+            pvcs: pvcsSelector("acme-prod"),
           },
         },
       },
@@ -1371,5 +1376,123 @@ describe("VDC databases", () => {
       },
     },
     facets,
+  );
+});
+
+// ------------------------------------------------------------ a new database's PVC names
+
+/**
+ * A PVC of the VDC namespace as CDI makes it for a VM's DataVolume (its name, owned by the
+ * DataVolume) or, with `cluster`, as CloudNativePG makes it for an instance of that Cluster.
+ */
+const pvc = (name: string, o: { vm?: string; cluster?: string } = {}): KubeObject => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  metadata: {
+    name,
+    namespace: "acme-prod",
+    ...(o.vm ? { labels: { "crossvdc.io/vm": o.vm } } : {}),
+    ...(o.cluster ? { labels: { "cnpg.io/cluster": o.cluster } } : {}),
+    ownerReferences: [
+      o.cluster
+        ? { apiVersion: "postgresql.cnpg.io/v1", kind: "Cluster", name: o.cluster }
+        : { apiVersion: "cdi.kubevirt.io/v1beta1", kind: "DataVolume", name, controller: true },
+    ],
+  },
+  spec: { resources: { requests: { storage: "10Gi" } } },
+});
+/** What the VDC says of a new database whose PVC names another owner's PVCs hold. */
+const heldBy = (held: string, n = "a PVC") => ({
+  reason: "Conflict" as const,
+  message:
+    `VDC acme-prod: spec.databases[0].name: CloudNativePG names the PVCs of database ` +
+    `orders-disk orders-disk-<n> and orders-disk-<n>-wal, and namespace acme-prod has ${n} ` +
+    `of another owner under such a name: ${held}; nothing is composed: rename the database`,
+});
+const ordersDisk = { name: "orders-disk", backup };
+const PVC_ASK = pvcsSelector("acme-prod");
+/** The Cluster orders-disk, made: as `running` gives it, under that name. */
+const ORDERS_DISK = running("orders-disk", { catalog: true, plugin: true });
+
+describe("VDC databases: PVC names another owner holds", () => {
+  runCases(
+    {
+      NewDatabaseMeetsVMDisk: {
+        reason:
+          "VM orders's disk 1 is the DataVolume and PVC orders-disk-1, the first instance's " +
+          "PVC of a database orders-disk: the new database is refused, naming the PVC and VM",
+        ...databases([ordersDisk], {
+          pvcs: [pvc("orders-disk-1", { vm: "orders" }), pvc("orders-root", { vm: "orders" })],
+        }),
+        want: { fatal: heldBy("orders-disk-1 (VirtualMachine orders)") },
+      },
+      NewDatabaseMeetsWALName: {
+        reason:
+          "A disk 2-wal is the name of instance 2's WAL PVC; an unlabelled PVC is named by " +
+          "its controller",
+        ...databases([ordersDisk], { pvcs: [pvc("orders-disk-2-wal")] }),
+        want: { fatal: heldBy("orders-disk-2-wal (DataVolume orders-disk-2-wal)") },
+      },
+      ManyHoldersCounted: {
+        reason: "A refusal names ten PVCs and says how many more, so it stays readable",
+        ...databases([ordersDisk], {
+          pvcs: Array.from({ length: 13 }, (_, i) => pvc(`orders-disk-${i + 1}`)),
+        }),
+        want: {
+          fatal: heldBy(
+            [1, 10, 11, 12, 13, 2, 3, 4, 5, 6]
+              .map((i) => `orders-disk-${i} (DataVolume orders-disk-${i})`)
+              .join(", ") + " and 3 more",
+            "PVCs",
+          ),
+        },
+      },
+      OtherNamesNotInTheWay: {
+        reason:
+          "PVCs CloudNativePG would not take (orders-disk-root, orders-disk-a1, orders-1) " +
+          "and the database's own, left by a Cluster being replaced, let it be created",
+        ...databases([ordersDisk], {
+          pvcs: [
+            pvc("orders-disk-root", { vm: "orders-disk" }),
+            pvc("orders-disk-a1", { vm: "orders" }),
+            pvc("orders-1", { cluster: "orders" }),
+            pvc("orders-disk-1", { cluster: "orders-disk" }),
+          ],
+        }),
+        want: {
+          dbNames: ["backup-orders-disk", "database-orders-disk", "objectstore-orders-disk"],
+        },
+      },
+      ExistingDatabaseKeepsWorking: {
+        reason:
+          "A database that exists is composed as before, whoever holds a PVC of its names " +
+          "(CloudNativePG's own, or one made beside it)",
+        ...databases([ordersDisk], {
+          observed: { "database-orders-disk": ORDERS_DISK },
+          pvcs: [pvc("orders-disk-7", { vm: "orders" })],
+        }),
+        want: {
+          dbNames: ["backup-orders-disk", "database-orders-disk", "objectstore-orders-disk"],
+        },
+      },
+      NoAskWhenAllExist: {
+        reason:
+          "With every database made, the VDC asks for no PVC: the steady reconcile costs " +
+          "nothing more",
+        ...databases([ordersDisk], { observed: { "database-orders-disk": ORDERS_DISK } }),
+        want: { askedForPVCs: false },
+      },
+      AskWhileOneIsNew: {
+        reason: "A new database beside a made one: the VDC asks for the namespace's PVCs",
+        ...databases([ordersDisk, { name: "billing", backup }], {
+          observed: { "database-orders-disk": ORDERS_DISK },
+        }),
+        want: { askedForPVCs: PVC_ASK },
+      },
+    },
+    {
+      ...facets,
+      askedForPVCs: (out: Plain) => out.requirements.pvcs ?? false,
+    },
   );
 });

@@ -8,14 +8,16 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import {
   dnsName,
+  isDatabaseVolume,
   isDnsLabel,
   joinParts,
+  longName,
   MAX_LISTED,
   nameList,
   proxmoxFileName,
   sharedNames,
 } from "../functions/names.js";
-import { vdc, vm } from "./support/fixtures.js";
+import { tenant, vdc, vm } from "./support/fixtures.js";
 import { run, type RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
 
@@ -67,21 +69,83 @@ describe("names.ts", () => {
     );
   });
 
-  it("dnsName is injective in one part between constants, long ones cut with a hash", () => {
-    const shapes: ((x: string) => string)[] = [
-      (x) => dnsName(x, "cloudinit"),
-      (x) => dnsName(x, "root"),
-      (x) => dnsName("crossvdc-tenant", x),
-      (x) => dnsName(`tenant-${x}`, "mtv"),
-      (x) => dnsName(x, "mtv"),
+  it("dnsName is injective in one part before a constant, with inputs crafted to meet", () => {
+    // Every dnsName shape crossvdc uses: the variable part first, a constant ending the name.
+    const shapes: [string, (x: string) => string][] = [
+      ["cloudinit", (x) => dnsName(x, "cloudinit")],
+      ["root", (x) => dnsName(x, "root")],
+      ["image", (x) => dnsName(x, "image")],
+      ["mtv", (x) => dnsName(x, "mtv")],
+      ["mtv", (x) => dnsName(`tenant-${x}`, "mtv")],
     ];
     fc.assert(
       fc.property(fc.uniqueArray(fc.oneof(tiny, label), { maxLength: 40 }), (xs) => {
-        for (const shape of shapes) {
-          const names = xs.map(shape);
-          expect(new Set(names).size).toBe(xs.length);
+        for (const [suffix, shape] of shapes) {
+          // Inputs an attacker would try: another input's cut name, less the constant and the
+          // hash, or whole.
+          const made = xs.map(shape);
+          const tries = made.flatMap((n) => [n, n.slice(0, -9), n.replace(`-${suffix}`, "")]);
+          const inputs = [...new Set([...xs, ...tries.filter((t) => isDnsLabel(t))])];
+          const names = inputs.map(shape);
+          expect(new Set(names).size, suffix).toBe(inputs.length);
           for (const n of names) expect(isDnsLabel(n), n).toBe(true);
+          // An uncut name never looks cut: the constant ends it, not 8 hex digits.
+          for (const n of names)
+            if (n.endsWith(`-${suffix}`)) expect(n).not.toMatch(/[0-9a-f]{8}$/);
         }
+      }),
+    );
+  });
+
+  it("a cut name is what a crafted shorter input gives, where the variable part ends it", () => {
+    // Why longName exists: tenant <head>-<hash> of a 56-character tenant's cut ClusterRole name.
+    const long = `a${"b".repeat(55)}`;
+    const cut = dnsName("crossvdc-tenant", long);
+    const crafted = cut.slice("crossvdc-tenant-".length);
+    expect(dnsName("crossvdc-tenant", crafted)).toBe(cut);
+    expect(longName("crossvdc-tenant", crafted)).not.toBe(longName("crossvdc-tenant", long));
+  });
+
+  it("longName is injective in its last part, never cut, and keeps every name under 64", () => {
+    const shapes = [
+      (x: string) => longName("crossvdc-tenant", x),
+      (x: string) => longName("crossvdc", "vdc", x),
+      (x: string) => longName("crossvdc", "tenant", x),
+      (x: string) => longName("crossvdc", "virtualmachine", x),
+    ];
+    // What dnsName gave the same parts before: longName must not rename what exists.
+    const before = [
+      (x: string) => dnsName("crossvdc-tenant", x),
+      (x: string) => dnsName("crossvdc", "vdc", x),
+      (x: string) => dnsName("crossvdc", "tenant", x),
+      (x: string) => dnsName("crossvdc", "virtualmachine", x),
+    ];
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(tiny, label), { maxLength: 40 }), (xs) => {
+        shapes.forEach((shape, i) => {
+          const tries = xs.map(before[i]!).map((n) => n.slice(n.indexOf("-") + 1));
+          const more = tries.flatMap((t) => [t, t.slice(t.indexOf("-") + 1)]);
+          const inputs = [...new Set([...xs, ...more.filter((t) => isDnsLabel(t))])];
+          const names = inputs.map(shape);
+          expect(new Set(names).size).toBe(inputs.length);
+          names.forEach((n, j) => {
+            expect(n.length).toBeLessThanOrEqual(253);
+            expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+            if (n.length <= 63) expect(n).toBe(before[i]!(inputs[j]!));
+          });
+        });
+      }),
+    );
+  });
+
+  it("isDatabaseVolume holds exactly for CloudNativePG's PVC names of the database", () => {
+    fc.assert(
+      fc.property(tiny, tiny, fc.nat(999), fc.boolean(), (db, other, serial, wal) => {
+        const pvc = `${db}-${serial}${wal ? "-wal" : ""}`;
+        expect(isDatabaseVolume(pvc, db)).toBe(true);
+        expect(isDatabaseVolume(`${other}-root`, db)).toBe(false);
+        // Another database's PVCs are never this one's: its names end in digits or -wal.
+        if (other !== db) expect(isDatabaseVolume(`${other}-${serial}`, db)).toBe(false);
       }),
     );
   });
@@ -235,6 +299,93 @@ describe("composers, with generated owners and names", () => {
     );
   });
 
+  it("KubeVirt and CloudNativePG: whichever of a VM and a database comes second is refused", () => {
+    // A VM's DataVolumes are PVCs of the same names (CDI), owned by their DataVolume.
+    const pvcOf = (name: string, vmName: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        name,
+        namespace: "acme-dev",
+        labels: { "crossvdc.io/vm": vmName },
+        ownerReferences: [{ kind: "DataVolume", name, controller: true }],
+      },
+    });
+    const owner = tenant({
+      spec: {
+        tier: "free",
+        admins: { users: ["a"] },
+        quota: { cpu: "64", memory: "256Gi", storage: "4Ti", vms: 50, vdcs: 3 },
+      },
+    });
+    // Names chosen so that they meet often: `<vm>-disk-<disk>` is `<db>-<n>` when the
+    // database's name is the VM's, `-disk`, and the disk's name up to its last `-`.
+    const disk = fc.oneof(
+      { arbitrary: fc.constantFrom("1", "2-wal", "disk-1", "12", "a-3", "a-1-wal"), weight: 3 },
+      { arbitrary: tiny, weight: 1 },
+    );
+    const database = (name: string) =>
+      fc.oneof(
+        { arbitrary: tiny, weight: 1 },
+        {
+          arbitrary: fc.constantFrom(`${name}-disk`, `${name}-disk-a`, `${name}-disk-disk`),
+          weight: 3,
+        },
+      );
+    fc.assert(
+      fc.property(
+        fc
+          .tuple(
+            fc.oneof(tiny, fc.constantFrom("a-disk", "b-disk-a")),
+            fc.uniqueArray(disk, { maxLength: 3 }),
+          )
+          .chain(([name, disks]) =>
+            fc.tuple(fc.constant(name), fc.constant(disks), database(name)),
+          ),
+        ([name, disks, db]) => {
+          const machine = vm({
+            name,
+            spec: {
+              size: { instanceType: "small" },
+              image: { url: "https://i.example/x.qcow2" },
+              disks: disks.map((d) => ({ name: d, size: "1Gi" })),
+            },
+          });
+          const volumes = derived(name, false, disks);
+          const meets = volumes.filter((v) => new RegExp(`^${db}-[0-9]+(-wal)?$`).test(v));
+          // The database second: the VM's PVCs exist, the database is new.
+          const second = run({
+            xr: vdcOf("acme-dev", KUBEVIRT, [db]),
+            required: {
+              tenant: [owner],
+              vdcs: [],
+              pvcs: volumes.map((v) => pvcOf(v, name)),
+            },
+          });
+          const refusal = second.results.find((r) => r.severity === "FATAL");
+          // The VM second: the database is in its VDC's spec, the VM is new.
+          const vmSecond = run({
+            xr: machine,
+            required: { vdc: [vdcOf("acme-dev", KUBEVIRT, [db])], vms: [machine], vmi: [] },
+          });
+          const vmRefusal = vmSecond.results.find((r) => r.severity === "FATAL");
+          if (meets.length) {
+            expect(refusal?.reason, `${db} after ${name}: ${refusal?.message}`).toBe("Conflict");
+            expect(refusal?.message).toContain(`database ${db}`);
+            expect(refusal?.message).toContain(`${meets[0]} (VirtualMachine ${name})`);
+            expect(second.resources).toEqual({});
+            expect(vmRefusal?.message).toContain(`database ${db} (a CloudNativePG PVC)`);
+          } else {
+            expect(refusal, `${db} after ${name}: ${refusal?.message}`).toBeUndefined();
+            expect(second.resources[`database-${db}`]).toBeDefined();
+            expect(vmRefusal, `${name} after ${db}: ${vmRefusal?.message}`).toBeUndefined();
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("Proxmox: files of every VDC's VMs never meet, old name kept if it had one reading", () => {
     // The readings of one `-` joined name, t-w1-...-wn as VDC t-w1...wi and VM w(i+1)...wn,
     // which today's names gave one file, plus VMs of any name.
@@ -356,8 +507,41 @@ const OLD_FILES = (() => {
 /** a-b's EnvironmentVM, made from those files and referring to them. */
 const OLD_VM: KubeObject = { ...run(inLab(pve("a-b"), OLD_FILES)).resources.vm!, status: READY };
 
+/** A tenant of 56 characters, the most a name may have, and one crafted to take its RBAC. */
+const LONG_TENANT = `a${"b".repeat(55)}`;
+const CRAFTED_TENANT = dnsName("crossvdc-tenant", LONG_TENANT).slice("crossvdc-tenant-".length);
+const tenantRBAC = (name: string) => ({
+  xr: tenant({ name, spec: { admins: { users: [`${name.slice(0, 8)}-admin`] } } }),
+  required: { vdcs: [] },
+});
+
 describe("collisions", () => {
   runCases({
+    LongTenantRBACNotCut: {
+      reason:
+        "A tenant of 56 characters gets ClusterRole and ClusterRoleBinding " +
+        "crossvdc-tenant-<name>, uncut (RBAC names may have 253): no other tenant's gives it",
+      ...tenantRBAC(LONG_TENANT),
+      want: {
+        at: {
+          "clusterrole-admins.metadata.name": `crossvdc-tenant-${LONG_TENANT}`,
+          "clusterrolebinding-admins.metadata.name": `crossvdc-tenant-${LONG_TENANT}`,
+          "clusterrolebinding-admins.roleRef.name": `crossvdc-tenant-${LONG_TENANT}`,
+        },
+      },
+    },
+    CraftedTenantKeepsItsOwn: {
+      reason:
+        "A tenant named as the long one's cut name, less the prefix, gets that name: its own, " +
+        "which it had before too; the long tenant's is no longer it",
+      ...tenantRBAC(CRAFTED_TENANT),
+      want: {
+        at: {
+          "clusterrole-admins.metadata.name": dnsName("crossvdc-tenant", LONG_TENANT),
+          "clusterrolebinding-admins.metadata.name": `crossvdc-tenant-${CRAFTED_TENANT}`,
+        },
+      },
+    },
     DiskMeetsSiblingDisk: {
       reason: "a + disk b-disk-c and a-disk-b + disk c both derive the DataVolume a-disk-b-disk-c",
       ...inDev(kv("a", ["b-disk-c"]), [kv("a-disk-b", ["c"])]),

@@ -70,7 +70,7 @@ export const vdc = composer({
   kind: "VDC",
   spec: vdcSpec,
 
-  requirements: (xr) => ({
+  requirements: (xr, _fetched, observed) => ({
     tenant: { apiVersion: API_VERSION, kind: "Tenant", matchName: xr.spec.tenantRef.name },
     // The tenant's VDCs only: the admission policy (package/people) makes every VDC carry this
     // label with its spec.tenantRef, and a VDC without it is refused below, so
@@ -81,7 +81,7 @@ export const vdc = composer({
       matchLabels: { labels: { [LABEL_TENANT]: xr.spec.tenantRef.name } },
     },
     ...migrationRequirements(xr.metadata.name, xr.spec, xr.status),
-    ...databaseRequirements(xr.metadata.name, xr.spec),
+    ...databaseRequirements(xr.metadata.name, xr.spec, observed),
     // Where DNS and the operators run, for the isolation policies.
     ...platformRequirement(),
     ...pathRequirements(xr.metadata.name, xr.spec),

@@ -18,7 +18,7 @@ import {
   type Destination,
 } from "../network-policy.js";
 import type { PlatformSettings } from "../platform.js";
-import { LABEL_TYPE } from "../names.js";
+import { isDatabaseVolume, LABEL_TYPE, LABEL_VM, nameList } from "../names.js";
 import { formatQuantity, parseQuantity } from "../quantity.js";
 import type { Tier } from "../tenant/api.js";
 import { DATABASE_PRESETS, type DatabasePreset, type DatabaseSpec, type VDCSpec } from "./api.js";
@@ -49,20 +49,74 @@ const HEALTHY_PHASE = "Cluster in healthy state";
  */
 export const backupSecretKey = (secret: string) => `backup-secret-${secret}`;
 
+/** Required-resource key of the VDC namespace's PVCs, asked for while a database is new. */
+export const PVCS_KEY = "pvcs";
+/** The label CloudNativePG puts on what it makes for a Cluster (utils.LabelClusterName). */
+export const CNPG_CLUSTER_LABEL = "cnpg.io/cluster";
+
 /**
- * The backup credentials Secrets of the VDC's databases, so their keys can be
- * checked before a database relies on them.
+ * The backup credentials Secrets of the VDC's databases, so their keys can be checked before a
+ * database relies on them; and, while a database is new (no Cluster observed), the namespace's
+ * PVCs, so one another owner holds under a name its Cluster's PVCs would take is seen
+ * (`pvcClashes`). A VDC whose databases all exist asks for no PVC.
  */
-export function databaseRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
+export function databaseRequirements(
+  ns: string,
+  spec: VDCSpec,
+  observed: Record<string, KubeObject>,
+): Record<string, ResourceSelector> {
   const secrets = [
     ...new Set(spec.databases.flatMap((d) => (d.backup ? [d.backup.s3CredentialsSecret] : []))),
   ].sort();
-  return Object.fromEntries(
+  const out: Record<string, ResourceSelector> = Object.fromEntries(
     secrets.map((name) => [
       backupSecretKey(name),
       { apiVersion: "v1", kind: "Secret", namespace: ns, matchName: name },
     ]),
   );
+  if (spec.databases.some((d) => observed[databaseKey(d.name)] === undefined))
+    // Every PVC of the namespace: KubeVirt's and CDI's carry no label to select them by.
+    out[PVCS_KEY] = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: ns,
+      matchLabels: { labels: {} },
+    };
+  return out;
+}
+
+/** Who holds a PVC, as its labels and controller say: a crossvdc VM, or its owner. */
+function holderOf(pvc: KubeObject): string {
+  const vm = pvc.metadata?.labels?.[LABEL_VM];
+  if (vm !== undefined) return `VirtualMachine ${vm}`;
+  const owners = pvc.metadata?.ownerReferences;
+  const refs = Array.isArray(owners)
+    ? (owners as { kind?: unknown; name?: unknown; controller?: unknown }[])
+    : [];
+  const owner = refs.find((o) => o?.controller === true) ?? refs[0];
+  return typeof owner?.kind === "string" && typeof owner.name === "string"
+    ? `${owner.kind} ${owner.name}`
+    : "no owner";
+}
+
+/**
+ * The PVCs of the namespace under a name CloudNativePG would give a PVC of the new database
+ * `database` (names.ts, `isDatabaseVolume`), each with who holds it: a VM's DataVolume
+ * `<vm>-disk-1` is the first instance's PVC of a database `<vm>-disk`. Its own, labelled with
+ * its name (left by a Cluster being replaced), are not in the way.
+ */
+export function pvcClashes(database: string, pvcs: readonly KubeObject[]): string[] {
+  return pvcs
+    .filter((p) => {
+      const name = p.metadata?.name;
+      return (
+        typeof name === "string" &&
+        isDatabaseVolume(name, database) &&
+        p.metadata?.labels?.[CNPG_CLUSTER_LABEL] !== database
+      );
+    })
+    .map((p) => `${p.metadata!.name!} (${holderOf(p)})`)
+    .sort(compareText);
 }
 
 /**
@@ -245,6 +299,18 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
       }
     }
     const current = observed[databaseKey(db.name)];
+    if (!current) {
+      const held = pvcClashes(db.name, required[PVCS_KEY] ?? []);
+      if (held.length)
+        return {
+          fatal:
+            `${what}: ${field}.name: CloudNativePG names the PVCs of database ${db.name} ` +
+            `${db.name}-<n> and ${db.name}-<n>-wal, and namespace ${ns} has ` +
+            `${held.length === 1 ? "a PVC" : "PVCs"} of another owner under such a name: ` +
+            `${nameList(held)}; nothing is composed: rename the database`,
+          reason: "Conflict",
+        };
+    }
     const charge: Charge = { label: `${field} (${db.name})`, demand: sizeDemand(size), each: size };
     if (current) {
       const had = (current.spec as { storage?: { size?: unknown } } | undefined)?.storage?.size;

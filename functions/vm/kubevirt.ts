@@ -5,7 +5,7 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { conditionOf, type Composed, type KubeObject } from "../compose.js";
 import { build, existing } from "../k8s.js";
 import { merged } from "../speed.js";
-import { dnsName, nameList, sharedNames } from "../names.js";
+import { dnsName, isDatabaseVolume, nameList, sharedNames } from "../names.js";
 import { isQuantity, parseQuantity } from "../quantity.js";
 import type { VDCSpec } from "../vdc/api.js";
 import type { Phase, Size } from "./api.js";
@@ -142,11 +142,6 @@ export function dataVolumeNames(vm: string, spec: unknown): { name: string; fiel
   return out;
 }
 
-// CloudNativePG names an instance <cluster>-<serial> and its PVCs after it, the WAL one with
-// the suffix -wal (GetPVCName in cloudnative-pg's pkg/specs).
-const isCnpgVolume = (name: string, database: string) =>
-  name.startsWith(`${database}-`) && /^[0-9]+(-wal)?$/.test(name.slice(database.length + 1));
-
 /** Properties of `dataVolumeClashes()`. */
 export interface ClashProps {
   /** The VM's name and namespace. */
@@ -188,7 +183,7 @@ export function dataVolumeClashes(props: ClashProps): string[] {
   return mine.flatMap(({ name, field }) => {
     const owners = [...(shared.get(name) ?? [])];
     for (const db of props.databases)
-      if (isCnpgVolume(name, db)) owners.push(`database ${db} (a CloudNativePG PVC)`);
+      if (isDatabaseVolume(name, db)) owners.push(`database ${db} (a CloudNativePG PVC)`);
     if (owners.length === 0) return [];
     const from = field ? `${field}: its DataVolume` : "metadata.name: its root DataVolume";
     return [`${from} ${props.namespace}/${name} is also derived by ${nameList(owners)}`];

@@ -12,6 +12,7 @@ import { Fn } from "../../functions/fn.js";
 import { NAMESPACE_KEY } from "../../functions/namespaces.js";
 import { PLATFORM_KEY } from "../../functions/platform.js";
 import { composers } from "../../functions/registry.js";
+import { PVCS_KEY } from "../../functions/vdc/databases.js";
 import { VMS_KEY } from "../../functions/vdc/operator-paths.js";
 
 export const fn = new Fn(composers);
@@ -28,11 +29,12 @@ export interface RequestParts {
 /**
  * A test that answers requirements answers these too, as a cluster without
  * them would (no EnvironmentConfig: the kubernetes preset; no VirtualMachines
- * in the VDC namespace; no namespace of the XR's yet), unless it states them.
+ * or PVCs in the VDC namespace; no namespace of the XR's yet), unless it states them.
  */
 const UNLESS_STATED: Record<string, KubeObject[]> = {
   [PLATFORM_KEY]: [],
   [VMS_KEY]: [],
+  [PVCS_KEY]: [],
   [NAMESPACE_KEY]: [],
 };
 

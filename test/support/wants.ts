@@ -36,6 +36,17 @@ export function secretSelector(p: SecretSelectorProps) {
   return { apiVersion: "v1", kind: "Secret", namespace: p.namespace, matchName: p.name };
 }
 
+/**
+ * Every PVC of a namespace: what a VDC asks for while a database is new, for the names
+ * CloudNativePG would give its PVCs.
+ */
+export const pvcsSelector = (namespace: string) => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  namespace,
+  matchLabels: { labels: {} },
+});
+
 export interface TenantRequirementsProps {
   /** The Tenant's name; acme. */
   readonly tenant?: string;
