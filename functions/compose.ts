@@ -88,8 +88,8 @@ export const FAILURE_REASONS = {
     "create or fix it, and the next reconcile composes.",
   Conflict:
     "The spec is valid on its own but would replace or lose what exists (a started " +
-    "migration, a disk, a database's storage, the backend of a VM); put the field back, " +
-    "or follow the message's steps.",
+    "migration, a disk, a database's storage, the backend of a VM) or take a name another " +
+    "owner holds; put the field back, or follow the message's steps.",
   InternalError:
     "The function failed, not the XR: a composer bug, or a request Crossplane should not " +
     "send (a Composition for a kind this function does not compose); report it with the " +
