@@ -39,7 +39,8 @@ export const TOKEN_VALIDITY = "8640h0m0s";
 
 /**
  * The ManagedServiceAccount (and ServiceAccount, ClusterPermission, token
- * Secret) of a tenant on every cluster.
+ * Secret) of a tenant on every cluster. `-mtv` ends both names, so a name cut
+ * for length is never another input's uncut one (names.ts, rule 4).
  */
 export function serviceAccountName(tenantNamespace: string): string {
   return dnsName(tenantNamespace, "mtv");

@@ -151,6 +151,8 @@ export function proxmoxResources(props: ProxmoxProps): {
     name: backend.providerConfigRef!.name,
     kind: backend.providerConfigRef!.kind,
   };
+  // Named `<vm>-image` and `<vm>-cloudinit` in the VM's namespace: a constant ends each, so a
+  // name cut for length is never another VM's uncut one (names.ts, rule 4).
   const meta = (name: string) => ({ name, namespace: machine.namespace, labels: machine.labels });
   const resources: Record<string, Composed> = {};
   const image = machine.spec.image;
