@@ -46,6 +46,9 @@ const invalid = (message: string) =>
   refused("InvalidSpec", `VirtualMachine web: invalid spec: ${message}`);
 /** web in acme-dev, or as told. */
 const web = (spec: Record<string, unknown>, p: VMProps = {}) => vm({ spec, ...p });
+/** web (or as told) in acme-dev, from the Fedora image at FEDORA. */
+const fedora = (spec: Record<string, unknown>, p: VMProps = {}) =>
+  web({ image: { url: FEDORA }, ...spec }, p);
 /** app in the Proxmox VDC acme-lab. */
 const app = (spec: Record<string, unknown>, p: VMProps = {}) =>
   vm({ name: "app", namespace: "acme-lab", spec, ...p });
@@ -338,7 +341,7 @@ const ON_CEPHFS = (() => {
 
 // Quota: acme-dev has 4 VMs, 8 cpu and 32Gi for VMs.
 const vmAt = (name: string, created: string, size: Record<string, unknown>) =>
-  web({ size, image: { url: FEDORA } }, { name, created });
+  fedora({ size }, { name, created });
 const large = { instanceType: "large" };
 const overQuota = (name: string, details: string) =>
   refused(
@@ -373,8 +376,7 @@ const CPU_FULL =
 // Limits: quota enough for any of these VMs, so only the LimitRange's limits decide.
 const roomy = (limits?: Record<string, string>) =>
   withSpec(DEV, { quota: { cpu: 64, memory: "256Gi", vms: 4 }, ...(limits ? { limits } : {}) });
-const big = (size: Record<string, unknown>) =>
-  web({ size, image: { url: FEDORA } }, { name: "big" });
+const big = (size: Record<string, unknown>) => fedora({ size }, { name: "big" });
 const overLimits = (problems: string) =>
   refused(
     "OverQuota",
@@ -438,8 +440,8 @@ const DETERMINED = web(
   { created: "2026-02-01T03:00:00Z" },
 );
 const OTHERS = [
-  web({ image: { url: FEDORA } }, { name: "a", created: "2026-02-01T01:00:00Z" }),
-  web({ image: { url: FEDORA } }, { name: "b", created: "2026-02-01T02:00:00Z" }),
+  fedora({}, { name: "a", created: "2026-02-01T01:00:00Z" }),
+  fedora({}, { name: "b", created: "2026-02-01T02:00:00Z" }),
 ];
 
 const ROOT_TEMPLATE = (source: Record<string, unknown>, storage = "20Gi", sc = "standard") => ({
@@ -595,7 +597,7 @@ describe("VirtualMachine composer", () => {
         reason:
           "A VM asks for its namespace's VDC and the namespace's VirtualMachines, and composes " +
           "nothing until it has them; no KubeVirt kind before the VDC says KubeVirt",
-        xr: web({ image: { url: FEDORA } }),
+        xr: fedora({}),
         want: {
           resources: {},
           results: [],
@@ -606,7 +608,7 @@ describe("VirtualMachine composer", () => {
         reason:
           "Once its VDC is known to run on KubeVirt, a VM also asks for its " +
           "VirtualMachineInstance (addresses, node) and composes nothing until it has it",
-        xr: web({ image: { url: FEDORA } }),
+        xr: fedora({}),
         required: { vdc: [DEV], vms: [] },
         want: {
           resources: {},
@@ -634,7 +636,7 @@ describe("VirtualMachine composer", () => {
       },
       ImageURL: {
         reason: "A url is a CDI http import into the root DataVolume",
-        ...inVDC(web({ image: { url: FEDORA } })),
+        ...inVDC(fedora({})),
         want: rootDataVolume({
           template: ROOT_TEMPLATE({ source: { http: { url: FEDORA } } }),
           image: `url:${FEDORA}`,
@@ -676,49 +678,47 @@ describe("VirtualMachine composer", () => {
       },
       SizeSmall: {
         reason: "An instanceType small is 1 cores and 2Gi, as requests and limits",
-        ...inVDC(web({ size: { instanceType: "small" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { instanceType: "small" } })),
         want: sized({ cores: 1, memory: "2Gi" }),
       },
       SizeMedium: {
         reason: "An instanceType medium is 2 cores and 4Gi, as requests and limits",
-        ...inVDC(web({ size: { instanceType: "medium" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { instanceType: "medium" } })),
         want: sized({ cores: 2, memory: "4Gi" }),
       },
       SizeLarge: {
         reason: "An instanceType large is 4 cores and 8Gi, as requests and limits",
-        ...inVDC(web({ size: { instanceType: "large" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { instanceType: "large" } })),
         want: sized({ cores: 4, memory: "8Gi" }),
       },
       SizeXLarge: {
         reason: "An instanceType xlarge is 8 cores and 16Gi, as requests and limits",
-        ...inVDC(web({ size: { instanceType: "xlarge" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { instanceType: "xlarge" } })),
         want: sized({ cores: 8, memory: "16Gi" }),
       },
       SizeExplicit: {
         reason: "An explicit size is 3 cores and 6Gi, as requests and limits",
-        ...inVDC(web({ size: { cpu: 3, memory: "6Gi" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { cpu: 3, memory: "6Gi" } })),
         want: sized({ cores: 3, memory: "6Gi" }),
       },
       SizeDefault: {
         reason: "No size is 1 cores and 2Gi, as requests and limits",
-        ...inVDC(web({ image: { url: FEDORA } })),
+        ...inVDC(fedora({})),
         want: sized({ cores: 1, memory: "2Gi" }),
       },
       RefusesInstanceTypeAndCPU: {
         reason: "A size is an instanceType or cpu and memory, not both",
-        ...inVDC(
-          web({ size: { instanceType: "small", cpu: 2, memory: "4Gi" }, image: { url: FEDORA } }),
-        ),
+        ...inVDC(fedora({ size: { instanceType: "small", cpu: 2, memory: "4Gi" } })),
         want: invalid("spec.size: set either instanceType, or cpu and memory, not both"),
       },
       RefusesCPUWithoutMemory: {
         reason: "cpu needs memory",
-        ...inVDC(web({ size: { cpu: 2 }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { cpu: 2 } })),
         want: invalid("spec.size: set instanceType, or both cpu and memory"),
       },
       RefusesMemoryNotInWholeMi: {
         reason: "Memory is whole Mi",
-        ...inVDC(web({ size: { cpu: 2, memory: "1.5Ki" }, image: { url: FEDORA } })),
+        ...inVDC(fedora({ size: { cpu: 2, memory: "1.5Ki" } })),
         want: invalid("spec.size.memory: must be a whole number of Mi (e.g. 1536Mi)"),
       },
       RefusesNoImage: {
@@ -743,23 +743,17 @@ describe("VirtualMachine composer", () => {
       },
       RefusesDiskNotInWholeGi: {
         reason: "Disk sizes are whole Gi",
-        ...inVDC(web({ image: { url: FEDORA }, disks: [{ name: "data", size: "1500Mi" }] })),
+        ...inVDC(fedora({ disks: [{ name: "data", size: "1500Mi" }] })),
         want: invalid("spec.disks[0].size: must be a whole number of Gi (e.g. 20Gi)"),
       },
       RefusesDiskKeptAndDeleted: {
         reason: "A disk is either kept or deleted",
-        ...inVDC(
-          web({
-            image: { url: FEDORA },
-            disks: [{ name: "data", size: "1Gi" }],
-            deleteDisks: ["data"],
-          }),
-        ),
+        ...inVDC(fedora({ disks: [{ name: "data", size: "1Gi" }], deleteDisks: ["data"] })),
         want: invalid('spec.deleteDisks[0]: disk "data" is still in spec.disks'),
       },
       RefusesNotAnSSHKey: {
         reason: "An SSH key is one OpenSSH public key line",
-        ...inVDC(web({ image: { url: FEDORA }, cloudInit: { sshKeys: ["hunter2"] } })),
+        ...inVDC(fedora({ cloudInit: { sshKeys: ["hunter2"] } })),
         want: invalid(
           "spec.cloudInit.sshKeys[0]: must be one " +
             "OpenSSH public key line (e.g. ssh-ed25519 AAAA... user@host)",
@@ -769,12 +763,12 @@ describe("VirtualMachine composer", () => {
       // cloud-init
       CloudInitEmpty: {
         reason: "With nothing given the user data is an empty cloud-config",
-        ...inVDC(web({ image: { url: FEDORA }, cloudInit: {} })),
+        ...inVDC(fedora({ cloudInit: {} })),
         want: { userdata: "#cloud-config\n" },
       },
       CloudInitKeys: {
         reason: "Keys alone become a cloud-config, each key once",
-        ...inVDC(web({ image: { url: FEDORA }, cloudInit: { sshKeys: [KEY_ALICE, KEY_ALICE] } })),
+        ...inVDC(fedora({ cloudInit: { sshKeys: [KEY_ALICE, KEY_ALICE] } })),
         want: { userdata: `#cloud-config\nssh_authorized_keys:\n  - ${KEY_ALICE}\n` },
       },
       CloudInitMergedKeys: {
@@ -782,8 +776,7 @@ describe("VirtualMachine composer", () => {
           "A cloud-config with keys of its own gets the others merged, not duplicated, " +
           "and the rest kept",
         ...inVDC(
-          web({
-            image: { url: FEDORA },
+          fedora({
             cloudInit: {
               userData:
                 `#cloud-config\n# web tier\npackages: [nginx]\nssh_authorized_keys:\n  ` +
@@ -800,19 +793,13 @@ describe("VirtualMachine composer", () => {
       },
       CloudInitAsWritten: {
         reason: "A cloud-config without keys is passed as written",
-        ...inVDC(
-          web({
-            image: { url: FEDORA },
-            cloudInit: { userData: "#cloud-config\npackages: [nginx]\n" },
-          }),
-        ),
+        ...inVDC(fedora({ cloudInit: { userData: "#cloud-config\npackages: [nginx]\n" } })),
         want: { userdata: "#cloud-config\npackages: [nginx]\n" },
       },
       CloudInitScriptWithKeys: {
         reason: "A script with keys becomes a multipart message, the keys in a cloud-config part",
         ...inVDC(
-          web({
-            image: { url: FEDORA },
+          fedora({
             cloudInit: { userData: "#!/bin/sh\necho hello > /tmp/hello\n", sshKeys: [KEY_ALICE] },
           }),
         ),
@@ -840,8 +827,7 @@ describe("VirtualMachine composer", () => {
       CloudInitSecretKept: {
         reason: "User data stays in its Secret: out of the VM, status, conditions and events",
         ...inVDC(
-          web({
-            image: { url: FEDORA },
+          fedora({
             cloudInit: {
               userData:
                 "#cloud-config\nchpasswd:\n  users:\n    - {name: root, password: " +
@@ -859,10 +845,7 @@ describe("VirtualMachine composer", () => {
       CloudInitBrokenYAML: {
         reason: "Broken user data is refused by line and error code, never quoted",
         ...inVDC(
-          web({
-            image: { url: FEDORA },
-            cloudInit: { userData: "#cloud-config\npassword: S3cr3t-Pa55\n  users: [\n" },
-          }),
+          fedora({ cloudInit: { userData: "#cloud-config\npassword: S3cr3t-Pa55\n  users: [\n" } }),
         ),
         want: invalid(
           "spec.cloudInit.userData: is not valid YAML at line 2 (BLOCK_AS_IMPLICIT_KEY)",
@@ -870,9 +853,7 @@ describe("VirtualMachine composer", () => {
       },
       CloudInitNotCloudInit: {
         reason: "User data that is neither a cloud-config nor a script is refused, never quoted",
-        ...inVDC(
-          web({ image: { url: FEDORA }, cloudInit: { userData: "password: S3cr3t-Pa55\n" } }),
-        ),
+        ...inVDC(fedora({ cloudInit: { userData: "password: S3cr3t-Pa55\n" } })),
         want: invalid(
           "spec.cloudInit.userData: must start " +
             "with #cloud-config (a cloud-config YAML document) or #! (a script)",
@@ -1349,7 +1330,7 @@ describe("VirtualMachine composer", () => {
       },
       BackendKubeVirtNoVLAN: {
         reason: "KubeVirt VMs use the pod network, without VLANs",
-        ...inVDC(web({ image: { url: FEDORA }, network: { vlan: 12 } })),
+        ...inVDC(fedora({ network: { vlan: 12 } })),
         want: refused(
           "InvalidSpec",
           "VirtualMachine acme-dev/web: spec.network.vlan: VDC acme-dev runs VMs on " +
@@ -1359,7 +1340,7 @@ describe("VirtualMachine composer", () => {
       },
       RefusesBadName: {
         reason: "A name that cannot name a VM and its hostname is refused",
-        ...inVDC(web({ image: { url: FEDORA } }, { name: "web.prod" })),
+        ...inVDC(fedora({}, { name: "web.prod" })),
         want: refused(
           "InvalidSpec",
           "VirtualMachine acme-dev/web.prod: metadata.name: must be a DNS-1123 label " +
@@ -1369,7 +1350,7 @@ describe("VirtualMachine composer", () => {
       },
       RefusesNamespaceOfNoVDC: {
         reason: "A VM in a namespace that belongs to no VDC is refused",
-        ...inVDC(web({ image: { url: FEDORA } }, { namespace: "default" }), { vdc: null }),
+        ...inVDC(fedora({}, { namespace: "default" }), { vdc: null }),
         want: refused(
           "WaitingForDependency",
           "VirtualMachine default/web: metadata.namespace: namespace default belongs " +
@@ -1379,9 +1360,9 @@ describe("VirtualMachine composer", () => {
       },
       RefusesBackendSwitch: {
         reason: "An existing VM is not moved to the backend its VDC switched to",
-        ...inVDC(web({ image: { url: FEDORA } }), {
+        ...inVDC(fedora({}), {
           vdc: { ...LAB, metadata: { name: "acme-dev" } },
-          observed: { vm: composed(web({ image: { url: FEDORA } })).vm! },
+          observed: { vm: composed(fedora({})).vm! },
         }),
         want: refused(
           "Conflict",
@@ -1460,10 +1441,10 @@ describe("VirtualMachine composer", () => {
       },
       QuotaOverCPUAndMemoryNew: {
         reason: "Both figures are named, and a new VM without a creation time comes last",
-        ...inVDC(web({ size: large, image: { url: FEDORA } }, { name: "c" }), {
+        ...inVDC(fedora({ size: large }, { name: "c" }), {
           vms: [
             vmAt("a", "2026-02-01T01:00:00Z", { cpu: 6, memory: "30Gi" }),
-            web({ size: large, image: { url: FEDORA } }, { name: "c" }),
+            fedora({ size: large }, { name: "c" }),
           ],
         }),
         want: overQuota(
