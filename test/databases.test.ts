@@ -451,6 +451,28 @@ const antiAffinity = (type: string) => ({
   topologyKey: "kubernetes.io/hostname",
   podAntiAffinityType: type,
 });
+/** orders composed without error as a Cluster of this size, its storage on ceph-rbd. */
+const ordersCluster = (p: {
+  readonly instances?: number;
+  readonly storage: string;
+  readonly cpu: string;
+  readonly memory: string;
+  /** podAntiAffinityType, for more than one instance; none unless given. */
+  readonly antiAffinity?: string;
+  /** WAL archiving through the Barman Cloud plugin; none unless true. */
+  readonly backups?: boolean;
+}) => ({
+  results: [],
+  at: {
+    "database-orders": cluster({
+      ...(p.instances ? { instances: p.instances } : {}),
+      storage: { size: p.storage, storageClass: "ceph-rbd" },
+      resources: resources(p.cpu, p.memory),
+      ...(p.antiAffinity ? { affinity: antiAffinity(p.antiAffinity) } : {}),
+      ...(p.backups ? { plugins: plugin() } : {}),
+    }),
+  },
+});
 /** The ScheduledBackup of the kept database legacy, as observed. */
 const SCHEDULED: KubeObject = {
   apiVersion: "postgresql.cnpg.io/v1",
@@ -718,13 +740,7 @@ describe("VDC databases", () => {
         reason: "demo: one small instance, no backups",
         ...databases([{ name: "orders" }], { tier: "demo" }),
         want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              storage: { size: "5Gi", storageClass: "ceph-rbd" },
-              resources: resources("500m", "512Mi"),
-            }),
-          },
+          ...ordersCluster({ storage: "5Gi", cpu: "500m", memory: "512Mi" }),
           dbNames: ["database-orders"],
         },
       },
@@ -732,13 +748,7 @@ describe("VDC databases", () => {
         reason: "free: one instance, no backups",
         ...databases([{ name: "orders" }], { tier: "free" }),
         want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              storage: { size: "10Gi", storageClass: "ceph-rbd" },
-              resources: resources("1", "1Gi"),
-            }),
-          },
+          ...ordersCluster({ storage: "10Gi", cpu: "1", memory: "1Gi" }),
           dbNames: ["database-orders"],
         },
       },
@@ -755,16 +765,14 @@ describe("VDC databases", () => {
         reason: "enterprise: three instances, required anti-affinity, backups",
         ...databases([orders], { tier: "enterprise" }),
         want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              instances: 3,
-              storage: { size: "200Gi", storageClass: "ceph-rbd" },
-              resources: resources("4", "16Gi"),
-              affinity: antiAffinity("required"),
-              plugins: plugin(),
-            }),
-          },
+          ...ordersCluster({
+            instances: 3,
+            storage: "200Gi",
+            cpu: "4",
+            memory: "16Gi",
+            antiAffinity: "required",
+            backups: true,
+          }),
           dbNames: ["backup-orders", "database-orders", "objectstore-orders"],
         },
       },
@@ -775,18 +783,14 @@ describe("VDC databases", () => {
         ...databases([
           { ...orders, size: { instances: 2, storage: "80Gi", cpu: "1500m", memory: "6Gi" } },
         ]),
-        want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              instances: 2,
-              storage: { size: "80Gi", storageClass: "ceph-rbd" },
-              resources: resources("1500m", "6Gi"),
-              affinity: antiAffinity("preferred"),
-              plugins: plugin(),
-            }),
-          },
-        },
+        want: ordersCluster({
+          instances: 2,
+          storage: "80Gi",
+          cpu: "1500m",
+          memory: "6Gi",
+          antiAffinity: "preferred",
+          backups: true,
+        }),
       },
       ExplicitOneFigure: {
         reason: "One figure explicit, the rest from the preset",
@@ -801,29 +805,12 @@ describe("VDC databases", () => {
       ExplicitOtherTiersPreset: {
         reason: "Another tier's preset: no backups needed, none configured",
         ...databases([{ name: "orders", size: { preset: "free" } }]),
-        want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              storage: { size: "10Gi", storageClass: "ceph-rbd" },
-              resources: resources("1", "1Gi"),
-            }),
-          },
-        },
+        want: ordersCluster({ storage: "10Gi", cpu: "1", memory: "1Gi" }),
       },
       ExplicitEnterpriseOneInstance: {
         reason: "The enterprise preset cut to one instance has no anti-affinity",
         ...databases([{ ...orders, size: { preset: "enterprise", instances: 1 } }]),
-        want: {
-          results: [],
-          at: {
-            "database-orders": cluster({
-              storage: { size: "200Gi", storageClass: "ceph-rbd" },
-              resources: resources("4", "16Gi"),
-              plugins: plugin(),
-            }),
-          },
-        },
+        want: ordersCluster({ storage: "200Gi", cpu: "4", memory: "16Gi", backups: true }),
       },
       AsGiven: {
         reason:
