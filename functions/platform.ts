@@ -34,10 +34,10 @@ export function platformRequirement(): Record<string, ResourceSelector> {
 // Label syntax as the API server checks it (k8s.io/apimachinery
 // validation.IsQualifiedName, IsValidLabelValue).
 const LABEL_NAME = "([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]";
-const LABEL_KEY = new RegExp(
+export const LABEL_KEY = new RegExp(
   `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}$`,
 );
-const LABEL_VALUE = new RegExp(`^(${LABEL_NAME})?$`);
+export const LABEL_VALUE = new RegExp(`^(${LABEL_NAME})?$`);
 
 const namespaceName = (description: string) => dnsLabel(description);
 const port = z.number().int().min(1).max(65535).meta({ description: "A port number (1-65535)." });
@@ -133,6 +133,33 @@ export const platformData = z
       })
       .optional()
       .meta({ description: "PostgreSQL settings." }),
+    clusterSet: dnsLabel(
+      "The ManagedClusterSet a VDC's clusterSelector chooses from, bound to the VDC's " +
+        "namespace (default: default).",
+    ).optional(),
+    clusters: z
+      .record(
+        dnsLabel("Name of the ManagedCluster (Open Cluster Management)."),
+        z
+          .strictObject({
+            providerConfigRef: z
+              .strictObject({
+                name: dnsLabel("Name of the ClusterProviderConfig."),
+              })
+              .meta({
+                description:
+                  "The provider-kubernetes ClusterProviderConfig (kubernetes.m.crossplane.io) " +
+                  "that reaches the cluster's API server.",
+              }),
+          })
+          .meta({ description: "How crossvdc delivers objects to one member cluster." }),
+      )
+      .optional()
+      .meta({
+        description:
+          "Member clusters VDCs may be placed on (VDC spec.placement), by ManagedCluster name. " +
+          "A VDC placed on a cluster not listed here is refused.",
+      }),
   })
   .meta({
     description:
@@ -155,6 +182,10 @@ export interface PlatformSettings {
   readonly monitoring?: { readonly namespace: string };
   readonly reservedNamespaces: readonly string[];
   readonly postgres: { readonly imageCatalog: string };
+  /** The ManagedClusterSet a VDC's spec.placement.clusterSelector chooses from. */
+  readonly clusterSet: string;
+  /** Member clusters by ManagedCluster name: the ClusterProviderConfig that reaches each. */
+  readonly clusters: Readonly<Record<string, { readonly providerConfigRef: { name: string } }>>;
 }
 
 export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
@@ -166,6 +197,8 @@ export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
     operators: { cnpg: "cnpg-system", forklift: "konveyor-forklift", cdi: "cdi" },
     reservedNamespaces: [],
     postgres: { imageCatalog: IMAGE_CATALOG },
+    clusterSet: "default",
+    clusters: {},
   },
   // OpenShift: the DNS operator's DaemonSet (openshift/cluster-dns-operator
   // assets/dns/daemonset.yaml) listens on 5353 behind the Service's 53;
@@ -183,6 +216,8 @@ export const PRESETS: Readonly<Record<Platform, PlatformSettings>> = {
     monitoring: { namespace: "openshift-user-workload-monitoring" },
     reservedNamespaces: ["openshift", "openshift-*"],
     postgres: { imageCatalog: IMAGE_CATALOG },
+    clusterSet: "default",
+    clusters: {},
   },
 };
 
@@ -209,6 +244,8 @@ export function resolveSettings(data: PlatformData): PlatformSettings {
     ...(monitoring ? { monitoring } : {}),
     reservedNamespaces: data.reservedNamespaces ?? p.reservedNamespaces,
     postgres: { imageCatalog: data.postgres?.imageCatalog ?? p.postgres.imageCatalog },
+    clusterSet: data.clusterSet ?? p.clusterSet,
+    clusters: data.clusters ?? p.clusters,
   };
 }
 

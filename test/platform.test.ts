@@ -77,6 +77,8 @@ const settingsCases: SettingsCase[] = [
         operators: PRESETS.openshift.operators,
         reservedNamespaces: PRESETS.openshift.reservedNamespaces,
         postgres: PRESETS.openshift.postgres,
+        clusterSet: "default",
+        clusters: {},
       },
     },
   },
@@ -198,8 +200,10 @@ describe("the platform settings examples", () => {
   const validData = ajv.compile(schema);
   // The OpenShift preset lives in package/platform/: the examples repository renders as one
   // cluster, and a cluster has one EnvironmentConfig crossvdc (the kubernetes default).
+  // kubernetes.yaml also names the member cluster the placed example VDC lives on.
+  const edge = { "edge-berlin": { providerConfigRef: { name: "edge-berlin" } } };
   const examples: [string, PlatformSettings][] = [
-    ["examples/platform/kubernetes.yaml", PRESETS.kubernetes],
+    ["examples/platform/kubernetes.yaml", { ...PRESETS.kubernetes, clusters: edge }],
     ["package/platform/openshift.yaml", PRESETS.openshift],
   ];
   it.each(examples)(

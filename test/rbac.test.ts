@@ -78,6 +78,10 @@ async function derived(): Promise<Grants> {
           ?.dataVolumeTemplates ?? [];
       if (obj.kind === "VirtualMachine" && templates.some((t) => t.spec?.sourceRef))
         grant(g, "cdi.kubevirt.io", "datavolumes/source", ["create"]);
+      // OCM's webhook lets a ManagedClusterSetBinding through only for a creator who may
+      // create managedclustersets/bind (api cluster/v1beta2 types_managedclustersetbinding.go).
+      if (obj.kind === "ManagedClusterSetBinding")
+        grant(g, "cluster.open-cluster-management.io", "managedclustersets/bind", ["create"]);
     }
   }
   return g;
@@ -150,6 +154,8 @@ function servedResources(): Set<string> {
   // CDI's clone check: creating a DataVolume that clones from a DataSource needs create on
   // datavolumes/source in the source's namespace (a virtual subresource, not in any schema).
   out.add("cdi.kubevirt.io|datavolumes/source");
+  // managedclustersets/bind: OCM's virtual subresource for binding a set to a namespace.
+  out.add("cluster.open-cluster-management.io|managedclustersets/bind");
   return out;
 }
 const STANDARD_VERBS = [

@@ -81,7 +81,7 @@ const cases: Case[] = [
         "VDC acme-staging                    refused, as expected: VDC acme-staging: " +
           "over the budget of tenant acme",
       );
-      expect(text).toMatch(/\n10 XR\(s\) compose, 2 refused as expected\n$/);
+      expect(text).toMatch(/\n12 XR\(s\) compose, 2 refused as expected\n$/);
     },
   },
   {
@@ -99,7 +99,7 @@ const cases: Case[] = [
       );
       expect(text).toMatch(/^VirtualMachine acme-lab\/ubuntu +REFUSED: /m);
       expect(text).toMatch(
-        /1 of 12 XR\(s\) did not render as expected: VirtualMachine acme-lab\/ubuntu \(.*vms\/lab-ubuntu.yaml\)\n$/,
+        /1 of 14 XR\(s\) did not render as expected: VirtualMachine acme-lab\/ubuntu \(.*vms\/lab-ubuntu.yaml\)\n$/,
       );
     },
   },

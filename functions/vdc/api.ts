@@ -12,6 +12,7 @@ import {
   unique,
 } from "../api.js";
 import { MAX_NAME } from "../names.js";
+import { LABEL_KEY, LABEL_VALUE } from "../platform.js";
 import { isQuantity, parseQuantity } from "../quantity.js";
 import { TIERS, type Tier } from "../tenant/api.js";
 
@@ -698,6 +699,61 @@ export const vdcSpec = z
         description:
           "Migrating VMs into this VDC with Forklift / Migration Toolkit for Virtualization.",
       }),
+    placement: z
+      .object({
+        cluster: dnsLabel(
+          "Name of the ManagedCluster (Open Cluster Management) the VDC lives on. It must be " +
+            "in the tenant's spec.clusters and in the platform settings' clusters.",
+        ).optional(),
+        clusterSelector: z
+          .object({
+            matchLabels: z
+              .record(
+                z.string().max(317).regex(LABEL_KEY, { message: "must be a label key" }),
+                z.string().max(63).regex(LABEL_VALUE, { message: "must be a label value" }),
+              )
+              .optional()
+              .meta({ description: "Labels the ManagedCluster must carry." }),
+            matchExpressions: z
+              .array(
+                z.object({
+                  key: z.string().max(317).regex(LABEL_KEY, { message: "must be a label key" }),
+                  operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+                  values: z.array(z.string().max(63)).max(64).optional(),
+                }),
+              )
+              .max(16)
+              .optional()
+              .meta({ description: "Label requirements on the ManagedCluster, ANDed." }),
+          })
+          .optional()
+          .meta({
+            description:
+              "Let Open Cluster Management choose one cluster: a Placement (numberOfClusters 1) " +
+              "in the VDC's namespace on the hub, from the platform settings' clusterSet. " +
+              "The chosen cluster is kept in status.placement.cluster; a later decision does " +
+              "not move the VDC.",
+          }),
+      })
+      .optional()
+      .superRefine((p, ctx) => {
+        if (p && (p.cluster === undefined) === (p.clusterSelector === undefined))
+          ctx.addIssue({
+            code: "custom",
+            message: "set exactly one of cluster and clusterSelector",
+          });
+      })
+      .meta({
+        description:
+          "Where the VDC lives. Absent: on the hub, where Crossplane runs. Moving a VDC to " +
+          "another cluster is refused while it holds VMs or databases.",
+        "x-kubernetes-validations": [
+          {
+            rule: "has(self.cluster) != has(self.clusterSelector)",
+            message: "set exactly one of cluster and clusterSelector",
+          },
+        ],
+      }),
     members: z
       .object({
         admins: subjects("Bound to the ClusterRole admin. The tenant's admins are VDC admins too."),
@@ -828,6 +884,12 @@ const sourceStatus = z.object({
 
 export const vdcStatus = z.object({
   namespace: z.string().optional().meta({ description: "The VDC's namespace (its own name)." }),
+  placement: z
+    .object({
+      cluster: z.string().meta({ description: "The member cluster the VDC lives on." }),
+    })
+    .optional()
+    .meta({ description: "Where a placed VDC lives (absent: on the hub)." }),
   tenant: z.string().optional().meta({ description: "The owning tenant." }),
   phase: z
     .enum(["Pending", "Ready", "Failed"])

@@ -20,6 +20,8 @@ import {
   TTL_SETTLING,
   TTL_STEADY,
   type Composed,
+  type ComposeInput,
+  type ComposeOutput,
   type KubeObject,
   type Refusal,
   type XRCondition,
@@ -35,6 +37,20 @@ import {
   type NamespacedProps,
 } from "../k8s.js";
 import { baselinePolicies, Namespaces, networkPolicy, Peer } from "../network-policy.js";
+import {
+  currentLocation,
+  placedLabels,
+  placementProblem,
+  placementRequirements,
+  placeResources,
+  unwrapObserved,
+  decidedCluster,
+  decisionRequirements,
+  DECISIONS_KEY,
+  hubOnly,
+  placementObjects,
+  type Location,
+} from "../placement.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME, nameList } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
@@ -65,7 +81,8 @@ import {
   type MigrationSourceEndpoint,
 } from "./operator-paths.js";
 
-export const vdc = composer({
+/** A VDC composed where Crossplane runs: what every VDC composed before placement existed. */
+const here = composer({
   apiVersion: API_VERSION,
   kind: "VDC",
   spec: vdcSpec,
@@ -87,6 +104,13 @@ export const vdc = composer({
     ...pathRequirements(xr.metadata.name, xr.spec),
     // Its namespace, if it exists: one crossvdc did not create for this VDC is not adopted.
     ...namespaceRequirement(xr.metadata.name),
+    // A VDC that is or was placed on a member cluster: its VMs, since they pin it there.
+    ...placementRequirements(
+      xr.metadata.name,
+      xr.spec.placement !== undefined || currentLocation(xr.status, {}) !== undefined,
+    ),
+    // Placed by selector: what Open Cluster Management decided.
+    ...decisionRequirements(xr.metadata.name, xr.spec.placement?.clusterSelector !== undefined),
   }),
 
   compose({ xr, observed, required }) {
@@ -239,6 +263,182 @@ export const vdc = composer({
     };
   },
 });
+
+/**
+ * The VDC composer. Without spec.placement (and never placed) it is `here`, byte for byte; a
+ * placed VDC is composed by `here` against what its Objects observe on the member cluster,
+ * then wrapped for delivery (functions/placement.ts).
+ */
+export const vdc = composer({
+  apiVersion: API_VERSION,
+  kind: "VDC",
+  spec: vdcSpec,
+  requirements: (xr) => here.requirements(xr),
+  compose(input) {
+    const { xr, observed, required } = input;
+    const current = currentLocation(xr.status, observed);
+    if (xr.spec.placement === undefined && (current === undefined || current === "hub"))
+      return here.compose(input);
+    const name = xr.metadata.name;
+    const tenantName = xr.spec.tenantRef.name;
+    const settings = platformSettings(required);
+    const owner = parseCached(tenantSpec, required.tenant?.[0]?.spec ?? {});
+    if ("fatal" in settings || !required.tenant?.[0] || !owner.success) {
+      // A missing or invalid Tenant or setting: the local composer names it as for any VDC.
+      const refused = here.compose(input);
+      return "fatal" in refused
+        ? refused
+        : {
+            reason: "InternalError",
+            fatal: `VDC ${name}: internal error: placement without a valid Tenant`,
+          };
+    }
+    const tenantClusters = owner.data.clusters.map((c) => c.name);
+    const labels = placedLabels(tenantName, name);
+    const selector = xr.spec.placement?.clusterSelector;
+    // By selector: the cluster it lives on (a later decision does not move it), else OCM's.
+    let target = xr.spec.placement?.cluster;
+    let ocm: Record<string, Composed> = {};
+    let decided: string | undefined;
+    if (selector) {
+      ocm = placementObjects({
+        vdc: name,
+        labels,
+        clusterSet: settings.settings.clusterSet,
+        selector,
+        observed,
+      });
+      decided = decidedCluster(required[DECISIONS_KEY] ?? []);
+      if (current !== undefined && current !== "hub") target = current.cluster;
+      else if (decided !== undefined && tenantClusters.includes(decided)) target = decided;
+      else return undecided({ input, current, decided, ocm, tenant: tenantName });
+    }
+    const databases = [
+      ...xr.spec.databases.map((d) => d.name),
+      ...[...keptBefore(xr.status)].filter((n) => !xr.spec.databases.some((d) => d.name === n)),
+    ];
+    const problem = placementProblem({
+      vdc: name,
+      target,
+      current,
+      tenantClusters,
+      tenant: tenantName,
+      settings: settings.settings,
+      vms: required[VMS_KEY] ?? [],
+      databases,
+    });
+    if (problem) return problem;
+    // Back to the hub: the Objects on the old cluster go, as the move allows (nothing held).
+    if (target === undefined) return here.compose(input);
+    const unsupported = placedUnsupported(xr.spec);
+    if (unsupported) return { reason: "InvalidSpec", fatal: `VDC ${name}: ${unsupported}` };
+    // Admission and every other rule as for any VDC, against what the cluster reports.
+    const local = here.compose({ xr, observed: unwrapObserved(observed, target), required });
+    if ("fatal" in local) return local;
+    const resources = placeResources({
+      resources: local.resources,
+      cluster: target,
+      providerConfig: settings.settings.clusters[target]!.providerConfigRef.name,
+      namespace: name,
+      labels,
+      observed,
+    });
+    Object.assign(resources, ocm);
+    const how = selector ? `chosen by the Placement ${name}/${name}` : "named in spec.placement";
+    const stays =
+      selector && decided !== undefined && decided !== target
+        ? `; the PlacementDecision now names ${decided}, which is not followed: a VDC moves ` +
+          `only by an explicit spec.placement.cluster`
+        : "";
+    return {
+      ...local,
+      resources,
+      status: { ...local.status, placement: { cluster: target } },
+      conditions: [
+        ...local.conditions,
+        {
+          type: "Placed",
+          status: "True",
+          reason: "OnMemberCluster",
+          message:
+            `Delivered to cluster ${target} (${how}) through provider-kubernetes Objects in ` +
+            `namespace ${name}${stays}`,
+        },
+      ],
+    };
+  },
+});
+
+interface UndecidedProps {
+  readonly input: ComposeInput<VDCSpec>;
+  readonly current: Location;
+  /** The cluster OCM decided on, which the tenant may not use; undefined: no decision yet. */
+  readonly decided: string | undefined;
+  /** The Placement and its binding. */
+  readonly ocm: Record<string, Composed>;
+  readonly tenant: string;
+}
+
+/**
+ * A VDC placed by selector with no cluster to go to yet: its Placement and binding, and what it
+ * has where it is (all of it on the hub, or its hub namespace and RoleBindings for a new VDC);
+ * a decision the tenant may not use is not followed, with a Warning and the condition Placed.
+ */
+function undecided(p: UndecidedProps): ComposeOutput {
+  const { xr, observed, required } = p.input;
+  const onHub = p.current === "hub";
+  const local = here.compose(onHub ? p.input : { xr, observed: {}, required });
+  if ("fatal" in local) return local;
+  const resources = onHub ? { ...local.resources } : hubOnly(local.resources, observed);
+  Object.assign(resources, p.ocm);
+  const name = xr.metadata.name;
+  const why =
+    p.decided === undefined
+      ? `waiting for the PlacementDecision of Placement ${name}/${name}`
+      : `the PlacementDecision of Placement ${name}/${name} chose cluster ${p.decided}, which ` +
+        `is not one of tenant ${p.tenant}'s clusters (Tenant spec.clusters); it is not followed`;
+  const status = onHub ? local.status : { namespace: name, tenant: p.tenant, phase: "Pending" };
+  return {
+    ...local,
+    resources,
+    status,
+    conditions: [
+      ...local.conditions,
+      {
+        type: "Placed",
+        status: "False",
+        reason: p.decided === undefined ? "WaitingForPlacementDecision" : "ClusterNotAllowed",
+        message: `Not on a member cluster: ${why}`,
+      },
+    ],
+    events:
+      p.decided === undefined
+        ? local.events
+        : [
+            ...local.events,
+            { severity: "Warning", reason: "ClusterNotAllowed", message: `VDC ${name}: ${why}` },
+          ],
+    ttlSeconds: TTL_SETTLING,
+  };
+}
+
+/**
+ * What a placed VDC cannot have yet, so it is refused rather than half-built: Forklift's
+ * destination would be the hub, and a database's backup Secret lives on the hub.
+ */
+function placedUnsupported(spec: VDCSpec): string | undefined {
+  if (spec.migration.sources.length)
+    return (
+      "spec.migration.sources: migration sources are not supported on a placed VDC yet " +
+      "(Forklift would migrate onto the hub); remove them or spec.placement"
+    );
+  if (spec.databases.length)
+    return (
+      "spec.databases: databases are not supported on a placed VDC yet; remove them or " +
+      "spec.placement"
+    );
+  return undefined;
+}
 
 /**
  * The migration sources whose Provider is composed, in the spec or kept for a

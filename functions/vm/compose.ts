@@ -131,6 +131,14 @@ export const vm = composer({
         reason: "WaitingForDependency",
       };
     const vdc = { name: ns, spec: parsed.data };
+    const placedOn = parsed.data.placement?.cluster ?? placedCluster(vdcObj);
+    if (placedOn !== undefined)
+      return {
+        reason: "InvalidSpec",
+        fatal:
+          `${what}: metadata.namespace: VDC ${ns} lives on member cluster ${placedOn}, and ` +
+          `VirtualMachines in a placed VDC are not supported yet; nothing was composed for it`,
+      };
     const backend = vdc.spec.backend.type;
 
     const unfit = backendProblem(spec, backend, ns);
@@ -528,3 +536,9 @@ export const vmXRD: XRDSpec = {
     { name: "Migration", type: "string", jsonPath: ".status.migration.phase", priority: 1 },
   ],
 };
+
+/** The member cluster a VDC's status says it lives on, if any (functions/placement.ts). */
+function placedCluster(vdc: KubeObject): string | undefined {
+  const c = (vdc.status as { placement?: { cluster?: unknown } } | undefined)?.placement?.cluster;
+  return typeof c === "string" && c !== "" ? c : undefined;
+}

@@ -1,0 +1,632 @@
+// VDCs on member clusters (issue 20): a VDC with spec.placement is delivered through
+// provider-kubernetes Objects, reads its state back through them, and is never moved away from
+// what pins it to a cluster (VMs, databases).
+import { describe } from "vitest";
+import type { KubeObject } from "../functions/compose.js";
+import { run } from "./support/request.js";
+import { tenant, vdc, vm } from "./support/fixtures.js";
+import { runCases } from "./support/table.js";
+
+const TENANT = tenant({
+  spec: {
+    tier: "professional",
+    admins: { groups: ["acme-admins"] },
+    clusters: [{ name: "east" }, { name: "west" }],
+  },
+});
+const LONER = tenant({ spec: { tier: "professional", admins: { groups: ["acme-admins"] } } });
+const SETTINGS: KubeObject = {
+  apiVersion: "apiextensions.crossplane.io/v1beta1",
+  kind: "EnvironmentConfig",
+  metadata: { name: "crossvdc" },
+  data: {
+    clusters: {
+      east: { providerConfigRef: { name: "east-kubeconfig" } },
+      west: { providerConfigRef: { name: "west-kubeconfig" } },
+    },
+  },
+};
+const placed = (cluster: string, spec: Record<string, unknown> = {}, more = {}) =>
+  vdc({ spec: { placement: { cluster }, ...spec }, ...more });
+const EAST = placed("east");
+const onHub = { tenant: [TENANT], platform: [SETTINGS] };
+const need = (xr: KubeObject, more: Record<string, KubeObject[]> = {}) => ({
+  ...onHub,
+  vdcs: [xr],
+  vms: [],
+  ...more,
+});
+const WEB = vm({
+  spec: {
+    image: { containerDisk: "quay.io/containerdisks/fedora:41" },
+    size: { instanceType: "small" },
+  },
+});
+const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/vdc": "acme-dev" };
+
+const OPEN_REQUIREMENTS = {
+  tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
+  vdcs: {
+    apiVersion: "crossvdc.io/v1alpha1",
+    kind: "VDC",
+    matchLabels: { labels: { "crossvdc.io/tenant": "acme" } },
+  },
+  platform: {
+    apiVersion: "apiextensions.crossplane.io/v1beta1",
+    kind: "EnvironmentConfig",
+    matchName: "crossvdc",
+  },
+};
+const VMS_REQUIREMENT = {
+  apiVersion: "crossvdc.io/v1alpha1",
+  kind: "VirtualMachine",
+  namespace: "acme-dev",
+  matchLabels: { labels: {} },
+};
+
+/** What the same VDC composes on the hub: the manifests a placed one delivers. */
+const local = run({ xr: vdc(), required: { tenant: [TENANT], vdcs: [vdc()] } }).resources;
+
+/** The Objects of `xr` as provider-kubernetes reports them once their manifests exist there. */
+function observedOn(xr: KubeObject, cluster: string): Record<string, KubeObject> {
+  const composed = run({ xr, required: need(xr) }).resources;
+  const out: Record<string, KubeObject> = {};
+  for (const [key, r] of Object.entries(composed)) {
+    if (!key.startsWith(`${cluster}/`)) {
+      out[key] = { ...r, ...(r.kind === "Namespace" ? { status: { phase: "Active" } } : {}) };
+      continue;
+    }
+    const manifest = structuredClone(
+      (r.spec as { forProvider: { manifest: KubeObject } }).forProvider.manifest,
+    );
+    if (manifest.kind === "Namespace") manifest.status = { phase: "Active" };
+    if (manifest.kind === "ResourceQuota")
+      manifest.status = {
+        hard: { "requests.cpu": "2", "requests.memory": "4Gi" },
+        used: { "requests.cpu": "500m", "requests.memory": "1Gi" },
+      };
+    out[key] = { ...r, status: { atProvider: { manifest } } };
+  }
+  return out;
+}
+
+const BY_LABEL = vdc({
+  spec: { placement: { clusterSelector: { matchLabels: { site: "edge" } } } },
+});
+const decision = (cluster: string): KubeObject => ({
+  apiVersion: "cluster.open-cluster-management.io/v1beta1",
+  kind: "PlacementDecision",
+  metadata: {
+    name: "acme-dev-decision-1",
+    namespace: "acme-dev",
+    labels: { "cluster.open-cluster-management.io/placement": "acme-dev" },
+  },
+  status: { decisions: [{ clusterName: cluster, reason: "" }] },
+});
+const bySelector = (decisions: KubeObject[], more: Record<string, KubeObject[]> = {}) =>
+  need(BY_LABEL, { "placement-decisions": decisions, ...more });
+const PLACEMENT = {
+  apiVersion: "cluster.open-cluster-management.io/v1beta1",
+  kind: "Placement",
+  metadata: { name: "acme-dev", namespace: "acme-dev", labels },
+  spec: {
+    clusterSets: ["default"],
+    numberOfClusters: 1,
+    predicates: [{ requiredClusterSelector: { labelSelector: { matchLabels: { site: "edge" } } } }],
+  },
+};
+const BINDING = {
+  apiVersion: "cluster.open-cluster-management.io/v1beta2",
+  kind: "ManagedClusterSetBinding",
+  metadata: { name: "default", namespace: "acme-dev", labels },
+  spec: { clusterSet: "default" },
+};
+
+describe("VDC placement by clusterSelector", () => {
+  runCases({
+    WaitsForDecision: {
+      reason:
+        "A new VDC placed by selector composes the Placement (one cluster, from the settings' cluster set) and the binding of that set in its hub namespace, with its hub namespace and RoleBinding, and waits for OCM's decision",
+      xr: BY_LABEL,
+      required: bySelector([]),
+      want: {
+        names: ["namespace", "placement", "placement-binding", "rolebinding-admin"],
+        at: { placement: PLACEMENT, "placement-binding": BINDING },
+        status: { namespace: "acme-dev", tenant: "acme", phase: "Pending" },
+        conditions: [
+          {
+            type: "BudgetAdmitted",
+            status: "True",
+            reason: "WithinTenantBudget",
+            message:
+              "Admitted; tenant acme has cpu 62, memory 252Gi, storage 1998Gi, vms 48, vdcs 9 left",
+          },
+          {
+            type: "DeletionProtected",
+            status: "False",
+            reason: "NothingProtected",
+            message:
+              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes its namespace and everything in it",
+          },
+          {
+            type: "Placed",
+            status: "False",
+            reason: "WaitingForPlacementDecision",
+            message:
+              "Not on a member cluster: waiting for the PlacementDecision of Placement acme-dev/acme-dev",
+          },
+        ],
+        results: [],
+      },
+    },
+    FollowsDecision: {
+      reason:
+        "Once the PlacementDecision names east, a tenant's cluster, the VDC is delivered there and the Placement stays",
+      xr: BY_LABEL,
+      required: bySelector([decision("east")]),
+      want: {
+        names: [
+          "east/limits",
+          "east/namespace",
+          "east/netpol-allow-dns",
+          "east/netpol-allow-from-namespaces",
+          "east/netpol-allow-same-namespace",
+          "east/netpol-default-deny",
+          "east/quota",
+          "east/rolebinding-admin",
+          "namespace",
+          "placement",
+          "placement-binding",
+          "rolebinding-admin",
+        ],
+        at: { "east/quota.spec.providerConfigRef.name": "east-kubeconfig" },
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Pending",
+          placement: { cluster: "east" },
+        },
+      },
+    },
+    DecisionNotAllowed: {
+      reason:
+        "A decision for a cluster the tenant may not use is not followed: a Warning and the condition Placed say why, and the VDC stays where it is",
+      xr: BY_LABEL,
+      required: bySelector([decision("north")]),
+      want: {
+        names: ["namespace", "placement", "placement-binding", "rolebinding-admin"],
+        results: [
+          {
+            severity: "WARNING",
+            reason: "ClusterNotAllowed",
+            message:
+              "VDC acme-dev: the PlacementDecision of Placement acme-dev/acme-dev chose cluster north, which is not one of tenant acme's clusters (Tenant spec.clusters); it is not followed",
+          },
+        ],
+      },
+    },
+    StaysAgainstNewDecision: {
+      reason:
+        "A VDC on east stays on east when the decision later names west: its disks live there; the condition says the decision is not followed",
+      xr: vdc({
+        spec: { placement: { clusterSelector: { matchLabels: { site: "edge" } } } },
+        status: { placement: { cluster: "east" } },
+      }),
+      required: bySelector([decision("west")]),
+      want: {
+        at: {
+          "east/quota.spec.providerConfigRef.name": "east-kubeconfig",
+          "west/quota": undefined,
+        },
+        conditions: [
+          {
+            type: "BudgetAdmitted",
+            status: "True",
+            reason: "WithinTenantBudget",
+            message:
+              "Admitted; tenant acme has cpu 62, memory 252Gi, storage 1998Gi, vms 48, vdcs 9 left",
+          },
+          {
+            type: "DeletionProtected",
+            status: "False",
+            reason: "NothingProtected",
+            message:
+              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes its namespace and everything in it",
+          },
+          {
+            type: "Placed",
+            status: "True",
+            reason: "OnMemberCluster",
+            message:
+              "Delivered to cluster east (chosen by the Placement acme-dev/acme-dev) through provider-kubernetes Objects in namespace acme-dev; the PlacementDecision now names west, which is not followed: a VDC moves only by an explicit spec.placement.cluster",
+          },
+        ],
+      },
+    },
+    HubVDCKeepsWhatItHas: {
+      reason:
+        "A VDC on the hub given a selector keeps everything it has on the hub until a decision comes: nothing is deleted while it waits",
+      xr: BY_LABEL,
+      observed: { quota: local.quota! },
+      required: bySelector([]),
+      want: {
+        names: [
+          "limits",
+          "namespace",
+          "netpol-allow-dns",
+          "netpol-allow-from-namespaces",
+          "netpol-allow-same-namespace",
+          "netpol-default-deny",
+          "placement",
+          "placement-binding",
+          "quota",
+          "rolebinding-admin",
+        ],
+      },
+    },
+    HubVDCWithVMsNotMovedByDecision: {
+      reason:
+        "A decision does not move a hub VDC that holds VMs: the move is refused as for a named cluster",
+      xr: BY_LABEL,
+      observed: { quota: local.quota! },
+      required: bySelector([decision("east")], { vms: [WEB] }),
+      want: {
+        fatal: {
+          reason: "Conflict",
+          message:
+            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is refused while the VDC holds VMs (web): their disks and data live on the hub. Remove them first, or remove spec.placement",
+        },
+      },
+    },
+    ClusterSetFromSettings: {
+      reason: "The platform settings' clusterSet is the set the Placement chooses from and binds",
+      xr: BY_LABEL,
+      required: bySelector([], {
+        platform: [{ ...SETTINGS, data: { ...(SETTINGS.data as object), clusterSet: "edge" } }],
+      }),
+      want: {
+        at: {
+          "placement.spec.clusterSets": ["edge"],
+          "placement-binding.metadata.name": "edge",
+          "placement-binding.spec.clusterSet": "edge",
+        },
+      },
+    },
+    DecidedWithoutProviderConfig: {
+      reason:
+        "A decided cluster of the tenant's that the platform settings cannot reach is a Fatal naming the cluster",
+      xr: BY_LABEL,
+      required: bySelector([decision("west")], {
+        platform: [
+          { ...SETTINGS, data: { clusters: { east: { providerConfigRef: { name: "e" } } } } },
+        ],
+      }),
+      want: {
+        fatal: {
+          reason: "WaitingForDependency",
+          message:
+            "VDC acme-dev: spec.placement.cluster: cluster west has no providerConfigRef in the platform settings (EnvironmentConfig crossvdc data.clusters.west), so nothing can be delivered to it",
+        },
+      },
+    },
+    BothWays: {
+      reason: "A placement with both a cluster and a selector is refused by the schema",
+      xr: vdc({
+        spec: {
+          placement: { cluster: "east", clusterSelector: { matchLabels: { site: "edge" } } },
+        },
+      }),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: invalid spec: spec.placement: set exactly one of cluster and clusterSelector",
+        },
+      },
+    },
+  });
+});
+
+describe("VDC placement", () => {
+  runCases({
+    DeliveredToCluster: {
+      reason:
+        "A VDC placed on east keeps its namespace and RoleBinding on the hub and wraps every object it composes in an Object that east's ClusterProviderConfig delivers, the manifest exactly what the hub would get",
+      xr: EAST,
+      required: need(EAST),
+      want: {
+        names: [
+          "east/limits",
+          "east/namespace",
+          "east/netpol-allow-dns",
+          "east/netpol-allow-from-namespaces",
+          "east/netpol-allow-same-namespace",
+          "east/netpol-default-deny",
+          "east/quota",
+          "east/rolebinding-admin",
+          "namespace",
+          "rolebinding-admin",
+        ],
+        at: {
+          "east/quota": {
+            apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
+            kind: "Object",
+            metadata: {
+              name: "east-resourcequota-vdc-quota",
+              namespace: "acme-dev",
+              labels: { ...labels, "crossvdc.io/cluster": "east" },
+            },
+            spec: {
+              forProvider: { manifest: local.quota },
+              providerConfigRef: { kind: "ClusterProviderConfig", name: "east-kubeconfig" },
+            },
+          },
+          "east/namespace.spec.forProvider.manifest": local.namespace,
+          namespace: local.namespace,
+          "rolebinding-admin": local["rolebinding-admin"],
+        },
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Pending",
+          placement: { cluster: "east" },
+        },
+      },
+    },
+    AsksForItsVMs: {
+      reason:
+        "A placed open VDC asks for the VirtualMachines in its namespace (an open hub VDC does not), since they pin it to its cluster",
+      xr: placed("east", { network: { isolation: "open" } }),
+      want: { requirements: { ...OPEN_REQUIREMENTS, vms: VMS_REQUIREMENT } },
+    },
+    AsksAsBeforeWhenNeverPlaced: {
+      reason: "A VDC never placed asks for what it asked before placement existed",
+      xr: vdc({ spec: { network: { isolation: "open" } } }),
+      want: { requirements: OPEN_REQUIREMENTS },
+    },
+    StillAsksOncePlaced: {
+      reason:
+        "A VDC whose status says it lives on east and whose placement was removed still asks for its VMs: removing placement would move it to the hub",
+      xr: vdc({
+        spec: { network: { isolation: "open" } },
+        status: { placement: { cluster: "east" } },
+      }),
+      want: { requirements: { ...OPEN_REQUIREMENTS, vms: VMS_REQUIREMENT } },
+    },
+    ObservedThroughObjects: {
+      reason:
+        "Once the Objects report their manifests (status.atProvider.manifest), the VDC is Ready and its usage comes from the ResourceQuota on east, as it would from a local one",
+      xr: EAST,
+      observed: observedOn(EAST, "east"),
+      required: need(EAST),
+      want: {
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Ready",
+          placement: { cluster: "east" },
+          usage: {
+            cpu: { used: "500m", hard: "2", percent: 25 },
+            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
+          },
+        },
+        ready: {
+          "east/limits": true,
+          "east/namespace": true,
+          "east/netpol-allow-dns": true,
+          "east/netpol-allow-from-namespaces": true,
+          "east/netpol-allow-same-namespace": true,
+          "east/netpol-default-deny": true,
+          "east/quota": true,
+          "east/rolebinding-admin": true,
+          namespace: true,
+          "rolebinding-admin": true,
+        },
+      },
+    },
+    NotSyncedYet: {
+      reason:
+        "An Object that exists but has not read its object back (no atProvider yet) is not ready, as a local object not created yet",
+      xr: EAST,
+      observed: Object.fromEntries(
+        Object.entries(observedOn(EAST, "east")).map(([k, o]) => [
+          k,
+          k === "east/namespace" ? { ...o, status: {} } : o,
+        ]),
+      ),
+      required: need(EAST),
+      want: {
+        at: { "east/namespace.status": undefined },
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Pending",
+          placement: { cluster: "east" },
+          usage: {
+            cpu: { used: "500m", hard: "2", percent: 25 },
+            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
+          },
+        },
+      },
+    },
+    ClusterNotTheTenants: {
+      reason:
+        "A cluster named in spec.placement.cluster that the tenant may not use (not in Tenant spec.clusters) is a Fatal, and nothing changes",
+      xr: placed("north"),
+      required: need(placed("north")),
+      desired: { namespace: local.namespace! },
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: spec.placement.cluster: cluster north is not one of tenant acme's clusters (Tenant spec.clusters: east, west); a platform admin adds it there first",
+        },
+      },
+    },
+    TenantWithoutClusters: {
+      reason: "A tenant with no clusters may place nothing",
+      xr: EAST,
+      required: need(EAST, { tenant: [LONER] }),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: spec.placement.cluster: cluster east is not one of tenant acme's clusters (Tenant spec.clusters: none); a platform admin adds it there first",
+        },
+      },
+    },
+    NoProviderConfig: {
+      reason:
+        "A cluster the platform settings give no providerConfigRef cannot be delivered to: a Fatal naming the cluster and the setting",
+      xr: EAST,
+      required: need(EAST, {
+        platform: [
+          { ...SETTINGS, data: { clusters: { west: { providerConfigRef: { name: "w" } } } } },
+        ],
+      }),
+      want: {
+        fatal: {
+          reason: "WaitingForDependency",
+          message:
+            "VDC acme-dev: spec.placement.cluster: cluster east has no providerConfigRef in the platform settings (EnvironmentConfig crossvdc data.clusters.east), so nothing can be delivered to it",
+        },
+      },
+    },
+    MalformedClusterSetting: {
+      reason: "A cluster entry without its providerConfigRef is a malformed setting, named by path",
+      xr: EAST,
+      required: need(EAST, { platform: [{ ...SETTINGS, data: { clusters: { east: {} } } }] }),
+      want: {
+        fatal: {
+          reason: "WaitingForDependency",
+          message:
+            "EnvironmentConfig crossvdc: data.clusters.east.providerConfigRef: Invalid input: expected object, received undefined",
+        },
+      },
+    },
+    MoveRefusedWithVMs: {
+      reason:
+        "A VDC on east asked to move to west while a VM lives in it is refused: its disks are on east",
+      xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
+      required: need(EAST, { vms: [WEB] }),
+      want: {
+        fatal: {
+          reason: "Conflict",
+          message:
+            "VDC acme-dev: spec.placement.cluster: moving from cluster east to cluster west is refused while the VDC holds VMs (web): their disks and data live on cluster east. Remove them first, or set it back to east",
+        },
+      },
+    },
+    MoveRefusedFromHubWithVMs: {
+      reason:
+        "A VDC that lives on the hub (its ResourceQuota is there) with a VM is not placed: placing it would move it",
+      xr: EAST,
+      observed: { quota: local.quota! },
+      required: need(EAST, { vms: [WEB] }),
+      want: {
+        fatal: {
+          reason: "Conflict",
+          message:
+            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is refused while the VDC holds VMs (web): their disks and data live on the hub. Remove them first, or remove spec.placement",
+        },
+      },
+    },
+    MoveBackRefusedWithDatabases: {
+      reason:
+        "Removing spec.placement from a VDC on east moves it to the hub; with a database it is refused",
+      xr: vdc({
+        spec: { databases: [{ name: "orders", version: 17 }] },
+        status: { placement: { cluster: "east" } },
+      }),
+      required: need(EAST),
+      want: {
+        fatal: {
+          reason: "Conflict",
+          message:
+            "VDC acme-dev: spec.placement: moving from cluster east to the hub is refused while the VDC holds databases (orders): their disks and data live on cluster east. Remove them first, or set it back to east",
+        },
+      },
+    },
+    MoveWhenEmpty: {
+      reason:
+        "A VDC on east without VMs or databases moves to west: only west's Objects are composed, so Crossplane deletes east's and with them the objects there",
+      xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
+      observed: observedOn(EAST, "east"),
+      required: need(EAST),
+      want: {
+        names: [
+          "namespace",
+          "rolebinding-admin",
+          "west/limits",
+          "west/namespace",
+          "west/netpol-allow-dns",
+          "west/netpol-allow-from-namespaces",
+          "west/netpol-allow-same-namespace",
+          "west/netpol-default-deny",
+          "west/quota",
+          "west/rolebinding-admin",
+        ],
+        at: { "west/quota.spec.providerConfigRef.name": "west-kubeconfig" },
+      },
+    },
+    StaysWhereItIs: {
+      reason:
+        "A VDC on east whose spec still says east stays, VMs or not: the status only records it",
+      xr: placed("east", {}, { status: { placement: { cluster: "east" } } }),
+      required: need(EAST, { vms: [WEB] }),
+      want: { at: { "east/quota.spec.providerConfigRef.name": "east-kubeconfig" } },
+    },
+    MigrationNotYet: {
+      reason:
+        "Migration sources on a placed VDC are refused, not half-built: Forklift would migrate onto the hub",
+      xr: placed("east", {
+        migration: {
+          sources: [
+            {
+              name: "vcenter",
+              type: "vsphere",
+              url: "https://vcenter.example.com/sdk",
+              secretRef: { name: "vcenter-credentials" },
+              networkMap: [{ source: { name: "VM Network" } }],
+              storageMap: [{ source: { name: "datastore1" }, storageClass: "standard" }],
+            },
+          ],
+        },
+      }),
+      // Crossplane answers the credentials Secret requirement (not created yet).
+      required: need(EAST, { "secret-vcenter": [], "migration-plans": [] }),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: spec.migration.sources: migration sources are not supported on a placed VDC yet (Forklift would migrate onto the hub); remove them or spec.placement",
+        },
+      },
+    },
+    DatabasesNotYet: {
+      reason: "Databases on a placed VDC are refused, not half-built",
+      xr: placed("east", { databases: [{ name: "orders", version: 17 }] }),
+      required: need(EAST),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: spec.databases: databases are not supported on a placed VDC yet; remove them or spec.placement",
+        },
+      },
+    },
+    VMInPlacedVDC: {
+      reason:
+        "A VirtualMachine in a placed VDC's namespace is refused, rather than composed on the hub",
+      xr: WEB,
+      required: { vdc: [EAST], vms: [WEB], vmi: [] },
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VirtualMachine acme-dev/web: metadata.namespace: VDC acme-dev lives on member cluster east, and VirtualMachines in a placed VDC are not supported yet; nothing was composed for it",
+        },
+      },
+    },
+  });
+});
