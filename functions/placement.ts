@@ -12,7 +12,7 @@
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import { API_VERSION } from "./api.js";
 import { byName, type Composed, type KubeObject, type Refusal } from "./compose.js";
-import { dnsName, LABEL_TENANT, LABEL_VDC } from "./names.js";
+import { dnsName, LABEL_TENANT, LABEL_VDC, nameList } from "./names.js";
 import type { PlatformSettings } from "./platform.js";
 import { VMS_KEY } from "./vdc/operator-paths.js";
 
@@ -204,13 +204,6 @@ export interface PlacementCheck {
   readonly databases: readonly string[];
 }
 
-const MAX_LISTED = 10;
-
-function listed(names: readonly string[]): string {
-  const head = names.slice(0, MAX_LISTED).join(", ");
-  return names.length > MAX_LISTED ? `${head} and ${names.length - MAX_LISTED} more` : head;
-}
-
 /** Why the VDC cannot be placed where its spec says, or undefined when it can. */
 export function placementProblem(c: PlacementCheck): Refusal | undefined {
   const what = `VDC ${c.vdc}`;
@@ -220,7 +213,8 @@ export function placementProblem(c: PlacementCheck): Refusal | undefined {
         reason: "InvalidSpec",
         fatal:
           `${what}: spec.placement.cluster: cluster ${c.target} is not one of tenant ` +
-          `${c.tenant}'s clusters (Tenant spec.clusters: ${listed(c.tenantClusters) || "none"}); ` +
+          `${c.tenant}'s clusters (Tenant spec.clusters: ` +
+          `${nameList(c.tenantClusters) || "none"}); ` +
           `a platform admin adds it there first`,
       };
     if (!c.settings.clusters[c.target])
@@ -242,8 +236,8 @@ export function placementProblem(c: PlacementCheck): Refusal | undefined {
     .sort();
   if (vms.length === 0 && c.databases.length === 0) return undefined;
   const held = [
-    ...(vms.length ? [`VMs (${listed(vms)})`] : []),
-    ...(c.databases.length ? [`databases (${listed(c.databases)})`] : []),
+    ...(vms.length ? [`VMs (${nameList(vms)})`] : []),
+    ...(c.databases.length ? [`databases (${nameList(c.databases)})`] : []),
   ].join(" and ");
   const to = c.target === undefined ? "the hub" : `cluster ${c.target}`;
   const back = from === "hub" ? "remove spec.placement" : `set it back to ${from.cluster}`;

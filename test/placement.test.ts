@@ -56,6 +56,8 @@ const OPEN_REQUIREMENTS = {
     kind: "EnvironmentConfig",
     matchName: "crossvdc",
   },
+  // Its hub namespace, so one crossvdc did not create is not adopted (functions/namespaces.ts).
+  namespace: { apiVersion: "v1", kind: "Namespace", matchName: "acme-dev" },
 };
 const VMS_REQUIREMENT = {
   apiVersion: "crossvdc.io/v1alpha1",
@@ -126,7 +128,9 @@ describe("VDC placement by clusterSelector", () => {
   runCases({
     WaitsForDecision: {
       reason:
-        "A new VDC placed by selector composes the Placement (one cluster, from the settings' cluster set) and the binding of that set in its hub namespace, with its hub namespace and RoleBinding, and waits for OCM's decision",
+        "A new VDC placed by selector composes the Placement (one cluster, from the settings' " +
+        "cluster set) and the binding of that set in its hub namespace, with its hub namespace " +
+        "and RoleBinding, and waits for OCM's decision",
       xr: BY_LABEL,
       required: bySelector([]),
       want: {
@@ -146,14 +150,16 @@ describe("VDC placement by clusterSelector", () => {
             status: "False",
             reason: "NothingProtected",
             message:
-              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes its namespace and everything in it",
+              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes " +
+              "its namespace and everything in it",
           },
           {
             type: "Placed",
             status: "False",
             reason: "WaitingForPlacementDecision",
             message:
-              "Not on a member cluster: waiting for the PlacementDecision of Placement acme-dev/acme-dev",
+              "Not on a member cluster: waiting for the PlacementDecision of Placement " +
+              "acme-dev/acme-dev",
           },
         ],
         results: [],
@@ -161,7 +167,8 @@ describe("VDC placement by clusterSelector", () => {
     },
     FollowsDecision: {
       reason:
-        "Once the PlacementDecision names east, a tenant's cluster, the VDC is delivered there and the Placement stays",
+        "Once the PlacementDecision names east, a tenant's cluster, the VDC is delivered there " +
+        "and the Placement stays",
       xr: BY_LABEL,
       required: bySelector([decision("east")]),
       want: {
@@ -190,7 +197,8 @@ describe("VDC placement by clusterSelector", () => {
     },
     DecisionNotAllowed: {
       reason:
-        "A decision for a cluster the tenant may not use is not followed: a Warning and the condition Placed say why, and the VDC stays where it is",
+        "A decision for a cluster the tenant may not use is not followed: a Warning and the " +
+        "condition Placed say why, and the VDC stays where it is",
       xr: BY_LABEL,
       required: bySelector([decision("north")]),
       want: {
@@ -200,14 +208,17 @@ describe("VDC placement by clusterSelector", () => {
             severity: "WARNING",
             reason: "ClusterNotAllowed",
             message:
-              "VDC acme-dev: the PlacementDecision of Placement acme-dev/acme-dev chose cluster north, which is not one of tenant acme's clusters (Tenant spec.clusters); it is not followed",
+              "VDC acme-dev: the PlacementDecision of Placement acme-dev/acme-dev chose " +
+              "cluster north, which is not one of tenant acme's clusters (Tenant " +
+              "spec.clusters); it is not followed",
           },
         ],
       },
     },
     StaysAgainstNewDecision: {
       reason:
-        "A VDC on east stays on east when the decision later names west: its disks live there; the condition says the decision is not followed",
+        "A VDC on east stays on east when the decision later names west: its disks live there; " +
+        "the condition says the decision is not followed",
       xr: vdc({
         spec: { placement: { clusterSelector: { matchLabels: { site: "edge" } } } },
         status: { placement: { cluster: "east" } },
@@ -231,21 +242,26 @@ describe("VDC placement by clusterSelector", () => {
             status: "False",
             reason: "NothingProtected",
             message:
-              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes its namespace and everything in it",
+              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes " +
+              "its namespace and everything in it",
           },
           {
             type: "Placed",
             status: "True",
             reason: "OnMemberCluster",
             message:
-              "Delivered to cluster east (chosen by the Placement acme-dev/acme-dev) through provider-kubernetes Objects in namespace acme-dev; the PlacementDecision now names west, which is not followed: a VDC moves only by an explicit spec.placement.cluster",
+              "Delivered to cluster east (chosen by the Placement acme-dev/acme-dev) through " +
+              "provider-kubernetes Objects in namespace acme-dev; the PlacementDecision now " +
+              "names west, which is not followed: a VDC moves only by an explicit " +
+              "spec.placement.cluster",
           },
         ],
       },
     },
     HubVDCKeepsWhatItHas: {
       reason:
-        "A VDC on the hub given a selector keeps everything it has on the hub until a decision comes: nothing is deleted while it waits",
+        "A VDC on the hub given a selector keeps everything it has on the hub until a decision " +
+        "comes: nothing is deleted while it waits",
       xr: BY_LABEL,
       observed: { quota: local.quota! },
       required: bySelector([]),
@@ -266,7 +282,8 @@ describe("VDC placement by clusterSelector", () => {
     },
     HubVDCWithVMsNotMovedByDecision: {
       reason:
-        "A decision does not move a hub VDC that holds VMs: the move is refused as for a named cluster",
+        "A decision does not move a hub VDC that holds VMs: the move is refused as for a named " +
+        "cluster",
       xr: BY_LABEL,
       observed: { quota: local.quota! },
       required: bySelector([decision("east")], { vms: [WEB] }),
@@ -274,7 +291,9 @@ describe("VDC placement by clusterSelector", () => {
         fatal: {
           reason: "Conflict",
           message:
-            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is refused while the VDC holds VMs (web): their disks and data live on the hub. Remove them first, or remove spec.placement",
+            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is " +
+            "refused while the VDC holds VMs (web): their disks and data live on the hub. " +
+            "Remove them first, or remove spec.placement",
         },
       },
     },
@@ -294,7 +313,8 @@ describe("VDC placement by clusterSelector", () => {
     },
     DecidedWithoutProviderConfig: {
       reason:
-        "A decided cluster of the tenant's that the platform settings cannot reach is a Fatal naming the cluster",
+        "A decided cluster of the tenant's that the platform settings cannot reach is a Fatal " +
+        "naming the cluster",
       xr: BY_LABEL,
       required: bySelector([decision("west")], {
         platform: [
@@ -305,7 +325,9 @@ describe("VDC placement by clusterSelector", () => {
         fatal: {
           reason: "WaitingForDependency",
           message:
-            "VDC acme-dev: spec.placement.cluster: cluster west has no providerConfigRef in the platform settings (EnvironmentConfig crossvdc data.clusters.west), so nothing can be delivered to it",
+            "VDC acme-dev: spec.placement.cluster: cluster west has no providerConfigRef in " +
+            "the platform settings (EnvironmentConfig crossvdc data.clusters.west), so nothing " +
+            "can be delivered to it",
         },
       },
     },
@@ -320,7 +342,8 @@ describe("VDC placement by clusterSelector", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-dev: invalid spec: spec.placement: set exactly one of cluster and clusterSelector",
+            "VDC acme-dev: invalid spec: spec.placement: set exactly one of cluster and " +
+            "clusterSelector",
         },
       },
     },
@@ -331,7 +354,9 @@ describe("VDC placement", () => {
   runCases({
     DeliveredToCluster: {
       reason:
-        "A VDC placed on east keeps its namespace and RoleBinding on the hub and wraps every object it composes in an Object that east's ClusterProviderConfig delivers, the manifest exactly what the hub would get",
+        "A VDC placed on east keeps its namespace and RoleBinding on the hub and wraps every " +
+        "object it composes in an Object that east's ClusterProviderConfig delivers, the " +
+        "manifest exactly what the hub would get",
       xr: EAST,
       required: need(EAST),
       want: {
@@ -375,7 +400,8 @@ describe("VDC placement", () => {
     },
     AsksForItsVMs: {
       reason:
-        "A placed open VDC asks for the VirtualMachines in its namespace (an open hub VDC does not), since they pin it to its cluster",
+        "A placed open VDC asks for the VirtualMachines in its namespace (an open hub VDC does " +
+        "not), since they pin it to its cluster",
       xr: placed("east", { network: { isolation: "open" } }),
       want: { requirements: { ...OPEN_REQUIREMENTS, vms: VMS_REQUIREMENT } },
     },
@@ -386,7 +412,8 @@ describe("VDC placement", () => {
     },
     StillAsksOncePlaced: {
       reason:
-        "A VDC whose status says it lives on east and whose placement was removed still asks for its VMs: removing placement would move it to the hub",
+        "A VDC whose status says it lives on east and whose placement was removed still asks " +
+        "for its VMs: removing placement would move it to the hub",
       xr: vdc({
         spec: { network: { isolation: "open" } },
         status: { placement: { cluster: "east" } },
@@ -395,7 +422,8 @@ describe("VDC placement", () => {
     },
     ObservedThroughObjects: {
       reason:
-        "Once the Objects report their manifests (status.atProvider.manifest), the VDC is Ready and its usage comes from the ResourceQuota on east, as it would from a local one",
+        "Once the Objects report their manifests (status.atProvider.manifest), the VDC is " +
+        "Ready and its usage comes from the ResourceQuota on east, as it would from a local one",
       xr: EAST,
       observed: observedOn(EAST, "east"),
       required: need(EAST),
@@ -426,7 +454,8 @@ describe("VDC placement", () => {
     },
     NotSyncedYet: {
       reason:
-        "An Object that exists but has not read its object back (no atProvider yet) is not ready, as a local object not created yet",
+        "An Object that exists but has not read its object back (no atProvider yet) is not " +
+        "ready, as a local object not created yet",
       xr: EAST,
       observed: Object.fromEntries(
         Object.entries(observedOn(EAST, "east")).map(([k, o]) => [
@@ -451,7 +480,8 @@ describe("VDC placement", () => {
     },
     ClusterNotTheTenants: {
       reason:
-        "A cluster named in spec.placement.cluster that the tenant may not use (not in Tenant spec.clusters) is a Fatal, and nothing changes",
+        "A cluster named in spec.placement.cluster that the tenant may not use (not in Tenant " +
+        "spec.clusters) is a Fatal, and nothing changes",
       xr: placed("north"),
       required: need(placed("north")),
       desired: { namespace: local.namespace! },
@@ -459,7 +489,8 @@ describe("VDC placement", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-dev: spec.placement.cluster: cluster north is not one of tenant acme's clusters (Tenant spec.clusters: east, west); a platform admin adds it there first",
+            "VDC acme-dev: spec.placement.cluster: cluster north is not one of tenant acme's " +
+            "clusters (Tenant spec.clusters: east, west); a platform admin adds it there first",
         },
       },
     },
@@ -471,13 +502,15 @@ describe("VDC placement", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-dev: spec.placement.cluster: cluster east is not one of tenant acme's clusters (Tenant spec.clusters: none); a platform admin adds it there first",
+            "VDC acme-dev: spec.placement.cluster: cluster east is not one of tenant acme's " +
+            "clusters (Tenant spec.clusters: none); a platform admin adds it there first",
         },
       },
     },
     NoProviderConfig: {
       reason:
-        "A cluster the platform settings give no providerConfigRef cannot be delivered to: a Fatal naming the cluster and the setting",
+        "A cluster the platform settings give no providerConfigRef cannot be delivered to: a " +
+        "Fatal naming the cluster and the setting",
       xr: EAST,
       required: need(EAST, {
         platform: [
@@ -488,7 +521,9 @@ describe("VDC placement", () => {
         fatal: {
           reason: "WaitingForDependency",
           message:
-            "VDC acme-dev: spec.placement.cluster: cluster east has no providerConfigRef in the platform settings (EnvironmentConfig crossvdc data.clusters.east), so nothing can be delivered to it",
+            "VDC acme-dev: spec.placement.cluster: cluster east has no providerConfigRef in " +
+            "the platform settings (EnvironmentConfig crossvdc data.clusters.east), so nothing " +
+            "can be delivered to it",
         },
       },
     },
@@ -500,26 +535,31 @@ describe("VDC placement", () => {
         fatal: {
           reason: "WaitingForDependency",
           message:
-            "EnvironmentConfig crossvdc: data.clusters.east.providerConfigRef: Invalid input: expected object, received undefined",
+            "EnvironmentConfig crossvdc: data.clusters.east.providerConfigRef: Invalid input: " +
+            "expected object, received undefined",
         },
       },
     },
     MoveRefusedWithVMs: {
       reason:
-        "A VDC on east asked to move to west while a VM lives in it is refused: its disks are on east",
+        "A VDC on east asked to move to west while a VM lives in it is refused: its disks are " +
+        "on east",
       xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
       required: need(EAST, { vms: [WEB] }),
       want: {
         fatal: {
           reason: "Conflict",
           message:
-            "VDC acme-dev: spec.placement.cluster: moving from cluster east to cluster west is refused while the VDC holds VMs (web): their disks and data live on cluster east. Remove them first, or set it back to east",
+            "VDC acme-dev: spec.placement.cluster: moving from cluster east to cluster west is " +
+            "refused while the VDC holds VMs (web): their disks and data live on cluster east. " +
+            "Remove them first, or set it back to east",
         },
       },
     },
     MoveRefusedFromHubWithVMs: {
       reason:
-        "A VDC that lives on the hub (its ResourceQuota is there) with a VM is not placed: placing it would move it",
+        "A VDC that lives on the hub (its ResourceQuota is there) with a VM is not placed: " +
+        "placing it would move it",
       xr: EAST,
       observed: { quota: local.quota! },
       required: need(EAST, { vms: [WEB] }),
@@ -527,13 +567,16 @@ describe("VDC placement", () => {
         fatal: {
           reason: "Conflict",
           message:
-            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is refused while the VDC holds VMs (web): their disks and data live on the hub. Remove them first, or remove spec.placement",
+            "VDC acme-dev: spec.placement.cluster: moving from the hub to cluster east is " +
+            "refused while the VDC holds VMs (web): their disks and data live on the hub. " +
+            "Remove them first, or remove spec.placement",
         },
       },
     },
     MoveBackRefusedWithDatabases: {
       reason:
-        "Removing spec.placement from a VDC on east moves it to the hub; with a database it is refused",
+        "Removing spec.placement from a VDC on east moves it to the hub; with a database it is " +
+        "refused",
       xr: vdc({
         spec: { databases: [{ name: "orders", version: 17 }] },
         status: { placement: { cluster: "east" } },
@@ -543,13 +586,16 @@ describe("VDC placement", () => {
         fatal: {
           reason: "Conflict",
           message:
-            "VDC acme-dev: spec.placement: moving from cluster east to the hub is refused while the VDC holds databases (orders): their disks and data live on cluster east. Remove them first, or set it back to east",
+            "VDC acme-dev: spec.placement: moving from cluster east to the hub is refused " +
+            "while the VDC holds databases (orders): their disks and data live on cluster " +
+            "east. Remove them first, or set it back to east",
         },
       },
     },
     MoveWhenEmpty: {
       reason:
-        "A VDC on east without VMs or databases moves to west: only west's Objects are composed, so Crossplane deletes east's and with them the objects there",
+        "A VDC on east without VMs or databases moves to west: only west's Objects are " +
+        "composed, so Crossplane deletes east's and with them the objects there",
       xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
       observed: observedOn(EAST, "east"),
       required: need(EAST),
@@ -578,7 +624,8 @@ describe("VDC placement", () => {
     },
     MigrationNotYet: {
       reason:
-        "Migration sources on a placed VDC are refused, not half-built: Forklift would migrate onto the hub",
+        "Migration sources on a placed VDC are refused, not half-built: Forklift would migrate " +
+        "onto the hub",
       xr: placed("east", {
         migration: {
           sources: [
@@ -599,7 +646,9 @@ describe("VDC placement", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-dev: spec.migration.sources: migration sources are not supported on a placed VDC yet (Forklift would migrate onto the hub); remove them or spec.placement",
+            "VDC acme-dev: spec.migration.sources: migration sources are not supported on a " +
+            "placed VDC yet (Forklift would migrate onto the hub); remove them or " +
+            "spec.placement",
         },
       },
     },
@@ -611,7 +660,8 @@ describe("VDC placement", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VDC acme-dev: spec.databases: databases are not supported on a placed VDC yet; remove them or spec.placement",
+            "VDC acme-dev: spec.databases: databases are not supported on a placed VDC yet; " +
+            "remove them or spec.placement",
         },
       },
     },
@@ -624,7 +674,9 @@ describe("VDC placement", () => {
         fatal: {
           reason: "InvalidSpec",
           message:
-            "VirtualMachine acme-dev/web: metadata.namespace: VDC acme-dev lives on member cluster east, and VirtualMachines in a placed VDC are not supported yet; nothing was composed for it",
+            "VirtualMachine acme-dev/web: metadata.namespace: VDC acme-dev lives on member " +
+            "cluster east, and VirtualMachines in a placed VDC are not supported yet; nothing " +
+            "was composed for it",
         },
       },
     },

@@ -464,6 +464,34 @@ const k8sObject: Json = {
   },
 };
 
+// VDC placement by clusterSelector (functions/placement.ts): what it composes and what it reads.
+const ocmPlacement: Json = {
+  apiVersion: "cluster.open-cluster-management.io/v1beta1",
+  kind: "Placement",
+  metadata: { name: "acme-dev", namespace: "acme-dev" },
+  spec: {
+    clusterSets: ["default"],
+    numberOfClusters: 1,
+    predicates: [{ requiredClusterSelector: { labelSelector: { matchLabels: { site: "edge" } } } }],
+  },
+};
+const clusterSetBinding: Json = {
+  apiVersion: "cluster.open-cluster-management.io/v1beta2",
+  kind: "ManagedClusterSetBinding",
+  metadata: { name: "default", namespace: "acme-dev" },
+  spec: { clusterSet: "default" },
+};
+const placementDecision: Json = {
+  apiVersion: "cluster.open-cluster-management.io/v1beta1",
+  kind: "PlacementDecision",
+  metadata: {
+    name: "acme-dev-decision-1",
+    namespace: "acme-dev",
+    labels: { "cluster.open-cluster-management.io/placement": "acme-dev" },
+  },
+  status: { decisions: [{ clusterName: "east", reason: "" }] },
+};
+
 const families: Family[] = [
   {
     family: "core: Namespace",
@@ -927,6 +955,33 @@ const families: Family[] = [
           o.spec.of.resourceRef.namespace = "other";
         }),
         errors: ['spec: cross-namespace "spec.of" is not allowed without "spec.by" resource.'],
+      },
+    ],
+  },
+  {
+    family: "OCM Placement / ManagedClusterSetBinding / PlacementDecision",
+    valid: [ocmPlacement, clusterSetBinding, placementDecision],
+    invalid: [
+      {
+        name: "numberOfClusters is an integer",
+        obj: variant(ocmPlacement, (o) => {
+          o.spec.numberOfClusters = "1";
+        }),
+        errors: ['spec.numberOfClusters: must be integer (got string "1")'],
+      },
+      {
+        name: "a binding names its set",
+        obj: variant(clusterSetBinding, (o) => {
+          o.spec.clusterSet = "";
+        }),
+        errors: ["spec.clusterSet"],
+      },
+      {
+        name: "a decision names its cluster",
+        obj: variant(placementDecision, (o) => {
+          delete o.status.decisions[0].clusterName;
+        }),
+        errors: ['missing required field "clusterName"'],
       },
     ],
   },

@@ -717,9 +717,19 @@ export const vdcSpec = z
             matchExpressions: z
               .array(
                 z.object({
-                  key: z.string().max(317).regex(LABEL_KEY, { message: "must be a label key" }),
-                  operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-                  values: z.array(z.string().max(63)).max(64).optional(),
+                  key: z
+                    .string()
+                    .max(317)
+                    .regex(LABEL_KEY, { message: "must be a label key" })
+                    .meta({ description: "The label key the requirement is about." }),
+                  operator: z
+                    .enum(["In", "NotIn", "Exists", "DoesNotExist"])
+                    .meta({ description: "How the key's value is compared with values." }),
+                  values: z
+                    .array(z.string().max(63))
+                    .max(64)
+                    .optional()
+                    .meta({ description: "The values of In and NotIn." }),
                 }),
               )
               .max(16)

@@ -273,7 +273,7 @@ export const vdc = composer({
   apiVersion: API_VERSION,
   kind: "VDC",
   spec: vdcSpec,
-  requirements: (xr) => here.requirements(xr),
+  requirements: (xr, fetched) => here.requirements(xr, fetched),
   compose(input) {
     const { xr, observed, required } = input;
     const current = currentLocation(xr.status, observed);
