@@ -55,6 +55,7 @@ import { platformRequirement, platformSettings, type PlatformSettings } from "..
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME, nameList } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
+import { merged } from "../speed.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import {
@@ -351,9 +352,10 @@ export const vdc = composer({
           `only by an explicit spec.placement.cluster`
         : "";
     return {
-      ...local,
       resources,
-      status: { ...local.status, placement: { cluster: target } },
+      status: merged(local.status, { placement: { cluster: target } }),
+      events: local.events,
+      ttlSeconds: local.ttlSeconds,
       conditions: [
         ...local.conditions,
         {
@@ -399,7 +401,6 @@ function undecided(p: UndecidedProps): ComposeOutput {
         `is not one of tenant ${p.tenant}'s clusters (Tenant spec.clusters); it is not followed`;
   const status = onHub ? local.status : { namespace: name, tenant: p.tenant, phase: "Pending" };
   return {
-    ...local,
     resources,
     status,
     conditions: [
