@@ -274,7 +274,7 @@ export const vdc = composer({
   apiVersion: API_VERSION,
   kind: "VDC",
   spec: vdcSpec,
-  requirements: (xr, fetched) => here.requirements(xr, fetched),
+  requirements: (xr, fetched, observed) => here.requirements(xr, fetched, observed),
   compose(input) {
     const { xr, observed, required } = input;
     const current = currentLocation(xr.status, observed);
