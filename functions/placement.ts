@@ -49,6 +49,16 @@ export function unwrapObserved(
   return out;
 }
 
+/**
+ * The observed resources that are the hub's own (a Usage, the hub namespace): every key but
+ * those of Objects delivering to a cluster (`<cluster>/<key>`).
+ */
+export function hubObserved(observed: Record<string, KubeObject>): Record<string, KubeObject> {
+  const out: Record<string, KubeObject> = {};
+  for (const key in observed) if (!key.includes("/")) out[key] = observed[key]!;
+  return out;
+}
+
 /** Properties of `wrapObject()`. */
 export interface WrapProps {
   /** The object to create on the member cluster. */
@@ -61,6 +71,15 @@ export interface WrapProps {
   readonly namespace: string;
   /** The Object's labels: the composer's, never input. */
   readonly labels: Record<string, string>;
+  /**
+   * Only read the object, never create, change or delete it (managementPolicies [Observe]):
+   * for what the cluster makes itself, such as a VM's VirtualMachineInstance. Its manifest
+   * names what to read (apiVersion, kind, name, namespace); provider-kubernetes gets the object
+   * by those and treats an Object without Create or Update as up to date (handleObservation in
+   * internal/controller/namespaced/object/object.go), so the manifest is never applied.
+   * @default false
+   */
+  readonly observeOnly?: boolean;
 }
 
 /**
@@ -82,6 +101,7 @@ export function wrapObject(p: WrapProps): KubeObject {
     spec: {
       forProvider: { manifest: p.manifest },
       providerConfigRef: { kind: "ClusterProviderConfig", name: p.providerConfig },
+      ...(p.observeOnly ? { managementPolicies: ["Observe"] } : {}),
     },
   };
 }

@@ -1,11 +1,12 @@
 // VDCs on member clusters (issue 20): a VDC with spec.placement is delivered through
 // provider-kubernetes Objects, reads its state back through them, and is never moved away from
 // what pins it to a cluster (VMs, databases).
-import { describe } from "vitest";
+import { describe, expect } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { run } from "./support/request.js";
 import { tenant, vdc, vm } from "./support/fixtures.js";
 import { runCases } from "./support/table.js";
+import { PLATFORM, refused, vmRequirements } from "./support/wants.js";
 
 const TENANT = tenant({
   spec: {
@@ -665,20 +666,308 @@ describe("VDC placement", () => {
         },
       },
     },
-    VMInPlacedVDC: {
+  });
+});
+
+// ---- VirtualMachines on a placed VDC ------------------------------------------------------
+
+/** A VDC that lives on east: its status says so (the VM follows the status, not the spec). */
+const LIVES_ON_EAST = placed("east", {}, { status: { placement: { cluster: "east" } } });
+/** A VM with a root disk and a data disk from DataVolume templates, and user data. */
+const APP = vm({
+  name: "app",
+  spec: {
+    image: { url: "https://images.example/fedora-41.qcow2" },
+    size: { instanceType: "small" },
+    rootDisk: { size: "20Gi" },
+    disks: [{ name: "data", size: "20Gi" }],
+    cloudInit: { userData: "#cloud-config\npackages: [nginx]\n" },
+  },
+});
+const withAppSpec = (spec: Record<string, unknown>) =>
+  ({ ...APP, spec: { ...(APP.spec as object), ...spec } }) as KubeObject;
+const vmNeed = (xr: KubeObject, more: Record<string, KubeObject[]> = {}) => ({
+  vdc: [LIVES_ON_EAST],
+  vms: [xr],
+  platform: [SETTINGS],
+  ...more,
+});
+/** What APP composes in the same VDC on the hub: the manifests a placed one delivers. */
+const appOnHub = run({ xr: APP, required: { vdc: [vdc()], vms: [APP], vmi: [] } }).resources;
+const manifestOf = (key: string) => appOnHub[key];
+
+/**
+ * APP's Objects on east as provider-kubernetes reports them: each with the object it reads
+ * back in status.atProvider.manifest, the VM running and its instance on node-1.
+ */
+function appObserved(xr: KubeObject = APP): Record<string, KubeObject> {
+  const composed = run({ xr, required: vmNeed(xr) }).resources;
+  const out: Record<string, KubeObject> = {};
+  for (const [key, r] of Object.entries(composed)) {
+    const manifest = structuredClone(
+      (r.spec as { forProvider: { manifest: KubeObject } }).forProvider.manifest,
+    );
+    if (manifest.kind === "VirtualMachine")
+      manifest.status = { printableStatus: "Running", ready: true };
+    if (manifest.kind === "VirtualMachineInstance")
+      manifest.status = {
+        phase: "Running",
+        nodeName: "node-1",
+        interfaces: [{ name: "default", ipAddress: "10.128.0.7", ipAddresses: ["10.128.0.7"] }],
+      };
+    out[key] = { ...r, status: { atProvider: { manifest } } };
+  }
+  return out;
+}
+
+describe("VirtualMachine on a placed VDC", () => {
+  runCases({
+    AsksForTheSettingsNotTheInstance: {
       reason:
-        "A VirtualMachine in a placed VDC's namespace is refused, rather than composed on the hub",
-      xr: WEB,
-      required: { vdc: [EAST], vms: [WEB], vmi: [] },
+        "A VM of a VDC on east asks for the platform settings (the ClusterProviderConfig that " +
+        "reaches east) and not for its VirtualMachineInstance on the hub, which need not serve " +
+        "KubeVirt kinds: the instance is read on east through an Object",
+      xr: APP,
+      required: { vdc: [LIVES_ON_EAST] },
+      want: { requirements: { ...vmRequirements(), platform: PLATFORM } },
+    },
+    DeliveredThroughObjects: {
+      reason:
+        "A new VM of a VDC on east is the hub's VM and cloud-init Secret, each wrapped in an " +
+        "Object that east's ClusterProviderConfig delivers, plus an observe-only Object that " +
+        "reads its instance; the XR stays on the hub, Provisioning until east reports the VM",
+      xr: APP,
+      required: vmNeed(APP),
       want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VirtualMachine acme-dev/web: metadata.namespace: VDC acme-dev lives on member " +
-            "cluster east, and VirtualMachines in a placed VDC are not supported yet; nothing " +
-            "was composed for it",
+        names: ["east/cloudinit", "east/vm", "east/vmi"],
+        at: {
+          "east/vm.metadata": {
+            name: "east-virtualmachine-app",
+            namespace: "acme-dev",
+            labels: { ...labels, "crossvdc.io/vm": "app", "crossvdc.io/cluster": "east" },
+          },
+          "east/vm.spec": {
+            forProvider: { manifest: manifestOf("vm") },
+            providerConfigRef: { kind: "ClusterProviderConfig", name: "east-kubeconfig" },
+          },
+          "east/cloudinit.spec.forProvider.manifest": manifestOf("cloudinit"),
+          "east/vmi.spec": {
+            managementPolicies: ["Observe"],
+            forProvider: {
+              manifest: {
+                apiVersion: "kubevirt.io/v1",
+                kind: "VirtualMachineInstance",
+                metadata: { name: "app", namespace: "acme-dev" },
+              },
+            },
+            providerConfigRef: { kind: "ClusterProviderConfig", name: "east-kubeconfig" },
+          },
+        },
+        ready: { "east/cloudinit": false, "east/vm": false, "east/vmi": true },
+        status: {
+          backend: "kubevirt",
+          phase: "Provisioning",
+          ready: false,
+          ipAddresses: [],
+          cpu: 1,
+          memory: "2Gi",
         },
       },
+    },
+    StatusFromTheCluster: {
+      reason:
+        "Once the Objects read the VM and its instance back, the XR's phase, readiness, IP and " +
+        "node come from east, as they would from the hub",
+      xr: APP,
+      observed: appObserved(),
+      required: vmNeed(APP),
+      want: {
+        ready: { "east/cloudinit": true, "east/vm": true, "east/vmi": true },
+        status: {
+          backend: "kubevirt",
+          phase: "Running",
+          state: "Running",
+          ready: true,
+          ipAddresses: ["10.128.0.7"],
+          node: "node-1",
+          cpu: 1,
+          memory: "2Gi",
+        },
+      },
+    },
+    NoInstanceReaderWhileStopped: {
+      reason:
+        "A VM asked to stop has no instance, and an observe-only Object of a missing object " +
+        "is an error in provider-kubernetes: the reader is composed only while the VM runs " +
+        "(removing it deletes nothing on east)",
+      xr: withAppSpec({ running: false }),
+      required: vmNeed(withAppSpec({ running: false })),
+      want: {
+        names: ["east/cloudinit", "east/vm"],
+        at: { "east/vm.spec.forProvider.manifest.spec.runStrategy": "Halted" },
+      },
+    },
+    RootDiskNeverReplaced: {
+      reason:
+        "The root disk's image is read from the VM east reports (its ledger annotations), so " +
+        "a new image is refused across the boundary as on the hub",
+      xr: withAppSpec({ image: { url: "https://images.example/fedora-42.qcow2" } }),
+      observed: appObserved(),
+      required: vmNeed(APP),
+      want: refused(
+        "Conflict",
+        "VirtualMachine acme-dev/app: spec.image: the root disk was made from " +
+          "url:https://images.example/fedora-41.qcow2 and cannot be replaced by " +
+          "url:https://images.example/fedora-42.qcow2: a new image means a new root disk and " +
+          "the data on the current one would be lost. Keep spec.image as it was, or create a " +
+          "new VirtualMachine from the new image and delete this one once its data is no " +
+          "longer needed; nothing was changed",
+      ),
+    },
+    DisksNeverShrink: {
+      reason: "A data disk east reports at 20Gi does not shrink to 10Gi",
+      xr: withAppSpec({ disks: [{ name: "data", size: "10Gi" }] }),
+      observed: appObserved(),
+      required: vmNeed(APP),
+      want: refused(
+        "Conflict",
+        'VirtualMachine acme-dev/app: spec.disks[0].size: cannot shrink disk "data" from 20Gi ' +
+          "to 10Gi: disks only grow, set it to 20Gi or more; nothing was changed",
+      ),
+    },
+    DeletionProtectionOnTheHub: {
+      reason:
+        "deletionProtection's Usage protects the XR, which is on the hub: it is composed there, " +
+        "never wrapped for the cluster",
+      xr: withAppSpec({ deletionProtection: true }),
+      required: vmNeed(withAppSpec({ deletionProtection: true })),
+      want: {
+        names: ["deletion-protection", "east/cloudinit", "east/vm", "east/vmi"],
+        at: {
+          "deletion-protection.apiVersion": "protection.crossplane.io/v1beta1",
+          "deletion-protection.metadata.namespace": "acme-dev",
+          "deletion-protection.spec.of": {
+            apiVersion: "crossvdc.io/v1alpha1",
+            kind: "VirtualMachine",
+            resourceRef: { name: "app" },
+          },
+        },
+      },
+    },
+    QuotaOnTheHub: {
+      reason:
+        "Quota admission stays on the hub and counts the VDC's VMs wherever they run: a new VM " +
+        "that does not fit is refused before anything is delivered",
+      xr: withAppSpec({ size: { instanceType: "xlarge" } }),
+      required: vmNeed(withAppSpec({ size: { instanceType: "xlarge" } }), {
+        vdc: [
+          placed("east", { quota: { cpu: 2 } }, { status: { placement: { cluster: "east" } } }),
+        ],
+      }),
+      want: {
+        results: [
+          {
+            severity: "FATAL",
+            reason: "OverQuota",
+            message: expect.stringContaining("over the quota of VDC acme-dev") as string,
+          },
+        ],
+      },
+    },
+    WaitsForItsVDCToBePlaced: {
+      reason:
+        "A new VM of a VDC whose spec places it but whose status does not say where yet waits, " +
+        "rather than be made on the hub and moved",
+      xr: APP,
+      required: vmNeed(APP, { vdc: [EAST] }),
+      want: refused(
+        "WaitingForDependency",
+        "VirtualMachine acme-dev/app: metadata.namespace: VDC acme-dev is to live on a member " +
+          "cluster (spec.placement) and is not placed yet (no status.placement.cluster); the " +
+          "VM is composed on that cluster once it is",
+      ),
+    },
+    AHubVMStaysOnTheHub: {
+      reason:
+        "A VM that exists on the hub stays there while its VDC's spec names a cluster (the VDC " +
+        "refuses that move while it holds VMs)",
+      xr: APP,
+      observed: { vm: { ...manifestOf("vm")!, status: { printableStatus: "Running" } } },
+      required: { vdc: [EAST], vms: [APP], vmi: [] },
+      want: { names: ["cloudinit", "vm"] },
+    },
+    NeverMovedBetweenClusters: {
+      reason:
+        "A VM that exists on the hub is not composed on east, where its VDC now lives: that " +
+        "would make a new VM there and delete this one with its disks",
+      xr: APP,
+      observed: { vm: { ...manifestOf("vm")!, status: { printableStatus: "Running" } } },
+      required: vmNeed(APP),
+      want: refused(
+        "Conflict",
+        "VirtualMachine acme-dev/app: this VM exists on the hub, and VDC acme-dev lives on " +
+          "member cluster east: VMs are not moved between clusters, as that would lose their " +
+          "disks; nothing was changed",
+      ),
+    },
+    ClusterWithoutProviderConfig: {
+      reason:
+        "A VDC on a cluster the platform settings cannot reach: a Fatal naming the cluster " +
+        "and the setting",
+      xr: APP,
+      required: vmNeed(APP, { platform: [] }),
+      want: refused(
+        "WaitingForDependency",
+        "VirtualMachine acme-dev/app: metadata.namespace: VDC acme-dev lives on member " +
+          "cluster east, which has no providerConfigRef in the platform settings " +
+          "(EnvironmentConfig crossvdc data.clusters.east), so nothing can be delivered to it",
+      ),
+    },
+    ProxmoxNotDelivered: {
+      reason:
+        "A Proxmox VDC's VMs are provider-proxmox-bpg resources, not objects on the cluster: " +
+        "on a placed VDC they are refused rather than wrapped",
+      xr: APP,
+      required: vmNeed(APP, {
+        vdc: [
+          placed(
+            "east",
+            {
+              backend: {
+                type: "proxmox",
+                providerConfigRef: { name: "pve-lab", kind: "ClusterProviderConfig" },
+                node: "pve1",
+                datastore: "local-lvm",
+                bridge: "vmbr0",
+              },
+            },
+            { status: { placement: { cluster: "east" } } },
+          ),
+        ],
+      }),
+      want: refused(
+        "InvalidSpec",
+        "VirtualMachine acme-dev/app: metadata.namespace: VDC acme-dev lives on member " +
+          "cluster east and runs VMs on Proxmox, whose VMs crossvdc does not deliver to " +
+          "member clusters; nothing was composed",
+      ),
+    },
+    MigrationNotYet: {
+      reason: "A migration into a placed VDC is refused, not half-built: Forklift runs on the hub",
+      xr: vm({
+        name: "legacy",
+        spec: {
+          size: { instanceType: "small" },
+          source: { migration: { source: "vcenter", vm: { name: "legacy" } } },
+        },
+      }),
+      required: vmNeed(APP),
+      want: refused(
+        "InvalidSpec",
+        "VirtualMachine acme-dev/legacy: spec.source.migration: VDC acme-dev lives on member " +
+          "cluster east, and migrations into a placed VDC are not supported yet (Forklift " +
+          "runs on the hub); nothing was composed",
+      ),
     },
   });
 });

@@ -78,10 +78,10 @@ const cases: Case[] = [
       ]);
       expect(text).toMatch(/^VDC acme-dev +composes \d+ resources$/m);
       expect(text).toContain(
-        "VDC acme-staging                    refused, as expected: VDC acme-staging: " +
+        "VDC acme-staging                         refused, as expected: VDC acme-staging: " +
           "over the budget of tenant acme",
       );
-      expect(text).toMatch(/\n12 XR\(s\) compose, 2 refused as expected\n$/);
+      expect(text).toMatch(/\n13 XR\(s\) compose, 2 refused as expected\n$/);
     },
   },
   {
@@ -99,7 +99,7 @@ const cases: Case[] = [
       );
       expect(text).toMatch(/^VirtualMachine acme-lab\/ubuntu +REFUSED: /m);
       expect(text).toMatch(
-        /1 of 14 XR\(s\) did not render as expected: VirtualMachine acme-lab\/ubuntu \(.*vms\/lab-ubuntu.yaml\)\n$/,
+        /1 of 15 XR\(s\) did not render as expected: VirtualMachine acme-lab\/ubuntu \(.*vms\/lab-ubuntu.yaml\)\n$/,
       );
     },
   },

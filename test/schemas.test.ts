@@ -491,6 +491,23 @@ const placementDecision: Json = {
   },
   status: { decisions: [{ clusterName: "east", reason: "" }] },
 };
+// A VM's instance on a member cluster, read and never written (functions/vm/compose.ts).
+const observeOnlyObject: Json = {
+  apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
+  kind: "Object",
+  metadata: { name: "east-virtualmachineinstance-web", namespace: "acme-dev" },
+  spec: {
+    managementPolicies: ["Observe"],
+    forProvider: {
+      manifest: {
+        apiVersion: "kubevirt.io/v1",
+        kind: "VirtualMachineInstance",
+        metadata: { name: "web", namespace: "acme-dev" },
+      },
+    },
+    providerConfigRef: { kind: "ClusterProviderConfig", name: "east" },
+  },
+};
 
 const families: Family[] = [
   {
@@ -987,8 +1004,29 @@ const families: Family[] = [
   },
   {
     family: "provider-kubernetes Object (embedded manifest validated too)",
-    valid: [k8sObject],
+    valid: [k8sObject, observeOnlyObject],
     invalid: [
+      {
+        name: "management policy",
+        obj: variant(observeOnlyObject, (o) => {
+          o.spec.managementPolicies = ["Read"];
+        }),
+        errors: ["spec.managementPolicies[0]: must be one of"],
+      },
+      {
+        name: "an observe-only manifest still names a kind with a schema",
+        obj: variant(observeOnlyObject, (o) => {
+          o.spec.forProvider.manifest.kind = "VirtualMachineInstanse";
+        }),
+        errors: ["spec.forProvider.manifest: no schema for kubevirt.io/v1 VirtualMachineInstanse"],
+      },
+      {
+        name: "an applied manifest carries the body its kind requires",
+        obj: variant(observeOnlyObject, (o) => {
+          delete o.spec.managementPolicies;
+        }),
+        errors: ['spec.forProvider.manifest: missing required field "spec"'],
+      },
       {
         name: "unknown field in manifest",
         obj: variant(k8sObject, (o) => {

@@ -1255,12 +1255,21 @@ function schemaValidator(entry: SchemaEntry): CompiledValidator {
         const fp = isObject(data.spec) ? data.spec.forProvider : undefined;
         const manifest = isObject(fp) ? fp.manifest : undefined;
         // (a manifest without apiVersion/kind is already reported by the schema)
+        // An observe-only Object (managementPolicies [Observe]) is never applied:
+        // provider-kubernetes gets the object by apiVersion, kind, name and namespace
+        // (internal/controller/namespaced/object/object.go, Observe and handleObservation),
+        // so its manifest names the object and need not carry the body the kind requires.
+        const policies = isObject(data.spec) ? data.spec.managementPolicies : undefined;
+        const observeOnly =
+          Array.isArray(policies) && policies.length === 1 && policies[0] === "Observe";
         if (
           isObject(manifest) &&
           typeof manifest.apiVersion === "string" &&
           typeof manifest.kind === "string"
         ) {
           for (const i of resourceIssues(manifest)) {
+            if (observeOnly && i.path === "(root)" && i.message.startsWith("missing required"))
+              continue;
             issues.push({
               path:
                 i.path === "(root)"

@@ -76,15 +76,21 @@ function schemaIssues(resources: Record<string, KubeObject>): Record<string, str
   const issues: Record<string, string[]> = {};
   for (const [name, r] of Object.entries(resources)) {
     const found = validateResource(r);
+    // A provider-kubernetes Object delivering a VM to a member cluster: the VM's templates.
+    const vm =
+      r.kind === "Object"
+        ? ((r.spec as { forProvider?: { manifest?: KubeObject } } | undefined)?.forProvider
+            ?.manifest ?? r)
+        : r;
     const templates =
-      (r.spec as { dataVolumeTemplates?: { metadata: object; spec: unknown }[] } | undefined)
+      (vm.spec as { dataVolumeTemplates?: { metadata: object; spec: unknown }[] } | undefined)
         ?.dataVolumeTemplates ?? [];
     for (const t of templates)
       found.push(
         ...validateResource({
           apiVersion: "cdi.kubevirt.io/v1beta1",
           kind: "DataVolume",
-          metadata: { ...t.metadata, namespace: r.metadata?.namespace },
+          metadata: { ...t.metadata, namespace: vm.metadata?.namespace },
           spec: t.spec,
         }),
       );
