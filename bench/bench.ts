@@ -8,10 +8,11 @@
 // targets of docs/performance.md, met or missed. It is a benchmark, not a
 // test: it exits 0 whatever the figures, 1 only if it could not run.
 //
-//   npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only]
+//   npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only] [--fleet-only]
 //
 // --tenants-only runs just the tenants-at-scale section (one VDC among 1,000 tenants × 10
-// VDCs against 1 tenant × 10 VDCs), in-process, in a few seconds.
+// VDCs against 1 tenant × 10 VDCs), in-process, in a few seconds; --fleet-only the same for a
+// VDC placed on a member cluster, among 50 clusters × 10,000 VDCs against 1 cluster × 10.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
@@ -45,11 +46,13 @@ import {
 import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.js";
 import { hotSpots } from "./profile.js";
 
-const USAGE = `usage: npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only]
+const USAGE = `usage: npm run bench [-- --quick] [--concurrency N] [--no-profile]
+  [--tenants-only] [--fleet-only]
   --quick          short runs, rough figures (about 1.5 minutes instead of 8)
   --concurrency N  calls in flight in the throughput rounds (default 32)
   --no-profile     skip the CPU profile of both servers under load
   --tenants-only   only the in-process tenants-at-scale section (a few seconds)
+  --fleet-only     only the in-process fleet-at-scale section (a few seconds)
   --help           this text`;
 
 let parsed;
@@ -60,6 +63,7 @@ try {
       concurrency: { type: "string", default: "32" },
       "no-profile": { type: "boolean", default: false },
       "tenants-only": { type: "boolean", default: false },
+      "fleet-only": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -395,7 +399,69 @@ async function coldStart(
   }
 }
 
-// ---- tenants at scale --------------------------------------------------------------
+// ---- tenants and fleets at scale ----------------------------------------------------
+
+/** p50 and p99 ms of one in-process reconcile of `c`: decode, Fn.run, encode. */
+function time(c: Case, calls: number): { p50: number; p99: number } {
+  const once = () => encodeRunFunctionResponse(fn.run(decodeRunFunctionRequest(c.bytes)));
+  for (let i = 0; i < Math.min(calls, 50); i++) once();
+  const ts: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    once();
+    ts.push(performance.now() - t);
+  }
+  ts.sort((a, b) => a - b);
+  return { p50: percentile(ts, 0.5), p99: percentile(ts, 0.99) };
+}
+
+/**
+ * One reconcile of a VDC placed on a member cluster, in a fleet of 1 cluster × 10 VDCs and of
+ * 50 clusters × 10,000 VDCs (issue 20): the VDC asks for its tenant's VDCs and its own cluster's
+ * settings, so neither its request nor its time may grow with the fleet, and its answer must not
+ * change. In-process, as tenantsAtScale.
+ */
+function fleetAtScale(at: NonNullable<ReturnType<typeof buildCases>["fleet"]>): {
+  ok: boolean;
+  why: string;
+} {
+  log();
+  log("## Fleet at scale: one placed VDC reconcile, in-process (decode, Fn.run, encode)");
+  log();
+  const calls = QUICK ? 200 : 1000;
+  const [one, many] = [at(1, 10), at(50, 10_000)].map((c) => ({
+    c,
+    t: time(c, calls),
+    answer: localAnswer(c.bytes),
+  }));
+  table(
+    ["case", "what", "related", "request", "p50 / p99 ms", "outcome"],
+    [one!, many!].map(({ c, t }) => [
+      c.name,
+      c.what,
+      String(c.related),
+      kib(c.bytes.length),
+      `${fmt(t.p50, 3)} / ${fmt(t.p99, 3)}`,
+      c.outcome,
+    ]),
+    2,
+  );
+  const same = one!.answer.equals(many!.answer);
+  const ratio = many!.t.p50 / one!.t.p50;
+  const grew = many!.c.bytes.length / one!.c.bytes.length;
+  const why =
+    `request ${kib(one!.c.bytes.length)} → ${kib(many!.c.bytes.length)}, p50 ` +
+    `${fmt(one!.t.p50, 3)} → ${fmt(many!.t.p50, 3)} ms (${fmt(ratio)}×), answers ` +
+    `${same ? "identical" : "DIFFER"}`;
+  log();
+  log(why);
+  // The settings name every cluster's ClusterProviderConfig: the request may grow by those
+  // entries (a few KiB), never with the VDCs.
+  return {
+    ok: same && !one!.c.fatal && grew <= 1.5 && ratio <= TARGET.p50Ratio,
+    why,
+  };
+}
 
 /**
  * One VDC reconcile on a cluster of 1,000 tenants × 10 VDCs against 1 tenant × 10 VDCs: the
@@ -411,18 +477,6 @@ function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]
   log("## Tenants at scale: one VDC reconcile, in-process (decode, Fn.run, encode)");
   log();
   const calls = QUICK ? 200 : 1000;
-  const time = (c: Case, calls: number) => {
-    const once = () => encodeRunFunctionResponse(fn.run(decodeRunFunctionRequest(c.bytes)));
-    for (let i = 0; i < Math.min(calls, 50); i++) once();
-    const ts: number[] = [];
-    for (let i = 0; i < calls; i++) {
-      const t = performance.now();
-      once();
-      ts.push(performance.now() - t);
-    }
-    ts.sort((a, b) => a - b);
-    return { p50: percentile(ts, 0.5), p99: percentile(ts, 0.99) };
-  };
   const rows: string[][] = [];
   const figures: { name: string; bytes: number; p50: number; answer: Buffer }[] = [];
   for (const [tenants, perTenant] of [
@@ -468,6 +522,13 @@ function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  if (args["fleet-only"]) {
+    const { fleet } = buildCases();
+    if (!fleet) throw new Error("no placed VDC example: no VDC with spec.placement.cluster");
+    const r = fleetAtScale(fleet);
+    log(`${r.ok ? "MET" : "MISSED"}: one placed VDC reconcile does not grow with the fleet`);
+    return;
+  }
   if (args["tenants-only"]) {
     const { tenants } = buildCases();
     if (!tenants) throw new Error("no VDC case: examples/renders.yaml has no VDC example");
@@ -499,7 +560,7 @@ async function main(): Promise<void> {
       }`,
   );
 
-  const { cases, scaling, tenants, skipped, notes } = buildCases();
+  const { cases, scaling, tenants, fleet, skipped, notes } = buildCases();
   const dir = mkdtempSync(join(tmpdir(), "crossvdc-bench-"));
   const pki = writeServerCerts(dir);
   log();
@@ -907,6 +968,7 @@ async function main(): Promise<void> {
 
   // ---- tenants at scale
   const atScale = tenants ? tenantsAtScale(tenants) : undefined;
+  const inFleet = fleet ? fleetAtScale(fleet) : undefined;
   log();
 
   // ---- soak: RSS after 100,000 calls
@@ -1062,6 +1124,12 @@ async function main(): Promise<void> {
       `${verdict(atScale.ok)} a VDC reconcile does not grow with the tenants`,
       "1 vs 1,000 tenants × 10 VDCs",
       atScale.why,
+    ]);
+  if (inFleet)
+    rowsT.push([
+      `${verdict(inFleet.ok)} a placed VDC reconcile does not grow with the fleet`,
+      "1 cluster × 10 VDCs vs 50 clusters × 10,000 VDCs",
+      inFleet.why,
     ]);
   table(["target", "where", "measured"], rowsT, 2);
   for (const s of skipped) log(`not measured: ${s.name} (${s.why})`);

@@ -351,6 +351,12 @@ export interface Cases {
    * for comparison, the one it sent when the VDC asked for every VDC of the cluster.
    */
   tenants?: (tenants: number, perTenant: number) => { selected: Case; everyVdc: Case };
+  /**
+   * One reconcile of a VDC placed on a member cluster (issue 20's example), in a fleet of
+   * `clusters` member clusters and `vdcs` VDCs placed round-robin on them, ten per tenant, its
+   * own tenant's ten among them.
+   */
+  fleet?: (clusters: number, vdcs: number) => Case;
   skipped: Skipped[];
   notes: string[];
 }
@@ -632,5 +638,64 @@ export function buildCases(): Cases {
       why: vmComposer ? "no VirtualMachine example" : "VirtualMachine is not registered yet",
     });
 
-  return { cases, scaling, tenants: vdcBase ? tenantsCase : undefined, skipped, notes };
+  // A placed VDC in a fleet: the platform settings name every member cluster's
+  // ClusterProviderConfig, and every tenant's VDCs are spread over the clusters.
+  const placedOf = (e: Example) =>
+    (e.xr.spec as { placement?: { cluster?: unknown } }).placement?.cluster;
+  const placed = examplesOf("VDC").find((e) => typeof placedOf(e) === "string");
+  const fleetCase = (clusters: number, vdcs: number): Case => {
+    const { xr, pool, observed } = placed!;
+    const own = (xr.spec as { tenantRef: { name: string } }).tenantRef.name;
+    const home = placedOf(placed!) as string;
+    const names = [home];
+    for (let i = 1; i < clusters; i++) names.push(`member-${String(i).padStart(3, "0")}`);
+    const settings = pool.map((o) => {
+      if (o.kind !== "EnvironmentConfig") return o;
+      const c = clone(o);
+      const data = (c.data ??= {}) as { clusters?: Record<string, unknown> };
+      data.clusters = {
+        ...Object.fromEntries(names.map((n) => [n, { providerConfigRef: { name: n } }])),
+        ...data.clusters,
+      };
+      return c;
+    });
+    const template = pool.find((o) => o.kind === "VDC" && o.metadata?.name !== xr.metadata?.name);
+    const vdcOf = (tenant: string, name: string, cluster: string): KubeObject => {
+      const c = clone(template ?? xr);
+      c.metadata = {
+        name,
+        labels: { "crossvdc.io/tenant": tenant },
+        creationTimestamp: "2025-01-01T00:00:00Z",
+      };
+      const spec = c.spec as { tenantRef: { name: string }; placement?: unknown };
+      spec.tenantRef = { name: tenant };
+      spec.placement = { cluster };
+      delete c.status;
+      return c;
+    };
+    const big: KubeObject[] = [...settings.filter((o) => o.kind !== "VDC"), xr];
+    const perTenant = 10;
+    for (let j = 1; j < perTenant; j++) big.push(vdcOf(own, `${own}-f${j}`, names[j % clusters]!));
+    const tenantTemplate = pool.find((o) => o.kind === "Tenant");
+    for (let i = 1; i * perTenant < vdcs; i++) {
+      const t = `f${String(i).padStart(4, "0")}`;
+      if (tenantTemplate) big.push({ ...clone(tenantTemplate), metadata: { name: t } });
+      for (let j = 0; j < perTenant; j++)
+        big.push(vdcOf(t, `${t}-v${j}`, names[(i * perTenant + j) % clusters]!));
+    }
+    const what =
+      `VDC ${xr.metadata?.name} on ${home} among ${clusters.toLocaleString("en")} ` +
+      `cluster(s) × ${vdcs.toLocaleString("en")} VDCs`;
+    return makeCase(`fleet-${clusters}x${vdcs}`, what, true, complete(xr, big, observed));
+  };
+  if (!placed) skipped.push({ name: "fleet", why: "no VDC example with spec.placement.cluster" });
+
+  return {
+    cases,
+    scaling,
+    tenants: vdcBase ? tenantsCase : undefined,
+    fleet: placed ? fleetCase : undefined,
+    skipped,
+    notes,
+  };
 }
