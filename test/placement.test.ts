@@ -1,10 +1,11 @@
 // VDCs on member clusters (issue 20): a VDC with spec.placement is delivered through
 // provider-kubernetes Objects, reads its state back through them, and is never moved away from
 // what pins it to a cluster (VMs, databases).
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
 import { run } from "./support/request.js";
 import { tenant, vdc, vm } from "./support/fixtures.js";
+import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
 import { PLATFORM, refused, vmRequirements } from "./support/wants.js";
 
@@ -329,6 +330,49 @@ describe("VDC placement by clusterSelector", () => {
             "VDC acme-dev: spec.placement.cluster: cluster west has no providerConfigRef in " +
             "the platform settings (EnvironmentConfig crossvdc data.clusters.west), so nothing " +
             "can be delivered to it",
+        },
+      },
+    },
+    InWithoutValues: {
+      reason:
+        "A requirement In with no values is refused by the schema, as Kubernetes refuses it: " +
+        "OCM could never decide on it",
+      xr: vdc({
+        spec: {
+          placement: {
+            clusterSelector: { matchExpressions: [{ key: "site", operator: "In", values: [] }] },
+          },
+        },
+      }),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: invalid spec: spec.placement.clusterSelector.matchExpressions[0]." +
+            "values: must be non-empty for In and NotIn, and empty for Exists and DoesNotExist",
+        },
+      },
+    },
+    ExistsWithValues: {
+      reason: "A requirement Exists with values is refused by the schema",
+      xr: vdc({
+        spec: {
+          placement: {
+            clusterSelector: {
+              matchExpressions: [
+                { key: "site", operator: "In", values: ["edge"] },
+                { key: "gpu", operator: "Exists", values: ["true"] },
+              ],
+            },
+          },
+        },
+      }),
+      want: {
+        fatal: {
+          reason: "InvalidSpec",
+          message:
+            "VDC acme-dev: invalid spec: spec.placement.clusterSelector.matchExpressions[1]." +
+            "values: must be non-empty for In and NotIn, and empty for Exists and DoesNotExist",
         },
       },
     },
@@ -969,5 +1013,54 @@ describe("VirtualMachine on a placed VDC", () => {
           "runs on the hub); nothing was composed",
       ),
     },
+  });
+});
+
+// The same rule in the XRD, as the API server enforces it: the CEL rule of
+// spec.placement.clusterSelector.matchExpressions[] in apis/vdcs/definition.yaml.
+describe("the VDC XRD checks a selector requirement's values", () => {
+  const RULE = "must be non-empty for In and NotIn, and empty for Exists and DoesNotExist";
+  const cases: { name: string; reason: string; requirement: object; want: boolean }[] = [
+    {
+      name: "InWithValues",
+      reason: "In with values is a selector OCM can decide on",
+      requirement: { key: "site", operator: "In", values: ["edge"] },
+      want: false,
+    },
+    {
+      name: "NotInWithoutValues",
+      reason: "NotIn needs values",
+      requirement: { key: "site", operator: "NotIn" },
+      want: true,
+    },
+    {
+      name: "InWithEmptyValues",
+      reason: "An empty list is no values",
+      requirement: { key: "site", operator: "In", values: [] },
+      want: true,
+    },
+    {
+      name: "Exists",
+      reason: "Exists takes no values",
+      requirement: { key: "gpu", operator: "Exists" },
+      want: false,
+    },
+    {
+      name: "DoesNotExistWithValues",
+      reason: "DoesNotExist with values is refused",
+      requirement: { key: "gpu", operator: "DoesNotExist", values: ["true"] },
+      want: true,
+    },
+  ];
+  it.each(cases)("$name", ({ reason, requirement, want }) => {
+    const xr = vdc({
+      spec: { placement: { clusterSelector: { matchExpressions: [requirement] } } },
+    });
+    const errors = validateResource(JSON.parse(JSON.stringify(xr)) as KubeObject);
+    expect(
+      errors.some((e) => e.includes(RULE)),
+      `${reason}: ${errors.join("; ")}`,
+    ).toBe(want);
+    if (!want) expect(errors, reason).toEqual([]);
   });
 });

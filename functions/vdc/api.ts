@@ -458,6 +458,8 @@ const migrationSource = z
 
 export type MigrationSourceSpec = z.output<typeof migrationSource>;
 
+const VALUES_RULE = "must be non-empty for In and NotIn, and empty for Exists and DoesNotExist";
+
 function urlProblem(type: MigrationSourceType, url: string): string | undefined {
   if (type === "ova")
     return /^[^\s:/]+:\/(?!\/)[^\s]*$/.test(url)
@@ -716,21 +718,42 @@ export const vdcSpec = z
               .meta({ description: "Labels the ManagedCluster must carry." }),
             matchExpressions: z
               .array(
-                z.object({
-                  key: z
-                    .string()
-                    .max(317)
-                    .regex(LABEL_KEY, { message: "must be a label key" })
-                    .meta({ description: "The label key the requirement is about." }),
-                  operator: z
-                    .enum(["In", "NotIn", "Exists", "DoesNotExist"])
-                    .meta({ description: "How the key's value is compared with values." }),
-                  values: z
-                    .array(z.string().max(63))
-                    .max(64)
-                    .optional()
-                    .meta({ description: "The values of In and NotIn." }),
-                }),
+                z
+                  .object({
+                    key: z
+                      .string()
+                      .max(317)
+                      .regex(LABEL_KEY, { message: "must be a label key" })
+                      .meta({ description: "The label key the requirement is about." }),
+                    operator: z
+                      .enum(["In", "NotIn", "Exists", "DoesNotExist"])
+                      .meta({ description: "How the key's value is compared with values." }),
+                    values: z
+                      .array(z.string().max(63))
+                      .max(64)
+                      .optional()
+                      .meta({ description: "The values of In and NotIn." }),
+                  })
+                  // As Kubernetes validates a LabelSelectorRequirement: OCM's placement
+                  // controller cannot turn any other selector into a decision, and the VDC would
+                  // wait for one forever.
+                  .superRefine((r, ctx) => {
+                    const listed = (r.values?.length ?? 0) > 0;
+                    if (listed !== (r.operator === "In" || r.operator === "NotIn"))
+                      ctx.addIssue({ code: "custom", path: ["values"], message: VALUES_RULE });
+                  })
+                  .meta({
+                    description: "One label requirement on the ManagedCluster.",
+                    "x-kubernetes-validations": [
+                      {
+                        rule:
+                          "(self.operator == 'In' || self.operator == 'NotIn') == " +
+                          "(has(self.values) && size(self.values) > 0)",
+                        message: VALUES_RULE,
+                        fieldPath: ".values",
+                      },
+                    ],
+                  }),
               )
               .max(16)
               .optional()
