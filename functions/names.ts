@@ -14,10 +14,9 @@ export const MAX_NAME = 63;
 // The naming rule, for every name and label value crossvdc derives. A derived name is injective
 // in what it is derived from within the scope where it must be unique (a namespace and kind, a
 // Proxmox node's datastore, the cluster), and valid where it is used: a DNS-1123 label of at most
-// 63 characters for every Kubernetes name and label value, except the names of RBAC objects and
-// Usages, which Kubernetes lets be longer (rule 6).
+// 63 characters for every Kubernetes name and label value.
 //  1. One variable part between constants (`crossvdc-tenant-<t>`, `<vm>-cloudinit`) is joined
-//     with `-`: stripping the constants gives the part back. That is `dnsName` and `longName`.
+//     with `-`: stripping the constants gives the part back. That is `dnsName` and `prefixedName`.
 //  2. Two variable parts may both contain `-`, so a `-` join has many readings. Where a name is
 //     new, the parts are joined with a separator they cannot contain (`_` in Proxmox file names,
 //     `joinParts`), unless today's `-` join has a single reading, which keeps that name. A
@@ -37,18 +36,20 @@ export const MAX_NAME = 63;
 //  5. A scope every tenant shares (a Proxmox node's datastore) takes the namespace and the name,
 //     which are unique in the cluster at any time and the same when a GitOps repository
 //     re-creates the XR, not its uid, which would rename the file on every re-creation.
-//  6. A name Kubernetes allows up to 253 characters whose variable part ends it (the Tenant's
-//     ClusterRole `crossvdc-tenant-<t>`, Usages `crossvdc-<kind>-<name>`) is never cut
-//     (`longName`): a cut one, `<head>-<hash>`, is what an uncut name of another, shorter owner
-//     can be crafted to equal (tenant `<head>-<hash>` taking a long-named tenant's ClusterRole).
-//     Under 64 characters it is the name dnsName gave, so only names that were cut change.
+//  6. A name whose variable part ends it (the Tenant's ClusterRole `crossvdc-tenant-<t>`, Usages
+//     `crossvdc-<kind>-<name>`) cannot end in a constant, and a cut `<prefix>-<head>-<hash>` is
+//     what another, shorter owner's uncut name could be crafted to equal (tenant `<head>-<hash>`
+//     taking a long-named tenant's ClusterRole). `prefixedName` cuts it after a double dash,
+//     `<prefix>--<head>-<16 hex digits>`: an uncut name has a letter or digit there (a DNS label
+//     never starts with `-`), so none equals a cut one, and 64 bits of SHA-256 keep cut names
+//     apart. Under 64 characters it is the name dnsName gave, so only names that were cut change.
 
 /**
  * A DNS-1123 label from parts, at most 63 characters. Longer names are cut and
  * given a stable 8-character hash of the whole name, so two long names that
  * share a prefix still differ and the same input always gives the same name.
  * Injective where at most one part varies and a constant ends the name (rules 1, 4); see
- * `sharedNames` otherwise, and `longName` where the variable part ends a name that may be long.
+ * `sharedNames` otherwise, and `prefixedName` where the variable part ends the name.
  */
 export function dnsName(...parts: string[]): string {
   const full = parts
@@ -63,23 +64,20 @@ export function dnsName(...parts: string[]): string {
   return head ? `${head}-${hash}` : hash;
 }
 
-/** Longest name of an RBAC object (a path segment name) or a Usage (a DNS-1123 subdomain). */
-export const MAX_LONG_NAME = 253;
-
 /**
- * A name for a kind whose names may pass 63 characters (rule 6): ClusterRole and
- * ClusterRoleBinding (path segment names: no `/`, no `%`, not `.` or `..`; Kubernetes'
- * ValidateRBACName) and Usage, ClusterUsage (DNS-1123 subdomains). The parts, each a DNS-1123
- * label, joined with `-` and never cut, so injective in one variable part between constants.
- * Throws on a part that is not a DNS label (a composer bug: callers pass validated names).
+ * `<prefix>-<part>` (rule 6), at most 63 characters: the name of an object whose one variable
+ * part ends it (a Tenant's ClusterRole, a Usage). A longer one is `<prefix>--<head>-<hash>`, which
+ * no uncut name can equal. Throws on a part that is not a DNS label (a composer bug: callers pass
+ * validated names).
  */
-export function longName(...parts: string[]): string {
-  const bad = parts.find((p) => !isDnsLabel(p));
-  if (bad !== undefined) throw new Error(`longName: ${JSON.stringify(bad)} is not a DNS label`);
-  const name = parts.join("-");
-  if (name.length > MAX_LONG_NAME)
-    throw new Error(`longName: ${name.length} characters, over ${MAX_LONG_NAME}`);
-  return name;
+export function prefixedName(prefix: string, part: string): string {
+  if (!isDnsLabel(part))
+    throw new Error(`prefixedName: ${JSON.stringify(part)} is not a DNS label`);
+  const full = `${prefix}-${part}`;
+  if (full.length <= MAX_NAME) return full;
+  const hash = createHash("sha256").update(`${prefix}\u0000${part}`).digest("hex").slice(0, 16);
+  const head = part.slice(0, MAX_NAME - prefix.length - hash.length - 3).replace(/-+$/, "");
+  return head ? `${prefix}--${head}-${hash}` : `${prefix}--${hash}`;
 }
 
 export function isDnsLabel(s: string): boolean {

@@ -22,7 +22,7 @@
 // again. A Fatal result returns the desired state as it came, so a refused spec keeps its Usage.
 import { API_VERSION } from "./api.js";
 import { isConditionTrue, type Composed, type KubeObject } from "./compose.js";
-import { longName } from "./names.js";
+import { prefixedName } from "./names.js";
 
 export const USAGE_API_VERSION = "protection.crossplane.io/v1beta1";
 /** The composition resource name of the Usage protecting an XR. */
@@ -57,8 +57,9 @@ export function selfUsage(p: UsageProps): Composed {
     apiVersion: USAGE_API_VERSION,
     kind: p.namespace === undefined ? "ClusterUsage" : "Usage",
     metadata: {
-      // Never cut (names.ts, rule 6): a ClusterUsage's name is unique in the whole cluster.
-      name: longName("crossvdc", p.kind.toLowerCase(), p.name),
+      // Cut only after a double dash (names.ts, rule 6): a ClusterUsage's name is unique in the
+      // whole cluster, and no other XR's name can be made to equal it.
+      name: prefixedName(`crossvdc-${p.kind.toLowerCase()}`, p.name),
       ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
       labels: p.labels,
     },

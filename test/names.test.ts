@@ -11,7 +11,7 @@ import {
   isDatabaseVolume,
   isDnsLabel,
   joinParts,
-  longName,
+  prefixedName,
   MAX_LISTED,
   nameList,
   proxmoxFileName,
@@ -25,6 +25,8 @@ import { runCases } from "./support/table.js";
 const tiny = fc.stringMatching(/^[ab]([-ab]{0,5}[ab])?$/);
 /** Any DNS label, up to 63 characters. */
 const label = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+/** A DNS label of 40 to 63 characters: long enough for a prefixed name to be cut. */
+const longLabel = fc.stringMatching(/^[a-z0-9][-a-z0-9]{38,61}[a-z0-9]$/);
 /** A VDC namespace: its tenant's name, a `-` and more. */
 const vdcName = fc.tuple(tiny, tiny).map(([t, rest]) => `${t}-${rest}`);
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -98,42 +100,41 @@ describe("names.ts", () => {
   });
 
   it("a cut name is what a crafted shorter input gives, where the variable part ends it", () => {
-    // Why longName exists: tenant <head>-<hash> of a 56-character tenant's cut ClusterRole name.
+    // Why prefixedName exists: tenant <head>-<hash> of a 56-character tenant's cut ClusterRole.
     const long = `a${"b".repeat(55)}`;
     const cut = dnsName("crossvdc-tenant", long);
     const crafted = cut.slice("crossvdc-tenant-".length);
     expect(dnsName("crossvdc-tenant", crafted)).toBe(cut);
-    expect(longName("crossvdc-tenant", crafted)).not.toBe(longName("crossvdc-tenant", long));
+    expect(prefixedName("crossvdc-tenant", crafted)).not.toBe(
+      prefixedName("crossvdc-tenant", long),
+    );
   });
 
-  it("longName is injective in its last part, never cut, and keeps every name under 64", () => {
-    const shapes = [
-      (x: string) => longName("crossvdc-tenant", x),
-      (x: string) => longName("crossvdc", "vdc", x),
-      (x: string) => longName("crossvdc", "tenant", x),
-      (x: string) => longName("crossvdc", "virtualmachine", x),
-    ];
-    // What dnsName gave the same parts before: longName must not rename what exists.
-    const before = [
-      (x: string) => dnsName("crossvdc-tenant", x),
-      (x: string) => dnsName("crossvdc", "vdc", x),
-      (x: string) => dnsName("crossvdc", "tenant", x),
-      (x: string) => dnsName("crossvdc", "virtualmachine", x),
-    ];
+  it("prefixedName is injective in its part, at most 63 characters, as before when uncut", () => {
+    const prefixes = ["crossvdc-tenant", "crossvdc-vdc", "crossvdc-virtualmachine"];
+    // The names each prefix gave before: what exists under 64 characters is never renamed.
+    const before = (prefix: string, x: string) => dnsName(prefix, x);
     fc.assert(
-      fc.property(fc.uniqueArray(fc.oneof(tiny, label), { maxLength: 40 }), (xs) => {
-        shapes.forEach((shape, i) => {
-          const tries = xs.map(before[i]!).map((n) => n.slice(n.indexOf("-") + 1));
-          const more = tries.flatMap((t) => [t, t.slice(t.indexOf("-") + 1)]);
-          const inputs = [...new Set([...xs, ...more.filter((t) => isDnsLabel(t))])];
-          const names = inputs.map(shape);
+      fc.property(fc.uniqueArray(fc.oneof(tiny, label, longLabel), { maxLength: 40 }), (xs) => {
+        for (const prefix of prefixes) {
+          // Inputs crafted from the others' cut names, as an attacker would pick them.
+          const cuts = xs
+            .filter((x) => `${prefix}-${x}`.length > 63)
+            .map((x) => prefixedName(prefix, x));
+          const crafted = cuts.flatMap((n) => {
+            const rest = n.slice(prefix.length + 1);
+            return [rest, rest.replace(/^-+/, ""), n.slice(n.lastIndexOf("-") + 1)];
+          });
+          const old = xs.map((x) => before(prefix, x).slice(prefix.length + 1));
+          const inputs = [...new Set([...xs, ...crafted, ...old].filter((t) => isDnsLabel(t)))];
+          const names = inputs.map((x) => prefixedName(prefix, x));
           expect(new Set(names).size).toBe(inputs.length);
           names.forEach((n, j) => {
-            expect(n.length).toBeLessThanOrEqual(253);
-            expect(n).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-            if (n.length <= 63) expect(n).toBe(before[i]!(inputs[j]!));
+            expect(isDnsLabel(n), n).toBe(true);
+            if (`${prefix}-${inputs[j]!}`.length <= 63) expect(n).toBe(before(prefix, inputs[j]!));
+            else expect(n.startsWith(`${prefix}--`), n).toBe(true);
           });
-        });
+        }
       }),
     );
   });
@@ -510,6 +511,8 @@ const OLD_VM: KubeObject = { ...run(inLab(pve("a-b"), OLD_FILES)).resources.vm!,
 /** A tenant of 56 characters, the most a name may have, and one crafted to take its RBAC. */
 const LONG_TENANT = `a${"b".repeat(55)}`;
 const CRAFTED_TENANT = dnsName("crossvdc-tenant", LONG_TENANT).slice("crossvdc-tenant-".length);
+/** Its ClusterRole: 63 characters, the name's first 29 and 16 hex digits of SHA-256. */
+const LONG_TENANT_RBAC = "crossvdc-tenant--abbbbbbbbbbbbbbbbbbbbbbbbbbbb-762e86c412fa8e02";
 const tenantRBAC = (name: string) => ({
   xr: tenant({ name, spec: { admins: { users: [`${name.slice(0, 8)}-admin`] } } }),
   required: { vdcs: [] },
@@ -517,16 +520,16 @@ const tenantRBAC = (name: string) => ({
 
 describe("collisions", () => {
   runCases({
-    LongTenantRBACNotCut: {
+    LongTenantRBACCutAfterDoubleDash: {
       reason:
         "A tenant of 56 characters gets ClusterRole and ClusterRoleBinding " +
-        "crossvdc-tenant-<name>, uncut (RBAC names may have 253): no other tenant's gives it",
+        "crossvdc-tenant--<head>-<hash>, 63 characters: no other tenant's name gives it",
       ...tenantRBAC(LONG_TENANT),
       want: {
         at: {
-          "clusterrole-admins.metadata.name": `crossvdc-tenant-${LONG_TENANT}`,
-          "clusterrolebinding-admins.metadata.name": `crossvdc-tenant-${LONG_TENANT}`,
-          "clusterrolebinding-admins.roleRef.name": `crossvdc-tenant-${LONG_TENANT}`,
+          "clusterrole-admins.metadata.name": LONG_TENANT_RBAC,
+          "clusterrolebinding-admins.metadata.name": LONG_TENANT_RBAC,
+          "clusterrolebinding-admins.roleRef.name": LONG_TENANT_RBAC,
         },
       },
     },

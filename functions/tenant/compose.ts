@@ -19,7 +19,7 @@ import { build, existing, namespace, namespacePhase, roleBinding, subjectsOf } f
 import { baselinePolicies } from "../network-policy.js";
 import { platformRequirement, platformSettings } from "../platform.js";
 import {
-  longName,
+  prefixedName,
   isDnsLabel,
   LABEL_TENANT,
   LABEL_TYPE,
@@ -234,8 +234,8 @@ interface AdminRBACProps {
 }
 
 function adminRBAC({ tenant, labels, admins }: AdminRBACProps): Record<string, KubeObject> {
-  // Never cut (names.ts, rule 6): a cut name is one another tenant's name could be made to equal.
-  const name = longName("crossvdc-tenant", tenant);
+  // Cut only after a double dash (names.ts, rule 6): no other tenant's name can equal it.
+  const name = prefixedName("crossvdc-tenant", tenant);
   return {
     "clusterrole-admins": build(ClusterRole, {
       metadata: { name, labels },
