@@ -401,6 +401,18 @@ async function coldStart(
 
 // ---- tenants and fleets at scale ----------------------------------------------------
 
+/** A row of the at-scale tables: the case, its request and its in-process p50 / p99. */
+function scaleRow(c: Case, t: { p50: number; p99: number }): string[] {
+  return [
+    c.name,
+    c.what,
+    String(c.related),
+    kib(c.bytes.length),
+    `${fmt(t.p50, 3)} / ${fmt(t.p99, 3)}`,
+    c.outcome,
+  ];
+}
+
 /** p50 and p99 ms of one in-process reconcile of `c`: decode, Fn.run, encode. */
 function time(c: Case, calls: number): { p50: number; p99: number } {
   const once = () => encodeRunFunctionResponse(fn.run(decodeRunFunctionRequest(c.bytes)));
@@ -437,14 +449,7 @@ function fleetAtScale(at: NonNullable<ReturnType<typeof buildCases>["fleet"]>): 
   }));
   table(
     ["case", "what", "related", "request", "p50 / p99 ms", "outcome"],
-    [one!, many!].map(({ c, t }) => [
-      c.name,
-      c.what,
-      String(c.related),
-      kib(c.bytes.length),
-      `${fmt(t.p50, 3)} / ${fmt(t.p99, 3)}`,
-      c.outcome,
-    ]),
+    [one!, many!].map(({ c, t }) => scaleRow(c, t)),
     2,
   );
   const same = one!.answer.equals(many!.answer);
@@ -478,14 +483,6 @@ function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]
   log("## Tenants at scale: one VDC reconcile, in-process (decode, Fn.run, encode)");
   log();
   const calls = QUICK ? 200 : 1000;
-  const row = (c: Case, t: { p50: number; p99: number }) => [
-    c.name,
-    c.what,
-    String(c.related),
-    kib(c.bytes.length),
-    `${fmt(t.p50, 3)} / ${fmt(t.p99, 3)}`,
-    c.outcome,
-  ];
   // Both selected requests are timed alike, one after the other, before the every-VDC request
   // exists: its 10,000 decoded VDCs would otherwise be live on the heap the small ones are
   // timed on (an earlier run measured the same 14.4 KiB request 1.93x slower beside them).
@@ -497,10 +494,10 @@ function tenantsAtScale(at: NonNullable<ReturnType<typeof buildCases>["tenants"]
     bytes: c.bytes.length,
     answer: localAnswer(c.bytes),
   }));
-  const rows = figures.map((f) => row(f.c, f.t));
+  const rows = figures.map((f) => scaleRow(f.c, f.t));
   // The 5 MiB request of every VDC takes far longer per call: fewer calls of it.
   const everyVdc = large.everyVdc();
-  rows.push(row(everyVdc, time(everyVdc, 20)));
+  rows.push(scaleRow(everyVdc, time(everyVdc, 20)));
   table(["case", "what", "related", "request", "p50 / p99 ms", "outcome"], rows, 2);
   const [one, many] = figures;
   const same = one!.answer.equals(many!.answer);

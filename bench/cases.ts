@@ -335,6 +335,19 @@ function siblings(template: KubeObject, n: number, prefix: string): KubeObject[]
   return out;
 }
 
+/** A VDC of `tenant` shaped like `template`, labelled as the admission policy requires. */
+function siblingVdc(template: KubeObject, tenant: string, name: string): KubeObject {
+  const c = clone(template);
+  c.metadata = {
+    name,
+    labels: { "crossvdc.io/tenant": tenant },
+    creationTimestamp: "2025-01-01T00:00:00Z",
+  };
+  (c.spec as { tenantRef: { name: string } }).tenantRef = { name: tenant };
+  delete c.status;
+  return c;
+}
+
 // ---- the cases ----------------------------------------------------------------
 
 export interface Cases {
@@ -573,17 +586,7 @@ export function buildCases(): Cases {
     const { xr, pool, observed } = vdcBase!;
     const own = (xr.spec as { tenantRef: { name: string } }).tenantRef.name;
     const template = pool.find((o) => o.kind === "VDC" && o.metadata?.name !== xr.metadata?.name);
-    const vdcOf = (tenant: string, name: string): KubeObject => {
-      const c = clone(template ?? xr);
-      c.metadata = {
-        name,
-        labels: { "crossvdc.io/tenant": tenant },
-        creationTimestamp: "2025-01-01T00:00:00Z",
-      };
-      (c.spec as { tenantRef: { name: string } }).tenantRef = { name: tenant };
-      delete c.status;
-      return c;
-    };
+    const vdcOf = (tenant: string, name: string) => siblingVdc(template ?? xr, tenant, name);
     const big: KubeObject[] = [
       ...pool.filter((o) => o.kind !== "VDC").map((o) => inflate(o, false)),
       xr,
@@ -660,16 +663,8 @@ export function buildCases(): Cases {
     });
     const template = pool.find((o) => o.kind === "VDC" && o.metadata?.name !== xr.metadata?.name);
     const vdcOf = (tenant: string, name: string, cluster: string): KubeObject => {
-      const c = clone(template ?? xr);
-      c.metadata = {
-        name,
-        labels: { "crossvdc.io/tenant": tenant },
-        creationTimestamp: "2025-01-01T00:00:00Z",
-      };
-      const spec = c.spec as { tenantRef: { name: string }; placement?: unknown };
-      spec.tenantRef = { name: tenant };
-      spec.placement = { cluster };
-      delete c.status;
+      const c = siblingVdc(template ?? xr, tenant, name);
+      (c.spec as { placement?: unknown }).placement = { cluster };
       return c;
     };
     const big: KubeObject[] = [...settings.filter((o) => o.kind !== "VDC"), xr];
