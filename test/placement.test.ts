@@ -7,7 +7,7 @@ import { run } from "./support/request.js";
 import { tenant, vdc, vm } from "./support/fixtures.js";
 import { validateResource } from "./support/schemas.js";
 import { runCases } from "./support/table.js";
-import { PLATFORM, refused, vmRequirements } from "./support/wants.js";
+import { nothingProtected, PLATFORM, refused, vmRequirements } from "./support/wants.js";
 
 const TENANT = tenant({
   spec: {
@@ -94,6 +94,13 @@ function observedOn(xr: KubeObject, cluster: string): Record<string, KubeObject>
   return out;
 }
 
+/** acme-dev admitted within acme's budget, as the selector cases see it. */
+const ADMITTED = {
+  type: "BudgetAdmitted",
+  status: "True",
+  reason: "WithinTenantBudget",
+  message: "Admitted; tenant acme has cpu 62, memory 252Gi, storage 1998Gi, vms 48, vdcs 9 left",
+};
 const BY_LABEL = vdc({
   spec: { placement: { clusterSelector: { matchLabels: { site: "edge" } } } },
 });
@@ -140,21 +147,8 @@ describe("VDC placement by clusterSelector", () => {
         at: { placement: PLACEMENT, "placement-binding": BINDING },
         status: { namespace: "acme-dev", tenant: "acme", phase: "Pending" },
         conditions: [
-          {
-            type: "BudgetAdmitted",
-            status: "True",
-            reason: "WithinTenantBudget",
-            message:
-              "Admitted; tenant acme has cpu 62, memory 252Gi, storage 1998Gi, vms 48, vdcs 9 left",
-          },
-          {
-            type: "DeletionProtected",
-            status: "False",
-            reason: "NothingProtected",
-            message:
-              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes " +
-              "its namespace and everything in it",
-          },
+          ADMITTED,
+          nothingProtected("acme-dev"),
           {
             type: "Placed",
             status: "False",
@@ -232,21 +226,8 @@ describe("VDC placement by clusterSelector", () => {
           "west/quota": undefined,
         },
         conditions: [
-          {
-            type: "BudgetAdmitted",
-            status: "True",
-            reason: "WithinTenantBudget",
-            message:
-              "Admitted; tenant acme has cpu 62, memory 252Gi, storage 1998Gi, vms 48, vdcs 9 left",
-          },
-          {
-            type: "DeletionProtected",
-            status: "False",
-            reason: "NothingProtected",
-            message:
-              "No database of VDC acme-dev has deletionProtection: deleting the VDC deletes " +
-              "its namespace and everything in it",
-          },
+          ADMITTED,
+          nothingProtected("acme-dev"),
           {
             type: "Placed",
             status: "True",

@@ -3,7 +3,7 @@ import type { KubeObject } from "../functions/compose.js";
 import { run } from "./support/request.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import { runCases } from "./support/table.js";
-import { refused, vdcRequirements } from "./support/wants.js";
+import { nothingProtected, refused, vdcRequirements } from "./support/wants.js";
 
 const TENANT = tenant({
   spec: {
@@ -33,15 +33,6 @@ const GREEDY = vdc({
   created: "2026-02-01T00:00:00Z",
 });
 const small = { quota: { cpu: "1", memory: "1Gi", storage: "1Gi", vms: 1 } };
-/** A VDC without protected databases says what deleting it deletes (test/protection.test.ts). */
-const nothingProtected = (name: string) => ({
-  type: "DeletionProtected",
-  status: "False",
-  reason: "NothingProtected",
-  message:
-    `No database of VDC ${name} has deletionProtection: ` +
-    "deleting the VDC deletes its namespace and everything in it",
-});
 /** acme-new refused for its spec; the desired state stays as it came. */
 const invalid = (message: string) =>
   refused("InvalidSpec", `VDC acme-new: invalid spec: ${message}`);

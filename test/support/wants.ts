@@ -116,3 +116,13 @@ export function vmRequirements(p: VMRequirementsProps = {}) {
       : {}),
   };
 }
+
+/** A VDC without protected databases says what deleting it deletes (test/protection.test.ts). */
+export const nothingProtected = (name: string) => ({
+  type: "DeletionProtected",
+  status: "False",
+  reason: "NothingProtected",
+  message:
+    `No database of VDC ${name} has deletionProtection: ` +
+    "deleting the VDC deletes its namespace and everything in it",
+});
