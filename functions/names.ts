@@ -20,9 +20,11 @@ export const MAX_NAME = 63;
 //  2. Two variable parts may both contain `-`, so a `-` join has many readings. Where a name is
 //     new, the parts are joined with a separator they cannot contain (`_` in Proxmox file names,
 //     `joinParts`), unless today's `-` join has a single reading, which keeps that name. A
-//     Kubernetes name cannot hold such a separator: there the composer refuses, naming both
-//     owners, whoever else in the scope it sees derives the same name (`sharedNames`). Names
-//     another controller derives count too: CloudNativePG's PVCs (`isDatabaseVolume`).
+//     Kubernetes name that must be a DNS label cannot hold such a separator: there the composer
+//     refuses, naming both owners, whoever else in the scope it sees derives the same name
+//     (`sharedNames`). Names another controller derives count too: CloudNativePG's PVCs
+//     (`isDatabaseVolume`). A custom resource's name is a DNS subdomain, which may hold `.`:
+//     a probe's Object is `probe.<cluster>.<kind>.<name>` (`probeName`, functions/probe.ts).
 //  3. A name that exists keeps it: upgrades never rename a stateful object that did not collide
 //     (Crossplane would delete the old one). Composers read it from observed state.
 //  4. Only a DNS label that would be over 63 characters, invalid anyway, is cut, with a hash

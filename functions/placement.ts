@@ -21,6 +21,9 @@ export const OBJECT_KIND = "Object";
 /** The member cluster an Object delivers to: `kubectl get objects -l crossvdc.io/cluster=east`. */
 export const LABEL_CLUSTER = "crossvdc.io/cluster";
 
+/** How the keys of probes (functions/probe.ts) start after `<cluster>/`; no composer key does. */
+export const PROBE_KEY_PREFIX = "probe-";
+
 /** The composition resource name of what `key` names, delivered to `cluster`. */
 export function memberKey(cluster: string, key: string): string {
   return `${cluster}/${key}`;
@@ -29,7 +32,8 @@ export function memberKey(cluster: string, key: string): string {
 /**
  * The objects on `cluster` as the composers know them: each Object of that cluster keyed by the
  * key it wraps, as the object its status.atProvider.manifest says exists there. An Object not
- * observed yet (or not synced) gives nothing, as a local object not created yet does.
+ * observed yet (or not synced) gives nothing, as a local object not created yet does. Probes
+ * (functions/probe.ts) are left out: what they read is not the VDC's.
  */
 export function unwrapObserved(
   observed: Record<string, KubeObject>,
@@ -38,7 +42,7 @@ export function unwrapObserved(
   const prefix = memberKey(cluster, "");
   const out: Record<string, KubeObject> = {};
   for (const key in observed) {
-    if (!key.startsWith(prefix)) continue;
+    if (!key.startsWith(prefix) || key.startsWith(PROBE_KEY_PREFIX, prefix.length)) continue;
     const o = observed[key]!;
     if (o.apiVersion !== OBJECT_API_VERSION || o.kind !== OBJECT_KIND) continue;
     const manifest = (o.status as { atProvider?: { manifest?: unknown } } | undefined)?.atProvider

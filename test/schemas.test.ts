@@ -509,6 +509,21 @@ const observeOnlyObject: Json = {
   },
 };
 
+// A probe: reads a namespace on a member cluster before anything is delivered there
+// (functions/probe.ts); an Object's name is a DNS-1123 subdomain, so its dots are valid.
+const probeObject: Json = {
+  apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
+  kind: "Object",
+  metadata: { name: "probe.east.namespace.acme-dev", namespace: "acme-dev" },
+  spec: {
+    managementPolicies: ["Observe"],
+    forProvider: {
+      manifest: { apiVersion: "v1", kind: "Namespace", metadata: { name: "acme-dev" } },
+    },
+    providerConfigRef: { kind: "ClusterProviderConfig", name: "east" },
+  },
+};
+
 const families: Family[] = [
   {
     family: "core: Namespace",
@@ -1004,7 +1019,7 @@ const families: Family[] = [
   },
   {
     family: "provider-kubernetes Object (embedded manifest validated too)",
-    valid: [k8sObject, observeOnlyObject],
+    valid: [k8sObject, observeOnlyObject, probeObject],
     invalid: [
       {
         name: "management policy",
@@ -1019,6 +1034,13 @@ const families: Family[] = [
           o.spec.forProvider.manifest.kind = "VirtualMachineInstanse";
         }),
         errors: ["spec.forProvider.manifest: no schema for kubevirt.io/v1 VirtualMachineInstanse"],
+      },
+      {
+        name: "an Object's name is a DNS subdomain: no empty part between dots",
+        obj: variant(probeObject, (o) => {
+          o.metadata.name = "probe.east..acme-dev";
+        }),
+        errors: ["metadata.name"],
       },
       {
         name: "an applied manifest carries the body its kind requires",
