@@ -14,6 +14,7 @@ import { API_VERSION } from "./api.js";
 import { byName, type Composed, type KubeObject, type Refusal } from "./compose.js";
 import { dnsName, LABEL_TENANT, LABEL_VDC, nameList } from "./names.js";
 import type { PlatformSettings } from "./platform.js";
+import { merged } from "./speed.js";
 import { VMS_KEY } from "./vdc/operator-paths.js";
 
 export const OBJECT_API_VERSION = "kubernetes.m.crossplane.io/v1alpha1";
@@ -110,6 +111,57 @@ export function wrapObject(p: WrapProps): KubeObject {
   };
 }
 
+/** Properties of `copiedSecret()`. */
+export interface CopiedSecretProps {
+  /** The Secret in the VDC's hub namespace; its copy on the cluster has its name. */
+  readonly name: string;
+  /** The keys to copy; the copy holds only these. */
+  readonly keys: readonly string[];
+  readonly cluster: string;
+  readonly providerConfig: string;
+  /** The VDC's namespace, on the hub and on the cluster. */
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * An Object that keeps a copy of the hub Secret `name` (only `keys`) in the namespace of the
+ * same name on the cluster, for what reads it there (a database's backup credentials). Its
+ * manifest holds no data: provider-kubernetes copies each key with `spec.references[].patchesFrom`
+ * on every observe, reading the hub Secret through its control-plane client (resolveReferencies,
+ * `c.localClient`, in internal/controller/namespaced/object/object.go), and `toFieldPath` is
+ * relative to `spec.forProvider.manifest` (patchFieldValueToObject in
+ * apis/namespaced/object/v1alpha1/types.go). So the function never holds a value, and a rotated
+ * Secret reaches the cluster on the Object's next poll. A key is quoted in brackets
+ * (crossplane-runtime pkg/fieldpath): a dotted or all-digit key stays one field name.
+ */
+export function copiedSecret(p: CopiedSecretProps): KubeObject {
+  const object = wrapObject({
+    manifest: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
+      type: "Opaque",
+    },
+    cluster: p.cluster,
+    providerConfig: p.providerConfig,
+    namespace: p.namespace,
+    labels: p.labels,
+  });
+  const path = (key: string) => `data['${key}']`;
+  const references = p.keys.map((key) => ({
+    patchesFrom: {
+      apiVersion: "v1",
+      kind: "Secret",
+      name: p.name,
+      namespace: p.namespace,
+      fieldPath: path(key),
+    },
+    toFieldPath: path(key),
+  }));
+  return merged(object, { spec: merged(object.spec ?? {}, { references }) });
+}
+
 /** Keys a placed VDC composes on the hub as well: its namespace and the people in it. */
 export function staysOnHub(key: string): boolean {
   return key === "namespace" || key.startsWith("rolebinding-");
@@ -120,7 +172,10 @@ export function hubOnlyKind(r: KubeObject): boolean {
   return r.apiVersion.startsWith("protection.crossplane.io/");
 }
 
-/** What stays on the hub of what the composer made, ready as the hub reports it. */
+/**
+ * What stays on the hub of what the composer made, ready as the hub reports it; a hub-only kind
+ * as the composer judged it (it reads the hub's observed copy: a Usage is ready once Ready).
+ */
 export function hubOnly(
   resources: Record<string, Composed>,
   observed: Record<string, KubeObject>,
@@ -128,7 +183,11 @@ export function hubOnly(
   const out: Record<string, Composed> = {};
   for (const key in resources) {
     const r = resources[key]!.resource;
-    if (!staysOnHub(key) && !hubOnlyKind(r)) continue;
+    if (hubOnlyKind(r)) {
+      out[key] = resources[key]!;
+      continue;
+    }
+    if (!staysOnHub(key)) continue;
     const seen = observed[key];
     const ready =
       key === "namespace"

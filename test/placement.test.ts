@@ -68,22 +68,52 @@ const VMS_REQUIREMENT = {
   matchLabels: { labels: {} },
 };
 
+/** A database's backup credentials, as the tenant created them in the VDC's hub namespace. */
+const S3: KubeObject = {
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "pg-backup-s3", namespace: "acme-dev" },
+  data: { ACCESS_KEY_ID: "QUtJQS1odWItb25seQ==", ACCESS_SECRET_KEY: "aHViLXNlY3JldC12YWx1ZQ==" },
+};
+/** A CloudNativePG Cluster that runs, as its operator reports it. */
+const HEALTHY = {
+  phase: "Cluster in healthy state",
+  instances: 1,
+  readyInstances: 1,
+  conditions: [{ type: "Ready", status: "True", reason: "ClusterIsReady" }],
+};
+
 /** What the same VDC composes on the hub: the manifests a placed one delivers. */
 const local = run({ xr: vdc(), required: { tenant: [TENANT], vdcs: [vdc()] } }).resources;
 
-/** The Objects of `xr` as provider-kubernetes reports them once their manifests exist there. */
-function observedOn(xr: KubeObject, cluster: string): Record<string, KubeObject> {
-  const composed = run({ xr, required: need(xr) }).resources;
+/**
+ * The Objects of `xr` as provider-kubernetes reports them once their manifests exist there: a
+ * database's Cluster healthy, a copied Secret with the data patched in from the hub's.
+ */
+function observedOn(
+  xr: KubeObject,
+  cluster: string,
+  required: Record<string, KubeObject[]> = need(xr),
+): Record<string, KubeObject> {
+  const composed = run({ xr, required }).resources;
   const out: Record<string, KubeObject> = {};
   for (const [key, r] of Object.entries(composed)) {
     if (!key.startsWith(`${cluster}/`)) {
-      out[key] = { ...r, ...(r.kind === "Namespace" ? { status: { phase: "Active" } } : {}) };
+      const status =
+        r.kind === "Namespace"
+          ? { phase: "Active" }
+          : r.kind === "ClusterUsage"
+            ? { conditions: [{ type: "Ready", status: "True", reason: "Available" }] }
+            : undefined;
+      out[key] = { ...r, ...(status ? { status } : {}) };
       continue;
     }
     const manifest = structuredClone(
       (r.spec as { forProvider: { manifest: KubeObject } }).forProvider.manifest,
     );
     if (manifest.kind === "Namespace") manifest.status = { phase: "Active" };
+    if (manifest.kind === "Cluster") manifest.status = HEALTHY;
+    if (manifest.kind === "Secret") manifest.data = S3.data;
     if (manifest.kind === "ResourceQuota")
       manifest.status = {
         hard: { "requests.cpu": "2", "requests.memory": "4Gi" },
@@ -678,20 +708,343 @@ describe("VDC placement", () => {
         },
       },
     },
-    DatabasesNotYet: {
-      reason: "Databases on a placed VDC are refused, not half-built",
-      xr: placed("east", { databases: [{ name: "orders", version: 17 }] }),
-      required: need(EAST),
-      want: {
-        fatal: {
-          reason: "InvalidSpec",
-          message:
-            "VDC acme-dev: spec.databases: databases are not supported on a placed VDC yet; " +
-            "remove them or spec.placement",
-        },
+  });
+});
+
+// ---- Databases on a placed VDC ------------------------------------------------------------
+
+const BACKUP = { destinationPath: "s3://acme-pg/dev", s3CredentialsSecret: "pg-backup-s3" };
+const ORDERS = { name: "orders", version: 17, backup: BACKUP };
+const DB_QUOTA = { cpu: 8, memory: "32Gi", storage: "500Gi" };
+const DB_LIMITS = { maxCpu: "4", maxMemory: "8Gi" };
+/** acme-dev with `databases` (orders unless told), living on east unless `status` says else. */
+const withDatabases = (
+  databases: Record<string, unknown>[] = [ORDERS],
+  status: Record<string, unknown> = { placement: { cluster: "east" } },
+) => placed("east", { quota: DB_QUOTA, limits: DB_LIMITS, databases }, { status });
+const dbNeed = (xr: KubeObject, more: Record<string, KubeObject[]> = {}) =>
+  need(xr, { "backup-secret-pg-backup-s3": [S3], ...more });
+/** What orders composes in the same VDC on the hub: the manifests the placed one delivers. */
+const ordersOnHub = (() => {
+  const xr = vdc({ spec: { quota: DB_QUOTA, limits: DB_LIMITS, databases: [ORDERS] } });
+  return run({ xr, required: { tenant: [TENANT], vdcs: [xr], "backup-secret-pg-backup-s3": [S3] } })
+    .resources;
+})();
+/** orders' Objects as east reports them: the Cluster healthy, the Secret copied. */
+const ordersOnEast = (databases: Record<string, unknown>[] = [ORDERS]) =>
+  observedOn(withDatabases(databases), "east", dbNeed(withDatabases(databases)));
+/** The copy of pg-backup-s3 on east: no data in the function's output, only where it comes from. */
+const COPIED_SECRET = {
+  apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
+  kind: "Object",
+  metadata: {
+    name: "east-secret-pg-backup-s3",
+    namespace: "acme-dev",
+    labels: { ...labels, "crossvdc.io/cluster": "east" },
+  },
+  spec: {
+    forProvider: {
+      manifest: {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "pg-backup-s3", namespace: "acme-dev", labels },
+        type: "Opaque",
       },
     },
-  });
+    providerConfigRef: { kind: "ClusterProviderConfig", name: "east-kubeconfig" },
+    references: ["ACCESS_KEY_ID", "ACCESS_SECRET_KEY"].map((key) => ({
+      patchesFrom: {
+        apiVersion: "v1",
+        kind: "Secret",
+        name: "pg-backup-s3",
+        namespace: "acme-dev",
+        fieldPath: `data['${key}']`,
+      },
+      toFieldPath: `data['${key}']`,
+    })),
+  },
+};
+const KEPT_ORDERS = {
+  type: "DatabasesProtected",
+  status: "True",
+  reason: "KeptByDeletionProtection",
+};
+
+describe("Databases on a placed VDC", () => {
+  runCases(
+    {
+      Delivered: {
+        reason:
+          "A placed VDC's database is delivered to its cluster: the Cluster, ObjectStore, " +
+          "ScheduledBackup and the isolation policy that lets the operator in, each in an " +
+          "Object, the manifests exactly what the hub would get; the ClusterUsage that protects " +
+          "the VDC stays on the hub",
+        xr: withDatabases(),
+        required: dbNeed(withDatabases()),
+        want: {
+          names: [
+            "deletion-protection",
+            "east/backup-orders",
+            "east/database-orders",
+            "east/limits",
+            "east/namespace",
+            "east/netpol-allow-databases",
+            "east/netpol-allow-dns",
+            "east/netpol-allow-from-namespaces",
+            "east/netpol-allow-same-namespace",
+            "east/netpol-default-deny",
+            "east/objectstore-orders",
+            "east/quota",
+            "east/rolebinding-admin",
+            "east/s3-credentials-pg-backup-s3",
+            "namespace",
+            "rolebinding-admin",
+          ],
+          at: {
+            "east/database-orders.spec.forProvider.manifest": ordersOnHub["database-orders"],
+            "east/objectstore-orders.spec.forProvider.manifest": ordersOnHub["objectstore-orders"],
+            "east/backup-orders.spec.forProvider.manifest": ordersOnHub["backup-orders"],
+            "east/netpol-allow-databases.spec.forProvider.manifest":
+              ordersOnHub["netpol-allow-databases"],
+            "deletion-protection": ordersOnHub["deletion-protection"],
+          },
+          "ready.database": {
+            "east/backup-orders": false,
+            "east/database-orders": false,
+            "east/objectstore-orders": false,
+            "east/s3-credentials-pg-backup-s3": false,
+          },
+        },
+      },
+      BackupCredentialsCopied: {
+        reason:
+          "The tenant's backup credentials Secret stays in the hub namespace; an Object composes " +
+          "its copy on east, the keys CloudNativePG reads patched in by provider-kubernetes from " +
+          "the hub Secret, so the function's output never holds a value",
+        xr: withDatabases(),
+        required: dbNeed(withDatabases()),
+        want: { at: { "east/s3-credentials-pg-backup-s3": COPIED_SECRET }, leaked: [] },
+      },
+      ReadyFromTheCluster: {
+        reason:
+          "Once east reports the Cluster healthy (the Object's status.atProvider.manifest), the " +
+          "database is ready with its instance counts, as on the hub, and the copied Secret's " +
+          "values read back there stay out of the output",
+        xr: withDatabases(),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases()),
+        want: {
+          status: {
+            namespace: "acme-dev",
+            tenant: "acme",
+            phase: "Ready",
+            placement: { cluster: "east" },
+            usage: {
+              cpu: { used: "500m", hard: "2", percent: 25 },
+              memory: { used: "1Gi", hard: "4Gi", percent: 25 },
+            },
+            databases: [
+              {
+                name: "orders",
+                ready: true,
+                phase: "Cluster in healthy state",
+                instances: 1,
+                readyInstances: 1,
+                host: "orders-rw.acme-dev.svc",
+                secretName: "orders-app",
+                backups: true,
+              },
+            ],
+            databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
+          },
+          "ready.database": {
+            "east/backup-orders": true,
+            "east/database-orders": true,
+            "east/objectstore-orders": true,
+            "east/s3-credentials-pg-backup-s3": true,
+          },
+          "ready.all": true,
+          leaked: [],
+        },
+      },
+      WaitsForBackupCredentials: {
+        reason:
+          "A new database whose hub Secret lacks a key waits, as on the hub: nothing of it, and " +
+          "no copy of the Secret, is delivered",
+        xr: withDatabases(),
+        required: dbNeed(withDatabases(), {
+          "backup-secret-pg-backup-s3": [{ ...S3, data: { ACCESS_KEY_ID: "QUtJQQ==" } }],
+        }),
+        want: {
+          names: [
+            "deletion-protection",
+            "east/limits",
+            "east/namespace",
+            "east/netpol-allow-databases",
+            "east/netpol-allow-dns",
+            "east/netpol-allow-from-namespaces",
+            "east/netpol-allow-same-namespace",
+            "east/netpol-default-deny",
+            "east/quota",
+            "east/rolebinding-admin",
+            "namespace",
+            "rolebinding-admin",
+          ],
+          "status.databases": [
+            {
+              name: "orders",
+              ready: false,
+              phase: "WaitingForBackupCredentials",
+              host: "orders-rw.acme-dev.svc",
+              secretName: "orders-app",
+              backups: true,
+              backupCredentials: "Secret acme-dev/pg-backup-s3 lacks the key ACCESS_SECRET_KEY",
+            },
+          ],
+        },
+      },
+      KeptWhenDropped: {
+        reason:
+          "A protected database dropped from the spec stays on east as east reports it: its " +
+          "protection annotation is read back through the Object's status.atProvider.manifest, " +
+          "and its backups keep their credentials",
+        xr: withDatabases([]),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases([])),
+        want: {
+          at: {
+            "east/database-orders.spec.forProvider.manifest": ordersOnHub["database-orders"],
+            "east/objectstore-orders.spec.forProvider.manifest": ordersOnHub["objectstore-orders"],
+            "east/backup-orders.spec.forProvider.manifest": ordersOnHub["backup-orders"],
+            "east/s3-credentials-pg-backup-s3": COPIED_SECRET,
+            "deletion-protection.spec.reason": expect.stringContaining("orders") as string,
+          },
+          "status.databases": [
+            {
+              name: "orders",
+              ready: true,
+              phase: "Cluster in healthy state",
+              instances: 1,
+              readyInstances: 1,
+              host: "orders-rw.acme-dev.svc",
+              secretName: "orders-app",
+              backups: true,
+              kept: true,
+            },
+          ],
+          condition: {
+            ...KEPT_ORDERS,
+            message: expect.stringContaining("orders (removed from") as string,
+          },
+          results: [
+            {
+              severity: "NORMAL",
+              reason: "VDCReady",
+              message: "VDC acme-dev is ready in namespace acme-dev",
+            },
+            {
+              severity: "WARNING",
+              reason: "DatabaseKept",
+              message:
+                "Database orders is kept: removed from spec.databases, and its " +
+                "deletionProtection is true. To delete it, set deletionProtection: false on its " +
+                "entry in spec.databases, apply, then remove the entry",
+            },
+          ],
+        },
+      },
+      UnprotectedDroppedGoes: {
+        reason:
+          "A database east reports with deletionProtection false that leaves the spec is no " +
+          "longer composed (Crossplane deletes its Objects, and they what they made on east), " +
+          "and with it the copy of its credentials",
+        xr: withDatabases([]),
+        observed: ordersOnEast([{ ...ORDERS, deletionProtection: false }]),
+        required: dbNeed(withDatabases([])),
+        want: {
+          names: [
+            "east/limits",
+            "east/namespace",
+            "east/netpol-allow-dns",
+            "east/netpol-allow-from-namespaces",
+            "east/netpol-allow-same-namespace",
+            "east/netpol-default-deny",
+            "east/quota",
+            "east/rolebinding-admin",
+            "namespace",
+            "rolebinding-admin",
+          ],
+        },
+      },
+      DowngradeKeptAsObserved: {
+        reason:
+          "A version that would replace the PostgreSQL 17 cluster east runs is not applied while " +
+          "deletionProtection holds: the Cluster stays as east reports it",
+        xr: withDatabases([{ ...ORDERS, version: 16 }]),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases([{ ...ORDERS, version: 16 }])),
+        want: {
+          at: {
+            "east/database-orders.spec.forProvider.manifest": ordersOnHub["database-orders"],
+          },
+          condition: {
+            ...KEPT_ORDERS,
+            message: expect.stringContaining(
+              "orders (version 16 would replace the running PostgreSQL 17 cluster",
+            ) as string,
+          },
+        },
+      },
+      StorageNeverShrinks: {
+        reason:
+          "Storage east reports at 50Gi does not shrink to 20Gi: a Fatal, and nothing changes",
+        xr: withDatabases([{ ...ORDERS, size: { storage: "20Gi" } }]),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases([{ ...ORDERS, size: { storage: "20Gi" } }])),
+        want: refused(
+          "Conflict",
+          "VDC acme-dev: spec.databases[0].size.storage: cannot shrink from 50Gi to 20Gi: " +
+            "storage only grows; set size.storage to at least 50Gi",
+        ),
+      },
+      MoveRefusedWithKeptDatabase: {
+        reason:
+          "A database kept on east after leaving the spec still pins the VDC there: moving it " +
+          "to west is refused",
+        xr: placed(
+          "west",
+          { quota: DB_QUOTA, limits: DB_LIMITS },
+          {
+            status: { placement: { cluster: "east" }, databases: [{ name: "orders", kept: true }] },
+          },
+        ),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases([])),
+        want: refused(
+          "Conflict",
+          "VDC acme-dev: spec.placement.cluster: moving from cluster east to cluster west is " +
+            "refused while the VDC holds databases (orders): their disks and data live on " +
+            "cluster east. Remove them first, or set it back to east",
+        ),
+      },
+    },
+    {
+      /** Secret values of the hub Secret that appear anywhere in the response. */
+      leaked: (out) =>
+        Object.values(S3.data as Record<string, string>).filter((v) =>
+          JSON.stringify(out).includes(v),
+        ),
+      "status.databases": (out) => (out.status as { databases?: unknown }).databases,
+      condition: (out) => out.conditions.find((c) => c.type === "DatabasesProtected"),
+      /** The readiness of the database's Objects and its credentials' copy. */
+      "ready.database": (out) =>
+        Object.fromEntries(
+          Object.entries(out.ready).filter(([k]) => /orders|pg-backup-s3/.test(k)),
+        ),
+      /** Whether everything composed, on the hub and on east, is ready. */
+      "ready.all": (out) => Object.values(out.ready).every((r) => r),
+    },
+  );
 });
 
 // ---- VirtualMachines on a placed VDC ------------------------------------------------------

@@ -49,6 +49,8 @@ import {
   DECISIONS_KEY,
   hubOnly,
   placementObjects,
+  copiedSecret,
+  memberKey,
   type Location,
 } from "../placement.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
@@ -73,7 +75,12 @@ import {
   type VDCSpec,
 } from "./api.js";
 import { listed, PROTECTION_CONDITION, selfUsage, USAGE_KEY } from "../usage.js";
-import { composeDatabases, databaseRequirements } from "./databases.js";
+import {
+  backupCredentials,
+  composeDatabases,
+  copiedCredentialsKey,
+  databaseRequirements,
+} from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
 import {
   operatorPolicies,
@@ -334,16 +341,27 @@ export const vdc = composer({
     const unsupported = placedUnsupported(xr.spec);
     if (unsupported) return { reason: "InvalidSpec", fatal: `VDC ${name}: ${unsupported}` };
     // Admission and every other rule as for any VDC, against what the cluster reports.
-    const local = here.compose({ xr, observed: unwrapObserved(observed, target), required });
+    const there = unwrapObserved(observed, target);
+    // The ClusterUsage that protects the VDC is the hub's own, and its readiness counts too.
+    if (observed[USAGE_KEY]) there[USAGE_KEY] = observed[USAGE_KEY];
+    const local = here.compose({ xr, observed: there, required });
     if ("fatal" in local) return local;
-    const resources = placeResources({
-      resources: local.resources,
+    const delivery = {
       cluster: target,
       providerConfig: settings.settings.clusters[target]!.providerConfigRef.name,
       namespace: name,
       labels,
-      observed,
-    });
+    };
+    const resources = placeResources({ resources: local.resources, observed, ...delivery });
+    // The backup credentials the databases read on the cluster: copies of the tenant's Secrets
+    // in the hub namespace, whose keys the local composer checked (never their values).
+    for (const [secret, keys] of backupCredentials(local.resources)) {
+      const key = copiedCredentialsKey(secret);
+      resources[memberKey(target, key)] = {
+        resource: copiedSecret({ name: secret, keys, ...delivery }),
+        ready: there[key] !== undefined,
+      };
+    }
     Object.assign(resources, ocm);
     const how = selector ? `chosen by the Placement ${name}/${name}` : "named in spec.placement";
     const stays =
@@ -389,7 +407,11 @@ interface UndecidedProps {
 function undecided(p: UndecidedProps): ComposeOutput {
   const { xr, observed, required } = p.input;
   const onHub = p.current === "hub";
-  const local = here.compose(onHub ? p.input : { xr, observed: {}, required });
+  // A VDC not placed yet has nothing of its own observed but its Usage on the hub.
+  const usage = observed[USAGE_KEY];
+  const local = here.compose(
+    onHub ? p.input : { xr, observed: usage ? { [USAGE_KEY]: usage } : {}, required },
+  );
   if ("fatal" in local) return local;
   const resources = onHub ? { ...local.resources } : hubOnly(local.resources, observed);
   Object.assign(resources, p.ocm);
@@ -425,18 +447,13 @@ function undecided(p: UndecidedProps): ComposeOutput {
 
 /**
  * What a placed VDC cannot have yet, so it is refused rather than half-built: Forklift's
- * destination would be the hub, and a database's backup Secret lives on the hub.
+ * destination would be the hub.
  */
 function placedUnsupported(spec: VDCSpec): string | undefined {
   if (spec.migration.sources.length)
     return (
       "spec.migration.sources: migration sources are not supported on a placed VDC yet " +
       "(Forklift would migrate onto the hub); remove them or spec.placement"
-    );
-  if (spec.databases.length)
-    return (
-      "spec.databases: databases are not supported on a placed VDC yet; remove them or " +
-      "spec.placement"
     );
   return undefined;
 }

@@ -142,11 +142,51 @@ function backupCredentialsProblem(
     : undefined;
 }
 
+/**
+ * The Secrets, and their keys, that the composed backup configuration reads: the
+ * `s3Credentials` selectors (`{name, key}`) of each composed ObjectStore and of a kept Cluster
+ * still archiving through the in-tree `backup.barmanObjectStore`. CloudNativePG and the Barman
+ * Cloud plugin read them in the database's namespace (plugin-barman-cloud `ObjectStore`
+ * `spec.configuration`, cloudnative-pg `BarmanCredentials`), so a placed VDC copies each to its
+ * member cluster. Sorted by name, keys sorted.
+ */
+export function backupCredentials(resources: Record<string, Composed>): Map<string, string[]> {
+  const found = new Map<string, Set<string>>();
+  for (const key in resources) {
+    const r = resources[key]!.resource;
+    const spec = r.spec as
+      | {
+          configuration?: { s3Credentials?: unknown };
+          backup?: { barmanObjectStore?: { s3Credentials?: unknown } };
+        }
+      | undefined;
+    const creds =
+      r.apiVersion === BARMAN_CLOUD_API_VERSION && r.kind === "ObjectStore"
+        ? spec?.configuration?.s3Credentials
+        : r.apiVersion === CNPG_API_VERSION && r.kind === "Cluster"
+          ? spec?.backup?.barmanObjectStore?.s3Credentials
+          : undefined;
+    if (!creds || typeof creds !== "object") continue;
+    for (const ref of Object.values(creds as Record<string, unknown>)) {
+      const { name, key: k } = (ref ?? {}) as { name?: unknown; key?: unknown };
+      if (typeof name !== "string" || name === "" || typeof k !== "string" || k === "") continue;
+      const keys = found.get(name) ?? new Set<string>();
+      keys.add(k);
+      found.set(name, keys);
+    }
+  }
+  return new Map(
+    [...found.keys()].sort(compareText).map((n) => [n, [...found.get(n)!].sort(compareText)]),
+  );
+}
+
 /** Composition resource names: stable per database, so Crossplane never sees a rename. */
 export const databaseKey = (name: string) => `database-${name}`;
 export const backupKey = (name: string) => `backup-${name}`;
 export const objectStoreKey = (name: string) => `objectstore-${name}`;
 export const podMonitorKey = (name: string) => `podmonitor-${name}`;
+/** A placed VDC's copy of backup credentials Secret `secret` on its cluster (placement.ts). */
+export const copiedCredentialsKey = (secret: string) => `s3-credentials-${secret}`;
 const DATABASE_KEY = /^database-(.+)$/;
 
 /** A database's effective size: its preset with its own figures on top. */
