@@ -55,6 +55,32 @@ export function unwrapObserved(
 }
 
 /**
+ * The objects `cluster`'s Objects were sent to make there but have not read back yet (no
+ * status.atProvider.manifest: just created, or never synced), keyed as `unwrapObserved` keys
+ * them: each as its Object's spec.forProvider.manifest says. The object may already exist there,
+ * so a composer that must not drop what exists (a database) counts these too.
+ */
+export function sentNotRead(
+  observed: Record<string, KubeObject>,
+  cluster: string,
+): Record<string, KubeObject> {
+  const prefix = memberKey(cluster, "");
+  const out: Record<string, KubeObject> = {};
+  for (const key in observed) {
+    if (!key.startsWith(prefix)) continue;
+    const o = observed[key]!;
+    if (o.apiVersion !== OBJECT_API_VERSION || o.kind !== OBJECT_KIND) continue;
+    const st = o.status as { atProvider?: { manifest?: unknown } } | undefined;
+    if (st?.atProvider?.manifest) continue;
+    const sent = (o.spec as { forProvider?: { manifest?: unknown } } | undefined)?.forProvider
+      ?.manifest;
+    if (sent && typeof sent === "object" && !Array.isArray(sent))
+      out[key.slice(prefix.length)] = sent as KubeObject;
+  }
+  return out;
+}
+
+/**
  * The observed resources that are the hub's own (a Usage, the hub namespace): every key but
  * those of Objects delivering to a cluster (`<cluster>/<key>`).
  */

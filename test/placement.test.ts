@@ -730,6 +730,21 @@ const ordersOnHub = (() => {
   return run({ xr, required: { tenant: [TENANT], vdcs: [xr], "backup-secret-pg-backup-s3": [S3] } })
     .resources;
 })();
+/** Platform settings that name the namespace of the Prometheus that scrapes tenants. */
+const MONITORED: KubeObject = {
+  ...SETTINGS,
+  data: { ...(SETTINGS.data as object), monitoring: { namespace: "monitoring" } },
+};
+const monitoredOnHub = (() => {
+  const xr = vdc({ spec: { quota: DB_QUOTA, limits: DB_LIMITS, databases: [ORDERS] } });
+  const required = {
+    tenant: [TENANT],
+    vdcs: [xr],
+    platform: [MONITORED],
+    "backup-secret-pg-backup-s3": [S3],
+  };
+  return run({ xr, required }).resources;
+})();
 /** orders' Objects as east reports them: the Cluster healthy, the Secret copied. */
 const ordersOnEast = (databases: Record<string, unknown>[] = [ORDERS]) =>
   observedOn(withDatabases(databases), "east", dbNeed(withDatabases(databases)));
@@ -813,6 +828,21 @@ describe("Databases on a placed VDC", () => {
             "east/database-orders": false,
             "east/objectstore-orders": false,
             "east/s3-credentials-pg-backup-s3": false,
+          },
+        },
+      },
+      PodMonitorDelivered: {
+        reason:
+          "Where the platform settings name a Prometheus, the database's PodMonitor goes to " +
+          "east with the rest, and the policy lets that namespace scrape it there",
+        xr: withDatabases(),
+        required: dbNeed(withDatabases(), { platform: [MONITORED] }),
+        want: {
+          at: {
+            "east/podmonitor-orders.spec.forProvider.manifest.kind": "PodMonitor",
+            "east/podmonitor-orders.spec.forProvider.manifest": monitoredOnHub["podmonitor-orders"],
+            "east/netpol-allow-databases.spec.forProvider.manifest":
+              monitoredOnHub["netpol-allow-databases"],
           },
         },
       },
@@ -949,6 +979,35 @@ describe("Databases on a placed VDC", () => {
                 "Database orders is kept: removed from spec.databases, and its " +
                 "deletionProtection is true. To delete it, set deletionProtection: false on its " +
                 "entry in spec.databases, apply, then remove the entry",
+            },
+          ],
+        },
+      },
+      KeptBeforeReadBack: {
+        reason:
+          "A protected database dropped from the spec right after its Object was created, " +
+          "before provider-kubernetes read the Cluster back (no status.atProvider yet), is kept " +
+          "as the Object sent it: the Cluster may already exist on east",
+        xr: withDatabases([]),
+        observed: Object.fromEntries(
+          Object.entries(ordersOnEast()).map(([k, o]) => [
+            k,
+            k === "east/database-orders" ? { ...o, status: {} } : o,
+          ]),
+        ),
+        required: dbNeed(withDatabases([])),
+        want: {
+          at: {
+            "east/database-orders.spec.forProvider.manifest": ordersOnHub["database-orders"],
+          },
+          "status.databases": [
+            {
+              name: "orders",
+              ready: false,
+              host: "orders-rw.acme-dev.svc",
+              secretName: "orders-app",
+              backups: true,
+              kept: true,
             },
           ],
         },

@@ -51,6 +51,7 @@ import {
   placementObjects,
   copiedSecret,
   memberKey,
+  sentNotRead,
   type Location,
 } from "../placement.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
@@ -80,6 +81,7 @@ import {
   composeDatabases,
   copiedCredentialsKey,
   databaseRequirements,
+  isDatabaseKey,
 } from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
 import {
@@ -344,6 +346,10 @@ export const vdc = composer({
     const there = unwrapObserved(observed, target);
     // The ClusterUsage that protects the VDC is the hub's own, and its readiness counts too.
     if (observed[USAGE_KEY]) there[USAGE_KEY] = observed[USAGE_KEY];
+    // A database whose Object has not read its Cluster back yet exists as far as the rules go:
+    // new, it would be probed and could be held back; dropped, kept as its annotation says.
+    const sent = sentNotRead(observed, target);
+    for (const key in sent) if (isDatabaseKey(key)) there[key] ??= sent[key]!;
     const local = here.compose({ xr, observed: there, required });
     if ("fatal" in local) return local;
     const delivery = {

@@ -188,6 +188,8 @@ export const podMonitorKey = (name: string) => `podmonitor-${name}`;
 /** A placed VDC's copy of backup credentials Secret `secret` on its cluster (placement.ts). */
 export const copiedCredentialsKey = (secret: string) => `s3-credentials-${secret}`;
 const DATABASE_KEY = /^database-(.+)$/;
+/** Whether `key` is the composition resource name of a database's Cluster. */
+export const isDatabaseKey = (key: string) => DATABASE_KEY.test(key);
 
 /** A database's effective size: its preset with its own figures on top. */
 export type DatabaseSize = DatabasePreset & { preset: Tier };
