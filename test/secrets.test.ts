@@ -278,6 +278,48 @@ const skipped: string[] = [];
   }
 }
 
+// VDC: a database's backup credentials Secret, on the hub and on a placed VDC. Its values appear
+// nowhere: the hub's ObjectStore names the Secret, and a placed VDC's copy on the member cluster
+// is an Object whose manifest holds no data (provider-kubernetes patches it in from the hub).
+{
+  const vdcs = [
+    { name: "vdc-database-backup", xr: "acme-prod", observed: "examples/observed/acme-prod" },
+    {
+      name: "vdc-placed-database-backup",
+      xr: "globex-berlin",
+      observed: "examples/observed/globex-berlin",
+    },
+  ];
+  for (const v of vdcs) {
+    const xr = load(`examples/vdcs/${v.xr}.yaml`)[0];
+    const hasBackup = (xr?.spec as { databases?: { backup?: unknown }[] } | undefined)?.databases
+      ?.length;
+    if (!xr || !hasBackup) {
+      skipped.push(`VDC database backup credentials: no database in examples/vdcs/${v.xr}.yaml`);
+      continue;
+    }
+    const pool = [
+      ...load("examples/tenants", "examples/vdcs", "examples/platform"),
+      ...plantSecrets(load(`examples/required/${v.xr}`), `${v.name}-s3`, "nowhere"),
+    ];
+    // The member's copy read back as provider-kubernetes reports it without --sanitize-secrets.
+    const observed = load(v.observed).map((o) => {
+      const m = (o.status as { atProvider?: { manifest?: KubeObject } } | undefined)?.atProvider
+        ?.manifest;
+      if (m?.apiVersion !== "v1" || m.kind !== "Secret") return o;
+      const c = structuredClone(o);
+      const copy = (c.status as { atProvider: { manifest: KubeObject } }).atProvider.manifest;
+      copy.data = { ACCESS_KEY_ID: b64(plant(`${v.name}-observed-s3`, "nowhere")) };
+      return c;
+    });
+    cases.push({
+      name: v.name,
+      req: completeRequest(v.name, xr, pool, observed),
+      expect: "composed",
+    });
+  }
+}
+
 // VirtualMachine: cloud-init user data and SSH keys, on every backend an example covers.
 {
   const vm = composerOf("VirtualMachine");
@@ -502,6 +544,7 @@ describe.each(Object.keys(CODECS))("secrets, --codec=%s", (codec) => {
   it.each([
     "Tenant managed-cluster tokens",
     "VDC migration credentials",
+    "VDC database backup credentials",
     "VirtualMachine cloudInit",
   ])("%s: covered (not skipped)", (what) => {
     // A kind or field that has not landed is reported here rather than silently untested.
