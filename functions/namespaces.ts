@@ -6,7 +6,7 @@
 // is refused saying how to hand it over. Every refusal is a Fatal: nothing is applied.
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
 import type { KubeObject, Refusal } from "./compose.js";
-import { LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME } from "./names.js";
+import { LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_LISTED, MAX_NAME } from "./names.js";
 import type { PlatformSettings } from "./platform.js";
 
 /** Requirement key of the namespace the XR composes, asked for by name. */
@@ -108,22 +108,93 @@ export function namespaceRefusal(p: NamespaceProps): Refusal | undefined {
     };
   const existing = p.found?.find((o) => o.metadata?.name === p.namespace);
   if (!existing) return undefined;
-  const labels: Record<string, unknown> = existing.metadata?.labels ?? {};
-  const keys = OWNERSHIP_LABELS.filter((k) => k in p.owner);
-  const wrong = keys.filter((k) => labels[k] !== p.owner[k]);
-  if (wrong.length === 0) return undefined;
-  const holder = labels[LABEL_TENANT];
-  const whose =
-    typeof holder === "string" && holder !== p.owner[LABEL_TENANT]
-      ? `it is labelled for tenant ${JSON.stringify(holder.slice(0, MAX_NAME))}`
-      : `it lacks ${wrong.map((k) => `${k}=${p.owner[k]}`).join(", ")}`;
-  const label = keys.map((k) => `${k}=${p.owner[k]}`).join(" ");
+  const other = notOwned(existing, p.owner);
+  if (!other) return undefined;
   return {
     fatal:
       `${what}: metadata.name: namespace ${p.namespace} exists and crossvdc did not create it ` +
-      `for ${what} (${whose}); ${adopt}. To hand it over, label it (kubectl label namespace ` +
-      `${p.namespace} ${label} --overwrite): crossvdc then manages it and deletes it with the ` +
-      `${p.kind}. Or pick another name`,
+      `for ${what} (${other.whose}); ${adopt}. To hand it over, label it (kubectl label ` +
+      `namespace ${p.namespace} ${other.label} --overwrite): crossvdc then manages it and ` +
+      `deletes it with the ${p.kind}. Or pick another name`,
+    reason: "Conflict",
+  };
+}
+
+/** Why an existing namespace is not the XR's (`whose`), and the labels that would make it so. */
+interface NotOwned {
+  readonly whose: string;
+  /** `k=v k=v`: the ownership labels, as `kubectl label` takes them. */
+  readonly label: string;
+}
+
+/** How an existing namespace is someone else's, or undefined when it carries `owner`'s labels. */
+function notOwned(
+  existing: KubeObject,
+  owner: Readonly<Record<string, string>>,
+): NotOwned | undefined {
+  const labels: Record<string, unknown> = existing.metadata?.labels ?? {};
+  const keys = OWNERSHIP_LABELS.filter((k) => k in owner);
+  const wrong = keys.filter((k) => labels[k] !== owner[k]);
+  if (wrong.length === 0) return undefined;
+  const holder = labels[LABEL_TENANT];
+  const whose =
+    typeof holder === "string" && holder !== owner[LABEL_TENANT]
+      ? `it is labelled for tenant ${JSON.stringify(holder.slice(0, MAX_NAME))}`
+      : `it lacks ${wrong.map((k) => `${k}=${owner[k]}`).join(", ")}`;
+  const label = keys.map((k) => `${k}=${owner[k]}`).join(" ");
+  return { whose, label };
+}
+
+/** The label a tool that manages a namespace puts on it (Helm, Argo CD, an operator). */
+const MANAGED_BY = "app.kubernetes.io/managed-by";
+
+/** Who else a namespace names as its holder: its managed-by label and its owners. */
+function holders(ns: KubeObject): string {
+  const out: string[] = [];
+  const by = ns.metadata?.labels?.[MANAGED_BY];
+  if (typeof by === "string" && by !== "")
+    out.push(`${MANAGED_BY}=${JSON.stringify(by.slice(0, MAX_NAME))}`);
+  const refs = ns.metadata?.ownerReferences;
+  if (Array.isArray(refs))
+    for (const r of (refs as { kind?: unknown; name?: unknown }[]).slice(0, MAX_LISTED))
+      if (typeof r?.kind === "string" && typeof r.name === "string")
+        out.push(
+          `owned by ${r.kind.slice(0, MAX_NAME)} ${JSON.stringify(r.name.slice(0, MAX_NAME))}`,
+        );
+  return out.length ? `; ${out.join(", ")}` : "";
+}
+
+/** Properties of `memberNamespaceRefusal()`. */
+export interface MemberNamespaceProps {
+  /** The VDC, whose name its namespace has. */
+  readonly vdc: string;
+  /** The member cluster it is to be delivered to. */
+  readonly cluster: string;
+  /** The field that chose the cluster: spec.placement.cluster or .clusterSelector. */
+  readonly field: string;
+  /** The labels the VDC puts on its namespace that say whose it is (tenant, type, vdc). */
+  readonly owner: Readonly<Record<string, string>>;
+  /** The namespace of that name as read on the cluster (functions/probe.ts). */
+  readonly found: KubeObject;
+}
+
+/**
+ * Why a placed VDC may not deliver its namespace to the member cluster: one of that name exists
+ * there without crossvdc's labels for this VDC (Conflict), which a provider-kubernetes Object
+ * would adopt (server-side apply) and delete with the VDC, as `namespaceRefusal` says on the hub.
+ */
+export function memberNamespaceRefusal(p: MemberNamespaceProps): Refusal | undefined {
+  const other = notOwned(p.found, p.owner);
+  if (!other) return undefined;
+  const what = `VDC ${p.vdc}`;
+  return {
+    fatal:
+      `${what}: ${p.field}: namespace ${p.vdc} exists on cluster ${p.cluster} and crossvdc ` +
+      `did not create it for ${what} (${other.whose}${holders(p.found)}); delivering the VDC ` +
+      `there would adopt it, with all it holds, and delete it with the VDC. To hand it over, ` +
+      `label it on cluster ${p.cluster} (kubectl label namespace ${p.vdc} ${other.label} ` +
+      `--overwrite): crossvdc then manages it and deletes it with the VDC. Or place the VDC ` +
+      `on another cluster`,
     reason: "Conflict",
   };
 }

@@ -3,6 +3,7 @@
 // what pins it to a cluster (VMs, databases).
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
+import { NOT_EXIST_MESSAGE, probeKey, probeObject } from "../functions/probe.js";
 import { run } from "./support/request.js";
 import { tenant, vdc, vm } from "./support/fixtures.js";
 import { validateResource } from "./support/schemas.js";
@@ -46,6 +47,49 @@ const WEB = vm({
 });
 const labels = { "crossvdc.io/tenant": "acme", "crossvdc.io/vdc": "acme-dev" };
 
+/** The probe reading namespace acme-dev on `cluster` (functions/probe.ts), as composed. */
+const probeOn = (cluster: string) =>
+  probeObject({
+    target: { apiVersion: "v1", kind: "Namespace", name: "acme-dev" },
+    cluster,
+    providerConfig: `${cluster}-kubeconfig`,
+    namespace: "acme-dev",
+    labels,
+  });
+const synced = (status: string, reason: string, message?: string) => ({
+  type: "Synced",
+  status,
+  reason,
+  ...(message ? { message } : {}),
+});
+/**
+ * What the probe of namespace acme-dev on `cluster` reports, as observed: absent (Synced False,
+ * crossplane-runtime's message for an observe-only resource whose object does not exist), the
+ * namespace it read (Synced True), or an error (Synced False, another message).
+ */
+function probeSays(
+  cluster: string,
+  says: "absent" | KubeObject | { error: string },
+): Record<string, KubeObject> {
+  const status =
+    says === "absent"
+      ? { conditions: [synced("False", "ReconcileError", NOT_EXIST_MESSAGE)] }
+      : "error" in says
+        ? { conditions: [synced("False", "ReconcileError", says.error as string)] }
+        : { atProvider: { manifest: says }, conditions: [synced("True", "ReconcileSuccess")] };
+  const key = probeKey({ cluster, kind: "Namespace", name: "acme-dev" });
+  return { [key]: { ...probeOn(cluster), status } };
+}
+/** Namespace acme-dev as a member cluster returns it, with these labels. */
+const memberNamespace = (nsLabels: Record<string, string>, more = {}): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: { name: "acme-dev", labels: nsLabels, ...more },
+  status: { phase: "Active" },
+});
+/** The labels crossvdc puts on a VDC's namespace: the VDC's own. */
+const OURS = { ...labels, "crossvdc.io/type": "vdc" };
+
 const OPEN_REQUIREMENTS = {
   tenant: { apiVersion: "crossvdc.io/v1alpha1", kind: "Tenant", matchName: "acme" },
   vdcs: {
@@ -88,14 +132,15 @@ const local = run({ xr: vdc(), required: { tenant: [TENANT], vdcs: [vdc()] } }).
 
 /**
  * The Objects of `xr` as provider-kubernetes reports them once their manifests exist there: a
- * database's Cluster healthy, a copied Secret with the data patched in from the hub's.
+ * database's Cluster healthy, a copied Secret with the data patched in from the hub's. Composed
+ * once the probe of `cluster` found no namespace acme-dev there.
  */
 function observedOn(
   xr: KubeObject,
   cluster: string,
   required: Record<string, KubeObject[]> = need(xr),
 ): Record<string, KubeObject> {
-  const composed = run({ xr, required }).resources;
+  const composed = run({ xr, observed: probeSays(cluster, "absent"), required }).resources;
   const out: Record<string, KubeObject> = {};
   for (const [key, r] of Object.entries(composed)) {
     if (!key.startsWith(`${cluster}/`)) {
@@ -196,6 +241,7 @@ describe("VDC placement by clusterSelector", () => {
         "Once the PlacementDecision names east, a tenant's cluster, the VDC is delivered there " +
         "and the Placement stays",
       xr: BY_LABEL,
+      observed: probeSays("east", "absent"),
       required: bySelector([decision("east")]),
       want: {
         names: [
@@ -412,8 +458,10 @@ describe("VDC placement", () => {
       reason:
         "A VDC placed on east keeps its namespace and RoleBinding on the hub and wraps every " +
         "object it composes in an Object that east's ClusterProviderConfig delivers, the " +
-        "manifest exactly what the hub would get",
+        "manifest exactly what the hub would get, once its probe found no namespace acme-dev " +
+        "on east (the probe is dropped: deleting an observe-only Object deletes nothing)",
       xr: EAST,
+      observed: probeSays("east", "absent"),
       required: need(EAST),
       want: {
         names: [
@@ -651,9 +699,10 @@ describe("VDC placement", () => {
     MoveWhenEmpty: {
       reason:
         "A VDC on east without VMs or databases moves to west: only west's Objects are " +
-        "composed, so Crossplane deletes east's and with them the objects there",
+        "composed, so Crossplane deletes east's and with them the objects there, once west's " +
+        "probe found no namespace acme-dev there",
       xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
-      observed: observedOn(EAST, "east"),
+      observed: { ...observedOn(EAST, "east"), ...probeSays("west", "absent") },
       required: need(EAST),
       want: {
         names: [
@@ -1104,6 +1153,283 @@ describe("Databases on a placed VDC", () => {
       "ready.all": (out) => Object.values(out.ready).every((r) => r),
     },
   );
+});
+
+// ---- The member namespace is never taken over ----------------------------------------------
+
+/** What a VDC composes for east once it may deliver there: the same for absent and ours. */
+const ON_EAST = [
+  "east/limits",
+  "east/namespace",
+  "east/netpol-allow-dns",
+  "east/netpol-allow-from-namespaces",
+  "east/netpol-allow-same-namespace",
+  "east/netpol-default-deny",
+  "east/quota",
+  "east/rolebinding-admin",
+  "namespace",
+  "rolebinding-admin",
+];
+/** The condition Placed while the probe on `cluster` has no answer. */
+const checkingOn = (cluster: string, how: string, more = "") => ({
+  type: "Placed",
+  status: "False",
+  reason: "CheckingCluster",
+  message:
+    `Not delivered to cluster ${cluster} (${how}) yet: reading namespace acme-dev there ` +
+    `first, through the observe-only Object probe.${cluster}.namespace.acme-dev, so a ` +
+    `namespace crossvdc did not create is never adopted${more}`,
+});
+const NAMED = "named in spec.placement";
+/** The refusal of a foreign namespace acme-dev on `cluster`, held as `whose` says. */
+const takenOn = (cluster: string, field: string, whose: string) => ({
+  reason: "Conflict" as const,
+  message:
+    `VDC acme-dev: ${field}: namespace acme-dev exists on cluster ${cluster} and crossvdc did ` +
+    `not create it for VDC acme-dev (${whose}); delivering the VDC there would adopt it, with ` +
+    `all it holds, and delete it with the VDC. To hand it over, label it on cluster ` +
+    `${cluster} (kubectl label namespace acme-dev crossvdc.io/tenant=acme ` +
+    `crossvdc.io/type=vdc crossvdc.io/vdc=acme-dev --overwrite): crossvdc then manages it ` +
+    `and deletes it with the VDC. Or place the VDC on another cluster`,
+});
+const LACKS = "it lacks crossvdc.io/tenant=acme, crossvdc.io/type=vdc, crossvdc.io/vdc=acme-dev";
+
+describe("VDC placement: the member namespace is never taken over", () => {
+  runCases({
+    ChecksBeforeDelivering: {
+      reason:
+        "A new VDC placed on east first reads namespace acme-dev on east through an " +
+        "observe-only Object (server-side apply would adopt one someone else made): its hub " +
+        "namespace and RoleBinding, the probe, nothing for east yet; Placed False says what it " +
+        "waits for, and it re-runs soon",
+      xr: EAST,
+      required: need(EAST),
+      want: {
+        names: ["east/probe-namespace-acme-dev", "namespace", "rolebinding-admin"],
+        at: { "east/probe-namespace-acme-dev": probeOn("east") },
+        ready: {
+          "east/probe-namespace-acme-dev": false,
+          namespace: false,
+          "rolebinding-admin": false,
+        },
+        status: { namespace: "acme-dev", tenant: "acme", phase: "Pending" },
+        conditions: [ADMITTED, nothingProtected("acme-dev"), checkingOn("east", NAMED)],
+        results: [],
+        ttl: 30,
+      },
+    },
+    StillCheckingSaysWhy: {
+      reason:
+        "A probe that cannot read east (its ClusterProviderConfig fails) is no answer: the VDC " +
+        "keeps waiting, and the condition repeats the Object's own message",
+      xr: EAST,
+      observed: probeSays("east", {
+        error: "connect failed: cannot get provider config: east-kubeconfig not found",
+      }),
+      required: need(EAST),
+      want: {
+        names: ["east/probe-namespace-acme-dev", "namespace", "rolebinding-admin"],
+        conditions: [
+          ADMITTED,
+          nothingProtected("acme-dev"),
+          checkingOn(
+            "east",
+            NAMED,
+            "; the Object reports: connect failed: cannot get provider config: " +
+              "east-kubeconfig not found",
+          ),
+        ],
+      },
+    },
+    AbsentDelivers: {
+      reason:
+        "The probe found no namespace acme-dev on east: the VDC is delivered, the probe dropped",
+      xr: EAST,
+      observed: probeSays("east", "absent"),
+      required: need(EAST),
+      want: {
+        names: ON_EAST,
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Pending",
+          placement: { cluster: "east" },
+        },
+      },
+    },
+    OursDelivers: {
+      reason:
+        "Namespace acme-dev on east carries crossvdc's labels for this VDC (it made it there " +
+        "before, or an admin handed it over): the VDC is delivered",
+      xr: EAST,
+      observed: probeSays("east", memberNamespace(OURS)),
+      required: need(EAST),
+      want: { names: ON_EAST },
+    },
+    ForeignRefused: {
+      reason:
+        "Namespace acme-dev on east is someone else's (Helm made it): a Conflict Fatal naming " +
+        "the cluster, the namespace, its holder and how to hand it over; nothing changes",
+      xr: EAST,
+      observed: probeSays(
+        "east",
+        memberNamespace({ "app.kubernetes.io/managed-by": "Helm", team: "payments" }),
+      ),
+      required: need(EAST),
+      desired: { namespace: local.namespace! },
+      want: {
+        fatal: takenOn(
+          "east",
+          "spec.placement.cluster",
+          `${LACKS}; app.kubernetes.io/managed-by="Helm"`,
+        ),
+      },
+    },
+    AnotherTenantsRefused: {
+      reason:
+        "Namespace acme-dev on east is labelled for tenant globex and owned by an Argo CD " +
+        "Application: refused, naming both",
+      xr: EAST,
+      observed: probeSays(
+        "east",
+        memberNamespace(
+          { "crossvdc.io/tenant": "globex", "crossvdc.io/vdc": "acme-dev" },
+          {
+            ownerReferences: [
+              {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Application",
+                name: "payments",
+                uid: "1",
+              },
+            ],
+          },
+        ),
+      ),
+      required: need(EAST),
+      want: {
+        fatal: takenOn(
+          "east",
+          "spec.placement.cluster",
+          'it is labelled for tenant "globex"; owned by Application "payments"',
+        ),
+      },
+    },
+    PartlyOursRefused: {
+      reason:
+        "Labelled for this tenant and VDC but not as a VDC's namespace (no crossvdc.io/type): " +
+        "crossvdc did not make it; the same rule as on the hub",
+      xr: EAST,
+      observed: probeSays("east", memberNamespace(labels)),
+      required: need(EAST),
+      want: { fatal: takenOn("east", "spec.placement.cluster", "it lacks crossvdc.io/type=vdc") },
+    },
+    SelectorChecksTheDecidedCluster: {
+      reason:
+        "Placed by selector, the decided cluster is read first too, the Placement and its " +
+        "binding composed meanwhile",
+      xr: BY_LABEL,
+      required: bySelector([decision("east")]),
+      want: {
+        names: [
+          "east/probe-namespace-acme-dev",
+          "namespace",
+          "placement",
+          "placement-binding",
+          "rolebinding-admin",
+        ],
+        conditions: [
+          ADMITTED,
+          nothingProtected("acme-dev"),
+          checkingOn("east", "chosen by the Placement acme-dev/acme-dev"),
+        ],
+      },
+    },
+    SelectorForeignRefused: {
+      reason: "A foreign namespace on the decided cluster is refused, naming the selector",
+      xr: BY_LABEL,
+      observed: probeSays("east", memberNamespace({})),
+      required: bySelector([decision("east")]),
+      want: { fatal: takenOn("east", "spec.placement.clusterSelector", LACKS) },
+    },
+    HubVDCKeepsAllWhileChecking: {
+      reason:
+        "A VDC on the hub (no VMs, no databases) placed on east keeps everything on the hub " +
+        "while east is read: nothing is deleted before it can move",
+      xr: EAST,
+      observed: { quota: local.quota! },
+      required: need(EAST),
+      want: {
+        names: [
+          "east/probe-namespace-acme-dev",
+          "limits",
+          "namespace",
+          "netpol-allow-dns",
+          "netpol-allow-from-namespaces",
+          "netpol-allow-same-namespace",
+          "netpol-default-deny",
+          "quota",
+          "rolebinding-admin",
+        ],
+        conditions: [
+          ADMITTED,
+          nothingProtected("acme-dev"),
+          checkingOn("east", NAMED, "; until then it stays on the hub"),
+        ],
+      },
+    },
+    MoveKeepsTheOldClusterWhileChecking: {
+      reason:
+        "A VDC on east moved to west keeps its Objects on east, and its status says it lives " +
+        "there, until west's namespace is read: a refused move loses nothing",
+      xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
+      observed: observedOn(EAST, "east"),
+      required: need(EAST),
+      want: {
+        names: [...ON_EAST, "west/probe-namespace-acme-dev"].sort(),
+        at: {
+          "west/probe-namespace-acme-dev.spec.providerConfigRef.name": "west-kubeconfig",
+          "east/quota.spec.providerConfigRef.name": "east-kubeconfig",
+        },
+        status: {
+          namespace: "acme-dev",
+          tenant: "acme",
+          phase: "Ready",
+          placement: { cluster: "east" },
+          usage: {
+            cpu: { used: "500m", hard: "2", percent: 25 },
+            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
+          },
+        },
+      },
+    },
+    MoveRefusedOnForeign: {
+      reason:
+        "West holds a namespace acme-dev of its own: the move is refused and east's Objects " +
+        "stay as they came",
+      xr: placed("west", {}, { status: { placement: { cluster: "east" } } }),
+      observed: { ...observedOn(EAST, "east"), ...probeSays("west", memberNamespace({})) },
+      required: need(EAST),
+      want: { fatal: takenOn("west", "spec.placement.cluster", LACKS) },
+    },
+    SteadyStateNoProbe: {
+      reason:
+        "Once its namespace's Object is observed the VDC reads nothing more: no probe, the " +
+        "same objects as before",
+      xr: placed("east", {}, { status: { placement: { cluster: "east" } } }),
+      observed: observedOn(EAST, "east"),
+      required: need(EAST),
+      want: { names: ON_EAST },
+    },
+    AlreadyThereNoProbe: {
+      reason:
+        "A VDC whose status says it lives on east was delivered there: its namespace Object " +
+        "not observed yet (Crossplane creating it) is no reason to read east again",
+      xr: placed("east", {}, { status: { placement: { cluster: "east" } } }),
+      required: need(EAST),
+      want: { names: ON_EAST },
+    },
+  });
 });
 
 // ---- VirtualMachines on a placed VDC ------------------------------------------------------

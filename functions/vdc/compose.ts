@@ -54,6 +54,7 @@ import {
   sentNotRead,
   type Location,
 } from "../placement.js";
+import { probed, probeKey, probeObject } from "../probe.js";
 import { platformRequirement, platformSettings, type PlatformSettings } from "../platform.js";
 import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME, nameList } from "../names.js";
 import { parseCached, parseOrThrow } from "../parse.js";
@@ -62,6 +63,7 @@ import { merged } from "../speed.js";
 import { BUDGET_KEYS } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import {
+  memberNamespaceRefusal,
   NAMESPACE_KEY,
   namespaceRefusal,
   namespaceRequirement,
@@ -342,34 +344,31 @@ export const vdc = composer({
     if (target === undefined) return here.compose(input);
     const unsupported = placedUnsupported(xr.spec);
     if (unsupported) return { reason: "InvalidSpec", fatal: `VDC ${name}: ${unsupported}` };
-    // Admission and every other rule as for any VDC, against what the cluster reports.
-    const there = unwrapObserved(observed, target);
-    // The ClusterUsage that protects the VDC is the hub's own, and its readiness counts too.
-    if (observed[USAGE_KEY]) there[USAGE_KEY] = observed[USAGE_KEY];
-    // A database whose Object has not read its Cluster back yet exists as far as the rules go:
-    // new, it would be probed and could be held back; dropped, kept as its annotation says.
-    const sent = sentNotRead(observed, target);
-    for (const key in sent) if (isDatabaseKey(key)) there[key] ??= sent[key]!;
-    const local = here.compose({ xr, observed: there, required });
-    if ("fatal" in local) return local;
-    const delivery = {
-      cluster: target,
-      providerConfig: settings.settings.clusters[target]!.providerConfigRef.name,
-      namespace: name,
-      labels,
-    };
-    const resources = placeResources({ resources: local.resources, observed, ...delivery });
-    // The backup credentials the databases read on the cluster: copies of the tenant's Secrets
-    // in the hub namespace, whose keys the local composer checked (never their values).
-    for (const [secret, keys] of backupCredentials(local.resources)) {
-      const key = copiedCredentialsKey(secret);
-      resources[memberKey(target, key)] = {
-        resource: copiedSecret({ name: secret, keys, ...delivery }),
-        ready: there[key] !== undefined,
-      };
-    }
-    Object.assign(resources, ocm);
+    const providerConfig = settings.settings.clusters[target]!.providerConfigRef.name;
     const how = selector ? `chosen by the Placement ${name}/${name}` : "named in spec.placement";
+    // Not delivered to the target yet (a new placement, a move): what has the VDC's name there
+    // is read first, so a namespace crossvdc did not create is never adopted (functions/probe.ts).
+    // A VDC already there (or its namespace's Object observed) costs nothing more.
+    const livesThere = current !== undefined && current !== "hub" && current.cluster === target;
+    if (!livesThere && observed[memberKey(target, MEMBER_NAMESPACE_KEY)] === undefined) {
+      const seen = probed(observed[probeKey(namespaceProbe(target, name))]);
+      if (seen.state === "present") {
+        const refusal = memberNamespaceRefusal({
+          vdc: name,
+          cluster: target,
+          field: selector ? "spec.placement.clusterSelector" : "spec.placement.cluster",
+          owner: withLabels(labels, { [LABEL_TYPE]: "vdc" }),
+          found: seen.object,
+        });
+        if (refusal) return refusal;
+      } else if (seen.state === "unknown")
+        return checking({ input, current, target, providerConfig, how, labels, ocm });
+    }
+    // Admission and every other rule as for any VDC, against what the cluster reports.
+    const delivered = deliver({ input, cluster: target, providerConfig, labels });
+    if ("fatal" in delivered) return delivered;
+    const { local, resources } = delivered;
+    Object.assign(resources, ocm);
     const stays =
       selector && decided !== undefined && decided !== target
         ? `; the PlacementDecision now names ${decided}, which is not followed: a VDC moves ` +
@@ -394,6 +393,177 @@ export const vdc = composer({
     };
   },
 });
+
+/** What a composer returns when it composes. */
+type Composition = Exclude<ComposeOutput, Refusal>;
+
+/** The composer's key of the VDC's namespace: delivered as `<cluster>/namespace`. */
+const MEMBER_NAMESPACE_KEY = "namespace";
+
+/** The VDC's namespace on `cluster`, as a probe reads it. */
+function namespaceProbe(cluster: string, vdc: string) {
+  return { cluster, kind: "Namespace", name: vdc };
+}
+
+/** Properties of `deliver()`. */
+interface DeliverProps {
+  readonly input: ComposeInput<VDCSpec>;
+  readonly cluster: string;
+  /** The ClusterProviderConfig that reaches the cluster. */
+  readonly providerConfig: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * The VDC on a member cluster: composed as on the hub against what its Objects there report,
+ * then wrapped for delivery, with its hub namespace and RoleBindings (functions/placement.ts).
+ */
+function deliver(
+  p: DeliverProps,
+): Refusal | { local: Composition; resources: Record<string, Composed> } {
+  const { xr, observed, required } = p.input;
+  const there = unwrapObserved(observed, p.cluster);
+  // The ClusterUsage that protects the VDC is the hub's own, and its readiness counts too.
+  if (observed[USAGE_KEY]) there[USAGE_KEY] = observed[USAGE_KEY];
+  // A database whose Object has not read its Cluster back yet exists as far as the rules go:
+  // new, it would be probed and could be held back; dropped, kept as its annotation says.
+  const sent = sentNotRead(observed, p.cluster);
+  for (const key in sent) if (isDatabaseKey(key)) there[key] ??= sent[key]!;
+  const local = here.compose({ xr, observed: there, required });
+  if ("fatal" in local) return local;
+  const delivery = {
+    cluster: p.cluster,
+    providerConfig: p.providerConfig,
+    namespace: xr.metadata.name,
+    labels: p.labels,
+  };
+  const resources = placeResources({ resources: local.resources, observed, ...delivery });
+  // The backup credentials the databases read on the cluster: copies of the tenant's Secrets
+  // in the hub namespace, whose keys the local composer checked (never their values).
+  for (const [secret, keys] of backupCredentials(local.resources)) {
+    const key = copiedCredentialsKey(secret);
+    resources[memberKey(p.cluster, key)] = {
+      resource: copiedSecret({ name: secret, keys, ...delivery }),
+      ready: there[key] !== undefined,
+    };
+  }
+  return { local, resources };
+}
+
+/** Properties of `checking()`. */
+interface CheckingProps {
+  readonly input: ComposeInput<VDCSpec>;
+  /** Where the VDC lives now. */
+  readonly current: Location;
+  /** The cluster it is to be delivered to, whose namespace is being read. */
+  readonly target: string;
+  /** The ClusterProviderConfig that reaches the target. */
+  readonly providerConfig: string;
+  /** How the target was chosen, for the condition. */
+  readonly how: string;
+  readonly labels: Record<string, string>;
+  /** The Placement and its binding, when placed by selector. */
+  readonly ocm: Record<string, Composed>;
+}
+
+/**
+ * A VDC to be delivered to a cluster whose namespace of its name is not read yet: what it has
+ * where it is (all of it on the hub, on the cluster it moves from, or its hub namespace and
+ * RoleBindings for a new VDC), its Placement, and the probe that reads the namespace on the
+ * target; nothing for the target until the probe says the namespace is absent or the VDC's.
+ */
+function checking(p: CheckingProps): ComposeOutput {
+  const { xr, observed, required } = p.input;
+  const name = xr.metadata.name;
+  const { current } = p;
+  let resources: Record<string, Composed>;
+  let local: Composition;
+  let status: Record<string, unknown>;
+  let where: string;
+  if (current === "hub") {
+    const onHub = here.compose(p.input);
+    if ("fatal" in onHub) return onHub;
+    local = onHub;
+    resources = { ...local.resources };
+    status = local.status;
+    where = "; until then it stays on the hub";
+  } else if (current === undefined) {
+    const fresh = here.compose({ xr, observed: {}, required });
+    if ("fatal" in fresh) return fresh;
+    local = fresh;
+    resources = hubOnly(local.resources, observed);
+    status = { namespace: name, tenant: xr.spec.tenantRef.name, phase: "Pending" };
+    where = "";
+  } else {
+    const settings = platformSettings(required);
+    const reach = "fatal" in settings ? undefined : settings.settings.clusters[current.cluster];
+    if (!reach)
+      return {
+        reason: "WaitingForDependency",
+        fatal:
+          `VDC ${name}: status.placement.cluster: cluster ${current.cluster}, where the VDC ` +
+          `lives, has no providerConfigRef in the platform settings (EnvironmentConfig ` +
+          `crossvdc data.clusters.${current.cluster}), so its Objects there cannot be kept ` +
+          `while it moves to cluster ${p.target}`,
+      };
+    const from = deliver({
+      input: p.input,
+      cluster: current.cluster,
+      providerConfig: reach.providerConfigRef.name,
+      labels: p.labels,
+    });
+    if ("fatal" in from) return from;
+    ({ local, resources } = from);
+    status = merged(local.status, { placement: { cluster: current.cluster } });
+    where = `; until then it stays on cluster ${current.cluster}`;
+  }
+  const target = namespaceProbe(p.target, name);
+  const probe = probeObject({
+    target: { apiVersion: "v1", kind: "Namespace", name },
+    cluster: p.target,
+    providerConfig: p.providerConfig,
+    namespace: name,
+    labels: p.labels,
+  });
+  const key = probeKey(target);
+  // Not ready: the VDC is not where its spec says yet.
+  resources[key] = { resource: probe, ready: false };
+  Object.assign(resources, p.ocm);
+  const reports = syncedMessage(observed[key]);
+  return {
+    resources,
+    status,
+    conditions: [
+      ...local.conditions,
+      {
+        type: "Placed",
+        status: "False",
+        reason: "CheckingCluster",
+        message:
+          `Not delivered to cluster ${p.target} (${p.how}) yet: reading namespace ${name} ` +
+          `there first, through the observe-only Object ${probe.metadata!.name!}, so a ` +
+          `namespace crossvdc did not create is never adopted${where}` +
+          (reports ? `; the Object reports: ${reports}` : ""),
+      },
+    ],
+    events: local.events,
+    ttlSeconds: TTL_SETTLING,
+  };
+}
+
+/** What a probe's Synced condition says, if anything: why it has no answer yet. */
+function syncedMessage(o: KubeObject | undefined): string | undefined {
+  const conditions = (o?.status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conditions)) return undefined;
+  const synced = (conditions as { type?: unknown; message?: unknown }[]).find(
+    (c) => c?.type === "Synced",
+  );
+  const m = synced?.message;
+  return typeof m === "string" && m !== "" ? m.slice(0, MAX_REPORTED) : undefined;
+}
+
+/** How much of a provider's message a condition repeats. */
+const MAX_REPORTED = 256;
 
 interface UndecidedProps {
   readonly input: ComposeInput<VDCSpec>;
