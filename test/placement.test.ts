@@ -1650,6 +1650,54 @@ describe("VirtualMachine on a placed VDC", () => {
           "VM is composed on that cluster once it is",
       ),
     },
+    AHubVMKeepsReadingItsInstance: {
+      reason:
+        "A VM running on the hub while its VDC's move to east is refused (it holds VMs) keeps " +
+        "asking the hub for its VirtualMachineInstance, where it runs: without it its IP would " +
+        "leave status for as long as the move is refused",
+      xr: APP,
+      observed: { vm: { ...manifestOf("vm")!, status: { printableStatus: "Running" } } },
+      required: { vdc: [EAST] },
+      want: { requirements: vmRequirements({ instance: "app" }) },
+    },
+    AHubVMKeepsItsIP: {
+      reason:
+        "With its instance read on the hub, that VM's IP and node stay in status, as before the " +
+        "VDC's spec named a cluster",
+      xr: APP,
+      observed: {
+        vm: { ...manifestOf("vm")!, status: { printableStatus: "Running", ready: true } },
+      },
+      required: {
+        vdc: [EAST],
+        vms: [APP],
+        vmi: [
+          {
+            apiVersion: "kubevirt.io/v1",
+            kind: "VirtualMachineInstance",
+            metadata: { name: "app", namespace: "acme-dev" },
+            status: {
+              phase: "Running",
+              nodeName: "hub-node-2",
+              interfaces: [{ name: "default", ipAddress: "10.0.0.9", ipAddresses: ["10.0.0.9"] }],
+            },
+          },
+        ],
+      },
+      want: {
+        names: ["cloudinit", "vm"],
+        status: {
+          backend: "kubevirt",
+          phase: "Running",
+          state: "Running",
+          ready: true,
+          ipAddresses: ["10.0.0.9"],
+          node: "hub-node-2",
+          cpu: 1,
+          memory: "2Gi",
+        },
+      },
+    },
     AHubVMStaysOnTheHub: {
       reason:
         "A VM that exists on the hub stays there while its VDC's spec names a cluster (the VDC " +

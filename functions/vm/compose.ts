@@ -66,7 +66,7 @@ export const vm = composer({
   kind: KIND,
   spec: vmSpec,
 
-  requirements: (xr, fetched) => {
+  requirements: (xr, fetched, observed) => {
     const ns = xr.metadata.namespace;
     if (!ns)
       throw new RefusalError(
@@ -80,11 +80,14 @@ export const vm = composer({
     const backend = (vdc?.spec as { backend?: { type?: unknown } } | undefined)?.backend?.type;
     // A VDC on (or headed for) a member cluster: its VMs' instances are read there, through an
     // observe-only Object, never asked of the hub, which need not serve KubeVirt kinds; the
-    // platform settings name the ClusterProviderConfig that reaches the cluster.
+    // platform settings name the ClusterProviderConfig that reaches the cluster. The VM follows
+    // where the VDC lives (status.placement.cluster), not its spec: a VM running on the hub
+    // while its VDC's move is refused (a VDC holding VMs never moves) is read on the hub.
     const placed =
       vdc !== undefined &&
       (placedCluster(vdc) !== undefined ||
-        (vdc.spec as { placement?: unknown } | undefined)?.placement !== undefined);
+        ((vdc.spec as { placement?: unknown } | undefined)?.placement !== undefined &&
+          observed.vm === undefined));
     const onKubeVirt = vdc !== undefined && !placed && (backend ?? "kubevirt") === "kubevirt";
     return {
       // The VDC that owns the namespace has the namespace's name.
