@@ -7,7 +7,7 @@ import { NOT_EXIST_MESSAGE, probeKey, probeObject } from "../functions/probe.js"
 import { run } from "./support/request.js";
 import { tenant, vdc, vm } from "./support/fixtures.js";
 import { validateResource } from "./support/schemas.js";
-import { runCases } from "./support/table.js";
+import { at, runCases } from "./support/table.js";
 import { nothingProtected, PLATFORM, refused, vmRequirements } from "./support/wants.js";
 
 const TENANT = tenant({
@@ -139,10 +139,17 @@ function observedOn(
   xr: KubeObject,
   cluster: string,
   required: Record<string, KubeObject[]> = need(xr),
+  observed: Record<string, KubeObject> = {},
 ): Record<string, KubeObject> {
-  const composed = run({ xr, observed: probeSays(cluster, "absent"), required }).resources;
+  const composed = run({
+    xr,
+    observed: { ...probeSays(cluster, "absent"), ...observed },
+    required,
+  }).resources;
   const out: Record<string, KubeObject> = {};
   for (const [key, r] of Object.entries(composed)) {
+    // A probe goes once what it was for exists.
+    if (key.startsWith(`${cluster}/probe-`)) continue;
     if (!key.startsWith(`${cluster}/`)) {
       const status =
         r.kind === "Namespace"
@@ -794,9 +801,40 @@ const monitoredOnHub = (() => {
   };
   return run({ xr, required }).resources;
 })();
+/** The probes of PVC names on east as provider-kubernetes reports them: nothing there. */
+const absent = (...pvcs: string[]): Record<string, KubeObject> =>
+  Object.fromEntries(
+    pvcs.map((name) => [
+      `east/probe-persistentvolumeclaim-${name}`,
+      {
+        ...probeObject({
+          target: { apiVersion: "v1", kind: "PersistentVolumeClaim", name, namespace: "acme-dev" },
+          cluster: "east",
+          providerConfig: "east-kubeconfig",
+          namespace: "acme-dev",
+          labels,
+        }),
+        status: {
+          conditions: [
+            {
+              type: "Synced",
+              status: "False",
+              reason: "ReconcileError",
+              message: NOT_EXIST_MESSAGE,
+            },
+          ],
+        },
+      },
+    ]),
+  );
 /** orders' Objects as east reports them: the Cluster healthy, the Secret copied. */
 const ordersOnEast = (databases: Record<string, unknown>[] = [ORDERS]) =>
-  observedOn(withDatabases(databases), "east", dbNeed(withDatabases(databases)));
+  observedOn(
+    withDatabases(databases),
+    "east",
+    dbNeed(withDatabases(databases)),
+    absent("orders-1"),
+  );
 /** The copy of pg-backup-s3 on east: no data in the function's output, only where it comes from. */
 const COPIED_SECRET = {
   apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
@@ -828,6 +866,34 @@ const COPIED_SECRET = {
     })),
   },
 };
+/** New databases' PVC names all read on east, or none new. */
+const CHECKED = {
+  type: "DatabaseVolumesChecked",
+  status: "True",
+  reason: "Checked",
+  message: "No database waits for a check of cluster east",
+};
+/** A PVC on east, as its probe reads it back. */
+const pvc = (name: string, pvcLabels: Record<string, string>): KubeObject => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  metadata: { name, namespace: "acme-dev", labels: pvcLabels },
+  spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } },
+  status: { phase: "Bound" },
+});
+/** The probe of `object`'s name on east, as provider-kubernetes reports it: found. */
+const present = (object: KubeObject): Record<string, KubeObject> => {
+  const [key, probe] = Object.entries(absent(object.metadata!.name!))[0]!;
+  return {
+    [key]: {
+      ...probe,
+      status: {
+        atProvider: { manifest: object },
+        conditions: [{ type: "Synced", status: "True", reason: "ReconcileSuccess" }],
+      },
+    },
+  };
+};
 const KEPT_ORDERS = {
   type: "DatabasesProtected",
   status: "True",
@@ -844,6 +910,7 @@ describe("Databases on a placed VDC", () => {
           "Object, the manifests exactly what the hub would get; the ClusterUsage that protects " +
           "the VDC stays on the hub",
         xr: withDatabases(),
+        observed: absent("orders-1"),
         required: dbNeed(withDatabases()),
         want: {
           names: [
@@ -858,6 +925,7 @@ describe("Databases on a placed VDC", () => {
             "east/netpol-allow-same-namespace",
             "east/netpol-default-deny",
             "east/objectstore-orders",
+            "east/probe-persistentvolumeclaim-orders-1",
             "east/quota",
             "east/rolebinding-admin",
             "east/s3-credentials-pg-backup-s3",
@@ -872,6 +940,7 @@ describe("Databases on a placed VDC", () => {
               ordersOnHub["netpol-allow-databases"],
             "deletion-protection": ordersOnHub["deletion-protection"],
           },
+          "condition.volumes": CHECKED,
           "ready.database": {
             "east/backup-orders": false,
             "east/database-orders": false,
@@ -885,6 +954,7 @@ describe("Databases on a placed VDC", () => {
           "Where the platform settings name a Prometheus, the database's PodMonitor goes to " +
           "east with the rest, and the policy lets that namespace scrape it there",
         xr: withDatabases(),
+        observed: absent("orders-1"),
         required: dbNeed(withDatabases(), { platform: [MONITORED] }),
         want: {
           at: {
@@ -901,6 +971,7 @@ describe("Databases on a placed VDC", () => {
           "its copy on east, the keys CloudNativePG reads patched in by provider-kubernetes from " +
           "the hub Secret, so the function's output never holds a value",
         xr: withDatabases(),
+        observed: absent("orders-1"),
         required: dbNeed(withDatabases()),
         want: { at: { "east/s3-credentials-pg-backup-s3": COPIED_SECRET }, leaked: [] },
       },
@@ -944,6 +1015,8 @@ describe("Databases on a placed VDC", () => {
           },
           "ready.all": true,
           leaked: [],
+          probes: [],
+          "condition.volumes": CHECKED,
         },
       },
       WaitsForBackupCredentials: {
@@ -964,6 +1037,7 @@ describe("Databases on a placed VDC", () => {
             "east/netpol-allow-from-namespaces",
             "east/netpol-allow-same-namespace",
             "east/netpol-default-deny",
+            "east/probe-persistentvolumeclaim-orders-1",
             "east/quota",
             "east/rolebinding-admin",
             "namespace",
@@ -979,6 +1053,136 @@ describe("Databases on a placed VDC", () => {
               backups: true,
               backupCredentials: "Secret acme-dev/pg-backup-s3 lacks the key ACCESS_SECRET_KEY",
             },
+          ],
+        },
+      },
+      ChecksTheClusterFirst: {
+        reason:
+          "A new database first reads, on east, the PVC name its Cluster would take (orders-1) " +
+          "through an observe-only probe; until the probe answers it waits: charged and " +
+          "reported, not composed, and the VDC reconciles again soon",
+        xr: withDatabases(),
+        required: dbNeed(withDatabases()),
+        want: {
+          names: [
+            "deletion-protection",
+            "east/limits",
+            "east/namespace",
+            "east/netpol-allow-databases",
+            "east/netpol-allow-dns",
+            "east/netpol-allow-from-namespaces",
+            "east/netpol-allow-same-namespace",
+            "east/netpol-default-deny",
+            "east/probe-persistentvolumeclaim-orders-1",
+            "east/quota",
+            "east/rolebinding-admin",
+            "namespace",
+            "rolebinding-admin",
+          ],
+          at: {
+            "east/probe-persistentvolumeclaim-orders-1": {
+              apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
+              kind: "Object",
+              metadata: {
+                name: "probe.east.persistentvolumeclaim.orders-1",
+                namespace: "acme-dev",
+                labels: { ...labels, "crossvdc.io/cluster": "east" },
+              },
+              spec: {
+                forProvider: {
+                  manifest: {
+                    apiVersion: "v1",
+                    kind: "PersistentVolumeClaim",
+                    metadata: { name: "orders-1", namespace: "acme-dev" },
+                  },
+                },
+                providerConfigRef: { kind: "ClusterProviderConfig", name: "east-kubeconfig" },
+                managementPolicies: ["Observe"],
+              },
+            },
+          },
+          "status.databases": [
+            {
+              name: "orders",
+              ready: false,
+              phase: "WaitingForClusterCheck",
+              host: "orders-rw.acme-dev.svc",
+              secretName: "orders-app",
+              backups: true,
+            },
+          ],
+          "condition.volumes": {
+            type: "DatabaseVolumesChecked",
+            status: "False",
+            reason: "CheckingCluster",
+            message:
+              "New databases wait until cluster east is checked for PVCs under the names " +
+              "CloudNativePG would give theirs, not read yet: orders (orders-1)",
+          },
+          ttl: 30,
+          "requirements.pvcs": undefined,
+        },
+      },
+      EachInstanceProbed: {
+        reason:
+          "A database of two instances takes orders-1 and orders-2: it waits while either is " +
+          "unread, and the condition names the one still unread",
+        xr: withDatabases([{ ...ORDERS, size: { instances: 2 } }]),
+        observed: absent("orders-1"),
+        required: dbNeed(withDatabases([{ ...ORDERS, size: { instances: 2 } }])),
+        want: {
+          probes: [
+            "east/probe-persistentvolumeclaim-orders-1",
+            "east/probe-persistentvolumeclaim-orders-2",
+          ],
+          "at.database": undefined,
+          "condition.volumes": expect.objectContaining({
+            message: expect.stringContaining("not read yet: orders (orders-2)") as string,
+          }) as object,
+        },
+      },
+      ForeignPVCRefused: {
+        reason:
+          "A PVC on east under the name orders' first instance would take, held by a VM's " +
+          "DataVolume, refuses the database (Conflict), as the hub's PVCs do: its Cluster would " +
+          "adopt the disk",
+        xr: withDatabases(),
+        observed: present(pvc("orders-1", { "crossvdc.io/vm": "orders" })),
+        required: dbNeed(withDatabases()),
+        want: refused(
+          "Conflict",
+          "VDC acme-dev: spec.databases[0].name: CloudNativePG names the PVCs of database " +
+            "orders orders-<n> and orders-<n>-wal, and namespace acme-dev has a PVC of another " +
+            "owner under such a name: orders-1 (VirtualMachine orders); nothing is composed: " +
+            "rename the database",
+        ),
+      },
+      OwnPVCNotInTheWay: {
+        reason:
+          "A PVC on east that CloudNativePG labelled for orders (left by a Cluster being " +
+          "replaced) is its own: the database is composed",
+        xr: withDatabases(),
+        observed: present(pvc("orders-1", { "cnpg.io/cluster": "orders" })),
+        required: dbNeed(withDatabases()),
+        want: {
+          "at.database": ordersOnHub["database-orders"],
+          "condition.volumes": CHECKED,
+        },
+      },
+      NewNextToExisting: {
+        reason:
+          "A new database waiting for its probe holds back only itself: orders, which east " +
+          "reports, stays composed as it is, unprobed",
+        xr: withDatabases([ORDERS, { ...ORDERS, name: "billing" }]),
+        observed: ordersOnEast(),
+        required: dbNeed(withDatabases([ORDERS, { ...ORDERS, name: "billing" }])),
+        want: {
+          probes: ["east/probe-persistentvolumeclaim-billing-1"],
+          "at.database": ordersOnHub["database-orders"],
+          "at.billing": undefined,
+          "status.databases": [
+            expect.objectContaining({ name: "orders", ready: true }) as object,
+            expect.objectContaining({ name: "billing", phase: "WaitingForClusterCheck" }) as object,
           ],
         },
       },
@@ -1147,8 +1351,19 @@ describe("Databases on a placed VDC", () => {
       /** The readiness of the database's Objects and its credentials' copy. */
       "ready.database": (out) =>
         Object.fromEntries(
-          Object.entries(out.ready).filter(([k]) => /orders|pg-backup-s3/.test(k)),
+          Object.entries(out.ready).filter(
+            ([k]) => /orders|pg-backup-s3/.test(k) && !k.includes("/probe-"),
+          ),
         ),
+      /** The probes composed, by key. */
+      probes: (out) => Object.keys(out.resources).filter((k) => k.includes("/probe-")),
+      /** Whether new databases' PVC names were read on the cluster. */
+      "condition.volumes": (out) => out.conditions.find((c) => c.type === "DatabaseVolumesChecked"),
+      /** What the VDC asks the hub for under the PVC requirement. */
+      "requirements.pvcs": (out) => out.requirements.pvcs,
+      /** orders' Cluster as delivered to east. */
+      "at.database": (out) => at(out.resources, "east/database-orders.spec.forProvider.manifest"),
+      "at.billing": (out) => at(out.resources, "east/database-billing.spec.forProvider.manifest"),
       /** Whether everything composed, on the hub and on east, is ready. */
       "ready.all": (out) => Object.values(out.ready).every((r) => r),
     },

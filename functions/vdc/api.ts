@@ -858,7 +858,12 @@ const databaseStatus = z.object({
   phase: z
     .string()
     .optional()
-    .meta({ description: "The Cluster's phase as CloudNativePG reports it." }),
+    .meta({
+      description:
+        "The Cluster's phase as CloudNativePG reports it; for a database not created yet, " +
+        "what it waits for: WaitingForBackupCredentials, or on a placed VDC " +
+        "WaitingForClusterCheck (its PVC names not read on the member cluster yet).",
+    }),
   instances: z.number().int().optional().meta({ description: "Instances the Cluster has." }),
   readyInstances: z.number().int().optional().meta({ description: "Instances that are ready." }),
   host: z

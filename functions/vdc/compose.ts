@@ -60,7 +60,7 @@ import { isDnsLabel, LABEL_TENANT, LABEL_TYPE, LABEL_VDC, MAX_NAME, nameList } f
 import { parseCached, parseOrThrow } from "../parse.js";
 import { formatQuantity, parseQuantity, percent } from "../quantity.js";
 import { merged } from "../speed.js";
-import { BUDGET_KEYS } from "../tenant/api.js";
+import { BUDGET_KEYS, type Tier } from "../tenant/api.js";
 import { budgetOf, tenantSpec } from "../tenant/api.js";
 import {
   memberNamespaceRefusal,
@@ -84,14 +84,25 @@ import {
   copiedCredentialsKey,
   databaseRequirements,
   isDatabaseKey,
+  PVCS_KEY,
 } from "./databases.js";
 import { composeMigration, migrationRequirements } from "./migration.js";
+import { volumeProbes } from "./volume-probes.js";
 import {
   operatorPolicies,
   pathRequirements,
   VMS_KEY,
   type MigrationSourceEndpoint,
 } from "./operator-paths.js";
+
+/** What the placed path hands `here` besides the request. */
+interface LocalInput extends ComposeInput<VDCSpec> {
+  /**
+   * New databases whose PVC names the member cluster has not been read for yet
+   * (vdc/volume-probes.ts): they wait, not composed.
+   */
+  readonly unchecked?: ReadonlySet<string>;
+}
 
 /** A VDC composed where Crossplane runs: what every VDC composed before placement existed. */
 const here = composer({
@@ -125,7 +136,8 @@ const here = composer({
     ...decisionRequirements(xr.metadata.name, xr.spec.placement?.clusterSelector !== undefined),
   }),
 
-  compose({ xr, observed, required }) {
+  compose(input) {
+    const { xr, observed, required } = input;
     const name = xr.metadata.name;
     const tenantName = xr.spec.tenantRef.name;
     const admission = admit(name, xr.metadata, xr.spec, required);
@@ -197,6 +209,7 @@ const here = composer({
       observed,
       required,
       previouslyKept: keptBefore(xr.status),
+      unchecked: (input as LocalInput).unchecked,
     });
     if ("fatal" in databases) return databases;
     const migration = composeMigration({
@@ -285,7 +298,17 @@ export const vdc = composer({
   apiVersion: API_VERSION,
   kind: "VDC",
   spec: vdcSpec,
-  requirements: (xr, fetched, observed) => here.requirements(xr, fetched, observed),
+  requirements(xr, fetched, observed) {
+    const asked = here.requirements(xr, fetched, observed);
+    // On a member cluster a new database's PVC names are read there, by probes: not the hub's.
+    const current = currentLocation(xr.status, observed);
+    const onMember =
+      (current !== undefined && current !== "hub") ||
+      (xr.spec.placement !== undefined && current === undefined);
+    if (!onMember || !(PVCS_KEY in asked)) return asked;
+    const { [PVCS_KEY]: _, ...rest } = asked;
+    return rest;
+  },
   compose(input) {
     const { xr, observed, required } = input;
     const current = currentLocation(xr.status, observed);
@@ -362,12 +385,22 @@ export const vdc = composer({
         });
         if (refusal) return refusal;
       } else if (seen.state === "unknown")
-        return checking({ input, current, target, providerConfig, how, labels, ocm });
+        return checking({
+          input,
+          tier: owner.data.tier,
+          current,
+          target,
+          providerConfig,
+          how,
+          labels,
+          ocm,
+        });
     }
     // Admission and every other rule as for any VDC, against what the cluster reports.
-    const delivered = deliver({ input, cluster: target, providerConfig, labels });
+    const tier = owner.data.tier;
+    const delivered = deliver({ input, tier, cluster: target, providerConfig, labels });
     if ("fatal" in delivered) return delivered;
-    const { local, resources } = delivered;
+    const { local, resources, unread } = delivered;
     Object.assign(resources, ocm);
     const stays =
       selector && decided !== undefined && decided !== target
@@ -378,9 +411,10 @@ export const vdc = composer({
       resources,
       status: merged(local.status, { placement: { cluster: target } }),
       events: local.events,
-      ttlSeconds: local.ttlSeconds,
+      ttlSeconds: unread.size ? TTL_SETTLING : local.ttlSeconds,
       conditions: [
         ...local.conditions,
+        ...(xr.spec.databases.length ? [volumesChecked(target, unread)] : []),
         {
           type: "Placed",
           status: "True",
@@ -408,6 +442,8 @@ function namespaceProbe(cluster: string, vdc: string) {
 /** Properties of `deliver()`. */
 interface DeliverProps {
   readonly input: ComposeInput<VDCSpec>;
+  /** The tenant's tier, which sizes a database without its own instances. */
+  readonly tier: Tier;
   readonly cluster: string;
   /** The ClusterProviderConfig that reaches the cluster. */
   readonly providerConfig: string;
@@ -418,9 +454,7 @@ interface DeliverProps {
  * The VDC on a member cluster: composed as on the hub against what its Objects there report,
  * then wrapped for delivery, with its hub namespace and RoleBindings (functions/placement.ts).
  */
-function deliver(
-  p: DeliverProps,
-): Refusal | { local: Composition; resources: Record<string, Composed> } {
+function deliver(p: DeliverProps): Refusal | Delivered {
   const { xr, observed, required } = p.input;
   const there = unwrapObserved(observed, p.cluster);
   // The ClusterUsage that protects the VDC is the hub's own, and its readiness counts too.
@@ -429,15 +463,25 @@ function deliver(
   // new, it would be probed and could be held back; dropped, kept as its annotation says.
   const sent = sentNotRead(observed, p.cluster);
   for (const key in sent) if (isDatabaseKey(key)) there[key] ??= sent[key]!;
-  const local = here.compose({ xr, observed: there, required });
-  if ("fatal" in local) return local;
   const delivery = {
     cluster: p.cluster,
     providerConfig: p.providerConfig,
     namespace: xr.metadata.name,
     labels: p.labels,
   };
+  // A new database's PVC names are read on the cluster, not the hub: the PVCs there under
+  // those names go to the same check (pvcClashes), and a database waits until all are read.
+  const probes = volumeProbes({ spec: xr.spec, tier: p.tier, there, observed, ...delivery });
+  const localInput: LocalInput = {
+    xr,
+    observed: there,
+    required: merged(required, { [PVCS_KEY]: probes.present }),
+    unchecked: new Set(probes.unread.keys()),
+  };
+  const local = here.compose(localInput);
+  if ("fatal" in local) return local;
   const resources = placeResources({ resources: local.resources, observed, ...delivery });
+  Object.assign(resources, probes.resources);
   // The backup credentials the databases read on the cluster: copies of the tenant's Secrets
   // in the hub namespace, whose keys the local composer checked (never their values).
   for (const [secret, keys] of backupCredentials(local.resources)) {
@@ -447,12 +491,22 @@ function deliver(
       ready: there[key] !== undefined,
     };
   }
-  return { local, resources };
+  return { local, resources, unread: probes.unread };
+}
+
+/** What `deliver()` makes of a VDC on a cluster. */
+interface Delivered {
+  readonly local: Composition;
+  readonly resources: Record<string, Composed>;
+  /** New databases whose PVC names are not read on the cluster yet, with those names. */
+  readonly unread: ReadonlyMap<string, string[]>;
 }
 
 /** Properties of `checking()`. */
 interface CheckingProps {
   readonly input: ComposeInput<VDCSpec>;
+  /** The tenant's tier. */
+  readonly tier: Tier;
   /** Where the VDC lives now. */
   readonly current: Location;
   /** The cluster it is to be delivered to, whose namespace is being read. */
@@ -508,6 +562,7 @@ function checking(p: CheckingProps): ComposeOutput {
       };
     const from = deliver({
       input: p.input,
+      tier: p.tier,
       cluster: current.cluster,
       providerConfig: reach.providerConfigRef.name,
       labels: p.labels,
@@ -564,6 +619,34 @@ function syncedMessage(o: KubeObject | undefined): string | undefined {
 
 /** How much of a provider's message a condition repeats. */
 const MAX_REPORTED = 256;
+
+/**
+ * Whether the placed VDC's new databases wait for their PVC names to be read on the cluster:
+ * one there under such a name, of another owner, would be adopted by the new Cluster.
+ */
+function volumesChecked(cluster: string, unread: ReadonlyMap<string, string[]>): XRCondition {
+  if (unread.size === 0)
+    return {
+      type: VOLUMES_CHECKED,
+      status: "True",
+      reason: "Checked",
+      message: `No database waits for a check of cluster ${cluster}`,
+    };
+  const waiting = [...unread.keys()]
+    .sort(compareText)
+    .map((db) => `${db} (${nameList(unread.get(db)!)})`);
+  return {
+    type: VOLUMES_CHECKED,
+    status: "False",
+    reason: "CheckingCluster",
+    message:
+      `New databases wait until cluster ${cluster} is checked for PVCs under the names ` +
+      `CloudNativePG would give theirs, not read yet: ${waiting.join("; ")}`,
+  };
+}
+
+/** The condition of a placed VDC with databases: are new databases' PVC names read there? */
+export const VOLUMES_CHECKED = "DatabaseVolumesChecked";
 
 interface UndecidedProps {
   readonly input: ComposeInput<VDCSpec>;

@@ -234,6 +234,7 @@ function add(a: Demand, b: Demand): Demand {
 }
 
 const NONE: Demand = { cpu: 0n, memory: 0n, storage: 0n };
+const NOTHING: ReadonlySet<string> = new Set();
 
 /**
  * The total demand of spec.databases on the VDC quota: the sum over databases
@@ -260,6 +261,12 @@ export interface DatabasesInput {
   required: Record<string, KubeObject[]>;
   /** Databases the XR's status already reported as kept: their Warning was given. */
   previouslyKept: ReadonlySet<string>;
+  /**
+   * New databases of a placed VDC whose PVC names are not read on the member cluster yet
+   * (vdc/volume-probes.ts): charged and reported (phase WaitingForClusterCheck), not composed.
+   * @default - none
+   */
+  unchecked?: ReadonlySet<string>;
 }
 
 export interface DatabasesOutput {
@@ -295,6 +302,7 @@ const PER_INSTANCE_LIMITS = [
 
 export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutput {
   const { vdc, ns, labels, spec, tier, settings, observed, required, previouslyKept } = input;
+  const unchecked = input.unchecked ?? NOTHING;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
   const events: Event[] = [];
@@ -305,6 +313,7 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
   // a running one keeps running (without working backups) and says so.
   const credentials = new Map<string, string>();
   const waiting = new Set<string>();
+  const checking = new Set<string>();
 
   // Databases that left the spec: kept while the protection they were composed with holds.
   const inSpec = new Set(spec.databases.map((d) => d.name));
@@ -399,6 +408,11 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
       waiting.add(db.name);
       continue;
     }
+    if (!current && unchecked.has(db.name)) {
+      // Created now, it could adopt a PVC another owner holds on the cluster: it waits too.
+      checking.add(db.name);
+      continue;
+    }
     resources[databaseKey(db.name)] = clusterComposed(
       databaseCluster({
         namespace: ns,
@@ -489,6 +503,14 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
           observed: current,
           backups,
           phase: "WaitingForBackupCredentials",
+          backupCredentials: problem,
+        });
+      if (checking.has(db.name))
+        return databaseStatus({
+          name: db.name,
+          namespace: ns,
+          backups,
+          phase: "WaitingForClusterCheck",
           backupCredentials: problem,
         });
       return databaseStatus({
