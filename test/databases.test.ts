@@ -1328,6 +1328,29 @@ describe("VDC databases", () => {
         ...databases([orders, orders]),
         want: invalid('spec.databases[1]: duplicate database "orders" (also at index 0)'),
       },
+      RefusesCredentialsNamedAfterDatabaseSecret: {
+        reason:
+          "A backup credentials Secret named as CloudNativePG names a database's app Secret is " +
+          "refused: on a placed VDC its copy would meet CloudNativePG's own on the member",
+        ...databases([
+          orders,
+          { name: "reports", backup: { ...backup, s3CredentialsSecret: "orders-app" } },
+        ]),
+        want: invalid(
+          "spec.databases[1].backup.s3CredentialsSecret: must not be orders-app: " +
+            "CloudNativePG makes that Secret for database orders",
+        ),
+      },
+      RefusesCredentialsNamedAsCloudInit: {
+        reason: "A backup credentials Secret may not take a VM's cloud-init Secret name",
+        ...databases([
+          { name: "orders", backup: { ...backup, s3CredentialsSecret: "web-cloudinit" } },
+        ]),
+        want: invalid(
+          "spec.databases[0].backup.s3CredentialsSecret: must not end in -cloudinit: a " +
+            "VirtualMachine's cloud-init Secret is named <vm>-cloudinit",
+        ),
+      },
       // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand), and
       // the function that computes it from a spec
       DemandForVMs: {

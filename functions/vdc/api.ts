@@ -224,7 +224,9 @@ const databaseBackup = z
       }),
     s3CredentialsSecret: secretName(
       "Secret in the VDC namespace with the keys ACCESS_KEY_ID and ACCESS_SECRET_KEY of " +
-        "the object store. A new database waits until it exists with both keys.",
+        "the object store. A new database waits until it exists with both keys. Not a name " +
+        "CloudNativePG gives a database's Secrets (<database>-app, -superuser, -replication, " +
+        "-ca, -server) nor one ending in -cloudinit (a VM's cloud-init Secret).",
     ),
   })
   .meta({
@@ -232,6 +234,41 @@ const databaseBackup = z
       "Continuous backup to an S3-compatible object store: a ScheduledBackup for base " +
       "backups plus WAL archiving.",
   });
+
+/**
+ * The Secrets CloudNativePG makes for a Cluster `<name>` in its namespace (api/v1/cluster_types.go:
+ * ApplicationUserSecretSuffix, SuperUserSecretSuffix, ReplicationSecretSuffix, the CA and server
+ * suffixes). A backup credentials Secret of such a name would be CloudNativePG's (on the hub its
+ * keys fail the check; on a placed VDC its copy would meet CloudNativePG's own on the member).
+ */
+export const CNPG_SECRET_SUFFIXES = ["-app", "-superuser", "-replication", "-ca", "-server"];
+/** The ending of a VirtualMachine's cloud-init Secret, `<vm>-cloudinit` (vm/kubevirt.ts). */
+const CLOUD_INIT_SUFFIX = "-cloudinit";
+
+/**
+ * A backup credentials Secret is the tenant's: it may not take the name of a Secret something
+ * else makes in the VDC namespace, where a placed VDC's copy of it would meet that Secret.
+ */
+function credentialsNotTaken(dbs: DatabaseSpec[], ctx: z.RefinementCtx): void {
+  const made = new Map<string, string>();
+  for (const d of dbs)
+    for (const suffix of CNPG_SECRET_SUFFIXES)
+      if (typeof d?.name === "string") made.set(`${d.name}${suffix}`, d.name);
+  dbs.forEach((d, i) => {
+    const secret = d?.backup?.s3CredentialsSecret;
+    if (typeof secret !== "string") return;
+    const db = made.get(secret);
+    const message =
+      db !== undefined
+        ? `must not be ${secret}: CloudNativePG makes that Secret for database ${db}`
+        : secret.endsWith(CLOUD_INIT_SUFFIX)
+          ? `must not end in ${CLOUD_INIT_SUFFIX}: a VirtualMachine's cloud-init Secret is ` +
+            `named <vm>${CLOUD_INIT_SUFFIX}`
+          : undefined;
+    if (message)
+      ctx.addIssue({ code: "custom", path: [i, "backup", "s3CredentialsSecret"], message });
+  });
+}
 
 const database = z
   .object({
@@ -677,6 +714,7 @@ export const vdcSpec = z
       .max(64)
       .default([])
       .superRefine(unique((d: DatabaseSpec) => d.name, "database"))
+      .superRefine(credentialsNotTaken)
       .meta({
         description:
           "PostgreSQL databases run by CloudNativePG in the VDC namespace. They count " +
