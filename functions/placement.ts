@@ -10,12 +10,11 @@
 // the ClusterProviderConfig named in spec.providerConfigRef (resolveProviderConfig), and
 // Observe writes the object it reads back to status.atProvider.manifest (setAtProvider).
 import type { ResourceSelector } from "@crossplane-org/function-sdk-typescript";
-import { API_VERSION } from "./api.js";
 import { byName, type Composed, type KubeObject, type Refusal } from "./compose.js";
 import { dnsName, LABEL_TENANT, LABEL_VDC, nameList } from "./names.js";
 import type { PlatformSettings } from "./platform.js";
 import { merged } from "./speed.js";
-import { VMS_KEY } from "./vdc/operator-paths.js";
+import { vmsRequirement } from "./vdc/operator-paths.js";
 
 export const OBJECT_API_VERSION = "kubernetes.m.crossplane.io/v1alpha1";
 export const OBJECT_KIND = "Object";
@@ -285,16 +284,7 @@ export function placementRequirements(
   ns: string,
   placed: boolean,
 ): Record<string, ResourceSelector> {
-  if (!placed) return {};
-  return {
-    // The same selector operator-paths asks with, under the same key: one answer serves both.
-    [VMS_KEY]: {
-      apiVersion: API_VERSION,
-      kind: "VirtualMachine",
-      namespace: ns,
-      matchLabels: { labels: {} },
-    },
-  };
+  return placed ? vmsRequirement(ns) : {};
 }
 
 /** Properties of `placementProblem()`. */

@@ -21,11 +21,10 @@ import type { MigrationSourceType, VDCSpec } from "./api.js";
 export const VMS_KEY = "vms";
 
 /**
- * The VirtualMachine XRs in the VDC namespace, in an isolated KubeVirt VDC:
- * the images they import and clone decide which CDI paths open.
+ * Every VirtualMachine XR in namespace `ns`, under VMS_KEY: the one selector the VDC asks with,
+ * whichever of its rules needs the VMs, so one answer serves them all.
  */
-export function pathRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
-  if (spec.network.isolation !== "isolated" || spec.backend.type !== "kubevirt") return {};
+export function vmsRequirement(ns: string): Record<string, ResourceSelector> {
   return {
     [VMS_KEY]: {
       apiVersion: API_VERSION,
@@ -34,6 +33,15 @@ export function pathRequirements(ns: string, spec: VDCSpec): Record<string, Reso
       matchLabels: { labels: {} },
     },
   };
+}
+
+/**
+ * The VirtualMachine XRs in the VDC namespace, in an isolated KubeVirt VDC:
+ * the images they import and clone decide which CDI paths open.
+ */
+export function pathRequirements(ns: string, spec: VDCSpec): Record<string, ResourceSelector> {
+  if (spec.network.isolation !== "isolated" || spec.backend.type !== "kubevirt") return {};
+  return vmsRequirement(ns);
 }
 
 /**
