@@ -1433,6 +1433,27 @@ describe("VDC placement: the member namespace is never taken over", () => {
         ttl: 30,
       },
     },
+    CheckingKeepsItsUsageReady: {
+      reason:
+        "A new VDC with a protected database, waiting for east's namespace to be read, judges " +
+        "the ClusterUsage that protects it by the hub's copy: Ready there, ready here",
+      xr: withDatabases([ORDERS], {}),
+      observed: {
+        "deletion-protection": {
+          ...ordersOnHub["deletion-protection"]!,
+          status: { conditions: [{ type: "Ready", status: "True", reason: "Available" }] },
+        },
+      },
+      required: dbNeed(withDatabases([ORDERS], {})),
+      want: {
+        ready: {
+          "deletion-protection": true,
+          "east/probe-namespace-acme-dev": false,
+          namespace: false,
+          "rolebinding-admin": false,
+        },
+      },
+    },
     StillCheckingSaysWhy: {
       reason:
         "A probe that cannot read east (its ClusterProviderConfig fails) is no answer: the VDC " +

@@ -534,20 +534,11 @@ function checking(p: CheckingProps): ComposeOutput {
   let local: Composition;
   let status: Record<string, unknown>;
   let where: string;
-  if (current === "hub") {
-    const onHub = here.compose(p.input);
-    if ("fatal" in onHub) return onHub;
-    local = onHub;
-    resources = { ...local.resources };
-    status = local.status;
-    where = "; until then it stays on the hub";
-  } else if (current === undefined) {
-    const fresh = here.compose({ xr, observed: {}, required });
-    if ("fatal" in fresh) return fresh;
-    local = fresh;
-    resources = hubOnly(local.resources, observed);
-    status = { namespace: name, tenant: xr.spec.tenantRef.name, phase: "Pending" };
-    where = "";
+  if (current === "hub" || current === undefined) {
+    const kept = current === "hub" ? stayOnHub(p.input) : notPlacedYet(p.input);
+    if ("fatal" in kept) return kept;
+    ({ local, resources, status } = kept);
+    where = current === "hub" ? "; until then it stays on the hub" : "";
   } else {
     const settings = platformSettings(required);
     const reach = "fatal" in settings ? undefined : settings.settings.clusters[current.cluster];
@@ -648,6 +639,38 @@ function volumesChecked(cluster: string, unread: ReadonlyMap<string, string[]>):
 /** The condition of a placed VDC with databases: are new databases' PVC names read there? */
 export const VOLUMES_CHECKED = "DatabaseVolumesChecked";
 
+/** What a VDC keeps where it is while it waits to be delivered to a cluster. */
+interface Kept {
+  readonly local: Composition;
+  /** A copy the caller may add to (its Placement, a probe). */
+  readonly resources: Record<string, Composed>;
+  readonly status: Record<string, unknown>;
+}
+
+/** A VDC on the hub waiting to move: all of it stays there, as composed for the hub. */
+function stayOnHub(input: ComposeInput<VDCSpec>): Refusal | Kept {
+  const local = here.compose(input);
+  if ("fatal" in local) return local;
+  return { local, resources: { ...local.resources }, status: local.status };
+}
+
+/**
+ * A new VDC waiting for a cluster (a decision, or the target's namespace to be read): composed
+ * with nothing of its own observed but its Usage on the hub, and of that only what stays on the
+ * hub, so nothing is sent anywhere yet.
+ */
+function notPlacedYet(input: ComposeInput<VDCSpec>): Refusal | Kept {
+  const { xr, observed, required } = input;
+  const usage = observed[USAGE_KEY];
+  const local = here.compose({ xr, observed: usage ? { [USAGE_KEY]: usage } : {}, required });
+  if ("fatal" in local) return local;
+  return {
+    local,
+    resources: hubOnly(local.resources, observed),
+    status: { namespace: xr.metadata.name, tenant: xr.spec.tenantRef.name, phase: "Pending" },
+  };
+}
+
 interface UndecidedProps {
   readonly input: ComposeInput<VDCSpec>;
   readonly current: Location;
@@ -664,15 +687,11 @@ interface UndecidedProps {
  * a decision the tenant may not use is not followed, with a Warning and the condition Placed.
  */
 function undecided(p: UndecidedProps): ComposeOutput {
-  const { xr, observed, required } = p.input;
+  const { xr } = p.input;
   const onHub = p.current === "hub";
-  // A VDC not placed yet has nothing of its own observed but its Usage on the hub.
-  const usage = observed[USAGE_KEY];
-  const local = here.compose(
-    onHub ? p.input : { xr, observed: usage ? { [USAGE_KEY]: usage } : {}, required },
-  );
-  if ("fatal" in local) return local;
-  const resources = onHub ? { ...local.resources } : hubOnly(local.resources, observed);
+  const kept = onHub ? stayOnHub(p.input) : notPlacedYet(p.input);
+  if ("fatal" in kept) return kept;
+  const { local, resources, status } = kept;
   Object.assign(resources, p.ocm);
   const name = xr.metadata.name;
   const why =
@@ -680,7 +699,6 @@ function undecided(p: UndecidedProps): ComposeOutput {
       ? `waiting for the PlacementDecision of Placement ${name}/${name}`
       : `the PlacementDecision of Placement ${name}/${name} chose cluster ${p.decided}, which ` +
         `is not one of tenant ${p.tenant}'s clusters (Tenant spec.clusters); it is not followed`;
-  const status = onHub ? local.status : { namespace: name, tenant: p.tenant, phase: "Pending" };
   return {
     resources,
     status,
