@@ -176,6 +176,18 @@ function observedOn(
   return out;
 }
 
+/** The status of acme-dev on east in `phase`, its usage as observedOn's ResourceQuota reports. */
+const onEast = (phase: string) => ({
+  namespace: "acme-dev",
+  tenant: "acme",
+  phase,
+  placement: { cluster: "east" },
+  usage: {
+    cpu: { used: "500m", hard: "2", percent: 25 },
+    memory: { used: "1Gi", hard: "4Gi", percent: 25 },
+  },
+});
+
 /** acme-dev admitted within acme's budget, as the selector cases see it. */
 const ADMITTED = {
   type: "BudgetAdmitted",
@@ -539,16 +551,7 @@ describe("VDC placement", () => {
       observed: observedOn(EAST, "east"),
       required: need(EAST),
       want: {
-        status: {
-          namespace: "acme-dev",
-          tenant: "acme",
-          phase: "Ready",
-          placement: { cluster: "east" },
-          usage: {
-            cpu: { used: "500m", hard: "2", percent: 25 },
-            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
-          },
-        },
+        status: onEast("Ready"),
         ready: {
           "east/limits": true,
           "east/namespace": true,
@@ -577,16 +580,7 @@ describe("VDC placement", () => {
       required: need(EAST),
       want: {
         at: { "east/namespace.status": undefined },
-        status: {
-          namespace: "acme-dev",
-          tenant: "acme",
-          phase: "Pending",
-          placement: { cluster: "east" },
-          usage: {
-            cpu: { used: "500m", hard: "2", percent: 25 },
-            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
-          },
-        },
+        status: onEast("Pending"),
       },
     },
     ClusterNotTheTenants: {
@@ -985,14 +979,7 @@ describe("Databases on a placed VDC", () => {
         required: dbNeed(withDatabases()),
         want: {
           status: {
-            namespace: "acme-dev",
-            tenant: "acme",
-            phase: "Ready",
-            placement: { cluster: "east" },
-            usage: {
-              cpu: { used: "500m", hard: "2", percent: 25 },
-              memory: { used: "1Gi", hard: "4Gi", percent: 25 },
-            },
+            ...onEast("Ready"),
             databases: [
               {
                 name: "orders",
@@ -1627,16 +1614,7 @@ describe("VDC placement: the member namespace is never taken over", () => {
           "west/probe-namespace-acme-dev.spec.providerConfigRef.name": "west-kubeconfig",
           "east/quota.spec.providerConfigRef.name": "east-kubeconfig",
         },
-        status: {
-          namespace: "acme-dev",
-          tenant: "acme",
-          phase: "Ready",
-          placement: { cluster: "east" },
-          usage: {
-            cpu: { used: "500m", hard: "2", percent: 25 },
-            memory: { used: "1Gi", hard: "4Gi", percent: 25 },
-          },
-        },
+        status: onEast("Ready"),
       },
     },
     MoveRefusedOnForeign: {
