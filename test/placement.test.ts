@@ -176,6 +176,26 @@ function observedOn(
   return out;
 }
 
+/**
+ * The keys a placed acme-dev composes without databases: its objects on `cluster` and its hub
+ * namespace and RoleBinding, sorted.
+ */
+const placedKeys = (cluster: string) =>
+  [
+    ...[
+      "limits",
+      "namespace",
+      "netpol-allow-dns",
+      "netpol-allow-from-namespaces",
+      "netpol-allow-same-namespace",
+      "netpol-default-deny",
+      "quota",
+      "rolebinding-admin",
+    ].map((k) => `${cluster}/${k}`),
+    "namespace",
+    "rolebinding-admin",
+  ].sort();
+
 /** The status of acme-dev on east in `phase`, its usage as observedOn's ResourceQuota reports. */
 const onEast = (phase: string) => ({
   namespace: "acme-dev",
@@ -263,20 +283,7 @@ describe("VDC placement by clusterSelector", () => {
       observed: probeSays("east", "absent"),
       required: bySelector([decision("east")]),
       want: {
-        names: [
-          "east/limits",
-          "east/namespace",
-          "east/netpol-allow-dns",
-          "east/netpol-allow-from-namespaces",
-          "east/netpol-allow-same-namespace",
-          "east/netpol-default-deny",
-          "east/quota",
-          "east/rolebinding-admin",
-          "namespace",
-          "placement",
-          "placement-binding",
-          "rolebinding-admin",
-        ],
+        names: [...placedKeys("east"), "placement", "placement-binding"].sort(),
         at: { "east/quota.spec.providerConfigRef.name": "east-kubeconfig" },
         status: {
           namespace: "acme-dev",
@@ -483,18 +490,7 @@ describe("VDC placement", () => {
       observed: probeSays("east", "absent"),
       required: need(EAST),
       want: {
-        names: [
-          "east/limits",
-          "east/namespace",
-          "east/netpol-allow-dns",
-          "east/netpol-allow-from-namespaces",
-          "east/netpol-allow-same-namespace",
-          "east/netpol-default-deny",
-          "east/quota",
-          "east/rolebinding-admin",
-          "namespace",
-          "rolebinding-admin",
-        ],
+        names: placedKeys("east"),
         at: {
           "east/quota": {
             apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
@@ -706,18 +702,7 @@ describe("VDC placement", () => {
       observed: { ...observedOn(EAST, "east"), ...probeSays("west", "absent") },
       required: need(EAST),
       want: {
-        names: [
-          "namespace",
-          "rolebinding-admin",
-          "west/limits",
-          "west/namespace",
-          "west/netpol-allow-dns",
-          "west/netpol-allow-from-namespaces",
-          "west/netpol-allow-same-namespace",
-          "west/netpol-default-deny",
-          "west/quota",
-          "west/rolebinding-admin",
-        ],
+        names: placedKeys("west"),
         at: { "west/quota.spec.providerConfigRef.name": "west-kubeconfig" },
       },
     },
@@ -1360,18 +1345,7 @@ describe("Databases on a placed VDC", () => {
 // ---- The member namespace is never taken over ----------------------------------------------
 
 /** What a VDC composes for east once it may deliver there: the same for absent and ours. */
-const ON_EAST = [
-  "east/limits",
-  "east/namespace",
-  "east/netpol-allow-dns",
-  "east/netpol-allow-from-namespaces",
-  "east/netpol-allow-same-namespace",
-  "east/netpol-default-deny",
-  "east/quota",
-  "east/rolebinding-admin",
-  "namespace",
-  "rolebinding-admin",
-];
+const ON_EAST = placedKeys("east");
 /** The condition Placed while the probe on `cluster` has no answer. */
 const checkingOn = (cluster: string, how: string, more = "") => ({
   type: "Placed",
