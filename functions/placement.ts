@@ -30,25 +30,39 @@ export function memberKey(cluster: string, key: string): string {
 }
 
 /**
+ * The Objects in `observed` that deliver to `cluster`, each with the key it wraps. Probes
+ * (functions/probe.ts) are left out: what they read is not the VDC's.
+ */
+function* objectsOn(
+  observed: Record<string, KubeObject>,
+  cluster: string,
+): Generator<[string, KubeObject]> {
+  const prefix = memberKey(cluster, "");
+  for (const key in observed) {
+    if (!key.startsWith(prefix) || key.startsWith(PROBE_KEY_PREFIX, prefix.length)) continue;
+    const o = observed[key]!;
+    if (o.apiVersion === OBJECT_API_VERSION && o.kind === OBJECT_KIND)
+      yield [key.slice(prefix.length), o];
+  }
+}
+
+/** `v` when it is an object a manifest can be, else undefined. */
+const manifestOf = (v: unknown): KubeObject | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as KubeObject) : undefined;
+
+/**
  * The objects on `cluster` as the composers know them: each Object of that cluster keyed by the
  * key it wraps, as the object its status.atProvider.manifest says exists there. An Object not
- * observed yet (or not synced) gives nothing, as a local object not created yet does. Probes
- * (functions/probe.ts) are left out: what they read is not the VDC's.
+ * observed yet (or not synced) gives nothing, as a local object not created yet does.
  */
 export function unwrapObserved(
   observed: Record<string, KubeObject>,
   cluster: string,
 ): Record<string, KubeObject> {
-  const prefix = memberKey(cluster, "");
   const out: Record<string, KubeObject> = {};
-  for (const key in observed) {
-    if (!key.startsWith(prefix) || key.startsWith(PROBE_KEY_PREFIX, prefix.length)) continue;
-    const o = observed[key]!;
-    if (o.apiVersion !== OBJECT_API_VERSION || o.kind !== OBJECT_KIND) continue;
-    const manifest = (o.status as { atProvider?: { manifest?: unknown } } | undefined)?.atProvider
-      ?.manifest;
-    if (manifest && typeof manifest === "object" && !Array.isArray(manifest))
-      out[key.slice(prefix.length)] = manifest as KubeObject;
+  for (const [key, o] of objectsOn(observed, cluster)) {
+    const read = manifestOf((o.status as AtProvider | undefined)?.atProvider?.manifest);
+    if (read) out[key] = read;
   }
   return out;
 }
@@ -63,20 +77,19 @@ export function sentNotRead(
   observed: Record<string, KubeObject>,
   cluster: string,
 ): Record<string, KubeObject> {
-  const prefix = memberKey(cluster, "");
   const out: Record<string, KubeObject> = {};
-  for (const key in observed) {
-    if (!key.startsWith(prefix)) continue;
-    const o = observed[key]!;
-    if (o.apiVersion !== OBJECT_API_VERSION || o.kind !== OBJECT_KIND) continue;
-    const st = o.status as { atProvider?: { manifest?: unknown } } | undefined;
-    if (st?.atProvider?.manifest) continue;
-    const sent = (o.spec as { forProvider?: { manifest?: unknown } } | undefined)?.forProvider
-      ?.manifest;
-    if (sent && typeof sent === "object" && !Array.isArray(sent))
-      out[key.slice(prefix.length)] = sent as KubeObject;
+  for (const [key, o] of objectsOn(observed, cluster)) {
+    if ((o.status as AtProvider | undefined)?.atProvider?.manifest) continue;
+    const sent = manifestOf(
+      (o.spec as { forProvider?: { manifest?: unknown } } | undefined)?.forProvider?.manifest,
+    );
+    if (sent) out[key] = sent;
   }
   return out;
+}
+
+interface AtProvider {
+  atProvider?: { manifest?: unknown };
 }
 
 /**
