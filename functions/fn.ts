@@ -149,7 +149,8 @@ function parseXR(c: Composer, obj: KubeObject): { xr: XR<unknown> } | Refusal {
   if (typeof name !== "string" || name === "")
     return { fatal: `${c.kind}: metadata.name: required`, reason: "InvalidSpec" };
   const what = `${c.kind} ${short(name)}`;
-  const r = parseCached(c.spec, obj.spec ?? {});
+  const namespace = typeof md?.namespace === "string" ? md.namespace : "";
+  const r = parseCached(c.spec, obj.spec ?? {}, `${namespace}/${name}`);
   if (!r.success) {
     const issues = r.error.issues
       .slice(0, MAX_REPORTED_ISSUES)

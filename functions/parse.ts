@@ -6,7 +6,10 @@
 //
 // The cache is looked up by a hash that ignores key order and checked by a
 // deep comparison that ignores it too, so a hit needs no allocation and a
-// collision costs a miss, never a wrong answer. zod parses a key-sorted copy,
+// collision costs a miss, never a wrong answer. A caller that knows whose
+// value it parses (an XR's spec, a Tenant's) passes that as `key`: the value
+// that key had last time is compared first, which on a hit spares the walk
+// that hashing takes. zod parses a key-sorted copy,
 // so the answer depends on the value alone, not on the order it came in or on
 // what was cached before. Results are frozen, so no composer can change a
 // cached spec or status under the next request.
@@ -29,11 +32,37 @@ interface Entry {
  */
 const BUCKET = 4;
 const caches = new WeakMap<z.ZodType, Map<number, Entry[]>>();
+/** The last entry parsed under each key, per schema; bounded as the hash cache is. */
+const lastByKey = new WeakMap<z.ZodType, Map<string, Entry>>();
 
+/**
+ * `schema.safeParse(value)`, memoised. `key` names whose value this is (say
+ * "<namespace>/<name>" of an XR): any string, since a wrong guess costs only a
+ * miss.
+ */
 export function parseCached<S extends z.ZodType>(
   schema: S,
   value: unknown,
+  key?: string,
 ): z.ZodSafeParseResult<z.output<S>> {
+  if (key === undefined) return lookup(schema, value);
+  let last = lastByKey.get(schema);
+  if (!last) lastByKey.set(schema, (last = new Map<string, Entry>()));
+  const e = last.get(key);
+  if (e && sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
+  const result = lookup(schema, value);
+  if (found === undefined) return result;
+  if (last.size >= MAX_ENTRIES) last.clear();
+  last.set(key, found);
+  found = undefined;
+  return result;
+}
+
+/** The cache entry lookup() answered from or made; undefined for a value too large to cache. */
+let found: Entry | undefined;
+
+function lookup<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
+  found = undefined;
   const h = hashOf(value);
   if (h === undefined) return schema.safeParse(sorted(value));
   let cache = caches.get(schema);
@@ -41,7 +70,10 @@ export function parseCached<S extends z.ZodType>(
   let bucket = cache.get(h);
   if (bucket)
     for (const e of bucket)
-      if (sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
+      if (sameValue(e.value, value)) {
+        found = e;
+        return e.result as z.ZodSafeParseResult<z.output<S>>;
+      }
   const copy = sorted(value);
   const result = schema.safeParse(copy);
   if (result.success) deepFreeze(result.data);
@@ -52,7 +84,8 @@ export function parseCached<S extends z.ZodType>(
   if (bucket.length >= BUCKET) bucket.shift();
   // The key-sorted copy, not the caller's object: nothing outside can change
   // what a later lookup compares with.
-  bucket.push({ value: copy, result });
+  found = { value: copy, result };
+  bucket.push(found);
   return result;
 }
 
@@ -61,8 +94,12 @@ export function parseCached<S extends z.ZodType>(
  * status they build against the XRD's schema on every call, and a reconcile
  * mostly builds the status it built the last time.
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const r = parseCached(schema, value);
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  key?: string,
+): z.output<S> {
+  const r = parseCached(schema, value, key);
   if (!r.success) throw r.error;
   return r.data;
 }

@@ -269,7 +269,7 @@ export function platformSettings(
   if (data === null || typeof data !== "object" || Array.isArray(data))
     // The XR is not at fault: what it needs, the platform's settings, is unusable.
     return { fatal: `${what}: data: must be an object`, reason: "WaitingForDependency" };
-  const parsed = parseCached(platformData, data);
+  const parsed = parseCached(platformData, data, PLATFORM_CONFIG_NAME);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // An unknown field is named itself, so a misspelt setting is found, not silently ignored.

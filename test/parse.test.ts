@@ -140,6 +140,64 @@ describe("parseCached", () => {
     // The first two were dropped, and still answer right.
     for (const i of [0, 1]) expect(parseCached(strings, { s: values[i] }).data!.s).toBe(values[i]);
   });
+
+  const keyed = z.object({ n: z.number(), s: z.string().optional() });
+  it.each([
+    {
+      reason: "the same value under its key is the cached answer, whatever its key order",
+      calls: [
+        ["acme", { n: 1, s: "a" }],
+        ["acme", { s: "a", n: 1 }],
+      ],
+      same: [[0, 1]],
+    },
+    {
+      reason: "a key whose value changed answers for the new value, and for the old one again",
+      calls: [
+        ["acme", { n: 1 }],
+        ["acme", { n: 2 }],
+        ["acme", { n: 1 }],
+      ],
+      same: [[0, 2]],
+    },
+    {
+      reason: "two keys with one value share the answer the hash cache holds",
+      calls: [
+        ["acme", { n: 3 }],
+        ["globex", { n: 3 }],
+      ],
+      same: [[0, 1]],
+    },
+    {
+      reason: "an invalid value is remembered under its key as an invalid one",
+      calls: [
+        ["acme", { n: "x" }],
+        ["acme", { n: "x" }],
+        ["acme", { n: 4 }],
+      ],
+      same: [[0, 1]],
+    },
+    {
+      reason: "a value too large to cache is parsed every time, under a key too",
+      calls: [
+        ["big", { n: 5, s: "x".repeat(20_000) }],
+        ["big", { n: 5, s: "x".repeat(20_000) }],
+      ],
+      same: [],
+    },
+  ] as const)("with a key: $reason", ({ calls, same }) => {
+    const got = calls.map(([key, value]) => parseCached(keyed, value, key));
+    for (const [i, [, value]] of calls.entries()) {
+      const want = keyed.safeParse(value);
+      expect(got[i]!.success).toBe(want.success);
+      if (want.success) expect(got[i]!.data).toEqual(want.data);
+      else expect(got[i]!.error!.issues).toEqual(want.error.issues);
+    }
+    for (const [i, j] of same) expect(got[j]).toBe(got[i]);
+    for (let i = 1; i < got.length; i++)
+      if (!same.some(([, j]) => j === i))
+        for (let k = 0; k < i; k++) expect(got[i]).not.toBe(got[k]);
+  });
 });
 
 describe("parseOrThrow", () => {

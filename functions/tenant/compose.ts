@@ -163,15 +163,19 @@ export const tenant = composer({
       });
 
     const phase = namespacePhase(resources, observed.namespace);
-    const status = parseOrThrow(tenantStatus, {
-      namespace: ns,
-      phase,
-      budget,
-      allocated: format(alloc.allocated),
-      remaining: format(remaining),
-      vdcs: alloc.admitted,
-      ...clusters.status,
-    });
+    const status = parseOrThrow(
+      tenantStatus,
+      {
+        namespace: ns,
+        phase,
+        budget,
+        allocated: format(alloc.allocated),
+        remaining: format(remaining),
+        vdcs: alloc.admitted,
+        ...clusters.status,
+      },
+      name,
+    );
     const events = phaseEvents(xr.status.phase, phase, {
       Ready: {
         severity: "Normal",

@@ -247,14 +247,18 @@ const here = composer({
       });
 
     const phase = namespacePhase(resources, observed.namespace);
-    const status = parseOrThrow(vdcStatus, {
-      namespace: ns,
-      tenant: tenantName,
-      phase,
-      usage: usage(observed.quota),
-      ...databases.status,
-      ...migration.status,
-    });
+    const status = parseOrThrow(
+      vdcStatus,
+      {
+        namespace: ns,
+        tenant: tenantName,
+        phase,
+        usage: usage(observed.quota),
+        ...databases.status,
+        ...migration.status,
+      },
+      name,
+    );
     return {
       resources,
       status,
@@ -317,7 +321,7 @@ export const vdc = composer({
     const name = xr.metadata.name;
     const tenantName = xr.spec.tenantRef.name;
     const settings = platformSettings(required);
-    const owner = parseCached(tenantSpec, required.tenant?.[0]?.spec ?? {});
+    const owner = parseCached(tenantSpec, required.tenant?.[0]?.spec ?? {}, tenantName);
     if ("fatal" in settings || !required.tenant?.[0] || !owner.success) {
       // A missing or invalid Tenant or setting: the local composer names it as for any VDC.
       const refused = here.compose(input);
@@ -853,7 +857,7 @@ function admit(
       fatal: `${what}: spec.tenantRef.name: Tenant "${tenantName}" does not exist`,
       reason: "WaitingForDependency",
     };
-  const parsed = parseCached(tenantSpec, owner.spec ?? {});
+  const parsed = parseCached(tenantSpec, owner.spec ?? {}, tenantName);
   if (!parsed.success)
     return {
       fatal:

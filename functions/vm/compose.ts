@@ -142,7 +142,7 @@ export const vm = composer({
           `are created in the namespace of a VDC, which decides where they run`,
         reason: "WaitingForDependency",
       };
-    const parsed = parseCached(vdcSpec, vdcObj.spec ?? {});
+    const parsed = parseCached(vdcSpec, vdcObj.spec ?? {}, `/${ns}`);
     if (!parsed.success)
       return {
         fatal:
@@ -417,18 +417,22 @@ function composeMachine(input: MachineInput): ComposeOutput {
       observed: observed[USAGE_KEY],
     });
 
-  const status = parseOrThrow(vmStatus, {
-    backend,
-    phase: seen.phase,
-    state: seen.state,
-    ready: seen.ready,
-    ipAddresses: seen.ipAddresses,
-    node: seen.node,
-    vmId: seen.vmId,
-    cpu: size.cpu,
-    memory: size.memory,
-    migration: migrated?.migration,
-  });
+  const status = parseOrThrow(
+    vmStatus,
+    {
+      backend,
+      phase: seen.phase,
+      state: seen.state,
+      ready: seen.ready,
+      ipAddresses: seen.ipAddresses,
+      node: seen.node,
+      vmId: seen.vmId,
+      cpu: size.cpu,
+      memory: size.memory,
+      migration: migrated?.migration,
+    },
+    `${ns}/${name}`,
+  );
   // While migrating, the migration's own events speak; the VM's begin once it is adopted.
   if (!migrated || migrated.adopted) {
     events.push(
