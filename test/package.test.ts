@@ -286,7 +286,11 @@ describe("the committed packages", () => {
         base: true,
         user: true,
         port: true,
-        flags: ["--max-semi-space-size=8", "--max-old-space-size=1024"],
+        flags: [
+          "--max-semi-space-size=16",
+          "--initial-old-space-size=48",
+          "--max-old-space-size=1024",
+        ],
         dockerignore: true,
       },
     },
