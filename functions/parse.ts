@@ -208,9 +208,14 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
+  // One lookup a key where y inherits only Object.prototype's functions, which equal no JSON
+  // value: then only an undefined can be a missing key.
+  const plain = Object.getPrototypeOf(y) === Object.prototype;
   let n = 0;
   for (const k in x) {
-    if (!Object.prototype.hasOwnProperty.call(y, k) || !sameValue(x[k], y[k])) return false;
+    const v = y[k];
+    if ((v === undefined || !plain) && !Object.hasOwn(y, k)) return false;
+    if (!sameValue(x[k], v)) return false;
     n++;
   }
   for (const _ in y) n--;

@@ -113,6 +113,10 @@ describe("parseCached", () => {
     expect(sameValue(one, other)).toBe(true);
     expect(hashOf(one)).toBe(hashOf(other));
     expect(sameValue(one, { ...other, a: 2 })).toBe(false);
+    // A key inherited from a prototype (a decoded "__proto__" field gives one) is not an own key.
+    expect(sameValue({ a: 1 }, Object.create({ a: 1 }) as unknown)).toBe(false);
+    expect(sameValue({ a: 1, b: 2 }, Object.assign(Object.create({ a: 1 }), { b: 2 }))).toBe(false);
+    expect(sameValue({ constructor: "x" }, {})).toBe(false);
   });
 
   it(
