@@ -82,7 +82,12 @@ if (!(Number(args.concurrency) >= 1)) {
 }
 const QUICK = args.quick;
 const CONCURRENCY = Number(args.concurrency);
-const ROUNDS = QUICK ? 2 : 4;
+/**
+ * Turns each server takes per case, sharing LATENCY_MS and THROUGHPUT_MS. This host's
+ * speed drifts by up to twice within a minute, hitting both servers; shorter, more
+ * frequent turns share the drift more evenly (docs/performance.md).
+ */
+const ROUNDS = QUICK ? 2 : 8;
 const LATENCY_MS = QUICK ? 800 : 3000;
 const THROUGHPUT_MS = QUICK ? 1000 : 4000;
 /**

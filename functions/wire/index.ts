@@ -36,7 +36,13 @@
 //   in its runtime, and undoing it in the VDC's network policies and database
 //   cluster halved the vdc case's Fn.run (docs/performance.md);
 // - functions/fn.ts builds the SDK's `Resource` directly instead of through
-//   `fromObject`, which goes through `Resource.fromJSON`.
+//   `fromObject`, which goes through `Resource.fromJSON`;
+// - functions/parse.ts memoises zod parses by value, and a caller that knows whose
+//   value it parses (an XR's spec, a Tenant's) passes that as a key, so a hit costs
+//   one comparison and no hash; functions/memo.ts does the same for pure functions of
+//   one string (quantities, URLs);
+// - the Dockerfile's node flags size the heap for a server that lives long: a 16 MiB
+//   young generation and old space starting at 48 MiB (docs/performance.md).
 import type { Codec } from "../codec.js";
 import { decodeRunFunctionRequest } from "./decode.js";
 import { encodeRunFunctionResponse } from "./encode.js";
