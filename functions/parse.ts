@@ -34,6 +34,11 @@ const BUCKET = 4;
 const caches = new WeakMap<z.ZodType, Map<number, Entry[]>>();
 /** The last entry parsed under each key, per schema; bounded as the hash cache is. */
 const lastByKey = new WeakMap<z.ZodType, Map<string, Entry>>();
+/**
+ * Longer keys are not kept (Kubernetes names are at most 253 characters; a request is not
+ * checked against that before its spec is parsed).
+ */
+const MAX_KEY = 600;
 
 /**
  * `schema.safeParse(value)`, memoised. `key` names whose value this is (say
@@ -45,16 +50,21 @@ export function parseCached<S extends z.ZodType>(
   value: unknown,
   key?: string,
 ): z.ZodSafeParseResult<z.output<S>> {
-  if (key === undefined) return lookup(schema, value);
+  if (key === undefined || key.length > MAX_KEY) {
+    const result = lookup(schema, value);
+    found = undefined;
+    return result;
+  }
   let last = lastByKey.get(schema);
   if (!last) lastByKey.set(schema, (last = new Map<string, Entry>()));
   const e = last.get(key);
   if (e && sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
   const result = lookup(schema, value);
-  if (found === undefined) return result;
-  if (last.size >= MAX_ENTRIES) last.clear();
-  last.set(key, found);
+  const entry = found;
   found = undefined;
+  if (entry === undefined) return result;
+  if (last.size >= MAX_ENTRIES) last.clear();
+  last.set(key, entry);
   return result;
 }
 

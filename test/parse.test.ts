@@ -182,6 +182,14 @@ describe("parseCached", () => {
       same: [[0, 1]],
     },
     {
+      reason: "a key too long to keep still answers, from the hash cache",
+      calls: [
+        ["k".repeat(10_000), { n: 6 }],
+        ["k".repeat(10_000), { n: 6 }],
+      ],
+      same: [[0, 1]],
+    },
+    {
       reason: "a value too large to cache is parsed every time, under a key too",
       calls: [
         ["big", { n: 5, s: "x".repeat(20_000) }],
