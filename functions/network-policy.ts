@@ -4,10 +4,13 @@
 // `NetworkPolicyPort.tcp(8080)`). Types are kubernetes-models' own.
 import { isIP } from "node:net";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import type { INetworkPolicyEgressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule";
-import type { INetworkPolicyIngressRule } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule";
-import type { INetworkPolicyPeer } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPeer";
-import type { INetworkPolicyPort } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicyPort";
+// Types only, so the version's index (every networking.k8s.io/v1 model) is not loaded at run time.
+import type {
+  INetworkPolicyEgressRule,
+  INetworkPolicyIngressRule,
+  INetworkPolicyPeer,
+  INetworkPolicyPort,
+} from "kubernetes-models/networking.k8s.io/v1";
 import type { KubeObject } from "./compose.js";
 import { build, type NamespacedProps } from "./k8s.js";
 import { memo } from "./memo.js";

@@ -759,6 +759,17 @@ const withDatabases = (
 ) => placed("east", { quota: DB_QUOTA, limits: DB_LIMITS, databases }, { status });
 const dbNeed = (xr: KubeObject, more: Record<string, KubeObject[]> = {}) =>
   need(xr, { "backup-secret-pg-backup-s3": [S3], ...more });
+/**
+ * The keys of acme-dev on east while its new database orders waits (for its PVC probe or its
+ * backup credentials): its policy and probe are there, its Cluster is not; the hub holds the
+ * Usage that protects it.
+ */
+const ORDERS_WAITING = [
+  ...placedKeys("east"),
+  "deletion-protection",
+  "east/netpol-allow-databases",
+  "east/probe-persistentvolumeclaim-orders-1",
+].sort();
 /** What orders composes in the same VDC on the hub: the manifests the placed one delivers. */
 const ordersOnHub = (() => {
   const xr = vdc({ spec: { quota: DB_QUOTA, limits: DB_LIMITS, databases: [ORDERS] } });
@@ -893,24 +904,12 @@ describe("Databases on a placed VDC", () => {
         required: dbNeed(withDatabases()),
         want: {
           names: [
-            "deletion-protection",
+            ...ORDERS_WAITING,
             "east/backup-orders",
             "east/database-orders",
-            "east/limits",
-            "east/namespace",
-            "east/netpol-allow-databases",
-            "east/netpol-allow-dns",
-            "east/netpol-allow-from-namespaces",
-            "east/netpol-allow-same-namespace",
-            "east/netpol-default-deny",
             "east/objectstore-orders",
-            "east/probe-persistentvolumeclaim-orders-1",
-            "east/quota",
-            "east/rolebinding-admin",
             "east/s3-credentials-pg-backup-s3",
-            "namespace",
-            "rolebinding-admin",
-          ],
+          ].sort(),
           at: {
             "east/database-orders.spec.forProvider.manifest": ordersOnHub["database-orders"],
             "east/objectstore-orders.spec.forProvider.manifest": ordersOnHub["objectstore-orders"],
@@ -1000,21 +999,7 @@ describe("Databases on a placed VDC", () => {
           "backup-secret-pg-backup-s3": [{ ...S3, data: { ACCESS_KEY_ID: "QUtJQQ==" } }],
         }),
         want: {
-          names: [
-            "deletion-protection",
-            "east/limits",
-            "east/namespace",
-            "east/netpol-allow-databases",
-            "east/netpol-allow-dns",
-            "east/netpol-allow-from-namespaces",
-            "east/netpol-allow-same-namespace",
-            "east/netpol-default-deny",
-            "east/probe-persistentvolumeclaim-orders-1",
-            "east/quota",
-            "east/rolebinding-admin",
-            "namespace",
-            "rolebinding-admin",
-          ],
+          names: ORDERS_WAITING,
           "status.databases": [
             {
               name: "orders",
@@ -1036,21 +1021,7 @@ describe("Databases on a placed VDC", () => {
         xr: withDatabases(),
         required: dbNeed(withDatabases()),
         want: {
-          names: [
-            "deletion-protection",
-            "east/limits",
-            "east/namespace",
-            "east/netpol-allow-databases",
-            "east/netpol-allow-dns",
-            "east/netpol-allow-from-namespaces",
-            "east/netpol-allow-same-namespace",
-            "east/netpol-default-deny",
-            "east/probe-persistentvolumeclaim-orders-1",
-            "east/quota",
-            "east/rolebinding-admin",
-            "namespace",
-            "rolebinding-admin",
-          ],
+          names: ORDERS_WAITING,
           at: {
             "east/probe-persistentvolumeclaim-orders-1": {
               apiVersion: "kubernetes.m.crossplane.io/v1alpha1",
@@ -1246,18 +1217,7 @@ describe("Databases on a placed VDC", () => {
         observed: ordersOnEast([{ ...ORDERS, deletionProtection: false }]),
         required: dbNeed(withDatabases([])),
         want: {
-          names: [
-            "east/limits",
-            "east/namespace",
-            "east/netpol-allow-dns",
-            "east/netpol-allow-from-namespaces",
-            "east/netpol-allow-same-namespace",
-            "east/netpol-default-deny",
-            "east/quota",
-            "east/rolebinding-admin",
-            "namespace",
-            "rolebinding-admin",
-          ],
+          names: placedKeys("east"),
         },
       },
       DowngradeKeptAsObserved: {
