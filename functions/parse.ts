@@ -50,40 +50,33 @@ export function parseCached<S extends z.ZodType>(
   value: unknown,
   key?: string,
 ): z.ZodSafeParseResult<z.output<S>> {
-  if (key === undefined || key.length > MAX_KEY) {
-    const result = lookup(schema, value);
-    found = undefined;
-    return result;
+  let last: Map<string, Entry> | undefined;
+  if (key !== undefined && key.length <= MAX_KEY) {
+    last = lastByKey.get(schema);
+    if (!last) lastByKey.set(schema, (last = new Map<string, Entry>()));
+    const e = last.get(key);
+    if (e && sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
   }
-  let last = lastByKey.get(schema);
-  if (!last) lastByKey.set(schema, (last = new Map<string, Entry>()));
-  const e = last.get(key);
-  if (e && sameValue(e.value, value)) return e.result as z.ZodSafeParseResult<z.output<S>>;
-  const result = lookup(schema, value);
-  const entry = found;
-  found = undefined;
-  if (entry === undefined) return result;
-  if (last.size >= MAX_ENTRIES) last.clear();
-  last.set(key, entry);
-  return result;
+  const entry = entryFor(schema, value);
+  if (!entry) return schema.safeParse(sorted(value));
+  if (last) {
+    if (last.size >= MAX_ENTRIES) last.clear();
+    last.set(key!, entry);
+  }
+  return entry.result as z.ZodSafeParseResult<z.output<S>>;
 }
 
-/** The cache entry lookup() answered from or made; undefined for a value too large to cache. */
-let found: Entry | undefined;
-
-function lookup<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseResult<z.output<S>> {
-  found = undefined;
+/**
+ * The hash cache's entry for `value`, found or made; undefined for a value too large or not
+ * JSON-like enough to cache.
+ */
+function entryFor(schema: z.ZodType, value: unknown): Entry | undefined {
   const h = hashOf(value);
-  if (h === undefined) return schema.safeParse(sorted(value));
+  if (h === undefined) return undefined;
   let cache = caches.get(schema);
   if (!cache) caches.set(schema, (cache = new Map<number, Entry[]>()));
   let bucket = cache.get(h);
-  if (bucket)
-    for (const e of bucket)
-      if (sameValue(e.value, value)) {
-        found = e;
-        return e.result as z.ZodSafeParseResult<z.output<S>>;
-      }
+  if (bucket) for (const e of bucket) if (sameValue(e.value, value)) return e;
   const copy = sorted(value);
   const result = schema.safeParse(copy);
   if (result.success) deepFreeze(result.data);
@@ -94,9 +87,9 @@ function lookup<S extends z.ZodType>(schema: S, value: unknown): z.ZodSafeParseR
   if (bucket.length >= BUCKET) bucket.shift();
   // The key-sorted copy, not the caller's object: nothing outside can change
   // what a later lookup compares with.
-  found = { value: copy, result };
-  bucket.push(found);
-  return result;
+  const entry = { value: copy, result };
+  bucket.push(entry);
+  return entry;
 }
 
 /**
