@@ -314,7 +314,8 @@ const planStatus = {
             phase: "CreateDataVolumes",
             reasons: [
               "Get " +
-                '"https://svc-mtv:hunter2-vsphere@vcenter.acme.example/sdk/vimServiceVersions.xml": ' +
+                '"https://svc-mtv:hunter2-vsphere@vcenter.acme.example' +
+                '/sdk/vimServiceVersions.xml": ' +
                 "dial tcp 10.20.0.5:443: i/o timeout",
             ],
           },

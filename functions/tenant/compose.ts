@@ -1,8 +1,10 @@
 // Tenant: a namespace for the tenant's own objects, its admins bound to
 // `admin` there, isolation policies, and the budget its VDCs share.
-import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
-import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
-import type { ISubject } from "kubernetes-models/rbac.authorization.k8s.io/v1/Subject";
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  type ISubject,
+} from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { API_VERSION, GROUP, TENANT_ADMIN_VERB, type XRDSpec } from "../api.js";
 import { allocate, format, parseBudget, zero } from "../budget.js";
 import { parseOrThrow } from "../parse.js";
