@@ -14,17 +14,10 @@ export default tseslint.config(
     },
     plugins: { "@stylistic": stylistic },
     rules: {
-      // Prettier keeps code at 100 but leaves comments, strings and templates alone; this holds
-      // them to the same width. Imports, URLs and regular expressions cannot be split sensibly.
-      "@stylistic/max-len": [
-        "error",
-        {
-          code: 100,
-          ignoreUrls: true,
-          ignoreRegExpLiterals: true,
-          ignorePattern: "^import\\s.+\\sfrom\\s.+;$",
-        },
-      ],
+      // Prettier keeps code at 100 but leaves comments, strings, templates, regular expressions
+      // and imports alone; this holds them to the same width (test/support/pattern.ts writes a
+      // long expected message in parts). Only a URL may run on: it cannot be split sensibly.
+      "@stylistic/max-len": ["error", { code: 100, ignoreUrls: true }],
       // `const { status: _, ...rest } = obj` is how an object minus some fields is written,
       // and `_` names a value a loop or pattern must bind but does not read.
       "@typescript-eslint/no-unused-vars": [
