@@ -1088,16 +1088,16 @@ describe("Databases on a placed VDC", () => {
         reason:
           "A PVC on east under the name orders' first instance would take, held by a VM's " +
           "DataVolume, refuses the database (Conflict), as the hub's PVCs do: its Cluster would " +
-          "adopt the disk",
+          "adopt the disk. The message names the cluster the namespace is on",
         xr: withDatabases(),
         observed: present(pvc("orders-1", { "crossvdc.io/vm": "orders" })),
         required: dbNeed(withDatabases()),
         want: refused(
           "Conflict",
           "VDC acme-dev: spec.databases[0].name: CloudNativePG names the PVCs of database " +
-            "orders orders-<n> and orders-<n>-wal, and namespace acme-dev has a PVC of another " +
-            "owner under such a name: orders-1 (VirtualMachine orders); nothing is composed: " +
-            "rename the database",
+            "orders orders-<n> and orders-<n>-wal, and namespace acme-dev on cluster east has " +
+            "a PVC of another owner under such a name: orders-1 (VirtualMachine orders); " +
+            "nothing is composed: rename the database",
         ),
       },
       OwnPVCNotInTheWay: {

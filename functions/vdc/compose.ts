@@ -102,6 +102,8 @@ interface LocalInput extends ComposeInput<VDCSpec> {
    * (vdc/volume-probes.ts): they wait, not composed.
    */
   readonly unchecked?: ReadonlySet<string>;
+  /** The member cluster the VDC is delivered to, for messages about its namespace there. */
+  readonly cluster?: string;
 }
 
 /** A VDC composed where Crossplane runs: what every VDC composed before placement existed. */
@@ -210,6 +212,7 @@ const here = composer({
       required,
       previouslyKept: keptBefore(xr.status),
       unchecked: (input as LocalInput).unchecked,
+      cluster: (input as LocalInput).cluster,
     });
     if ("fatal" in databases) return databases;
     const migration = composeMigration({
@@ -481,6 +484,7 @@ function deliver(p: DeliverProps): Refusal | Delivered {
     observed: there,
     required: merged(required, { [PVCS_KEY]: probes.present }),
     unchecked: new Set(probes.unread.keys()),
+    cluster: p.cluster,
   };
   const local = here.compose(localInput);
   if ("fatal" in local) return local;

@@ -267,6 +267,12 @@ export interface DatabasesInput {
    * @default - none
    */
   unchecked?: ReadonlySet<string>;
+  /**
+   * The member cluster a placed VDC's namespace is on, named where a message points at
+   * something in it.
+   * @default - none: the namespace is on the hub
+   */
+  cluster?: string;
 }
 
 export interface DatabasesOutput {
@@ -302,6 +308,7 @@ const PER_INSTANCE_LIMITS = [
 
 export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutput {
   const { vdc, ns, labels, spec, tier, settings, observed, required, previouslyKept } = input;
+  const where = input.cluster === undefined ? ns : `${ns} on cluster ${input.cluster}`;
   const unchecked = input.unchecked ?? NOTHING;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
@@ -356,7 +363,7 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
         return {
           fatal:
             `${what}: ${field}.name: CloudNativePG names the PVCs of database ${db.name} ` +
-            `${db.name}-<n> and ${db.name}-<n>-wal, and namespace ${ns} has ` +
+            `${db.name}-<n> and ${db.name}-<n>-wal, and namespace ${where} has ` +
             `${held.length === 1 ? "a PVC" : "PVCs"} of another owner under such a name: ` +
             `${nameList(held)}; nothing is composed: rename the database`,
           reason: "Conflict",
