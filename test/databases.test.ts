@@ -2,10 +2,6 @@
 // quota and limits, status, and databases kept or replaced only when the spec allows it.
 import { describe } from "vitest";
 import type { KubeObject } from "../functions/compose.js";
-import { formatQuantity } from "../functions/quantity.js";
-import { vdcSpec } from "../functions/vdc/api.js";
-import type { Tier } from "../functions/tenant/api.js";
-import { databasesDemand } from "../functions/vdc/databases.js";
 import { tenant, vdc } from "./support/fixtures.js";
 import type { Plain, RequestParts } from "./support/request.js";
 import { runCases } from "./support/table.js";
@@ -358,16 +354,6 @@ const facets = {
    */
   dbConditions: (out: Plain) =>
     out.conditions.filter((c) => c.type !== "BudgetAdmitted" && c.type !== "DeletionProtected"),
-  /** databasesDemand of the request's spec and tenant tier, as the VDC's status writes it. */
-  specDemand: (_: Plain, r: RequestParts) => {
-    const tier = ((r.required?.tenant?.[0]?.spec ?? {}) as { tier: Tier }).tier;
-    const d = databasesDemand(vdcSpec.parse(r.xr.spec).databases, tier);
-    return {
-      cpu: formatQuantity(d.cpu, "cpu"),
-      memory: formatQuantity(d.memory, "bytes"),
-      storage: formatQuantity(d.storage, "bytes"),
-    };
-  },
   conditionTypes: (out: Plain) => out.conditions.map((c) => c.type),
   netpols: (out: Plain) => Object.keys(out.resources).filter((k) => k.startsWith("netpol-")),
   /** Values of the backup Secret anywhere in the response. */
@@ -1351,8 +1337,7 @@ describe("VDC databases", () => {
             "VirtualMachine's cloud-init Secret is named <vm>-cloudinit",
         ),
       },
-      // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand), and
-      // the function that computes it from a spec
+      // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand)
       DemandForVMs: {
         reason: "The demand is the sum of instances × figures, presets from the tenant's tier",
         ...databases([
@@ -1361,13 +1346,12 @@ describe("VDC databases", () => {
         ]),
         want: {
           demand: { cpu: "6500m", memory: "52Gi", storage: "650Gi" },
-          specDemand: { cpu: "6500m", memory: "52Gi", storage: "650Gi" },
         },
       },
       NoDemandWithoutDatabases: {
         reason: "Without databases there is no demand, whatever the tier",
         ...request(prod({}), { tier: "enterprise" }),
-        want: { demand: undefined, specDemand: { cpu: "0", memory: "0", storage: "0" } },
+        want: { demand: undefined },
       },
       Deterministic: {
         reason: "The same bytes whatever order Crossplane lists observed resources in",

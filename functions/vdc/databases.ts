@@ -236,18 +236,6 @@ function add(a: Demand, b: Demand): Demand {
 const NONE: Demand = { cpu: 0n, memory: 0n, storage: 0n };
 const NOTHING: ReadonlySet<string> = new Set();
 
-/**
- * The total demand of spec.databases on the VDC quota: the sum over databases
- * of instances × {cpu, memory, storage}, presets resolved from the tenant's
- * tier. For the VirtualMachine composer: VMs get spec.quota minus this.
- * Databases kept by deletionProtection after leaving the spec are not in the
- * spec; the VDC reports the full figure, kept ones included, in
- * status.databaseDemand.
- */
-export function databasesDemand(databases: readonly DatabaseSpec[], tier: Tier): Demand {
-  return databases.reduce((sum, db) => add(sum, sizeDemand(resolveSize(db, tier))), NONE);
-}
-
 export interface DatabasesInput {
   vdc: string;
   ns: string;
