@@ -392,7 +392,11 @@ const ordersReady = (cluster: boolean) => ({
 /** A database spec refused with the field path; the desired state stays as it came. */
 const invalid = (message: string) =>
   refused("InvalidSpec", `VDC acme-prod: invalid spec: ${message}`);
-const DEMAND_ONE = { cpu: "2", memory: "4Gi", storage: "50Gi" };
+/**
+ * orders' demand: its one instance (2 cpu, 4Gi) and that instance's backup sidecar, which gets
+ * the LimitRange's default requests (100m, 256Mi).
+ */
+const DEMAND_ONE = { cpu: "2100m", memory: "4352Mi", storage: "50Gi" };
 const NONE_KEPT = {
   type: "DatabasesProtected",
   status: "False",
@@ -867,7 +871,8 @@ describe("VDC databases", () => {
         want: refused(
           "OverQuota",
           "VDC acme-prod: spec.databases[1] (reports): over the VDC quota: cpu: the " +
-            "databases need 6 (this one 2 × 2) but spec.quota.cpu is 5; over by 1",
+            "databases need 6300m (this one 2 × 2 + 2 × 100m for its backup sidecar) but " +
+            "spec.quota.cpu is 5; over by 1300m",
         ),
       },
       QuotaMemoryAndStorage: {
@@ -878,19 +883,21 @@ describe("VDC databases", () => {
         want: refused(
           "OverQuota",
           "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: memory: " +
-            "the databases need 12Gi (this one 3 × 4Gi) but spec.quota.memory is 10Gi; " +
-            "over by 2Gi; storage: the databases need 120Gi (this one 3 × 40Gi) but " +
-            "spec.quota.storage is 100Gi; over by 20Gi",
+            "the databases need 13056Mi (this one 3 × 4Gi + 3 × 256Mi for its backup " +
+            "sidecar) but spec.quota.memory is 10Gi; over by 2816Mi; storage: the databases " +
+            "need 120Gi (this one 3 × 40Gi) but spec.quota.storage is 100Gi; over by 20Gi",
         ),
       },
       QuotaExactFit: {
-        reason: "Databases that take exactly the quota are admitted",
+        reason:
+          "Databases that take exactly the quota, their backup sidecars' default requests " +
+          "included, are admitted",
         ...databases(
           [
             { ...orders, size: { cpu: "2" } },
             { name: "reports", size: { cpu: "2" }, backup },
           ],
-          { spec: { quota: { cpu: "4", memory: "8Gi", storage: "100Gi" } } },
+          { spec: { quota: { cpu: "4200m", memory: "8704Mi", storage: "100Gi" } } },
         ),
         want: { results: [] },
       },
@@ -903,7 +910,23 @@ describe("VDC databases", () => {
         want: refused(
           "OverQuota",
           "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the " +
-            "databases need 6 (this one 1 × 2) but spec.quota.cpu is 5; over by 1",
+            "databases need 6100m (this one 1 × 2 + 1 × 100m for its backup sidecar) but " +
+            "spec.quota.cpu is 5; over by 1100m",
+        ),
+      },
+      QuotaCountsKeptSidecar: {
+        reason:
+          "A kept database backed up through the plugin counts its instances' sidecars too: " +
+          "their pods hold them",
+        ...databases([{ ...orders, size: { cpu: "2" } }], {
+          spec: { quota: { cpu: "6", memory: "64Gi", storage: "1Ti" } },
+          observed: { "database-legacy": running("legacy", { instances: 2, plugin: true }) },
+        }),
+        want: refused(
+          "OverQuota",
+          "VDC acme-prod: spec.databases[0] (orders): over the VDC quota: cpu: the " +
+            "databases need 6300m (this one 1 × 2 + 1 × 100m for its backup sidecar) but " +
+            "spec.quota.cpu is 6; over by 300m",
         ),
       },
       QuotaBelowKept: {
@@ -957,7 +980,8 @@ describe("VDC databases", () => {
           results: [KEPT_WARNING],
           dbConditions: [KEPT_CONDITION, SECRETS_FOUND],
           databases: [ORDERS_STATUS, LEGACY_STATUS],
-          demand: { cpu: "4", memory: "8Gi", storage: "100Gi" },
+          // legacy backs up in-tree (barmanObjectStore), in its postgres container: no sidecar
+          demand: { cpu: "4100m", memory: "8448Mi", storage: "100Gi" },
         },
       },
       WarnsWhenItStartsKeeping: {
@@ -1339,13 +1363,15 @@ describe("VDC databases", () => {
       },
       // The figure the VDC exports for the VirtualMachine composer (status.databaseDemand)
       DemandForVMs: {
-        reason: "The demand is the sum of instances × figures, presets from the tenant's tier",
+        reason:
+          "The demand is the sum of instances × figures, presets from the tenant's tier, and " +
+          "of each backed-up instance's sidecar (the LimitRange's default requests)",
         ...databases([
           orders,
           { name: "reports", size: { preset: "enterprise", cpu: "1500m" }, backup },
         ]),
         want: {
-          demand: { cpu: "6500m", memory: "52Gi", storage: "650Gi" },
+          demand: { cpu: "6900m", memory: "53Gi", storage: "650Gi" },
         },
       },
       NoDemandWithoutDatabases: {

@@ -976,7 +976,8 @@ describe("Databases on a placed VDC", () => {
                 backups: true,
               },
             ],
-            databaseDemand: { cpu: "2", memory: "4Gi", storage: "50Gi" },
+            // orders' instance and its backup sidecar (the LimitRange's default requests)
+            databaseDemand: { cpu: "2100m", memory: "4352Mi", storage: "50Gi" },
           },
           "ready.database": {
             "east/backup-orders": true,

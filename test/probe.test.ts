@@ -195,7 +195,9 @@ describe("probeKey and probeName", () => {
   it("no composer key starts as a probe's: a VDC with databases, a placed one, a VM on it", () => {
     // What placeResources wraps is the hub composer's keys: a local VDC shows them all.
     const backup = { destinationPath: "s3://acme-backups/dev", s3CredentialsSecret: "backup-s3" };
-    const withDb = vdc({ spec: { databases: [{ name: "orders", version: 17, backup }] } });
+    // A quota with room for the database and its backup sidecar.
+    const quota = { cpu: "4", memory: "8Gi", storage: "100Gi" };
+    const withDb = vdc({ spec: { databases: [{ name: "orders", version: 17, backup }], quota } });
     const s3: KubeObject = {
       apiVersion: "v1",
       kind: "Secret",

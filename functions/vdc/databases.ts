@@ -279,6 +279,29 @@ interface Charge {
   demand: Demand;
   /** Per-instance figures of a database in the spec; absent for a kept one. */
   each?: { instances: number; cpu: string; memory: string; storage: string };
+  /** Per-instance requests of its backup sidecar, where it has one. */
+  sidecar?: SidecarRequests;
+}
+
+/** The requests the LimitRange gives a container without its own: spec.limits.defaultRequest*. */
+interface SidecarRequests {
+  cpu: string;
+  memory: string;
+}
+
+/**
+ * What the Barman Cloud plugin's sidecar takes of the quota in each instance pod of a database
+ * with backups. The plugin injects it as a native sidecar with the ObjectStore's
+ * instanceSidecarConfiguration.resources (plugin-barman-cloud internal/cnpgi/operator/
+ * lifecycle.go), which the ObjectStore leaves empty: the LimitRange gives it the VDC's default
+ * requests, and the ResourceQuota counts them with the pod's.
+ */
+function sidecarDemand(n: bigint, sidecar: SidecarRequests): Demand {
+  return {
+    cpu: n * parseQuantity(sidecar.cpu),
+    memory: n * parseQuantity(sidecar.memory),
+    storage: 0n,
+  };
 }
 
 /** Why an observed database is kept although the spec says otherwise. */
@@ -297,6 +320,10 @@ const PER_INSTANCE_LIMITS = [
 export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutput {
   const { vdc, ns, labels, spec, tier, settings, observed, required, previouslyKept } = input;
   const where = input.cluster === undefined ? ns : `${ns} on cluster ${input.cluster}`;
+  const sidecarRequests: SidecarRequests = {
+    cpu: spec.limits.defaultRequestCpu,
+    memory: spec.limits.defaultRequestMemory,
+  };
   const unchecked = input.unchecked ?? NOTHING;
   const what = `VDC ${vdc}`;
   const resources: Record<string, Composed> = {};
@@ -357,7 +384,15 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
           reason: "Conflict",
         };
     }
-    const charge: Charge = { label: `${field} (${db.name})`, demand: sizeDemand(size), each: size };
+    const sidecar = db.backup ? sidecarRequests : undefined;
+    const charge: Charge = {
+      label: `${field} (${db.name})`,
+      demand: sidecar
+        ? add(sizeDemand(size), sidecarDemand(BigInt(size.instances), sidecar))
+        : sizeDemand(size),
+      each: size,
+      sidecar,
+    };
     if (current) {
       const had = (current.spec as { storage?: { size?: unknown } } | undefined)?.storage?.size;
       if (typeof had === "string" && parseQuantity(size.storage) < parseQuantity(had)) {
@@ -440,7 +475,7 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
   kept.sort((a, b) => compareText(a.name, b.name));
   const keptCharges: Charge[] = kept.map((keptDatabase) => ({
     label: `kept database ${keptDatabase.name}`,
-    demand: observedDemand(keptDatabase.observed),
+    demand: observedDemand(keptDatabase.observed, sidecarRequests),
   }));
   for (const keptDatabase of kept) {
     const { name, observed: keptCluster } = keptDatabase;
@@ -954,12 +989,13 @@ function observedMajor(obj: KubeObject): number | undefined {
 }
 
 /** What a running cluster holds, read from its own spec; unreadable figures count as nothing. */
-function observedDemand(obj: KubeObject): Demand {
+function observedDemand(obj: KubeObject, sidecar: SidecarRequests): Demand {
   const spec = (obj.spec ?? {}) as {
     instances?: unknown;
     storage?: { size?: unknown };
     walStorage?: { size?: unknown };
     resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+    plugins?: unknown;
   };
   const q = (v: unknown): bigint => {
     try {
@@ -974,11 +1010,15 @@ function observedDemand(obj: KubeObject): Demand {
       : 1,
   );
   const res = (k: string) => q(spec.resources?.requests?.[k] ?? spec.resources?.limits?.[k]);
-  return {
+  const own: Demand = {
     cpu: n * res("cpu"),
     memory: n * res("memory"),
     storage: n * (q(spec.storage?.size) + q(spec.walStorage?.size)),
   };
+  const backedUp =
+    Array.isArray(spec.plugins) &&
+    spec.plugins.some((p) => (p as { name?: unknown } | null)?.name === BARMAN_CLOUD_PLUGIN);
+  return backedUp ? add(own, sidecarDemand(n, sidecar)) : own;
 }
 
 const FIGURES = [
@@ -1003,8 +1043,12 @@ function quotaProblem(spec: VDCSpec, charges: Charge[]): string | undefined {
     const over = FIGURES.filter(([k]) => sum[k] > quota[k]);
     if (!over.length) continue;
     const details = over.map(([k, unit]) => {
+      const sidecar =
+        c.each && c.sidecar && k !== "storage"
+          ? ` + ${c.each.instances} × ${c.sidecar[k]} for its backup sidecar`
+          : "";
       const mine = c.each
-        ? `this one ${c.each.instances} × ${c.each[k]}`
+        ? `this one ${c.each.instances} × ${c.each[k]}${sidecar}`
         : `it holds ${formatQuantity(c.demand[k], unit)}`;
       return (
         `${k}: the databases need ${formatQuantity(sum[k], unit)} (${mine}) but ` +
