@@ -987,8 +987,16 @@ export const vdcStatus = z.object({
   }),
   databaseDemand: z
     .object({
-      cpu: z.string().meta({ description: "CPU: instances × cpu, over every database." }),
-      memory: z.string().meta({ description: "Memory: instances × memory, over every database." }),
+      cpu: z.string().meta({
+        description:
+          "CPU: instances × cpu, over every database, plus with backups each instance's " +
+          "plugin sidecar (spec.limits.defaultRequestCpu).",
+      }),
+      memory: z.string().meta({
+        description:
+          "Memory: instances × memory, over every database, plus with backups each " +
+          "instance's plugin sidecar (spec.limits.defaultRequestMemory).",
+      }),
       storage: z
         .string()
         .meta({ description: "Storage: instances × storage, over every database." }),
@@ -997,7 +1005,7 @@ export const vdcStatus = z.object({
     .meta({
       description:
         "What the databases, kept ones included, take of spec.quota (instances × cpu, " +
-        "memory, storage). VMs get the rest.",
+        "memory, storage, and their backup sidecars' requests). VMs get the rest.",
     }),
   migration: z
     .object({
