@@ -988,7 +988,11 @@ function observedMajor(obj: KubeObject): number | undefined {
   return tag ? Number(tag[1]) : undefined;
 }
 
-/** What a running cluster holds, read from its own spec; unreadable figures count as nothing. */
+/**
+ * What a running cluster holds, read from its own spec, with its instances' backup sidecars if it
+ * backs up through the plugin (at today's LimitRange defaults); unreadable figures count as
+ * nothing.
+ */
 function observedDemand(obj: KubeObject, sidecar: SidecarRequests): Demand {
   const spec = (obj.spec ?? {}) as {
     instances?: unknown;
