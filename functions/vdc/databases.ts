@@ -387,9 +387,10 @@ export function composeDatabases(input: DatabasesInput): Refusal | DatabasesOutp
     const sidecar = db.backup ? sidecarRequests : undefined;
     const charge: Charge = {
       label: `${field} (${db.name})`,
-      demand: sidecar
-        ? add(sizeDemand(size), sidecarDemand(BigInt(size.instances), sidecar))
-        : sizeDemand(size),
+      demand: add(
+        sizeDemand(size),
+        sidecar ? sidecarDemand(BigInt(size.instances), sidecar) : NONE,
+      ),
       each: size,
       sidecar,
     };
@@ -969,10 +970,14 @@ function keptStatus(keptDatabase: Kept, ns: string): Record<string, unknown> {
 
 /** Whether an observed Cluster backs up: in-tree, or through the Barman Cloud plugin. */
 function hasBackups(obj: KubeObject): boolean {
-  const spec = (obj.spec ?? {}) as { backup?: unknown; plugins?: unknown };
-  const plugins = Array.isArray(spec.plugins) ? (spec.plugins as unknown[]) : [];
+  return (obj.spec as { backup?: unknown } | undefined)?.backup !== undefined || onPlugin(obj);
+}
+
+/** Whether an observed Cluster backs up through the Barman Cloud plugin, and so has its sidecar. */
+function onPlugin(obj: KubeObject): boolean {
+  const plugins = (obj.spec as { plugins?: unknown } | undefined)?.plugins;
   return (
-    spec.backup !== undefined ||
+    Array.isArray(plugins) &&
     plugins.some((p) => (p as { name?: unknown } | null)?.name === BARMAN_CLOUD_PLUGIN)
   );
 }
@@ -999,7 +1004,6 @@ function observedDemand(obj: KubeObject, sidecar: SidecarRequests): Demand {
     storage?: { size?: unknown };
     walStorage?: { size?: unknown };
     resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-    plugins?: unknown;
   };
   const q = (v: unknown): bigint => {
     try {
@@ -1019,10 +1023,7 @@ function observedDemand(obj: KubeObject, sidecar: SidecarRequests): Demand {
     memory: n * res("memory"),
     storage: n * (q(spec.storage?.size) + q(spec.walStorage?.size)),
   };
-  const backedUp =
-    Array.isArray(spec.plugins) &&
-    spec.plugins.some((p) => (p as { name?: unknown } | null)?.name === BARMAN_CLOUD_PLUGIN);
-  return backedUp ? add(own, sidecarDemand(n, sidecar)) : own;
+  return onPlugin(obj) ? add(own, sidecarDemand(n, sidecar)) : own;
 }
 
 const FIGURES = [
