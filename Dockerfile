@@ -23,13 +23,15 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 USER 65532:65532
 EXPOSE 9443
-# Heap sizing measured by `npm run bench` (which starts the server with these
-# same flags) and docs/performance.md: under load the server's old space holds
-# about 20 MB, and V8's default limit right above that made it run a full GC
-# every few hundred calls (at 32 in flight, 45 a run, their marking a tenth of
-# the server's CPU). Starting old space at 48 MiB and a 16 MiB young generation
-# (fewer scavenges) gave 13% more throughput than 8 MiB alone, at 136 MB RSS
-# under 64 concurrent calls against 112 (64 MiB: 156 MB). A 1 GiB old-space
-# limit: decoding and composing a 5.9 MiB request took about 14 MiB of heap, so
-# even a 32 MiB request (package/runtime) fits well within it.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=16", "--initial-old-space-size=48", "--max-old-space-size=1024", "dist/main.js"]
+# Heap sizing measured on the image's Node (`npm run bench -- --node <node 24>`
+# starts the server with these same flags) and docs/performance.md, "The
+# image's Node". Under load the server's old space holds about 20 MB. Node 24's
+# V8 starts a full GC from a task long before the old space reaches its limit,
+# the sooner the larger the young generation: with the 48 MiB old space and
+# 16 MiB young generation chosen on Node 20 that was a full GC every two
+# scavenges, a fifth of the server's CPU at 32 calls in flight. 64 MiB and
+# 8 MiB cut full GCs to a third: at 64 in flight, 33% more throughput on Node 24
+# at 184 MB peak RSS against 170 (16% more, 143 MB against 145, on Node 20).
+# A 1 GiB old-space limit: decoding and composing a 5.9 MiB request took about
+# 14 MiB of heap, so even a 32 MiB request (package/runtime) fits well within it.
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "--initial-old-space-size=64", "--max-old-space-size=1024", "dist/main.js"]

@@ -9,6 +9,7 @@
 // test: it exits 0 whatever the figures, 1 only if it could not run.
 //
 //   npm run bench [-- --quick] [--concurrency N] [--no-profile] [--tenants-only] [--fleet-only]
+//     [--node PATH]
 //
 // --tenants-only runs just the tenants-at-scale section (one VDC among 1,000 tenants × 10
 // VDCs against 1 tenant × 10 VDCs), in-process, in a few seconds; --fleet-only the same for a
@@ -47,12 +48,14 @@ import { cpuTime, memory, resetPeak, startProc, type ServerProc } from "./proc.j
 import { hotSpots } from "./profile.js";
 
 const USAGE = `usage: npm run bench [-- --quick] [--concurrency N] [--no-profile]
-  [--tenants-only] [--fleet-only]
+  [--tenants-only] [--fleet-only] [--node PATH]
   --quick          short runs, rough figures (about 1.5 minutes instead of 8)
   --concurrency N  calls in flight in the throughput rounds (default 32)
   --no-profile     skip the CPU profile of both servers under load
   --tenants-only   only the in-process tenants-at-scale section (a few seconds)
   --fleet-only     only the in-process fleet-at-scale section (a few seconds)
+  --node PATH      run both servers under this node binary (say the image's major) instead
+                   of the one running the bench; the in-process sections stay on the latter
   --help           this text`;
 
 let parsed;
@@ -64,6 +67,7 @@ try {
       "no-profile": { type: "boolean", default: false },
       "tenants-only": { type: "boolean", default: false },
       "fleet-only": { type: "boolean", default: false },
+      node: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -81,6 +85,8 @@ if (!(Number(args.concurrency) >= 1)) {
   process.exit(2);
 }
 const QUICK = args.quick;
+/** The node both servers run under; see serverNode(). */
+const SERVER_NODE = args.node ?? process.execPath;
 const CONCURRENCY = Number(args.concurrency);
 /**
  * Turns each server takes per case, sharing LATENCY_MS and THROUGHPUT_MS. This host's
@@ -169,9 +175,24 @@ function machine(): string[] {
     `cpu:     ${cpu}, ${cpus().length} cores (os.cpus)`,
     `memory:  ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     `node:    ${process.version} on Linux ${release()}`,
+    `servers: ${serverNode()}`,
     `grpc-js: ${grpcVersion()}`,
     `code:    ${gitState()}`,
   ];
+}
+
+/**
+ * The version and path of the node the servers run under. V8's heap sizing differs between
+ * majors (docs/performance.md, "The image's Node"), so a figure is only as good as this line.
+ */
+function serverNode(): string {
+  try {
+    const v = execFileSync(SERVER_NODE, ["--version"], { encoding: "utf8" }).trim();
+    return `node ${v} (${SERVER_NODE})`;
+  } catch (err) {
+    console.error(`--node ${SERVER_NODE}: cannot run it (${(err as Error).message})`);
+    process.exit(2);
+  }
 }
 
 function gitState(): string {
@@ -277,6 +298,7 @@ async function start(
 ): Promise<Running> {
   const proc = await startProc([...serverArgs(built, target, transport, pki), ...extra], {
     cwd: root,
+    node: SERVER_NODE,
   });
   return {
     proc,
@@ -390,7 +412,7 @@ async function coldStart(
   pki: TestPKI,
   tenant: Case,
 ): Promise<Cold> {
-  const proc = await startProc(cmd, { cwd: root, timeoutMs: 60_000 });
+  const proc = await startProc(cmd, { cwd: root, timeoutMs: 60_000, node: SERVER_NODE });
   const client = newClient(`127.0.0.1:${proc.port}`, credsFor(transport, pki), CLIENT_OPTIONS);
   try {
     await runFunction(client, tenant.req);
@@ -1029,7 +1051,7 @@ async function main(): Promise<void> {
     const profDir = join(dir, "profile");
     const proc = await startProc(
       ["--cpu-prof", "--cpu-prof-dir", profDir, ...serverArgs(built, "crossvdc", "insecure", pki)],
-      { cwd: root },
+      { cwd: root, node: SERVER_NODE },
     );
     const client = rawClient(`127.0.0.1:${proc.port}`, credsFor("insecure", pki));
     const st = await drive(client, {

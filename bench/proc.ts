@@ -16,13 +16,16 @@ export interface ServerProc {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node <args>` and resolves once it logs "function server started". */
+/**
+ * Spawns `node <args>` (`opts.node`, else the node running this process) and resolves once it
+ * logs "function server started".
+ */
 export function startProc(
   args: string[],
-  opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv },
+  opts: { cwd: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; node?: string },
 ): Promise<ServerProc> {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(opts.node ?? process.execPath, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],

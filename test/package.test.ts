@@ -287,8 +287,8 @@ describe("the committed packages", () => {
         user: true,
         port: true,
         flags: [
-          "--max-semi-space-size=16",
-          "--initial-old-space-size=48",
+          "--max-semi-space-size=8",
+          "--initial-old-space-size=64",
           "--max-old-space-size=1024",
         ],
         dockerignore: true,
