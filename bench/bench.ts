@@ -85,8 +85,9 @@ if (!(Number(args.concurrency) >= 1)) {
   process.exit(2);
 }
 const QUICK = args.quick;
-/** The node both servers run under; see serverNode(). */
+/** The node both servers run under, and how the report names it (checked before anything runs). */
 const SERVER_NODE = args.node ?? process.execPath;
+const SERVERS = serverNode();
 const CONCURRENCY = Number(args.concurrency);
 /**
  * Turns each server takes per case, sharing LATENCY_MS and THROUGHPUT_MS. This host's
@@ -175,7 +176,7 @@ function machine(): string[] {
     `cpu:     ${cpu}, ${cpus().length} cores (os.cpus)`,
     `memory:  ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     `node:    ${process.version} on Linux ${release()}`,
-    `servers: ${serverNode()}`,
+    `servers: ${SERVERS}`,
     `grpc-js: ${grpcVersion()}`,
     `code:    ${gitState()}`,
   ];
