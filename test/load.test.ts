@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { RunFunctionResponse, Severity } from "@crossplane-org/function-sdk-typescript";
 import type { KubeObject } from "../functions/compose.js";
 import { newClient, runFunction, type FunctionClient } from "../functions/client.js";
+import { imageNodeFlags } from "../bench/build.js";
 import { logLines, startProc, type ServerProc } from "../bench/proc.js";
 import { fn, request } from "./support/request.js";
 
@@ -70,7 +71,10 @@ function heavyVdcRequest(siblings: number) {
   });
 }
 
+// Under the image's heap flags (its ENTRYPOINT's), so a flag node refuses fails here, and the
+// load runs on the heap the image gives it.
 const serverArgs = (debug: boolean) => [
+  ...imageNodeFlags(ROOT),
   "--import",
   "tsx",
   "functions/main.ts",
