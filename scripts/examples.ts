@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { loadObjects, render, type Rendered } from "./render-lib.js";
+import { toYamlStream } from "./yaml.js";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -34,4 +35,9 @@ export function renderExample(
     includeFunctionResults,
     codec,
   });
+}
+
+/** What test/golden/<name>.yaml holds for a render: its documents, or the Fatal it ended with. */
+export function goldenText(out: Rendered): string {
+  return out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);
 }

@@ -4,8 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODECS, type CodecName } from "../functions/codec.js";
-import { exampleRenders, renderExample, root } from "../scripts/examples.js";
-import { toYamlStream } from "../scripts/yaml.js";
+import { exampleRenders, goldenText, renderExample, root } from "../scripts/examples.js";
 import { validateResource } from "./support/schemas.js";
 
 const goldenDir = join(root, "test/golden");
@@ -16,8 +15,7 @@ describe.each(Object.keys(CODECS) as CodecName[])("examples, --codec=%s", (codec
     "%s renders as its golden file, and every composed resource is valid",
     async (_, e) => {
       const out = await renderExample(e, true, codec);
-      const text =
-        out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);
+      const text = goldenText(out);
       const file = join(goldenDir, `${e.name}.yaml`);
       if (process.env.UPDATE_GOLDEN) {
         mkdirSync(goldenDir, { recursive: true });

@@ -110,6 +110,14 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
     },
   },
   {
+    pattern: /^npm run image-node$/,
+    how: {
+      test: "test/image-node.test.ts",
+      contains: "const bin = imageNode()!;",
+      reason: "fetches the same binary through imageNode() and runs the examples under it",
+    },
+  },
+  {
     pattern: /^npm run schemas$/,
     how: {
       test: "test/upstream.test.ts",
@@ -176,7 +184,7 @@ const COVERAGE: { pattern: RegExp; how: How }[] = [
         "rewrites test/golden/; npm test runs the file without it and fails on a stale golden",
     },
   },
-  { pattern: /^npm run bench -- --help$/, how: { help: true } },
+  { pattern: /^npm run bench -- --(help|node PATH)$/, how: { help: true } },
   {
     pattern: /^npm run bench$/,
     how: {
