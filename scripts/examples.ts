@@ -37,6 +37,11 @@ export function renderExample(
   });
 }
 
+/** The golden file of the example render `name`. */
+export function goldenFile(name: string): string {
+  return join(root, "test/golden", `${name}.yaml`);
+}
+
 /** What test/golden/<name>.yaml holds for a render: its documents, or the Fatal it ended with. */
 export function goldenText(out: Rendered): string {
   return out.fatal !== undefined ? `# Fatal\n${out.fatal}\n` : toYamlStream(out.documents);

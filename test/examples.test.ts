@@ -1,13 +1,11 @@
 // Golden renders of every example in test/renders.yaml. Set UPDATE_GOLDEN=1
 // to rewrite test/golden/ after an intended change, then review the diff.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CODECS, type CodecName } from "../functions/codec.js";
-import { exampleRenders, goldenText, renderExample, root } from "../scripts/examples.js";
+import { exampleRenders, goldenFile, goldenText, renderExample } from "../scripts/examples.js";
 import { validateResource } from "./support/schemas.js";
-
-const goldenDir = join(root, "test/golden");
 
 // Each codec in turn: removing functions/wire/ must change nothing here.
 describe.each(Object.keys(CODECS) as CodecName[])("examples, --codec=%s", (codec) => {
@@ -16,9 +14,9 @@ describe.each(Object.keys(CODECS) as CodecName[])("examples, --codec=%s", (codec
     async (_, e) => {
       const out = await renderExample(e, true, codec);
       const text = goldenText(out);
-      const file = join(goldenDir, `${e.name}.yaml`);
+      const file = goldenFile(e.name);
       if (process.env.UPDATE_GOLDEN) {
-        mkdirSync(goldenDir, { recursive: true });
+        mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, text);
       }
       expect(

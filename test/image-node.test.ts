@@ -4,11 +4,10 @@
 // answer its V8 changes, fails npm test instead of a cluster's pods.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { imageNodeFlags } from "../bench/build.js";
 import { CODECS } from "../functions/codec.js";
-import { exampleRenders, root } from "../scripts/examples.js";
+import { exampleRenders, goldenFile, root } from "../scripts/examples.js";
 import { IMAGE_NODE, imageNode, imageNodeMajor } from "../scripts/image-node.js";
 
 interface Rendered {
@@ -36,10 +35,7 @@ describe.skipIf(!runnable)(`under ${IMAGE_NODE.package}@${IMAGE_NODE.version}`, 
   const goldens: Record<string, string> = {};
   for (const codec of Object.keys(CODECS))
     for (const e of exampleRenders())
-      goldens[`${codec}/${e.name}`] = readFileSync(
-        join(root, `test/golden/${e.name}.yaml`),
-        "utf8",
-      );
+      goldens[`${codec}/${e.name}`] = readFileSync(goldenFile(e.name), "utf8");
 
   it.each([
     {
