@@ -10,7 +10,8 @@ import { CODECS } from "../functions/codec.js";
 import { exampleRenders, goldenFile, root } from "../scripts/examples.js";
 import { IMAGE_NODE, imageNode, imageNodeMajor } from "../scripts/image-node.js";
 
-interface Rendered {
+/** What test/support/render-goldens.ts writes: the Node it ran on and each render's golden text. */
+interface ImageRenders {
   node: string;
   renders: Record<string, string>;
 }
@@ -19,7 +20,7 @@ interface Rendered {
 const runnable = process.platform === "linux" && process.arch === "x64";
 
 describe.skipIf(!runnable)(`under ${IMAGE_NODE.package}@${IMAGE_NODE.version}`, () => {
-  let got: Rendered;
+  let got: ImageRenders;
   beforeAll(() => {
     // The first run fetches the binary (about 30 MB) into .cache/.
     const bin = imageNode()!;
@@ -29,7 +30,7 @@ describe.skipIf(!runnable)(`under ${IMAGE_NODE.package}@${IMAGE_NODE.version}`, 
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    got = JSON.parse(stdout) as Rendered;
+    got = JSON.parse(stdout) as ImageRenders;
   }, 300_000);
 
   const goldens: Record<string, string> = {};
